@@ -1,1 +1,1 @@
-"""Pure extraction: text or HTML in, frozen dataclasses with character offsets out (no DB, no HTTP)."""
+"""Pure extraction: text or HTML in, frozen dataclasses with offsets out (no DB, no HTTP)."""

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from app.extract.nlp import ZoneDoc
-from app.extract.types import Amount, Entity, Event, Quote, Role, Timex
+from app.extract.types import Amount, Entity, Event, Timex
 
 
 def extract_events(

@@ -11,7 +11,9 @@ from datetime import datetime
 from app.extract.amounts import extract_amounts
 from app.extract.entities import extract_entities
 from app.extract.events import extract_events
+from app.extract.html import parse_html
 from app.extract.nlp import DEFAULT_MODELS, ZoneDoc, analyse
+from app.extract.parse import parse_text
 from app.extract.quotes import extract_quotes
 from app.extract.time import extract_timexes
 from app.extract.types import ExtractedArticle, ParsedArticle
@@ -46,6 +48,22 @@ def with_overrides(
     )
 
 
+def parse_document(
+    *,
+    text: str | None = None,
+    html: str | None = None,
+    url: str | None = None,
+    title: str | None = None,
+    published_at: datetime | None = None,
+    source_name: str | None = None,
+) -> ParsedArticle:
+    """Clean a document given as scraped text or HTML; caller-stated metadata wins."""
+    parsed = parse_html(html, url=url) if html is not None else parse_text(text or "")
+    return with_overrides(
+        parsed, title=title, url=url, published_at=published_at, source_name=source_name
+    )
+
+
 def extract_parsed(
     articles: Sequence[ParsedArticle],
     *,
@@ -54,7 +72,9 @@ def extract_parsed(
     n_process: int = 1,
 ) -> list[ExtractedArticle]:
     """Extract facts from cleaned articles, batching the NLP over all of them."""
-    analysed = analyse(articles, model_names=model_names, batch_size=batch_size, n_process=n_process)
+    analysed = analyse(
+        articles, model_names=model_names, batch_size=batch_size, n_process=n_process
+    )
     return [_extract_one(article, docs) for article, docs in zip(articles, analysed, strict=True)]
 
 

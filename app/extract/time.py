@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from app.extract.nlp import ZoneDoc
-from app.extract.types import Amount, Entity, Event, Quote, Role, Timex
+from app.extract.types import Timex
 
 
 def extract_timexes(docs: Sequence[ZoneDoc], *, published: date | None) -> list[Timex]:

@@ -16,7 +16,9 @@ Zone = Literal["body", "subhead", "title", "teaser", "caption"]
 EntityType = Literal[
     "person", "organization", "country", "place", "group", "event", "weapon", "product", "other"
 ]
-Precision = Literal["datetime", "day", "week", "month", "quarter", "season", "year", "decade", "fuzzy"]
+Precision = Literal[
+    "datetime", "day", "week", "month", "quarter", "season", "year", "decade", "fuzzy"
+]
 EventType = Literal[
     "meeting",
     "visit",

@@ -1,0 +1,60 @@
+"""Full-text search DDL, written by hand per dialect (autogenerate cannot see it).
+
+SQLite: an FTS5 external-content table over ``articles`` kept in sync by triggers.
+PostgreSQL: a generated, weighted ``tsvector`` column with a GIN index.
+"""
+
+FTS_NAMES = ("articles_fts", "search_vector", "ix_articles_search_vector")
+
+SQLITE_UP = [
+    """CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, teaser, body,
+        content='articles', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    )""",
+    """CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, teaser, body)
+        VALUES (new.id, new.title, new.teaser, new.body);
+    END""",
+    """CREATE TRIGGER articles_fts_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, teaser, body)
+        VALUES ('delete', old.id, old.title, old.teaser, old.body);
+    END""",
+    """CREATE TRIGGER articles_fts_au AFTER UPDATE OF title, teaser, body ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, teaser, body)
+        VALUES ('delete', old.id, old.title, old.teaser, old.body);
+        INSERT INTO articles_fts(rowid, title, teaser, body)
+        VALUES (new.id, new.title, new.teaser, new.body);
+    END""",
+]
+SQLITE_DOWN = [
+    "DROP TRIGGER IF EXISTS articles_fts_au",
+    "DROP TRIGGER IF EXISTS articles_fts_ad",
+    "DROP TRIGGER IF EXISTS articles_fts_ai",
+    "DROP TABLE IF EXISTS articles_fts",
+]
+
+POSTGRES_UP = [
+    """ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('english', coalesce(title, '')), 'A')
+        || setweight(to_tsvector('english', coalesce(teaser, '')), 'B')
+        || setweight(to_tsvector('english', body), 'C')
+    ) STORED""",
+    "CREATE INDEX ix_articles_search_vector ON articles USING gin (search_vector)",
+]
+POSTGRES_DOWN = [
+    "DROP INDEX IF EXISTS ix_articles_search_vector",
+    "ALTER TABLE articles DROP COLUMN IF EXISTS search_vector",
+]
+
+
+def is_fts_object(name: str | None) -> bool:
+    return name is not None and name.startswith(FTS_NAMES)
+
+
+def upgrade_statements(dialect: str) -> list[str]:
+    return {"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}.get(dialect, [])
+
+
+def downgrade_statements(dialect: str) -> list[str]:
+    return {"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN}.get(dialect, [])

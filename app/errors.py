@@ -1,0 +1,59 @@
+"""Domain errors: each carries its HTTP status, a problem ``type`` slug and a title.
+
+``app.kb`` raises these without knowing about HTTP; ``app.api.problems`` renders them as
+RFC 9457 ``application/problem+json``.
+"""
+
+from typing import Any
+
+
+class NewsKBError(Exception):
+    status: int = 500
+    type: str = "internal-error"
+    title: str = "Internal error"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class NotFound(NewsKBError):
+    status = 404
+    type = "not-found"
+    title = "Not found"
+
+
+class InvalidInput(NewsKBError):
+    status = 422
+    type = "invalid-input"
+    title = "Invalid input"
+
+
+class EmptyArticle(InvalidInput):
+    type = "empty-article"
+    title = "The article has no text"
+
+
+class InvalidCursor(NewsKBError):
+    status = 400
+    type = "invalid-cursor"
+    title = "Invalid pagination cursor"
+
+
+class InvalidQuery(NewsKBError):
+    status = 400
+    type = "invalid-query"
+    title = "Invalid search query"
+
+
+class Conflict(NewsKBError):
+    status = 409
+    type = "conflict"
+    title = "Conflict"
+
+
+class ServiceUnavailable(NewsKBError):
+    status = 503
+    type = "service-unavailable"
+    title = "Service unavailable"

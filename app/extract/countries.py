@@ -1,0 +1,124 @@
+"""Countries: names and ISO codes from pycountry, demonyms and capitals from a small table.
+
+pycountry knows official and common names ("Iran", "Bolivia") but not "Russia", "Britain" or
+"America", and has no demonyms or capitals; ``patterns/countries.tsv`` adds those.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pycountry
+
+COUNTRIES_TSV = Path(__file__).parent / "patterns" / "countries.tsv"
+
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+# Names that pycountry.lookup matches but news almost never means as a country.
+_NOT_COUNTRY_WORDS = frozenset({"jersey", "chad", "jordan", "guinea", "niger", "georgia", "israel"})
+
+
+@dataclass(frozen=True, slots=True)
+class Country:
+    code: str  # ISO 3166-1 alpha-2
+    name: str  # the common English name ("Russia", "United States")
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    by_name: dict[str, Country]
+    by_demonym: dict[str, Country]
+    by_capital: dict[str, Country]
+
+
+def _key(text: str) -> str:
+    """Lookup key: casefolded, no leading "the", no dots, single spaces."""
+    text = _LEADING_THE.sub("", text.strip())
+    return " ".join(text.replace(".", "").replace("’", "'").split()).casefold()
+
+
+def _common_name(code: str) -> str | None:
+    record = pycountry.countries.get(alpha_2=code)
+    if record is None:
+        return None
+    return str(getattr(record, "common_name", None) or record.name)
+
+
+@lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    by_name: dict[str, Country] = {}
+    by_demonym: dict[str, Country] = {}
+    by_capital: dict[str, Country] = {}
+    overrides: dict[str, tuple[str, list[str], list[str], list[str]]] = {}
+    for line in COUNTRIES_TSV.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        code, name, aliases, demonyms, capitals = (line.split("\t") + [""] * 5)[:5]
+        overrides[code] = (name, _split(aliases), _split(demonyms), _split(capitals))
+
+    codes = {c.alpha_2 for c in pycountry.countries} | set(overrides)
+    for code in sorted(codes):
+        name, aliases, _, _ = overrides.get(code, ("", [], [], []))
+        canonical = name or _common_name(code)
+        if canonical is None:
+            continue
+        country = Country(code, canonical)
+        record = pycountry.countries.get(alpha_2=code)
+        names = [canonical, *aliases]
+        if record is not None:
+            names += [record.name, getattr(record, "official_name", "")]
+            names.append(getattr(record, "common_name", ""))
+        for alias in names:
+            if alias:
+                by_name.setdefault(_key(alias), country)
+
+    seen_demonyms: dict[str, int] = {}
+    for code, (_, _, demonyms, capitals) in overrides.items():
+        country = by_name.get(_key(overrides[code][0] or _common_name(code) or ""))
+        if country is None:
+            continue
+        for demonym in demonyms:
+            seen_demonyms[_key(demonym)] = seen_demonyms.get(_key(demonym), 0) + 1
+            by_demonym[_key(demonym)] = country
+        for capital in capitals:
+            by_capital[_key(capital)] = country
+    for demonym, count in seen_demonyms.items():  # "Dominican": two countries, so neither
+        if count > 1:
+            del by_demonym[demonym]
+    return _Tables(by_name, by_demonym, by_capital)
+
+
+def _split(column: str) -> list[str]:
+    return [item.strip() for item in column.split("|") if item.strip()]
+
+
+def country_by_name(text: str) -> Country | None:
+    """The country a name denotes ("Russia", "the UK", "Republic of Korea"), else None."""
+    key = _key(text)
+    if len(key) <= 3 and not _LEADING_THE.sub("", text.strip()).replace(".", "").isupper():
+        return None  # "us", "Chad"-like short lowercase words are not country codes
+    return _tables().by_name.get(key)
+
+
+def country_by_demonym(text: str) -> Country | None:
+    """The country of a demonym or adjective ("Belarusian", "Poles", "British"), else None."""
+    tables = _tables()
+    key = _key(text)
+    if key.endswith("'s"):
+        key = key[:-2]
+    found = tables.by_demonym.get(key)
+    if found is None and key.endswith("s"):
+        found = tables.by_demonym.get(key[:-1])
+    return found
+
+
+def country_by_capital(text: str) -> Country | None:
+    """The country whose capital or seat of government this is ("Moscow", "the Kremlin")."""
+    return _tables().by_capital.get(_key(text))
+
+
+def is_ambiguous_country_word(text: str) -> bool:
+    """Country names that are also common words or given names ("Jordan", "Chad", "Turkey")."""
+    return _key(text) in _NOT_COUNTRY_WORDS

@@ -1,0 +1,290 @@
+"""Store an extracted article and its facts in one transaction; re-ingesting changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db.models import (
+    Amount,
+    Article,
+    Event,
+    EventEvidence,
+    EventParticipant,
+    Mention,
+    Quote,
+    Role,
+    Source,
+    Timex,
+)
+from app.errors import EmptyArticle, NotFound
+from app.extract import types as x
+from app.extract.pipeline import content_hash, extract_parsed
+from app.kb.resolve import find_matching_event, resolve_entities
+from app.kb.sql import insert_ignore
+from app.kb.transaction import committing
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    article: Article
+    created: bool
+
+
+def find_existing(session: Session, *, content_hash: str, url: str | None) -> Article | None:
+    """The stored article with the same content or the same URL, if any."""
+    condition = Article.content_hash == content_hash
+    if url:
+        condition = or_(condition, Article.url == url)
+    return session.scalars(select(Article).where(condition).limit(1)).first()
+
+
+def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestResult:
+    """Store an article and its facts; ingesting the same text or URL again changes nothing."""
+    url = extracted.parsed.url
+    if (
+        existing := find_existing(session, content_hash=extracted.content_hash, url=url)
+    ) is not None:
+        return IngestResult(existing, created=False)
+    try:
+        with committing(session):
+            article = _store_article(session, extracted)
+            _store_facts(session, article, extracted)
+    except IntegrityError:
+        # A concurrent ingest of the same article won the race on the unique constraints.
+        existing = find_existing(session, content_hash=extracted.content_hash, url=url)
+        if existing is None:
+            raise
+        return IngestResult(existing, created=False)
+    return IngestResult(article, created=True)
+
+
+def ingest_parsed(
+    session: Session, parsed: x.ParsedArticle, *, raw_text: str, model_names: str
+) -> IngestResult:
+    """Check for a duplicate before paying for NLP, then extract and store."""
+    if not parsed.body.strip():
+        raise EmptyArticle("The article has no text once page furniture and markup are removed.")
+    url = parsed.url
+    if (existing := find_existing(session, content_hash=content_hash(parsed), url=url)) is not None:
+        return IngestResult(existing, created=False)
+    extracted = extract_parsed([parsed], model_names=model_names)[0]
+    extracted.extra["raw_text"] = raw_text
+    return ingest_article(session, extracted)
+
+
+def replace_facts(session: Session, article_id: int, extracted: x.ExtractedArticle) -> Article:
+    """Re-extraction: swap an article's facts for newer ones in one transaction."""
+    with committing(session):
+        article = session.get(Article, article_id)
+        if article is None:
+            raise NotFound(f"Article {article_id} does not exist.")
+        _delete_facts(session, article_id)
+        article.extractor_version = extracted.extractor_version
+        _store_facts(session, article, extracted)
+    return article
+
+
+def delete_article(session: Session, article_id: int) -> None:
+    """Delete an article, its facts, and events that no other article reports."""
+    with committing(session):
+        article = session.get(Article, article_id)
+        if article is None:
+            raise NotFound(f"Article {article_id} does not exist.")
+        session.delete(article)
+        session.flush()
+        _delete_orphan_events(session)
+
+
+def _delete_facts(session: Session, article_id: int) -> None:
+    for model in (Mention, Role, Timex, Amount, Quote, EventEvidence):
+        session.execute(delete(model).where(model.article_id == article_id))
+    _delete_orphan_events(session)
+
+
+def _delete_orphan_events(session: Session) -> None:
+    session.execute(delete(Event).where(~Event.id.in_(select(EventEvidence.event_id).distinct())))
+
+
+def _source_id(session: Session, parsed: x.ParsedArticle) -> int | None:
+    if not parsed.source_name:
+        return None
+    row = {"name": parsed.source_name, "domain": parsed.source_domain}
+    insert_ignore(session, Source.__table__, [row], ["name"])  # type: ignore[arg-type]
+    return session.scalars(select(Source.id).where(Source.name == parsed.source_name)).one()
+
+
+def _store_article(session: Session, extracted: x.ExtractedArticle) -> Article:
+    parsed = extracted.parsed
+    article = Article(
+        source_id=_source_id(session, parsed),
+        url=parsed.url,
+        content_hash=extracted.content_hash,
+        title=parsed.title,
+        teaser=parsed.teaser,
+        section=parsed.section,
+        tags=list(parsed.tags),
+        authors=list(parsed.authors),
+        agencies=list(parsed.agencies),
+        images=[{"caption": i.caption, "credit": i.credit} for i in parsed.images],
+        subheads=list(parsed.subheads),
+        subhead_spans=[list(span) for span in parsed.subhead_spans],
+        published_at=parsed.published_at,
+        language=parsed.language,
+        body=parsed.body,
+        raw_text=str(extracted.extra.get("raw_text", parsed.body)),
+        word_count=len(parsed.body.split()),
+        extractor_version=extracted.extractor_version,
+    )
+    session.add(article)
+    session.flush()
+    return article
+
+
+def _span(span: x.Span, version: str, confidence: float) -> dict[str, Any]:
+    return {
+        "start": span.start,
+        "end": span.end,
+        "zone": span.zone,
+        "zone_index": span.zone_index,
+        "sentence": span.sentence,
+        "confidence": confidence,
+        "extractor_version": version,
+    }
+
+
+def _store_facts(session: Session, article: Article, extracted: x.ExtractedArticle) -> None:
+    version, aid = extracted.extractor_version, article.id
+    ids = resolve_entities(session, extracted.entities)
+
+    def bulk(model: type[Any], rows: list[dict[str, Any]]) -> None:
+        if rows:
+            session.execute(insert(model), rows)
+
+    bulk(
+        Mention,
+        [
+            {"article_id": aid, "entity_id": ids[e.key], "text": m.text}
+            | _span(m.span, version, m.confidence)
+            for e in extracted.entities
+            for m in e.mentions
+        ],
+    )
+    bulk(
+        Role,
+        [
+            {
+                "article_id": aid,
+                "person_id": ids[r.person_key],
+                "of_id": ids.get(r.of_key) if r.of_key else None,
+                "title": r.title,
+                "text": r.text,
+            }
+            | _span(r.span, version, r.confidence)
+            for r in extracted.roles
+            if r.person_key in ids
+        ],
+    )
+    bulk(
+        Timex,
+        [
+            {
+                "article_id": aid,
+                "text": t.text,
+                "value": t.value,
+                "precision": t.precision,
+                "anchor": t.anchor,
+                "range_start": t.range_start,
+                "range_end": t.range_end,
+                "imputed": t.imputed,
+                "ambiguous": t.ambiguous,
+            }
+            | _span(t.span, version, t.confidence)
+            for t in extracted.timexes
+        ],
+    )
+    bulk(
+        Quote,
+        [
+            {
+                "article_id": aid,
+                "speaker_id": ids.get(q.speaker_key) if q.speaker_key else None,
+                "text": q.text,
+                "channel": q.channel,
+                "direct": q.direct,
+            }
+            | _span(q.span, version, q.confidence)
+            for q in extracted.quotes
+        ],
+    )
+    event_of_amount = _store_events(session, aid, extracted, ids)
+    bulk(
+        Amount,
+        [
+            {
+                "article_id": aid,
+                "event_id": event_of_amount.get(index),
+                "text": a.text,
+                "value": a.value,
+                "unit": a.unit,
+                "kind": a.kind,
+                "same_as_group": a.same_as_group,
+            }
+            | _span(a.span, version, a.confidence)
+            for index, a in enumerate(extracted.amounts)
+        ],
+    )
+    session.flush()
+
+
+def _store_events(
+    session: Session, article_id: int, extracted: x.ExtractedArticle, ids: dict[str, int]
+) -> dict[int, int]:
+    """Store events (joining ones already reported elsewhere); returns amount index → event id."""
+    event_of_amount: dict[int, int] = {}
+    for event in extracted.events:
+        participants = [
+            (ids[p.entity_key], p.role) for p in event.participants if p.entity_key in ids
+        ]
+        name_id = ids.get(event.name_key) if event.name_key else None
+        row = find_matching_event(
+            session, event, participant_ids={p for p, _ in participants}, name_entity_id=name_id
+        )
+        if row is None:
+            row = Event(
+                type=event.type,
+                status=event.status,
+                summary=event.summary,
+                date_start=event.date_start,
+                date_end=event.date_end,
+                date_precision=event.date_precision,
+                location_id=ids.get(event.location_key) if event.location_key else None,
+                name_entity_id=name_id,
+            )
+            session.add(row)
+            session.flush()
+        insert_ignore(
+            session,
+            EventParticipant.__table__,  # type: ignore[arg-type]
+            [
+                {"event_id": row.id, "entity_id": e, "role": r}
+                for e, r in dict.fromkeys(participants)
+            ],
+            ["event_id", "entity_id", "role"],
+        )
+        texts = event.evidence_text or ("",) * len(event.evidence)
+        session.add_all(
+            EventEvidence(
+                event_id=row.id,
+                article_id=article_id,
+                text=text,
+                **_span(span, extracted.extractor_version, event.confidence),
+            )
+            for span, text in zip(event.evidence, texts, strict=False)
+        )
+        event_of_amount.update(dict.fromkeys(event.amount_indexes, row.id))
+    return event_of_amount

@@ -1,0 +1,191 @@
+"""Resolve an article's entities and events to the shared ones, conservatively.
+
+Entities resolve on a unique ``resolution_key`` (type + normalized name, or the ISO code for
+countries), inserted with ON CONFLICT DO NOTHING so concurrent ingests share one row. A lone
+surname ("Smith") gets no key: it joins an existing person only when exactly one has that alias.
+Curated merges are followed, so later ingests land on the surviving entity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.db.models import Entity, EntityAlias, Event, EventParticipant
+from app.extract import types as x
+from app.kb.normalize import normalize_name
+from app.kb.sql import insert_ignore
+
+
+def resolution_key(entity: x.Entity) -> str | None:
+    if entity.type == "country" and entity.country_code:
+        return f"country:{entity.country_code.lower()}"
+    normalized = normalize_name(entity.name)
+    if not normalized or (entity.type == "person" and " " not in normalized):
+        return None
+    return f"{entity.type}:{normalized}"
+
+
+def resolve_entities(session: Session, entities: Sequence[x.Entity]) -> dict[str, int]:
+    """Map each extracted entity key to a stored entity id, creating what is new."""
+    keyed = {e.key: k for e in entities if (k := resolution_key(e)) is not None}
+    by_key = _ensure_keyed(session, [e for e in entities if e.key in keyed], keyed)
+    ids: dict[str, int] = {}
+    for entity in entities:
+        if entity.key in keyed:
+            ids[entity.key] = by_key[keyed[entity.key]]
+        else:
+            ids[entity.key] = _resolve_unkeyed(session, entity)
+    ids = _follow_merges(session, ids)
+    _add_aliases(session, entities, ids)
+    _link_stands_for(session, entities, ids)
+    return ids
+
+
+def _ensure_keyed(
+    session: Session, entities: Sequence[x.Entity], keys: dict[str, str]
+) -> dict[str, int]:
+    wanted = set(keys.values())
+    if not wanted:
+        return {}
+    rows = [
+        {
+            "type": e.type,
+            "name": e.name,
+            "normalized_name": normalize_name(e.name),
+            "resolution_key": keys[e.key],
+            "country_code": e.country_code,
+        }
+        for e in {keys[e.key]: e for e in entities}.values()
+    ]
+    found = _ids_by_key(session, wanted)
+    missing = [row for row in rows if row["resolution_key"] not in found]
+    insert_ignore(session, Entity.__table__, missing, ["resolution_key"])  # type: ignore[arg-type]
+    if missing:
+        found = _ids_by_key(session, wanted)
+    return found
+
+
+def _ids_by_key(session: Session, keys: set[str]) -> dict[str, int]:
+    rows = session.execute(
+        select(Entity.resolution_key, Entity.id).where(Entity.resolution_key.in_(keys))
+    )
+    return {key: id_ for key, id_ in rows if key is not None}
+
+
+def _resolve_unkeyed(session: Session, entity: x.Entity) -> int:
+    normalized = normalize_name(entity.name)
+    candidates = session.scalars(
+        select(Entity.id)
+        .join(EntityAlias, EntityAlias.entity_id == Entity.id)
+        .where(
+            Entity.type == entity.type,
+            EntityAlias.normalized == normalized,
+            Entity.merged_into_id.is_(None),
+        )
+        .distinct()
+        .limit(2)
+    ).all()
+    if len(candidates) == 1:
+        return candidates[0]
+    row = Entity(type=entity.type, name=entity.name, normalized_name=normalized)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def _follow_merges(session: Session, ids: dict[str, int]) -> dict[str, int]:
+    """Replace merged entities by the one they were merged into (chains included)."""
+    for _ in range(10):
+        merged = dict(
+            session.execute(
+                select(Entity.id, Entity.merged_into_id).where(
+                    Entity.id.in_(set(ids.values())), Entity.merged_into_id.is_not(None)
+                )
+            ).all()
+        )
+        if not merged:
+            break
+        ids = {key: merged.get(id_, id_) for key, id_ in ids.items()}
+    return ids
+
+
+def _add_aliases(session: Session, entities: Sequence[x.Entity], ids: dict[str, int]) -> None:
+    rows: dict[tuple[int, str], dict[str, object]] = {}
+    for entity in entities:
+        for alias in (entity.name, *entity.aliases):
+            normalized = normalize_name(alias)
+            if normalized:
+                key = (ids[entity.key], normalized)
+                rows.setdefault(
+                    key, {"entity_id": key[0], "alias": alias, "normalized": normalized}
+                )
+    insert_ignore(
+        session,
+        EntityAlias.__table__,  # type: ignore[arg-type]
+        list(rows.values()),
+        ["entity_id", "normalized"],
+    )
+
+
+def _link_stands_for(session: Session, entities: Sequence[x.Entity], ids: dict[str, int]) -> None:
+    links = {
+        ids[e.key]: ids[e.stands_for]
+        for e in entities
+        if e.stands_for and e.stands_for in ids and ids[e.key] != ids[e.stands_for]
+    }
+    if not links:
+        return
+    for row in session.scalars(select(Entity).where(Entity.id.in_(links))):
+        if row.stands_for_id is None:
+            row.stands_for_id = links[row.id]
+
+
+def find_matching_event(
+    session: Session,
+    event: x.Event,
+    *,
+    participant_ids: set[int],
+    name_entity_id: int | None,
+) -> Event | None:
+    """An already stored event that this one reports too, or None.
+
+    Same type, and either the same named event or overlapping participants (two of them when
+    both sides have two or more), and date ranges that overlap when both are dated.
+    """
+    if not participant_ids and name_entity_id is None:
+        return None
+    query = select(Event).where(Event.type == event.type).options(selectinload(Event.participants))
+    if name_entity_id is not None:
+        query = query.where(Event.name_entity_id == name_entity_id)
+    else:
+        query = query.where(
+            Event.id.in_(
+                select(EventParticipant.event_id).where(
+                    EventParticipant.entity_id.in_(participant_ids)
+                )
+            )
+        )
+    for candidate in session.scalars(query.order_by(Event.id).limit(50)):
+        theirs = {p.entity_id for p in candidate.participants}
+        needed = 2 if len(theirs) >= 2 and len(participant_ids) >= 2 else 1
+        shared_enough = name_entity_id is not None or len(theirs & participant_ids) >= needed
+        if shared_enough and _dates_compatible(
+            (event.date_start, event.date_end),
+            (candidate.date_start, candidate.date_end),
+            named=name_entity_id is not None,
+        ):
+            return candidate
+    return None
+
+
+def _dates_compatible(
+    a: tuple[date | None, date | None], b: tuple[date | None, date | None], *, named: bool
+) -> bool:
+    if a[0] is None or b[0] is None:
+        return named  # an undated report only joins a named event
+    a_end, b_end = a[1] or a[0], b[1] or b[0]
+    return a[0] <= b_end and b[0] <= a_end

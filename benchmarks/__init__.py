@@ -1,0 +1,1 @@
+"""Benchmarks: extraction quality against the gold set, and speed."""
