@@ -31,6 +31,7 @@ class _Tables:
     by_name: dict[str, Country]
     by_demonym: dict[str, Country]
     by_capital: dict[str, Country]
+    seats: frozenset[str]
 
 
 def _key(text: str) -> str:
@@ -51,6 +52,7 @@ def _tables() -> _Tables:
     by_name: dict[str, Country] = {}
     by_demonym: dict[str, Country] = {}
     by_capital: dict[str, Country] = {}
+    seats: set[str] = set()
     overrides: dict[str, tuple[str, list[str], list[str], list[str]]] = {}
     for line in COUNTRIES_TSV.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -83,11 +85,14 @@ def _tables() -> _Tables:
             seen_demonyms[_key(demonym)] = seen_demonyms.get(_key(demonym), 0) + 1
             by_demonym[_key(demonym)] = country
         for capital in capitals:
+            if capital.startswith("@"):
+                capital = capital[1:]
+                seats.add(_key(capital))
             by_capital[_key(capital)] = country
     for demonym, count in seen_demonyms.items():  # "Dominican": two countries, so neither
         if count > 1:
             del by_demonym[demonym]
-    return _Tables(by_name, by_demonym, by_capital)
+    return _Tables(by_name, by_demonym, by_capital, frozenset(seats))
 
 
 def _split(column: str) -> list[str]:
@@ -117,6 +122,11 @@ def country_by_demonym(text: str) -> Country | None:
 def country_by_capital(text: str) -> Country | None:
     """The country whose capital or seat of government this is ("Moscow", "the Kremlin")."""
     return _tables().by_capital.get(_key(text))
+
+
+def is_seat_of_government(text: str) -> bool:
+    """A building or street that names a government ("the Kremlin", "Downing Street")."""
+    return _key(text) in _tables().seats
 
 
 def is_ambiguous_country_word(text: str) -> bool:

@@ -34,10 +34,16 @@ def get_nlp(model_names: str = DEFAULT_MODELS) -> Language:
 
 
 def _add_entity_ruler(nlp: Language) -> None:
-    """Patterns run before the statistical NER so that they win on overlaps."""
+    """Patterns run before the statistical NER so that they win on overlaps.
+
+    Every ``patterns/*.jsonl`` is loaded in one ``add_patterns`` call (``from_disk`` would
+    clear the patterns of the previous file); a small component then trims context words.
+    """
+    from app.extract.ruler import TRIM_COMPONENT, load_patterns
+
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
-    for path in sorted(PATTERNS_DIR.glob("*.jsonl")):
-        ruler.from_disk(path)  # type: ignore[attr-defined]
+    ruler.add_patterns(load_patterns(PATTERNS_DIR))  # type: ignore[attr-defined]
+    nlp.add_pipe(TRIM_COMPONENT, after="entity_ruler")
 
 
 @dataclass(frozen=True)

@@ -118,8 +118,8 @@ _DATE_SETTINGS: dict[str, object] = {
 _BYLINE = re.compile(r"(?:by|written by|words by)\s+(?P<names>[A-Z][^.!?:;]{1,80})", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*(?:,|&|\band\b|/)\s*")
 _CAPTION = re.compile(
-    r"(?P<caption>.*?)\s*(?:Images?|Photos?|Photograph|Pictures?|Credits?|Foto|Bild)\s*:\s*"
-    r"(?P<credit>[^:]{2,120}?)\.?"
+    r"(?P<caption>.*?)\s*\(?\s*(?:Images?|Photos?|Photograph|Pictures?|Credits?|Foto|Bild)\s*:\s*"
+    r"(?P<credit>[^:]{2,120}?)\s*\)?\.?"
 )
 _INITIALS_CREDIT = re.compile(
     r"(?P<authors>[A-Za-z]{1,4}(?:\s?/\s?[A-Za-z]{1,4})*)\s*\((?P<agencies>[^()]{2,80})\)\.?"
@@ -131,6 +131,9 @@ _AGENCY_CREDIT = re.compile(
 )
 _REPORTING = re.compile(r"\(?\s*(?:additional )?(?:reporting|writing) by\s+(?P<names>.+)", re.I)
 _SENTENCE_END = ('.', '!', '?', '"', '”', '’', "'", ')', ':', ';', ',', '…')  # fmt: skip
+_HEADING_NEVER_ENDS = tuple(end for end in _SENTENCE_END if end != "?")  # "What next?" is one
+# A title may end in "...", an abbreviation ("TO U.S.") or be all capitals (wire headlines).
+_TITLE_STOP = re.compile(r"(?:\.\.\.|(?:\b[A-Z]\.){2,}|^[^a-z]+)$")
 _GLUED = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _BREADCRUMB_SEP = re.compile(r"\s+(?:>|›|»|\||/|·|•)\s+")
 
@@ -176,7 +179,7 @@ def _parse_date(candidate: str) -> datetime | None:
     parsed = dateparser.parse(candidate, languages=["en"], settings=_DATE_SETTINGS)  # type: ignore[arg-type]
     if parsed is None:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _lines(text: str) -> list[_Line]:
@@ -202,7 +205,7 @@ def _is_title_like(line: str) -> bool:
     return (
         0 < len(words) <= 30
         and len(line) <= 200
-        and not line.endswith((".", ",", ";", ":"))
+        and (not line.endswith((".", ",", ";", ":")) or _TITLE_STOP.search(line) is not None)
         and _URL_LINE.fullmatch(line) is None
         and any(ch.isalpha() for ch in line)
     )
@@ -222,7 +225,7 @@ def _section_parts(line: str) -> list[str] | None:
     return [p for p in parts if p.casefold() not in {"home", "news"}] or None
 
 
-def _split_names(names: str) -> tuple[list[str], list[str]]:
+def split_names(names: str) -> tuple[list[str], list[str]]:
     """Names from a byline or credit → (people, agencies)."""
     people: list[str] = []
     agencies: list[str] = []
@@ -261,19 +264,20 @@ def _read_head(lines: list[_Line], window: int = 15) -> _Head:
     candidates = [line for line in lines if not line.used][:window]
     for index, line in enumerate(candidates):
         text = line.text
-        meta = True
-        if head.url is None and _URL_LINE.fullmatch(text):
-            head.url = text if "//" in text else f"https://{text}"
-        elif head.published_at is None and (date := parse_date_line(text)) is not None:
-            head.published_at = date
-        elif not head.authors and (byline := _BYLINE.fullmatch(text)) and len(text.split()) <= 12:
-            head.authors = tuple(_split_names(byline["names"])[0])
-        else:
-            meta = False
-        if meta:
+        url = text if head.url is None and _URL_LINE.fullmatch(text) else None
+        date = None if url or head.published_at else parse_date_line(text)
+        byline = None if url or date or head.authors else _BYLINE.fullmatch(text)
+        if byline is not None and len(text.split()) > 12:
+            byline = None
+        if url or date or byline:
             if pending and not meta_before_pending:
-                line.used = False
                 break  # a date or link after body prose belongs to the body
+            if url:
+                head.url = url if "//" in url else f"https://{url}"
+            elif date:
+                head.published_at = date
+            elif byline:
+                head.authors = tuple(split_names(byline["names"])[0])
             if pending:
                 head.teaser = " ".join(p.text for p in pending)
                 for p in pending:
@@ -297,6 +301,15 @@ def _read_head(lines: list[_Line], window: int = 15) -> _Head:
         if len(pending) > 2 or not meta_before_pending:
             break
     return head
+
+
+def split_credit(caption: str) -> tuple[str, str | None]:
+    """A caption with a trailing credit ("… Photo: AP") → (caption, credit)."""
+    text = normalize(caption).replace("\n", " ")
+    match = _CAPTION.fullmatch(text)
+    if match is None or len(match["credit"].split()) > 12 or not match["caption"].strip():
+        return text, None
+    return match["caption"].strip(), match["credit"].strip()
 
 
 def _read_images(lines: list[_Line]) -> list[Image]:
@@ -334,7 +347,7 @@ def _read_tail(lines: list[_Line]) -> tuple[list[str], list[str]]:
         elif (match := _REPORTING.fullmatch(text)) is not None:
             names = re.split(r";\s*(?:editing|edited) by", match["names"], flags=re.I)[0]
             names = re.sub(r";?\s*(?:additional )?(?:reporting|writing) by", ",", names, flags=re.I)
-            authors[:0] = _split_names(names.rstrip(")"))[0]
+            authors[:0] = split_names(names.rstrip(")"))[0]
         elif (match := _AGENCY_CREDIT.fullmatch(text)) and (
             found := _agency_list(match["agencies"])
         ):
@@ -378,7 +391,7 @@ def _is_subhead(paragraph: str) -> bool:
         0 < len(words) <= 12
         and len(paragraph) <= 100
         and (paragraph[0].isupper() or paragraph[0].isdigit())
-        and not paragraph.endswith(_SENTENCE_END[:1] + _SENTENCE_END[2:])
+        and not paragraph.endswith(_HEADING_NEVER_ENDS)
         and _URL_LINE.fullmatch(paragraph) is None
     )
 
@@ -409,6 +422,8 @@ def parse_text(text: str) -> ParsedArticle:
             spans.append((offset, offset + len(paragraph)))
         body_parts.append(paragraph)
         offset += len(paragraph) + 2
+    if not body_parts and head.title and not images:
+        body_parts, head.title = [head.title], None  # a one-line text is a body, not a title
     source_name, source_domain = source_from_url(head.url)
     return ParsedArticle(
         body="\n\n".join(body_parts),

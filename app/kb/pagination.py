@@ -6,9 +6,12 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.orm import Session
 
 from app.errors import InvalidCursor
 
@@ -42,6 +45,56 @@ class CursorCodec:
         if len(mac) != 12 or not hmac.compare_digest(mac, expected):
             raise InvalidCursor("The cursor is not one this server issued.")
         found_scope, values = json.loads(payload)
-        if found_scope != scope:
+        if found_scope != scope or not isinstance(values, list):
             raise InvalidCursor("The cursor belongs to another list or sort order.")
         return list(values)
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a keyset order: the SQL expression, its direction, and how to read it back."""
+
+    column: Any
+    descending: bool = False
+    parse: Callable[[Any], Any] = lambda value: value
+    dump: Callable[[Any], Any] = lambda value: value
+
+
+def keyset_page(
+    session: Session,
+    query: Select[tuple[T]],
+    *,
+    scope: str,
+    keys: Sequence[SortKey],
+    row_values: Callable[[T], Sequence[Any]],
+    limit: int,
+    cursor: str | None,
+    codec: CursorCodec,
+) -> Page[T]:
+    """Fetch one page after ``cursor`` in the order ``keys`` (the last key must be unique)."""
+    if cursor:
+        values = codec.decode(scope, cursor)
+        if len(values) != len(keys):
+            raise InvalidCursor("The cursor does not fit this list.")
+        try:
+            parsed = [key.parse(value) for key, value in zip(keys, values, strict=True)]
+        except (TypeError, ValueError) as exc:
+            raise InvalidCursor("The cursor does not fit this list.") from exc
+        query = query.where(_after(keys, parsed))
+    order = [key.column.desc() if key.descending else key.column.asc() for key in keys]
+    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
+    if len(rows) <= limit:
+        return Page(rows, None)
+    rows = rows[:limit]
+    last = [key.dump(v) for key, v in zip(keys, row_values(rows[-1]), strict=True)]
+    return Page(rows, codec.encode(scope, last))
+
+
+def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """(a, b, c) strictly after (x, y, z) in the keys' directions, as an OR of ANDs."""
+    clauses = []
+    for i, key in enumerate(keys):
+        equal = [k.column == v for k, v in zip(keys[:i], values[:i], strict=True)]
+        beyond = key.column < values[i] if key.descending else key.column > values[i]
+        clauses.append(and_(*equal, beyond))
+    return or_(*clauses)

@@ -1,0 +1,170 @@
+"""Articles: ingest, read, list, delete."""
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from pydantic import ValidationError
+
+from app.api.deps import (
+    ArticleIdPath,
+    CodecDep,
+    CursorQuery,
+    LimitQuery,
+    SessionDep,
+    SettingsDep,
+)
+from app.api.pages import link_next
+from app.errors import InvalidInput, NewsKBError
+from app.extract.pipeline import parse_document
+from app.kb import articles as kb_articles
+from app.kb import ingest as kb_ingest
+from app.schemas.articles import ArticleCreate, ArticleEntity, ArticleRead, ArticleSummary
+from app.schemas.common import PROBLEM_RESPONSES, Page
+from app.schemas.entities import MentionRead
+from app.schemas.events import EventRead
+
+router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
+
+
+class UnsupportedMediaType(NewsKBError):
+    status = 415
+    type = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class InvalidBody(NewsKBError):
+    status = 400
+    type = "invalid-body"
+    title = "The request body cannot be read"
+
+
+async def read_article_body(request: Request) -> ArticleCreate:
+    """Accept JSON (`ArticleCreate`) or a raw `text/plain` / `text/html` body."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidBody(f"The body is not valid UTF-8 (byte {exc.start}).") from exc
+    if "\x00" in text:
+        raise InvalidBody("The body contains NUL characters.")
+    if media_type in ("text/plain", "text/html"):
+        kind = "html" if media_type == "text/html" else "text"
+        return ArticleCreate.model_validate({kind: text})
+    if media_type not in ("application/json", ""):
+        raise UnsupportedMediaType(
+            f"Send application/json, text/plain or text/html, not {media_type!r}."
+        )
+    try:
+        payload: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidBody(f"The body is not valid JSON: {exc.msg} at position {exc.pos}.") from exc
+    try:
+        return ArticleCreate.model_validate(payload)
+    except ValidationError as exc:
+        errors = [
+            {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()
+        ]
+        raise InvalidInput(
+            "The article is not valid: " + "; ".join(e["msg"] for e in errors[:5]), errors=errors
+        ) from exc
+
+
+ARTICLE_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ArticleCreate"}},
+            "text/plain": {"schema": {"type": "string"}},
+            "text/html": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    response_model=ArticleRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Ingest an article",
+    openapi_extra=ARTICLE_BODY_DOC,
+    responses={200: {"model": ArticleRead, "description": "Already stored: the existing article"}},
+)
+def create_article(
+    document: Annotated[ArticleCreate, Depends(read_article_body)],
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
+) -> ArticleRead:
+    """Clean the article, extract its facts and store them in one transaction.
+
+    Answers 201 with a `Location` for a new article, 200 with the stored one when the same
+    content or URL was ingested before (nothing new is written).
+    """
+    raw = document.text if document.text is not None else document.html or ""
+    parsed = parse_document(
+        text=document.text,
+        html=document.html,
+        url=str(document.url) if document.url else None,
+        title=document.title,
+        published_at=document.published_at,
+        source_name=document.source,
+    )
+    result = kb_ingest.ingest_parsed(
+        session, parsed, raw_text=raw, model_names=settings.spacy_model
+    )
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = str(request.url_for("get_article", article_id=result.article.id))
+    return _article_read(session, result.article.id)
+
+
+@router.get("", response_model=Page[ArticleSummary], summary="List articles, newest first")
+def list_articles(
+    session: SessionDep,
+    codec: CodecDep,
+    request: Request,
+    response: Response,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Page[ArticleSummary]:
+    page = kb_articles.list_articles(session, limit=limit, cursor=cursor, codec=codec)
+    link_next(request, response, page.next_cursor)
+    return Page[ArticleSummary](
+        items=[ArticleSummary.model_validate(a) for a in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{article_id}", response_model=ArticleRead, summary="One article with its facts")
+def get_article(article_id: ArticleIdPath, session: SessionDep) -> ArticleRead:
+    """All metadata, the cleaned body, and every fact extracted from it with its span."""
+    return _article_read(session, article_id)
+
+
+@router.get(
+    "/{article_id}/mentions",
+    response_model=list[MentionRead],
+    summary="Every entity mention in an article",
+)
+def list_mentions(article_id: ArticleIdPath, session: SessionDep) -> list[MentionRead]:
+    return [MentionRead.model_validate(m) for m in kb_articles.list_mentions(session, article_id)]
+
+
+@router.delete("/{article_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an article")
+def delete_article(article_id: ArticleIdPath, session: SessionDep) -> Response:
+    """Delete the article and its facts; events no other article reports go too."""
+    kb_ingest.delete_article(session, article_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _article_read(session: SessionDep, article_id: int) -> ArticleRead:
+    detail = kb_articles.get_article_detail(session, article_id)
+    read = ArticleRead.model_validate(detail.article)
+    read.entities = [
+        ArticleEntity(id=e.id, name=e.name, type=e.type, mention_count=count)
+        for e, count in detail.entities
+    ]
+    read.events = [EventRead.model_validate(e) for e in detail.events]
+    return read

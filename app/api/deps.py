@@ -1,0 +1,44 @@
+"""Dependencies shared by the routers, declared once as named ``Annotated`` aliases."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from sqlalchemy.orm import Session
+
+from app.kb.pagination import CursorCodec
+from app.settings import Settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session per request, closed after the response; kb decides when to commit."""
+    with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_codec(request: Request) -> CursorCodec:
+    codec: CursorCodec = request.app.state.cursor_codec
+    return codec
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CodecDep = Annotated[CursorCodec, Depends(get_codec)]
+
+MAX_ID = 2**31 - 1
+ArticleIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id", examples=[1])]
+EntityIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Entity id", examples=[1])]
+EventIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Event id", examples=[1])]
+LimitQuery = Annotated[int, Query(ge=1, le=100, description="Page size (1 to 100).", examples=[20])]
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        max_length=512,
+        description="Opaque cursor from a previous page's `next_cursor`.",
+    ),
+]

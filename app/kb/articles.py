@@ -1,0 +1,123 @@
+"""Article reads: one article with all its facts, and the newest-first list."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.strategy_options import _AbstractLoad
+
+from app.db.base import UTCDateTime
+from app.db.models import (
+    Article,
+    Entity,
+    Event,
+    EventEvidence,
+    EventParticipant,
+    Mention,
+    Quote,
+    Role,
+)
+from app.errors import NotFound
+from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
+
+# Articles without a published date sort as if published when ingested.
+sort_time = func.coalesce(Article.published_at, Article.created_at, type_=UTCDateTime)
+
+
+@dataclass(frozen=True)
+class ArticleDetail:
+    article: Article
+    entities: list[tuple[Entity, int]]  # with mention counts, most mentioned first
+    events: list[Event]
+
+
+def get_article(session: Session, article_id: int) -> Article:
+    article = session.scalars(
+        select(Article).where(Article.id == article_id).options(selectinload(Article.source))
+    ).first()
+    if article is None:
+        raise NotFound(f"Article {article_id} does not exist.")
+    return article
+
+
+def get_article_detail(session: Session, article_id: int) -> ArticleDetail:
+    """The article, its metadata and every fact extracted from it, in a fixed number of queries."""
+    article = session.scalars(
+        select(Article)
+        .where(Article.id == article_id)
+        .options(
+            selectinload(Article.source),
+            selectinload(Article.mentions).selectinload(Mention.entity),
+            selectinload(Article.roles).selectinload(Role.person),
+            selectinload(Article.roles).selectinload(Role.of),
+            selectinload(Article.timexes),
+            selectinload(Article.amounts),
+            selectinload(Article.quotes).selectinload(Quote.speaker),
+        )
+    ).first()
+    if article is None:
+        raise NotFound(f"Article {article_id} does not exist.")
+    counts = Counter(m.entity_id for m in article.mentions)
+    entities = {m.entity_id: m.entity for m in article.mentions}
+    ranked = sorted(entities.values(), key=lambda e: (-counts[e.id], e.name))
+    events = list(
+        session.scalars(
+            select(Event)
+            .where(
+                Event.id.in_(
+                    select(EventEvidence.event_id).where(EventEvidence.article_id == article_id)
+                )
+            )
+            .options(*event_load_options())
+            .order_by(Event.date_start.is_(None), Event.date_start, Event.id)
+        )
+    )
+    return ArticleDetail(article, [(e, counts[e.id]) for e in ranked], events)
+
+
+def event_load_options() -> list[_AbstractLoad]:
+    return [
+        selectinload(Event.participants).selectinload(EventParticipant.entity),
+        selectinload(Event.evidence),
+        selectinload(Event.location),
+        selectinload(Event.amounts),
+    ]
+
+
+def list_articles(
+    session: Session, *, limit: int, cursor: str | None, codec: CursorCodec
+) -> Page[Article]:
+    """Newest first (published date, else ingest time), keyset-paginated."""
+    return keyset_page(
+        session,
+        select(Article).options(selectinload(Article.source)),
+        scope="articles:-published_at",
+        keys=[
+            SortKey(sort_time, descending=True, parse=datetime.fromisoformat, dump=_iso),
+            SortKey(Article.id, descending=True, parse=int),
+        ],
+        row_values=lambda a: (a.published_at or a.created_at, a.id),
+        limit=limit,
+        cursor=cursor,
+        codec=codec,
+    )
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def list_mentions(session: Session, article_id: int) -> list[Mention]:
+    get_article(session, article_id)
+    return list(
+        session.scalars(
+            select(Mention)
+            .where(Mention.article_id == article_id)
+            .options(selectinload(Mention.entity))
+            .order_by(Mention.zone, Mention.zone_index, Mention.start)
+        )
+    )

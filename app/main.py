@@ -1,0 +1,57 @@
+"""Application factory: settings in, FastAPI app out; no I/O at import time."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api import api_router
+from app.api.limits import BodySizeLimit
+from app.api.problems import install_problem_handlers
+from app.db.engine import make_engine, make_sessionmaker
+from app.kb.pagination import CursorCodec
+from app.settings import Settings, get_settings
+
+DESCRIPTION = """
+NewsKB turns news articles into a knowledge base. Post an article (scraped text or HTML);
+NewsKB cleans it, extracts people, organizations, places, weapons, named events, dates,
+amounts, quotes and events, resolves them to entities shared across articles, and keeps
+the provenance of every fact: the article and the exact character span it was read from.
+
+Lists are paginated with `limit` and an opaque `cursor` (follow `next_cursor` or the
+`Link: rel="next"` header). Errors are RFC 9457 `application/problem+json`.
+"""
+
+TAGS = [
+    {"name": "articles", "description": "Ingest, read and delete articles."},
+    {"name": "entities", "description": "People, organizations, countries, places and more."},
+    {"name": "events", "description": "What happened, who took part, where and when."},
+    {"name": "quotes", "description": "What was said, by whom, through which channel."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="NewsKB",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.cursor_codec = CursorCodec(settings.cursor_secret)
+    install_problem_handlers(app)
+    app.include_router(api_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

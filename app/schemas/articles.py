@@ -1,0 +1,80 @@
+from datetime import datetime
+from typing import Self
+
+from pydantic import AnyHttpUrl, Field, model_validator
+
+from app.schemas.common import Schema
+from app.schemas.entities import EntityRef, RoleRead
+from app.schemas.events import EventRead
+from app.schemas.facts import AmountRead, QuoteRead, TimexRead
+
+SEED_TEXT_EXAMPLE = (
+    "Lukashenko plans $1bn arms deal with Russia\n\nSeptember 12, 2021\n\n"
+    "Belarusian President Alexander Lukashenko visited the Zapad military exercises underway "
+    "with Russia Sunday and announced his country's plans to acquire $1 billion (€850 million) "
+    "worth of weapons from Russia by 2025."
+)
+
+
+class ArticleCreate(Schema):
+    """An article to ingest: scraped page text or HTML, plus what you know about it."""
+
+    text: str | None = Field(
+        default=None,
+        description="The article as plain text (as scraped from a news page is fine).",
+        examples=[SEED_TEXT_EXAMPLE],
+    )
+    html: str | None = Field(default=None, description="The article page as HTML.")
+    url: AnyHttpUrl | None = Field(default=None, examples=["https://p.dw.com/p/40DrA"])
+    title: str | None = Field(default=None, max_length=1000)
+    published_at: datetime | None = Field(default=None, examples=["2021-09-12T00:00:00Z"])
+    source: str | None = Field(default=None, max_length=200, examples=["DW"])
+
+    @model_validator(mode="after")
+    def _text_or_html(self) -> Self:
+        if (self.text is None) == (self.html is None):
+            raise ValueError("give exactly one of `text` or `html`")
+        return self
+
+
+class SourceRead(Schema):
+    name: str = Field(examples=["DW"])
+    domain: str | None = Field(examples=["dw.com"])
+
+
+class ImageRead(Schema):
+    caption: str
+    credit: str | None = Field(examples=["BelTA/AP Photo/picture alliance"])
+
+
+class ArticleSummary(Schema):
+    id: int = Field(examples=[1])
+    url: str | None = Field(examples=["https://p.dw.com/p/40DrA"])
+    title: str | None = Field(examples=["Lukashenko plans $1bn arms deal with Russia"])
+    teaser: str | None
+    source: SourceRead | None
+    section: str | None = Field(examples=["Politics"])
+    tags: list[str] = Field(examples=[["Belarus"]])
+    published_at: datetime | None
+    language: str = Field(examples=["en"])
+    word_count: int = Field(examples=[512])
+    ingested_at: datetime
+    extractor_version: str
+
+
+class ArticleEntity(EntityRef):
+    mention_count: int = Field(description="Mentions in this article", examples=[9])
+
+
+class ArticleRead(ArticleSummary):
+    authors: list[str] = Field(examples=[["ar", "mm"]])
+    agencies: list[str] = Field(examples=[["AFP", "Reuters"]])
+    images: list[ImageRead]
+    subheads: list[str]
+    body: str = Field(description="The cleaned body; every offset points into it.")
+    entities: list[ArticleEntity] = Field(default_factory=list)
+    roles: list[RoleRead] = Field(default_factory=list)
+    timexes: list[TimexRead] = Field(default_factory=list)
+    amounts: list[AmountRead] = Field(default_factory=list)
+    quotes: list[QuoteRead] = Field(default_factory=list)
+    events: list[EventRead] = Field(default_factory=list)

@@ -1,0 +1,80 @@
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from app.schemas.common import Schema
+
+
+class EntityRef(Schema):
+    id: int = Field(examples=[7])
+    name: str = Field(examples=["Alexander Lukashenko"])
+    type: str = Field(examples=["person"])
+
+
+class EntitySummary(EntityRef):
+    aliases: list[str] = Field(
+        default_factory=list, description="Surface forms seen", examples=[["Lukashenko"]]
+    )
+    country_code: str | None = Field(default=None, description="ISO 3166-1 alpha-2, countries")
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _alias_texts(cls, value: Any) -> Any:
+        return sorted({getattr(a, "alias", a) for a in value}) if value is not None else []
+
+    mention_count: int = Field(default=0, examples=[12])
+    article_count: int = Field(default=0, examples=[3])
+
+
+class RoleRead(Schema):
+    title: str = Field(examples=["Prime Minister"])
+    person: EntityRef
+    of: EntityRef | None = Field(description="The country or organization, when stated.")
+    evidence: "SpanRead"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        """A stored role is its own evidence: it carries the span it was read from."""
+        if hasattr(data, "person_id"):
+            return {"title": data.title, "person": data.person, "of": data.of, "evidence": data}
+        return data
+
+
+class SpanRead(Schema):
+    article_id: int = Field(examples=[1])
+    text: str = Field(description="The exact text of the span", examples=["Polish Prime Minister"])
+    start: int = Field(examples=[1604])
+    end: int = Field(examples=[1647])
+    zone: str = Field(description="body, subhead, title, teaser or caption", examples=["body"])
+    zone_index: int = Field(default=0, description="Which image, for captions")
+    sentence: int = Field(default=0)
+    confidence: float = Field(default=1.0, examples=[0.9])
+    extractor_version: str = Field(examples=["0.1.0"])
+
+
+class EntityRead(EntitySummary):
+    description: str | None = None
+    wikidata_id: str | None = Field(default=None, examples=["Q167"])
+    stands_for: EntityRef | None = Field(
+        default=None, description="The state a place stands for (the Kremlin → Russia)."
+    )
+    roles: list[RoleRead] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+
+
+class MentionRead(Schema):
+    text: str = Field(examples=["Lukashenko"])
+    start: int = Field(examples=[412])
+    end: int = Field(examples=[422])
+    sentence: int = Field(examples=[3])
+    zone: str = Field(examples=["body"])
+    zone_index: int = 0
+    confidence: float = 1.0
+    extractor_version: str = Field(examples=["0.1.0"])
+    entity: EntityRef
+
+
+RoleRead.model_rebuild()
