@@ -1,10 +1,403 @@
-"""PLACEHOLDER: being written (see issue 3)."""
+"""Entities of one article: clean spaCy's mentions, type them, cluster them, read roles.
 
+Mentions from every zone of the article (body, title, teaser, captions) are clustered together:
+"Belarusian President Alexander Lukashenko", "Alexander Lukashenko" and "Lukashenko" are one
+person; "Belarusian" is a mention of Belarus; "the North Atlantic Treaty Organization (NATO)"
+and "NATO" are one organization. Titles next to names become roles (see ``roles.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from spacy.tokens import Span as SpacySpan
+
+from app.extract.countries import (
+    Country,
+    country_by_capital,
+    country_by_demonym,
+    country_by_name,
+    is_ambiguous_country_word,
+    is_seat_of_government,
+)
 from app.extract.nlp import ZoneDoc
-from app.extract.types import Entity, Role
+from app.extract.roles import TITLE_HEADS, TITLE_MODIFIERS, KeyedMention, extract_roles
+from app.extract.types import Entity, EntityType, Mention, Role
+
+_DROPPED_LABELS = frozenset(
+    {"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"}
+)
+_LABEL_TYPES: dict[str, EntityType] = {
+    "PERSON": "person",
+    "ORG": "organization",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "NORP": "group",
+    "EVENT": "event",
+    "WEAPON": "weapon",
+    "PRODUCT": "product",
+    "WORK_OF_ART": "other",
+    "LAW": "other",
+    "LANGUAGE": "other",
+}
+# Ties in a type vote go to the first type here.
+_TYPE_PRIORITY: tuple[EntityType, ...] = (
+    "country", "weapon", "event", "person", "organization", "place", "product", "group", "other"
+)  # fmt: skip
+_HONORIFICS = frozenset(
+    "mr mr. mrs mrs. ms ms. miss dr dr. sir dame lord lady prof prof. professor rev rev. "
+    "reverend president-elect".split()
+)
+_ARTICLES = frozenset({"the", "a", "an"})
+_POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
+# News-page furniture that NER takes for names.
+_JUNK = frozenset(
+    "image images photo photos picture video videos getty getty images ap photo "
+    "picture alliance skip share facebook twitter email print advertisement copyright "
+    "read more related topics live reuters/ ap/".split("  ")
+) | frozenset({"image", "photo", "video", "getty images", "picture alliance", "ap photo"})
+_GLUED_CREDIT = re.compile(r"(?<=[a-z])Image$")
+_YEAR_SUFFIX = re.compile(r"[\s-]+(?:19|20)?\d{2}$")
+_DESIGNATION_PLURAL = re.compile(r"^([A-Za-z]+-\d+[A-Za-z0-9]*?\d)s$")
+_ACRONYM = re.compile(r"^[A-Z][A-Z&.]{1,7}$")
+_ACRONYM_STOPWORDS = frozenset({"of", "the", "and", "for", "de", "on", "in", "&"})
+_AGENT_PREPS = frozenset({"with", "against", "between"})
+
+
+@dataclass
+class _Mention:
+    doc_index: int
+    start: int  # tokens
+    end: int
+    start_char: int
+    end_char: int
+    text: str
+    label: str
+    type: EntityType
+    country: Country | None = None
+
+
+@dataclass
+class _Cluster:
+    mentions: list[_Mention] = field(default_factory=list)
+    type: EntityType = "other"
+    country: Country | None = None
+
+    def surfaces(self) -> list[str]:
+        return [m.text for m in self.mentions]
 
 
 def extract_entities(docs: Sequence[ZoneDoc]) -> tuple[list[Entity], list[Role]]:
-    return [], []
+    """Entities and roles of one article whose zones are ``docs`` (body first)."""
+    mentions = [
+        m
+        for index, zd in enumerate(docs)
+        for ent in zd.doc.ents
+        if ent.label_ not in _DROPPED_LABELS and (m := _clean(index, zd, ent)) is not None
+    ]
+    clusters = _cluster(mentions, docs)
+    keys = {id(c): f"e{n}" for n, c in enumerate(clusters, start=1)}
+    entities = [_entity(c, keys[id(c)], docs, clusters, keys) for c in clusters]
+    keyed = [
+        KeyedMention(m.doc_index, m.start, m.end, keys[id(c)], c.type)
+        for c in clusters
+        for m in c.mentions
+    ]
+    keyed.sort(key=lambda k: (k.doc_index, k.start))
+    return entities, extract_roles(docs, keyed)
+
+
+# --- cleaning and typing one mention -------------------------------------------------------
+
+
+def _clean(doc_index: int, zd: ZoneDoc, ent: SpacySpan) -> _Mention | None:
+    doc = zd.doc
+    start, end = _best_line(ent)
+    label = ent.label_
+    whole = doc[start:end].text
+    keep_article = country_by_name(whole) is not None or country_by_capital(whole) is not None
+    while start < end and (
+        doc[start].is_punct
+        or doc[start].is_space
+        or (doc[start].lower_ in _ARTICLES and not keep_article)
+        or (label == "PERSON" and _is_person_prefix(doc[start].text))
+    ):
+        start += 1
+    while end > start and (
+        doc[end - 1].is_punct or doc[end - 1].is_space or doc[end - 1].lower_ in _POSSESSIVES
+    ):
+        end -= 1
+    if start >= end:
+        return None
+    start_char = doc[start].idx
+    end_char = doc[end - 1].idx + len(doc[end - 1])
+    text = zd.text[start_char:end_char]
+    if glued := _GLUED_CREDIT.search(text):
+        end_char -= len(glued.group())
+        text = text[: glued.start()]
+    if text.endswith(("'s", "’s")):
+        end_char -= 2
+        text = text[:-2]
+    if _is_junk(text, doc[start:end]):
+        return None
+    mention_type, country = _type_of(text, label)
+    return _Mention(doc_index, start, end, start_char, end_char, text, label, mention_type, country)
+
+
+def _best_line(ent: SpacySpan) -> tuple[int, int]:
+    """spaCy sometimes joins two lines into one name: keep the line with the most words."""
+    if "\n" not in ent.text:
+        return ent.start, ent.end
+    pieces: list[tuple[int, int]] = []
+    piece_start = ent.start
+    for token in ent:
+        if "\n" in token.text or "\n" in token.whitespace_:
+            stop = token.i if "\n" in token.text else token.i + 1
+            pieces.append((piece_start, stop))
+            piece_start = token.i + 1
+    pieces.append((piece_start, ent.end))
+    return max(reversed(pieces), key=lambda p: sum(t.is_alpha for t in ent.doc[p[0] : p[1]]))
+
+
+def _is_person_prefix(word: str) -> bool:
+    """Titles, honorifics and nationalities that spaCy swallows into a PERSON span."""
+    lower = word.casefold()
+    return (
+        lower in _HONORIFICS
+        or lower in TITLE_HEADS
+        or lower in TITLE_MODIFIERS
+        or country_by_demonym(word) is not None
+        or country_by_name(word) is not None
+    )
+
+
+def _is_junk(text: str, span: SpacySpan) -> bool:
+    if not any(ch.isalpha() for ch in text) or len(text) > 80:
+        return True
+    if any(bad in text for bad in ("/", "http", "@", "\n", "www.")):
+        return True
+    if len(span) == 1 and text.islower():
+        return True
+    return text.casefold() in _JUNK
+
+
+def _type_of(text: str, label: str) -> tuple[EntityType, Country | None]:
+    """Our type for a spaCy label, with countries found by name or demonym."""
+    if label in ("WEAPON", "EVENT"):
+        return _LABEL_TYPES[label], None
+    if label == "NORP" or (label != "PERSON" and text[:1].isupper() and " " not in text):
+        demonym = country_by_demonym(text)
+        if demonym is not None:
+            return "country", demonym
+    country = country_by_name(text)
+    if country is not None and not (label == "PERSON" and is_ambiguous_country_word(text)):
+        return "country", country
+    if label in ("ORG", "PERSON", "PRODUCT") and country_by_capital(text) is not None:
+        return "place", None
+    return _LABEL_TYPES.get(label, "other"), None
+
+
+# --- clustering ----------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    text = text.replace("’", "'").replace(".", "")
+    text = re.sub(r"^the\s+", "", text, flags=re.IGNORECASE)
+    if match := _DESIGNATION_PLURAL.match(text):
+        text = match.group(1)
+    return " ".join(text.split()).casefold()
+
+
+def _cluster(mentions: list[_Mention], docs: Sequence[ZoneDoc]) -> list[_Cluster]:
+    groups: dict[str, _Cluster] = {}
+    for m in mentions:
+        key = f"country:{m.country.code}" if m.country else _norm(m.text)
+        cluster = groups.setdefault(key, _Cluster())
+        cluster.mentions.append(m)
+    clusters = list(groups.values())
+    for cluster in clusters:
+        votes = Counter(m.type for m in cluster.mentions)
+        best = max(votes.values())
+        cluster.type = next(t for t in _TYPE_PRIORITY if votes.get(t) == best)
+        cluster.country = next((m.country for m in cluster.mentions if m.country), None)
+        if cluster.type != "country":
+            cluster.country = None
+    clusters = _merge_surnames(clusters)
+    clusters = _merge_acronyms(clusters, docs)
+    clusters = _merge_event_years(clusters)
+    clusters = _merge_same_names(clusters)
+    for cluster in clusters:
+        cluster.mentions.sort(key=lambda m: (m.doc_index, m.start_char))
+    clusters.sort(key=lambda c: (c.mentions[0].doc_index, c.mentions[0].start_char))
+    return clusters
+
+
+def _absorb(into: _Cluster, other: _Cluster) -> None:
+    into.mentions.extend(other.mentions)
+    other.mentions = []
+
+
+def _merge_surnames(clusters: list[_Cluster]) -> list[_Cluster]:
+    """ "Lukashenko" joins "Alexander Lukashenko" when exactly one full name ends that way."""
+    full_names: dict[str, list[_Cluster]] = {}
+    for c in clusters:
+        if c.type == "person":
+            lasts = {_norm(s).split()[-1] for s in c.surfaces() if len(s.split()) > 1}
+            for last in lasts:
+                full_names.setdefault(last, []).append(c)
+    for c in clusters:
+        if c.type in ("country", "weapon", "event") or not c.mentions:
+            continue
+        if any(len(s.split()) > 1 for s in c.surfaces()):
+            continue
+        owners = [o for o in full_names.get(_norm(c.surfaces()[0]), []) if o is not c]
+        if len(owners) == 1:
+            _absorb(owners[0], c)
+    return [c for c in clusters if c.mentions]
+
+
+def _initials(name: str) -> str:
+    words = [w for w in re.split(r"[\s-]+", name) if w and w.casefold() not in _ACRONYM_STOPWORDS]
+    return "".join(w[0] for w in words).upper()
+
+
+def _merge_acronyms(clusters: list[_Cluster], docs: Sequence[ZoneDoc]) -> list[_Cluster]:
+    """ "North Atlantic Treaty Organization" and "NATO": defined in parentheses or initials."""
+    by_norm = {_norm(s): c for c in clusters for s in c.surfaces()}
+    for c in clusters:
+        if c.type in ("person", "country") or not c.mentions:
+            continue
+        for m in c.mentions:
+            after = docs[m.doc_index].text[m.end_char : m.end_char + 14]
+            defined = re.match(r"\s*\(([A-Z][A-Za-z.&]{1,9})\)", after)
+            target = by_norm.get(_norm(defined.group(1))) if defined else None
+            if target is not None and target is not c and target.mentions:
+                _absorb(c, target)
+    acronyms = [c for c in clusters if c.mentions and all(_ACRONYM.match(s) for s in c.surfaces())]
+    for acronym in acronyms:
+        letters = acronym.surfaces()[0].replace(".", "")
+        longs = [
+            c
+            for c in clusters
+            if c is not acronym
+            and c.mentions
+            and c.type in ("organization", "other", "place", "event")
+            and any(len(s.split()) > 1 and _initials(s) == letters for s in c.surfaces())
+        ]
+        if len(longs) == 1:
+            _absorb(longs[0], acronym)
+    return [c for c in clusters if c.mentions]
+
+
+def _merge_event_years(clusters: list[_Cluster]) -> list[_Cluster]:
+    """ "Zapad" joins "Zapad-2021" when the article names one such edition."""
+    editions: dict[str, list[_Cluster]] = {}
+    for c in clusters:
+        if c.type == "event":
+            for s in {_YEAR_SUFFIX.sub("", _norm(s)) for s in c.surfaces() if _YEAR_SUFFIX.search(s)}:
+                editions.setdefault(s, []).append(c)
+    for c in clusters:
+        if c.type != "event" or not c.mentions or any(_YEAR_SUFFIX.search(s) for s in c.surfaces()):
+            continue
+        owners = editions.get(_norm(c.surfaces()[0]), [])
+        if len(owners) == 1:
+            _absorb(owners[0], c)
+    return [c for c in clusters if c.mentions]
+
+
+def _merge_same_names(clusters: list[_Cluster]) -> list[_Cluster]:
+    seen: dict[tuple[str, str], _Cluster] = {}
+    for c in clusters:
+        identity = (c.type, _norm(_canonical(c)))
+        if identity in seen:
+            _absorb(seen[identity], c)
+        else:
+            seen[identity] = c
+    return [c for c in clusters if c.mentions]
+
+
+# --- building entities ---------------------------------------------------------------------
+
+
+def _canonical(c: _Cluster) -> str:
+    if c.country is not None:
+        return c.country.name
+    surfaces = [_norm_plural(s, c.type) for s in c.surfaces()]
+    counts = Counter(surfaces)
+    if c.type == "person":
+        return max(surfaces, key=lambda s: (len(s.split()), counts[s]))
+    if c.type in ("organization", "event", "other", "place"):
+        longs = [s for s in surfaces if not _ACRONYM.match(s)]
+        if longs and len(longs) < len(surfaces):  # an acronym and its long name
+            return max(longs, key=lambda s: (len(s), counts[s]))
+    if c.type == "event":
+        return max(surfaces, key=lambda s: (len(s), counts[s]))
+    return max(surfaces, key=lambda s: (counts[s], len(s)))
+
+
+def _norm_plural(text: str, entity_type: EntityType) -> str:
+    if entity_type == "weapon" and (match := _DESIGNATION_PLURAL.match(text)):
+        return match.group(1)
+    return text
+
+
+def _entity(
+    c: _Cluster,
+    key: str,
+    docs: Sequence[ZoneDoc],
+    clusters: list[_Cluster],
+    keys: dict[int, str],
+) -> Entity:
+    name = _canonical(c)
+    aliases: dict[str, str] = {}
+    for surface in c.surfaces():
+        if _norm(surface) != _norm(name) or surface.casefold() != name.casefold():
+            aliases.setdefault(surface.casefold(), surface)
+    aliases.pop(name.casefold(), None)
+    return Entity(
+        key=key,
+        type=c.type,
+        name=name,
+        mentions=tuple(
+            Mention(m.text, docs[m.doc_index].span(m.start_char, m.end_char)) for m in c.mentions
+        ),
+        aliases=tuple(aliases.values()),
+        country_code=c.country.code if c.country else None,
+        stands_for=_stands_for(c, name, docs, clusters, keys),
+    )
+
+
+def _stands_for(
+    c: _Cluster,
+    name: str,
+    docs: Sequence[ZoneDoc],
+    clusters: list[_Cluster],
+    keys: dict[int, str],
+) -> str | None:
+    """The country a capital or a seat of government speaks for, when the article names it."""
+    if c.type != "place":
+        return None
+    country = next(
+        (found for s in [name, *c.surfaces()] if (found := country_by_capital(s))), None
+    )
+    if country is None:
+        return None
+    target = next((k for k in clusters if k.country and k.country.code == country.code), None)
+    if target is None:
+        return None
+    seat = any(is_seat_of_government(s) for s in c.surfaces())
+    if seat or any(_is_agentive(docs[m.doc_index].doc[m.start : m.end]) for m in c.mentions):
+        return keys[id(target)]
+    return None
+
+
+def _is_agentive(span: SpacySpan) -> bool:
+    """ "Moscow said", "Moscow's decision", "a deal with Moscow": the place acts as a state."""
+    root = span.root
+    if root.dep_ in ("nsubj", "nsubjpass", "poss"):
+        return True
+    return root.dep_ == "pobj" and root.head.lower_ in _AGENT_PREPS

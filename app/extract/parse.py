@@ -327,7 +327,7 @@ def _read_images(lines: list[_Line]) -> list[Image]:
             caption = caption or previous.text
         if caption:
             images.append(Image(caption=caption, credit=match["credit"].strip() or None))
-            line.used = True
+        line.used = True  # a credit with no caption at all is furniture too
     return images
 
 
@@ -409,8 +409,8 @@ def parse_text(text: str) -> ParsedArticle:
     authors, agencies = _read_tail(lines)
     paragraphs = _paragraphs(lines)
     furnished = had_crumbs or bool(images or agencies or head.url or head.section)
-    while furnished and paragraphs and _is_subhead(paragraphs[-1]):
-        paragraphs.pop()  # a heading with nothing under it: a related-content box
+    if furnished and len(paragraphs) > 1 and _is_subhead(paragraphs[-1]) and _is_prose(paragraphs[-2]):
+        paragraphs.pop()  # one heading with nothing under it, after prose: a related-content box
     body_parts: list[str] = []
     subheads: list[str] = []
     spans: list[tuple[int, int]] = []

@@ -1,11 +1,205 @@
-"""PLACEHOLDER: being written (see issue 3)."""
+"""Date and time expressions: spaCy DATE/TIME spans (trimmed and widened) plus weekday names it
+misses, normalized by ``timenorm`` against the published date and the tense of their clause."""
 
-from collections.abc import Sequence
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 
+from spacy.tokens import Doc, Token
+from spacy.tokens import Span as SpacySpan
+
 from app.extract.nlp import ZoneDoc
+from app.extract.timenorm import WEEKDAYS, Resolved, Tense, normalize
 from app.extract.types import Timex
+
+_DATE_WORDS = set(WEEKDAYS) | {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "christmas", "easter", "eve", "day", "year", "new", "valentine",
+    "halloween", "boxing", "good", "mid", "q1", "q2", "q3", "q4", "mon", "tue", "wed", "thu", "fri", "sat",
+}  # fmt: skip
+# Named things that merely contain a weekday or "today" ("USA Today", "Bloody Sunday").
+_NAME_LABELS = {"ORG", "WORK_OF_ART", "EVENT", "FAC", "PRODUCT", "PERSON", "LAW"}
+_EXTRA = re.compile(
+    r"\b(?:(?:[Ll]ast|[Nn]ext|[Tt]his(?: past| coming)?|[Ee]arly|[Ll]ate) )?"
+    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+    r"(?: (?:morning|afternoon|evening|night))?(?: of (?:last|next|this) week)?\b"
+    r"|\b(?:[Yy]esterday|[Tt]oday|[Tt]omorrow|[Tt]onight)\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b"
+)
+_CLOCK = re.compile(
+    r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?|\b([01]?\d|2[0-3]):([0-5]\d)\b|\b(noon|midday|midnight)\b",
+    re.IGNORECASE,
+)
+_FUTURE_MODALS = {"will", "'ll", "shall", "wo", "would", "could", "may", "might", "should", "must"}
+_FUTURE_HEADS = {"expect", "schedule", "plan", "set", "due", "intend", "aim", "slate", "prepare"}
+_FUTURE_HEADS |= {"hope", "want", "seek", "vow", "pledge", "promise", "threaten", "propose", "go"}
+_PAST_AUX = {"did", "was", "were", "had", "has", "have", "'d", "'ve"}
 
 
 def extract_timexes(docs: Sequence[ZoneDoc], *, published: date | None) -> list[Timex]:
-    return []
+    """Every date or time expression of the article's zones, in zone and text order."""
+    timexes: list[Timex] = []
+    for zone_doc in docs:
+        found = [_timex(zone_doc, start, end, published) for start, end in _candidates(zone_doc.doc)]
+        timexes.extend(_attach_clock_days([t for t in found if t is not None]))
+    return timexes
+
+
+def _timex(zone_doc: ZoneDoc, start: int, end: int, published: date | None) -> Timex | None:
+    doc = zone_doc.doc
+    text = doc.text[start:end]
+    tokens = doc.char_span(start, end, alignment_mode="expand")
+    if tokens is None or len(tokens) == 0:
+        return None
+    tense = clause_tense(tokens)
+    clock = _CLOCK.search(text)
+    date_text = _CLOCK.sub(" ", text).strip(" ,") if clock else text
+    resolved = normalize(date_text, published, tense) if date_text else None
+    if clock:
+        resolved = _with_clock(resolved, clock)
+    if resolved is None:
+        return None
+    confidence = resolved.confidence
+    if published is None and resolved.value is None:
+        confidence = min(confidence, 0.3)
+    return Timex(
+        text=text,
+        span=zone_doc.span(start, end),
+        value=resolved.value,
+        precision=resolved.precision,
+        anchor=published,
+        range_start=resolved.start,
+        range_end=resolved.end,
+        imputed=resolved.imputed,
+        ambiguous=resolved.ambiguous,
+        confidence=confidence,
+    )
+
+
+def _with_clock(resolved: Resolved | None, clock: re.Match[str]) -> Resolved:
+    """A clock time on a resolved day is a datetime; on its own it waits for a day nearby."""
+    hour, minute = _clock_time(clock)
+    if resolved is None or resolved.precision != "day" or resolved.value is None:
+        return Resolved(f"T{hour:02d}:{minute:02d}", "datetime", confidence=0.3)
+    return replace(resolved, value=f"{resolved.value}T{hour:02d}:{minute:02d}", precision="datetime")
+
+
+def _clock_time(clock: re.Match[str]) -> tuple[int, int]:
+    if clock[6]:
+        return (0, 0) if clock[6].lower() == "midnight" else (12, 0)
+    if clock[4]:
+        return int(clock[4]), int(clock[5])
+    hour = int(clock[1]) % 12 + (12 if clock[3].lower() == "p" else 0)
+    return hour, int(clock[2] or 0)
+
+
+def _attach_clock_days(timexes: list[Timex]) -> list[Timex]:
+    """Give a bare clock time ("at 3 p.m.") the day named in the same sentence, if exactly one."""
+    out: list[Timex] = []
+    for timex in timexes:
+        if timex.value is not None and timex.value.startswith("T"):
+            days = {
+                (t.value, t.range_start)
+                for t in timexes
+                if t.span.sentence == timex.span.sentence and t.precision == "day" and t.value
+            }
+            if len(days) == 1:
+                (value, day), = days
+                timex = replace(timex, value=f"{value}{timex.value}", range_start=day,
+                                range_end=day, confidence=0.7)  # fmt: skip
+            else:
+                timex = replace(timex, value=None)
+        out.append(timex)
+    return out
+
+
+def _candidates(doc: Doc) -> list[tuple[int, int]]:
+    """Character ranges of date expressions, without overlaps, in text order."""
+    spans = [s for ent in doc.ents if ent.label_ in ("DATE", "TIME") for s in [_trim(ent)] if s]
+    taken = [(s.start_char, s.end_char) for s in spans]
+    names = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in _NAME_LABELS]
+    for match in _EXTRA.finditer(doc.text):
+        bounds = (match.start(), match.end())
+        if not any(_overlaps(bounds, other) for other in taken + names):
+            taken.append(bounds)
+    taken.extend(_eve_spans(doc, taken))
+    return sorted(set(taken))
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _trim(ent: SpacySpan) -> SpacySpan | None:
+    """Drop edge tokens that are not part of the date; take in a leading "by" and "of last week"."""
+    doc = ent.doc
+    start, end = ent.start, ent.end
+    while start < end and _is_noise(doc[start]):
+        start += 1
+    while end > start and (_is_noise(doc[end - 1]) or doc[end - 1].tag_ == "POS"):
+        end -= 1
+    if start == end:
+        return None
+    if start > 0 and doc[start - 1].lower_ == "by":
+        start -= 1
+    tail = doc[end : end + 3]
+    if len(tail) == 3 and tail[0].lower_ == "of" and tail[2].lower_ == "week":
+        if tail[1].lower_ in ("last", "next", "this"):
+            end += 3
+    return doc[start:end]
+
+
+def _is_noise(token: Token) -> bool:
+    if token.is_space or (token.is_punct and token.text not in ("'", "’")):
+        return True
+    return token.pos_ == "PROPN" and token.lower_.rstrip(".") not in _DATE_WORDS
+
+
+def _eve_spans(doc: Doc, taken: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """ "on the eve of the drills": a day fixed by another event."""
+    for token in doc:
+        if token.lower_ != "eve":
+            continue
+        of = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        if of is None:
+            continue
+        start = token.left_edge.idx
+        end = of.right_edge.idx + len(of.right_edge)
+        if not any(_overlaps((start, end), other) for other in taken):
+            yield start, end
+
+
+def clause_tense(span: SpacySpan) -> Tense:
+    """Past, present or future, from the verb that governs the expression."""
+    verb: Token = span.root
+    while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+        verb = verb.head
+    if verb.pos_ not in ("VERB", "AUX"):
+        verb = span.sent.root
+    chain = [verb]
+    while chain[-1].dep_ in ("conj", "xcomp") and chain[-1].head is not chain[-1]:
+        chain.append(chain[-1].head)
+        if len(chain) > 4:
+            break
+    for position, word in enumerate(chain):
+        auxes = [c for c in word.children if c.dep_ in ("aux", "auxpass")]
+        if any(a.lower_ in _FUTURE_MODALS for a in auxes):
+            return "future"
+        heads_future = word.lemma_ in _FUTURE_HEADS and (
+            position > 0 or word.tag_ == "VBN" or any(c.dep_ == "xcomp" for c in word.children)
+        )
+        if heads_future and word.lower_ not in ("planned", "hoped", "wanted", "sought"):
+            return "future"
+        if word.lemma_ == "go" and word.tag_ == "VBG" and position > 0:
+            return "future"
+    first = chain[0]
+    auxes = [c for c in first.children if c.dep_ in ("aux", "auxpass")]
+    if first.dep_ == "conj" and not auxes and len(chain) > 1:
+        first, auxes = chain[1], [c for c in chain[1].children if c.dep_ in ("aux", "auxpass")]
+    if first.tag_ == "VBD" or any(a.lower_ in _PAST_AUX for a in auxes):
+        return "past"
+    return "present"

@@ -1,0 +1,75 @@
+"""Shared fixtures: one migrated database per test session, a rolled-back transaction per test."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from app.api.deps import get_session
+from app.db import migrate
+from app.db.engine import make_engine
+from app.main import create_app
+from app.settings import Settings
+from tests.databases import temporary_database
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_FILE = ROOT / "seed" / "dw-2021-09-12-lukashenko-arms-deal.txt"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with temporary_database(tmp_path_factory.mktemp("db"), "main") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside an outer transaction that is rolled back after the test.
+
+    The SQLAlchemy 2 "join an external transaction" recipe: the code under test may commit
+    (it commits a savepoint) and every test still starts from an empty database.
+    """
+    with engine.connect() as connection, connection.begin() as outer:
+        session = Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        yield session
+        session.close()
+        if outer.is_active:
+            outer.rollback()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, max_body_bytes=200_000)
+
+
+@pytest.fixture
+def app(settings: Settings, session: Session) -> Iterator[FastAPI]:
+    app = create_app(settings)
+    app.dependency_overrides[get_session] = lambda: session
+    yield app
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED_FILE.read_text(encoding="utf-8")

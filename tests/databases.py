@@ -1,0 +1,39 @@
+"""Throw-away databases for tests: a SQLite file, or a fresh PostgreSQL database.
+
+The backend follows ``NEWSKB_DATABASE_URL``: unset or SQLite → SQLite files in a temp folder;
+a PostgreSQL URL → a new database on that server for each call, dropped afterwards.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+BASE_URL = os.environ.get("NEWSKB_DATABASE_URL", "sqlite://")
+
+
+def backend() -> str:
+    return make_url(BASE_URL).get_backend_name()
+
+
+@contextmanager
+def temporary_database(folder: Path, label: str) -> Iterator[str]:
+    """Yield the URL of an empty database of the configured backend; drop it afterwards."""
+    if backend() != "postgresql":
+        yield f"sqlite:///{folder / f'{label}-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    url = make_url(BASE_URL)
+    name = f"newskb_test_{label}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
