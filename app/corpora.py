@@ -52,11 +52,11 @@ def iter_wikinews(root: Path) -> Iterator[CorpusDoc]:
         match = _WIKINEWS_DATE.fullmatch(date_line.strip())
         if match is None:  # no header: keep the whole rest as body
             body = rest
-        published = (
-            datetime.strptime(match[1], "%Y-%m-%d").replace(tzinfo=UTC) if match else None
-        )
+        published = datetime.strptime(match[1], "%Y-%m-%d").replace(tzinfo=UTC) if match else None
         text = f"{title.strip()}\n\n{body.strip()}"
-        yield CorpusDoc(path=str(path), title=title.strip() or None, published_at=published, text=text)
+        yield CorpusDoc(
+            path=str(path), title=title.strip() or None, published_at=published, text=text
+        )
 
 
 def _sgml_field(story: str, tag: str) -> str | None:

@@ -72,12 +72,22 @@ def tokens(text: str) -> list[str]:
     return normalize_name(text).split()
 
 
+_UNIT_SYNONYMS = {
+    "feet": "foot", "ft": "foot", "metre": "meter", "m": "meter", "kilometer": "km",
+    "kilometre": "km", "centimeter": "cm", "centimetre": "cm", "mi": "mile", "kph": "km/h",
+    "kmh": "km/h", "kilometers per hour": "km/h", "kilometres per hour": "km/h",
+    "miles per hour": "mph", "mile per hour": "mph", "per cent": "percent", "%": "percent",
+    "percentage": "percent", "inches": "inch", "in": "inch",
+}  # fmt: skip
+
+
 def normalize_unit(unit: str) -> tuple[str, ...]:
-    """A unit as singular words: "people killed" → ("people", "killed"), "%" → ("percent",)."""
-    text = unit.strip()
-    if text in {"%", "per cent", "percentage"}:
-        return ("percent",)
-    words = tokens(text)
+    """A unit as singular words: "people killed" → ("people", "killed"), "feet" → ("foot",)."""
+    text = unit.strip().casefold()
+    text = _UNIT_SYNONYMS.get(text, text)
+    if text in {"km/h", "mph", "percent"}:
+        return (text,)
+    words = [_UNIT_SYNONYMS.get(w, w) for w in tokens(text)]
     return tuple(
         w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words
     )
@@ -235,8 +245,11 @@ def score(gold: Gold, extracted: ExtractedArticle) -> dict[str, PRF]:
             and same_entity(g.get("of"), p.of_key)
         )
 
-    def same_timex(g: dict[str, Any], p: Any) -> bool:
-        return timex_values_match(g["value"], p.value) and texts_overlap(g["text"], p.text)
+    def same_timex(g: dict[str, Any], p: tuple[str, list[str]]) -> bool:
+        value, texts = p
+        return timex_values_match(g["value"], value) and any(
+            texts_overlap(g["text"], t) for t in texts
+        )
 
     def same_amount(g: dict[str, Any], p: Any) -> bool:
         value_ok = abs(g["value"] - p.value) <= 1e-6 * max(abs(g["value"]), 1.0)
@@ -265,7 +278,11 @@ def score(gold: Gold, extracted: ExtractedArticle) -> dict[str, PRF]:
         "entities": _score_entities(gold, extracted, typed=True),
         "entities_any_type": _score_entities(gold, extracted, typed=False),
         "roles": match_count(gold.get("roles", []), _unique_roles(extracted), same_role),
-        "timexes": match_count(gold.get("timexes", []), _unique_timexes(extracted), same_timex),
+        "timexes": match_count(
+            gold.get("timexes", []),
+            _unique_timexes(extracted, dated=bool(gold.get("published"))),
+            same_timex,
+        ),
         "amounts": match_count(gold.get("amounts", []), _unique_amounts(extracted), same_amount),
         "quotes": match_count(gold.get("quotes", []), extracted.quotes, same_quote),
         "quotes_text_only": match_count(gold.get("quotes", []), extracted.quotes, same_quote_text),
@@ -285,8 +302,17 @@ def _unique_roles(extracted: ExtractedArticle) -> list[Any]:
     return _unique_by(extracted.roles, lambda r: (r.person_key, normalize_name(r.title), r.of_key))
 
 
-def _unique_timexes(extracted: ExtractedArticle) -> list[Any]:
-    return _unique_by(extracted.timexes, lambda t: (normalize_name(t.text), t.value))
+def _unique_timexes(extracted: ExtractedArticle, dated: bool) -> list[tuple[str, list[str]]]:
+    """Gold lists each value once: group predictions by value, keeping all their texts.
+
+    Without a published date (``dated`` false) gold holds only absolute dates, so predictions
+    left without a value (relative expressions that could not be resolved) are not counted."""
+    by_value: dict[str, list[str]] = {}
+    for timex in extracted.timexes:
+        if timex.value is None and not dated:
+            continue
+        by_value.setdefault(timex.value or f"?{timex.text}", []).append(timex.text)
+    return list(by_value.items())
 
 
 def _unique_amounts(extracted: ExtractedArticle) -> list[Any]:

@@ -8,7 +8,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+
+def _project_root() -> Path:
+    """The source checkout when run from one, else the working folder (an installed package)."""
+    checkout = Path(__file__).resolve().parent.parent.parent
+    return checkout if (checkout / "migrations").is_dir() else Path.cwd()
+
+
+ROOT = _project_root()
 ALEMBIC_INI = ROOT / "alembic.ini"
 
 

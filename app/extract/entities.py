@@ -24,12 +24,10 @@ from app.extract.countries import (
     is_seat_of_government,
 )
 from app.extract.nlp import ZoneDoc
-from app.extract.roles import TITLE_HEADS, TITLE_MODIFIERS, KeyedMention, extract_roles
+from app.extract.roles import TITLE_HEADS, TITLE_MODIFIERS, KeyedMention, extract_roles, words
 from app.extract.types import Entity, EntityType, Mention, Role
 
-_DROPPED_LABELS = frozenset(
-    {"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"}
-)
+_DROPPED_LABELS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
 _LABEL_TYPES: dict[str, EntityType] = {
     "PERSON": "person",
     "ORG": "organization",
@@ -48,18 +46,17 @@ _LABEL_TYPES: dict[str, EntityType] = {
 _TYPE_PRIORITY: tuple[EntityType, ...] = (
     "country", "weapon", "event", "person", "organization", "place", "product", "group", "other"
 )  # fmt: skip
-_HONORIFICS = frozenset(
+_HONORIFICS = words(
     "mr mr. mrs mrs. ms ms. miss dr dr. sir dame lord lady prof prof. professor rev rev. "
-    "reverend president-elect".split()
+    "reverend president-elect"
 )
 _ARTICLES = frozenset({"the", "a", "an"})
 _POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 # News-page furniture that NER takes for names.
 _JUNK = frozenset(
-    "image images photo photos picture video videos getty getty images ap photo "
-    "picture alliance skip share facebook twitter email print advertisement copyright "
-    "read more related topics live reuters/ ap/".split("  ")
-) | frozenset({"image", "photo", "video", "getty images", "picture alliance", "ap photo"})
+    {"image", "images", "photo", "photos", "picture", "video", "getty images", "picture alliance"}
+    | {"ap photo", "skip", "share", "advertisement", "copyright", "read more", "related topics"}
+)
 _GLUED_CREDIT = re.compile(r"(?<=[a-z])Image$")
 _YEAR_SUFFIX = re.compile(r"[\s-]+(?:19|20)?\d{2}$")
 _DESIGNATION_PLURAL = re.compile(r"^([A-Za-z]+-\d+[A-Za-z0-9]*?\d)s$")
@@ -97,7 +94,8 @@ def extract_entities(docs: Sequence[ZoneDoc]) -> tuple[list[Entity], list[Role]]
         m
         for index, zd in enumerate(docs)
         for ent in zd.doc.ents
-        if ent.label_ not in _DROPPED_LABELS and (m := _clean(index, zd, ent)) is not None
+        if ent.label_ not in _DROPPED_LABELS
+        for m in _clean(index, zd, ent)
     ]
     clusters = _cluster(mentions, docs)
     keys = {id(c): f"e{n}" for n, c in enumerate(clusters, start=1)}
@@ -114,8 +112,10 @@ def extract_entities(docs: Sequence[ZoneDoc]) -> tuple[list[Entity], list[Role]]
 # --- cleaning and typing one mention -------------------------------------------------------
 
 
-def _clean(doc_index: int, zd: ZoneDoc, ent: SpacySpan) -> _Mention | None:
+def _clean(doc_index: int, zd: ZoneDoc, ent: SpacySpan) -> list[_Mention]:
+    """The mention an entity span holds, plus a nationality swallowed into a PERSON span."""
     doc = zd.doc
+    found: list[_Mention] = []
     start, end = _best_line(ent)
     label = ent.label_
     whole = doc[start:end].text
@@ -126,13 +126,20 @@ def _clean(doc_index: int, zd: ZoneDoc, ent: SpacySpan) -> _Mention | None:
         or (doc[start].lower_ in _ARTICLES and not keep_article)
         or (label == "PERSON" and _is_person_prefix(doc[start].text))
     ):
+        if label == "PERSON" and (nationality := _mention(doc_index, zd, start, start + 1, "NORP")):
+            found.extend(m for m in [nationality] if m.type == "country")
         start += 1
     while end > start and (
         doc[end - 1].is_punct or doc[end - 1].is_space or doc[end - 1].lower_ in _POSSESSIVES
     ):
         end -= 1
-    if start >= end:
-        return None
+    if start < end and (named := _mention(doc_index, zd, start, end, label)) is not None:
+        found.append(named)
+    return found
+
+
+def _mention(doc_index: int, zd: ZoneDoc, start: int, end: int, label: str) -> _Mention | None:
+    doc = zd.doc
     start_char = doc[start].idx
     end_char = doc[end - 1].idx + len(doc[end - 1])
     text = zd.text[start_char:end_char]
@@ -142,8 +149,10 @@ def _clean(doc_index: int, zd: ZoneDoc, ent: SpacySpan) -> _Mention | None:
     if text.endswith(("'s", "’s")):
         end_char -= 2
         text = text[:-2]
-    if _is_junk(text, doc[start:end]):
+    if _is_junk(text, doc[start:end]) or _is_title_part(doc[start:end]):
         return None
+    if label in ("ORG", "GPE", "PRODUCT", "NORP") and _follows_title(doc[start:end]):
+        label = "PERSON"  # "Chancellor Olaf Scholz" tagged ORG
     mention_type, country = _type_of(text, label)
     return _Mention(doc_index, start, end, start_char, end_char, text, label, mention_type, country)
 
@@ -183,6 +192,25 @@ def _is_junk(text: str, span: SpacySpan) -> bool:
     if len(span) == 1 and text.islower():
         return True
     return text.casefold() in _JUNK
+
+
+def _is_title_part(span: SpacySpan) -> bool:
+    """ "State" in "Secretary of State": a word of a title, not an organization."""
+    before = span.doc[max(span.start - 2, 0) : span.start]
+    return (
+        len(before) == 2
+        and before[1].lower_ in ("of", "for")
+        and before[0].lower_ in TITLE_HEADS
+        and all(t.lower_ in TITLE_MODIFIERS or t.lower_ in TITLE_HEADS for t in span)
+    )
+
+
+def _follows_title(span: SpacySpan) -> bool:
+    """A two- or three-word capitalized name right after a title word is a person."""
+    if not 2 <= len(span) <= 3 or not all(t.is_title for t in span) or span.start == 0:
+        return False
+    previous = span.doc[span.start - 1]
+    return previous.lower_ in TITLE_HEADS and not any(_is_person_prefix(t.text) for t in span)
 
 
 def _type_of(text: str, label: str) -> tuple[EntityType, Country | None]:
@@ -298,7 +326,9 @@ def _merge_event_years(clusters: list[_Cluster]) -> list[_Cluster]:
     editions: dict[str, list[_Cluster]] = {}
     for c in clusters:
         if c.type == "event":
-            for s in {_YEAR_SUFFIX.sub("", _norm(s)) for s in c.surfaces() if _YEAR_SUFFIX.search(s)}:
+            for s in {
+                _YEAR_SUFFIX.sub("", _norm(s)) for s in c.surfaces() if _YEAR_SUFFIX.search(s)
+            }:
                 editions.setdefault(s, []).append(c)
     for c in clusters:
         if c.type != "event" or not c.mentions or any(_YEAR_SUFFIX.search(s) for s in c.surfaces()):
@@ -381,9 +411,7 @@ def _stands_for(
     """The country a capital or a seat of government speaks for, when the article names it."""
     if c.type != "place":
         return None
-    country = next(
-        (found for s in [name, *c.surfaces()] if (found := country_by_capital(s))), None
-    )
+    country = next((found for s in [name, *c.surfaces()] if (found := country_by_capital(s))), None)
     if country is None:
         return None
     target = next((k for k in clusters if k.country and k.country.code == country.code), None)

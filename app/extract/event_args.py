@@ -18,7 +18,7 @@ from app.extract.types import Amount, EventStatus, Precision, Timex
 LIGHT_VERBS = frozenset(
     "pay make hold conduct stage launch carry begin start attend host complete finalize "
     "finalise approve agree plan seek eye want intend consider announce organize organise "
-    "join lead continue resume end hold participate take observe inspect use impose "
+    "join lead continue resume end hold participate take impose "
     "introduce declare lift extend order".split()
 )
 INTENT_WORDS = frozenset(
@@ -30,6 +30,7 @@ ONGOING_WORDS = frozenset({"underway", "ongoing", "continuing"})
 DURATIVE = frozenset({"military_exercise", "protest", "sanction", "state_of_emergency"})
 PLACE_PREPS = frozenset({"in", "at", "near", "inside", "outside", "across", "around"})
 SUBJECTS = ("nsubj", "csubj")
+MOTION_VERBS = frozenset({"come", "go", "travel", "fly", "arrive", "head", "return"})
 CLIMB_DEPS = frozenset({"xcomp", "advcl", "conj", "acl", "pcomp", "dobj", "pobj", "prep", "relcl"})
 DATE_PREPS = frozenset(
     {"on", "in", "at", "by", "during", "until", "till", "from", "to", "through", "of", "for"}
@@ -58,12 +59,20 @@ class ArgumentReader:
         keys: list[str] = []
         for head in [token, *token.conjuncts]:
             key = self.index.token_key(self.zdoc, head)
-            if key is None:
-                for child in head.children:
-                    if child.dep_ in ("compound", "amod", "poss", "appos", "nmod"):
-                        keys.extend(self._keys_with_conjuncts(child))
-            else:
+            if key is not None:
                 keys.append(key)
+                continue
+            # "his Belarusian counterpart Alexander Lukashenko": the name wins over the demonym.
+            for deps in (("appos", "compound", "poss"), ("amod", "nmod")):
+                found = [
+                    k
+                    for child in head.children
+                    if child.dep_ in deps
+                    for k in self._keys_with_conjuncts(child)
+                ]
+                if found:
+                    keys.extend(found)
+                    break
         keys = [self.index.state_key(k) if self.index.type_of(k) == "place" else k for k in keys]
         return [k for i, k in enumerate(keys) if k not in keys[:i] and self._is_actor(k)]
 
@@ -73,9 +82,15 @@ class ArgumentReader:
     def _is_actor(self, key: str) -> bool:
         return self.index.type_of(key) in ("person", "organization", "country", "group", "place")
 
-    def place_key(self, token: Token) -> str | None:
-        """The most specific place or country named in a phrase ("the town of X in Y" → X)."""
-        keys = self.index.keys_in_tokens(self.zdoc, token.subtree)
+    def place_key(self, token: Token, *, whole: bool = True) -> str | None:
+        """The most specific place or country named in a phrase ("the town of X in Y" → X);
+        with ``whole=False`` only the head and its name parts count."""
+        tokens = (
+            token.subtree
+            if whole
+            else [token, *(c for c in token.children if c.dep_ in ("compound", "appos"))]
+        )
+        keys = self.index.keys_in_tokens(self.zdoc, tokens)
         typed = [(self.index.type_of(k), k) for k in keys]
         for wanted in ("place", "country"):
             for kind, key in typed:
@@ -94,15 +109,40 @@ class ArgumentReader:
         self._name(token, args)
         for child in token.children:
             self._argument(trigger, child, args)
+            # "exercises underway with Russia", "$1 billion worth of weapons from Russia"
+            if child.dep_ == "advmod" and child.lower_ in ("near", "far", "close", "outside"):
+                for prep in child.children:  # "not far from the town of X"
+                    if prep.dep_ == "prep" and args.location_key is None:
+                        args.location_key = self._pobj_place(prep)
+            if child.dep_ in ("amod", "acl") or (child.dep_ == "dobj" and token.pos_ == "VERB"):
+                for grandchild in child.children:
+                    if grandchild.dep_ == "prep":
+                        self._argument(trigger, grandchild, args)
+        head = token.head
+        if token.dep_ == "dobj" and head.lemma_.lower() in LIGHT_VERBS:
+            for child in head.children:  # "hold drills with Iran"
+                if child.dep_ == "prep" and child.lower_ in ("with", "between", "against"):
+                    self._argument(trigger, child, args)
         for verb in self.chain(token)[1:]:
+            if verb.pos_ not in ("VERB", "AUX"):
+                continue
             for child in verb.children:
-                if child.dep_ == "prep" and child.lower_ in PLACE_PREPS and args.location_key is None:
+                if child.dep_ != "prep" or args.location_key is not None:
+                    continue
+                motion = child.lower_ == "to" and verb.lemma_.lower() in MOTION_VERBS
+                if child.lower_ in PLACE_PREPS or motion:
                     args.location_key = self._pobj_place(child)
         return args
 
     def _name(self, token: Token, args: Args) -> None:
-        for candidate in [token, *(c for c in token.children if c.dep_ in
-                                    ("compound", "amod", "nmod", "appos", "npadvmod"))]:
+        for candidate in [
+            token,
+            *(
+                c
+                for c in token.children
+                if c.dep_ in ("compound", "amod", "nmod", "appos", "npadvmod")
+            ),
+        ]:
             key = self.index.token_key(self.zdoc, candidate)
             if key is not None and self.index.type_of(key) == "event":
                 args.name_key = key
@@ -115,9 +155,14 @@ class ArgumentReader:
     def _argument(self, trigger: Trigger, child: Token, args: Args) -> None:
         kind = trigger.type
         if child.dep_ in ("dobj", "nsubjpass") and child.i != trigger.token.i:
-            role = {"meeting": "counterpart", "attack": "target", "sanction": "target",
-                    "visit": "host", "election": "candidate"}.get(kind)
-            if kind == "visit" and (place := self.place_key(child)) is not None:
+            role = {
+                "meeting": "counterpart",
+                "attack": "target",
+                "sanction": "target",
+                "visit": "host",
+                "election": "candidate",
+            }.get(kind)
+            if kind == "visit" and (place := self.place_key(child, whole=False)) is not None:
                 args.location_key = args.location_key or place
                 if self.index.type_of(place) == "country":
                     args.add(place, "host")
@@ -139,7 +184,7 @@ class ArgumentReader:
         if role == "location":
             place = self.place_key(obj)
             args.location_key = args.location_key or place
-            if place is not None and self.index.type_of(place) != "country":
+            if kind != "visit" or (place is not None and self.index.type_of(place) != "country"):
                 return
         if role is not None:
             for key in self.actor_keys(obj):
@@ -173,7 +218,13 @@ class ArgumentReader:
         current = token
         for step in range(5):
             for child in current.children:
-                if child.dep_ in SUBJECTS or (child.dep_ == "poss" and current.pos_ == "NOUN"):
+                # "Putin is expected to pay a visit": the raised subject of a passive above.
+                passive_above = child.dep_ == "nsubjpass" and step > 0
+                if (
+                    child.dep_ in SUBJECTS
+                    or passive_above
+                    or (child.dep_ == "poss" and current.pos_ == "NOUN")
+                ):
                     keys = self.actor_keys(child)
                     if keys:
                         return keys
@@ -204,14 +255,25 @@ class ArgumentReader:
         for _ in range(6):
             if current.pos_ in ("VERB", "AUX") and current.tag_ in ("VBD", "VBZ", "VBP", "MD"):
                 break
-            if any(c.dep_ in ("aux", "auxpass") and c.tag_ in ("VBD", "VBZ", "VBP", "MD")
-                   for c in current.children):
+            if any(
+                c.dep_ in ("aux", "auxpass") and c.tag_ in ("VBD", "VBZ", "VBP", "MD")
+                for c in current.children
+            ):
                 break
             if current.head is current or current.dep_ in ("ccomp", "nsubj", "nsubjpass"):
                 break
             current = current.head
             out.append(current)
         return out
+
+
+def _phrase_tokens(token: Token) -> list[Token]:
+    """A noun phrase without the clauses inside it ("fatigues inspecting X with Russia")."""
+    out = [token]
+    for child in token.children:
+        if child.pos_ not in ("VERB", "AUX"):
+            out.extend(_phrase_tokens(child))
+    return out
 
 
 def read_status(reader: ArgumentReader, trigger: Trigger, zone: str) -> EventStatus:
@@ -269,7 +331,8 @@ def read_date(
     if best is None:
         return None, None, None
     _, timex, root = best
-    if root.head.lower_ in ("by", "until", "till") and root.dep_ == "pobj":
+    deadline = timex.text.lower().startswith(("by ", "until ", "till "))
+    if deadline or (root.head.lower_ in ("by", "until", "till") and root.dep_ == "pobj"):
         return None, timex.range_end, timex.precision
     return timex.range_start, timex.range_end, timex.precision
 

@@ -32,7 +32,41 @@ from app.extract.types import Image, ParsedArticle
 
 _INVISIBLE = ("script", "style", "noscript", "template", "svg", "iframe", "head", "button", "form")
 _BLOCKS = frozenset(
-    ["p", "div", "section", "article", "header", "footer", "aside", "nav", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "figure", "figcaption", "blockquote", "pre", "table", "tr", "td", "th", "br", "hr", "address", "time"]
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "main",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "figcaption",
+        "blockquote",
+        "pre",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "br",
+        "hr",
+        "address",
+        "time",
+    ]
 )
 _TIMESTAMP_META = (
     "article:published_time",
@@ -160,7 +194,9 @@ def _published(root: etree._Element, day: str | None) -> datetime | None:
     """trafilatura's date (a day); a full timestamp from the page's meta tags when it agrees."""
     found = parse_date_line(day) if day else None
     for name in _TIMESTAMP_META:
-        for meta in root.xpath(f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]'):
+        for meta in root.xpath(
+            f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]'
+        ):
             stamp = _timestamp(meta.get("content") or "")
             if stamp and (found is None or stamp.date() == found.date()):
                 return stamp

@@ -40,7 +40,9 @@ class EntityIndex:
                 zone = _zone_id(mention.span.zone, mention.span.zone_index)
                 ref = MentionRef(mention.span.start, mention.span.end, entity.key, entity.type)
                 mentions[zone].append(ref)
-        self._mentions = {zone: sorted(refs, key=lambda r: r.start) for zone, refs in mentions.items()}
+        self._mentions = {
+            zone: sorted(refs, key=lambda r: r.start) for zone, refs in mentions.items()
+        }
 
     def mentions_in(self, zdoc: ZoneDoc) -> list[MentionRef]:
         return self._mentions.get(_zone_id(zdoc.zone, zdoc.zone_index), [])

@@ -42,52 +42,60 @@ from tld import get_fld
 from app.extract.types import Image, ParsedArticle
 
 # Known publishers by registered domain; short-link hosts map to their publisher's domain.
+# fmt: off
 PUBLISHERS: dict[str, str] = {
-    "dw.com": "DW",
-    "bbc.co.uk": "BBC",
-    "bbc.com": "BBC",
-    "reuters.com": "Reuters",
-    "apnews.com": "AP",
-    "afp.com": "AFP",
-    "aljazeera.com": "Al Jazeera",
-    "theguardian.com": "The Guardian",
-    "nytimes.com": "The New York Times",
-    "washingtonpost.com": "The Washington Post",
-    "wsj.com": "The Wall Street Journal",
-    "ft.com": "Financial Times",
-    "bloomberg.com": "Bloomberg",
-    "economist.com": "The Economist",
-    "cnn.com": "CNN",
-    "npr.org": "NPR",
-    "france24.com": "France 24",
-    "euronews.com": "Euronews",
-    "rferl.org": "RFE/RL",
-    "politico.com": "Politico",
-    "politico.eu": "Politico Europe",
-    "kyivindependent.com": "The Kyiv Independent",
-    "themoscowtimes.com": "The Moscow Times",
-    "tass.com": "TASS",
-    "wikinews.org": "Wikinews",
+    "dw.com": "DW", "bbc.co.uk": "BBC", "bbc.com": "BBC", "reuters.com": "Reuters",
+    "apnews.com": "AP", "afp.com": "AFP", "aljazeera.com": "Al Jazeera",
+    "theguardian.com": "The Guardian", "nytimes.com": "The New York Times",
+    "washingtonpost.com": "The Washington Post", "wsj.com": "The Wall Street Journal",
+    "ft.com": "Financial Times", "bloomberg.com": "Bloomberg", "economist.com": "The Economist",
+    "cnn.com": "CNN", "npr.org": "NPR", "france24.com": "France 24", "euronews.com": "Euronews",
+    "rferl.org": "RFE/RL", "politico.com": "Politico", "politico.eu": "Politico Europe",
+    "kyivindependent.com": "The Kyiv Independent", "themoscowtimes.com": "The Moscow Times",
+    "tass.com": "TASS", "wikinews.org": "Wikinews",
 }
+# fmt: on
+# Short-link hosts → their publisher's domain ("" for shorteners shared by many publishers).
+# fmt: off
 SHORT_LINK_HOSTS: dict[str, str] = {
-    "bbc.in": "bbc.co.uk",
-    "reut.rs": "reuters.com",
-    "apne.ws": "apnews.com",
-    "aje.io": "aljazeera.com",
-    "cnn.it": "cnn.com",
-    "nyti.ms": "nytimes.com",
-    "wapo.st": "washingtonpost.com",
-    "on.ft.com": "ft.com",
-    "econ.st": "economist.com",
-    "gu.com": "theguardian.com",
-    "trib.al": "",  # a shortener for many publishers: says nothing about the source
+    "bbc.in": "bbc.co.uk", "reut.rs": "reuters.com", "apne.ws": "apnews.com",
+    "aje.io": "aljazeera.com", "cnn.it": "cnn.com", "nyti.ms": "nytimes.com",
+    "wapo.st": "washingtonpost.com", "on.ft.com": "ft.com", "econ.st": "economist.com",
+    "gu.com": "theguardian.com", "trib.al": "",
 }
+# fmt: on
 AGENCIES: dict[str, str] = {
     name.casefold(): name
     for name in (
-        "AFP", "AP", "Reuters", "dpa", "EFE", "ANSA", "Xinhua", "TASS", "Interfax", "KNA",
-        "epd", "UPI", "PA", "Bloomberg", "Kyodo", "Yonhap", "PTI", "ANI", "IANS", "Anadolu",
-        "AAP", "Belta", "Ukrinform", "RIA Novosti", "Sputnik", "APA", "CTK", "PAP", "MTI",
+        "AFP",
+        "AP",
+        "Reuters",
+        "dpa",
+        "EFE",
+        "ANSA",
+        "Xinhua",
+        "TASS",
+        "Interfax",
+        "KNA",
+        "epd",
+        "UPI",
+        "PA",
+        "Bloomberg",
+        "Kyodo",
+        "Yonhap",
+        "PTI",
+        "ANI",
+        "IANS",
+        "Anadolu",
+        "AAP",
+        "Belta",
+        "Ukrinform",
+        "RIA Novosti",
+        "Sputnik",
+        "APA",
+        "CTK",
+        "PAP",
+        "MTI",
     )
 } | {"reuter": "Reuters", "associated press": "AP", "agence france-presse": "AFP"}  # fmt: skip
 
@@ -126,11 +134,13 @@ _INITIALS_CREDIT = re.compile(
     r"|(?P<slashed>[A-Za-z]{1,4}(?:/[A-Za-z]{1,4})+)"
 )
 _AGENCY_CREDIT = re.compile(
-    r"(?:[-–—]\s*)?\(?(?:(?:with|source|sources|material from)\s*:?\s*)?(?P<agencies>[^()]{2,80})\)?\.?",
+    r"(?:[-–—]\s*)?\(?(?:(?:with|sources?|material from)\s*:?\s*)?"
+    r"(?P<agencies>[^()]{2,80})\)?\.?",
     re.IGNORECASE,
 )
 _REPORTING = re.compile(r"\(?\s*(?:additional )?(?:reporting|writing) by\s+(?P<names>.+)", re.I)
 _SENTENCE_END = ('.', '!', '?', '"', '”', '’', "'", ')', ':', ';', ',', '…')  # fmt: skip
+_PROSE_ENDS = (".", "!", "?", '"', "”", "’", "'", ")", "…")
 _HEADING_NEVER_ENDS = tuple(end for end in _SENTENCE_END if end != "?")  # "What next?" is one
 # A title may end in "...", an abbreviation ("TO U.S.") or be all capitals (wire headlines).
 _TITLE_STOP = re.compile(r"(?:\.\.\.|(?:\b[A-Z]\.){2,}|^[^a-z]+)$")
@@ -176,7 +186,7 @@ def parse_date_line(line: str) -> datetime | None:
 
 @lru_cache(maxsize=1024)
 def _parse_date(candidate: str) -> datetime | None:
-    parsed = dateparser.parse(candidate, languages=["en"], settings=_DATE_SETTINGS)  # type: ignore[arg-type]
+    parsed = dateparser.parse(candidate, languages=["en"], settings=_DATE_SETTINGS)
     if parsed is None:
         return None
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -397,7 +407,7 @@ def _is_subhead(paragraph: str) -> bool:
 
 
 def _is_prose(paragraph: str) -> bool:
-    return not _is_subhead(paragraph)
+    return paragraph.endswith(_PROSE_ENDS) and not _is_subhead(paragraph)
 
 
 def parse_text(text: str) -> ParsedArticle:
@@ -408,8 +418,13 @@ def parse_text(text: str) -> ParsedArticle:
     images = _read_images(lines)
     authors, agencies = _read_tail(lines)
     paragraphs = _paragraphs(lines)
-    furnished = had_crumbs or bool(images or agencies or head.url or head.section)
-    if furnished and len(paragraphs) > 1 and _is_subhead(paragraphs[-1]) and _is_prose(paragraphs[-2]):
+    furnished = had_crumbs or bool(images or head.url or head.section)
+    if (
+        furnished
+        and len(paragraphs) > 1
+        and _is_subhead(paragraphs[-1])
+        and _is_prose(paragraphs[-2])
+    ):
         paragraphs.pop()  # one heading with nothing under it, after prose: a related-content box
     body_parts: list[str] = []
     subheads: list[str] = []

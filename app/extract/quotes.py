@@ -22,14 +22,120 @@ from app.extract.nlp import ZoneDoc
 from app.extract.types import Entity, Quote
 
 SPEECH_VERBS = frozenset(
-    ["say", "tell", "add", "warn", "stress", "ask", "write", "tweet", "post", "state", "insist", "explain", "note", "declare", "announce", "claim", "argue", "reply", "respond", "comment", "continue", "conclude", "urge", "emphasize", "emphasise", "remark", "recall", "acknowledge", "admit", "suggest", "quote", "cite", "complain", "predict", "promise", "vow", "pledge", "threaten", "caution", "assert", "maintain", "confirm", "deny", "reiterate", "told", "answer", "observe", "describe", "call"]
+    [
+        "say",
+        "tell",
+        "add",
+        "warn",
+        "stress",
+        "ask",
+        "write",
+        "tweet",
+        "post",
+        "state",
+        "insist",
+        "explain",
+        "note",
+        "declare",
+        "announce",
+        "claim",
+        "argue",
+        "reply",
+        "respond",
+        "comment",
+        "continue",
+        "conclude",
+        "urge",
+        "emphasize",
+        "emphasise",
+        "remark",
+        "recall",
+        "acknowledge",
+        "admit",
+        "suggest",
+        "quote",
+        "cite",
+        "complain",
+        "predict",
+        "promise",
+        "vow",
+        "pledge",
+        "threaten",
+        "caution",
+        "assert",
+        "maintain",
+        "confirm",
+        "deny",
+        "reiterate",
+        "told",
+        "answer",
+        "observe",
+        "describe",
+        "call",
+    ]
 )
 # Verbs that govern a short partial quote: "warned of 'provocations'", "called it a 'farce'".
 PARTIAL_VERBS = SPEECH_VERBS | frozenset(
-    ["denounce", "condemn", "accuse", "dub", "label", "brand", "term", "criticize", "criticise", "praise", "hail", "slam", "blast", "describe", "characterize", "characterise", "decry", "reject"]
+    [
+        "denounce",
+        "condemn",
+        "accuse",
+        "dub",
+        "label",
+        "brand",
+        "term",
+        "criticize",
+        "criticise",
+        "praise",
+        "hail",
+        "slam",
+        "blast",
+        "describe",
+        "characterize",
+        "characterise",
+        "decry",
+        "reject",
+    ]
 )
 CHANNEL_NOUNS = frozenset(
-    ["statement", "interview", "post", "tweet", "letter", "message", "speech", "address", "conference", "briefing", "broadcast", "video", "op-ed", "article", "column", "communique", "communiqué", "podcast", "blog", "channel", "television", "tv", "radio", "twitter", "facebook", "telegram", "instagram", "website", "newspaper", "show", "programme", "program", "session", "meeting", "hearing", "call"]
+    [
+        "statement",
+        "interview",
+        "post",
+        "tweet",
+        "letter",
+        "message",
+        "speech",
+        "address",
+        "conference",
+        "briefing",
+        "broadcast",
+        "video",
+        "op-ed",
+        "article",
+        "column",
+        "communique",
+        "communiqué",
+        "podcast",
+        "blog",
+        "channel",
+        "television",
+        "tv",
+        "radio",
+        "twitter",
+        "facebook",
+        "telegram",
+        "instagram",
+        "website",
+        "newspaper",
+        "show",
+        "programme",
+        "program",
+        "session",
+        "meeting",
+        "hearing",
+        "call",
+    ]
 )
 PERSONAL_PRONOUNS = frozenset({"he", "she"})
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
@@ -73,7 +179,7 @@ def find_quote_groups(text: str) -> list[_Group]:
                     carry = None  # the previous paragraph's quote did not continue here
                 opened_at, closing = i + 1, _OPEN[ch]
                 first_mark = False
-            elif opened_at is not None and (ch == closing or (ch in "”\"" and closing in "”\"")):
+            elif opened_at is not None and (ch == closing or (ch in '”"' and closing in '”"')):
                 piece = _Piece(opened_at, i)
                 group = carry or _Group()
                 group.pieces.append(piece)
@@ -106,7 +212,9 @@ def _outside(group: _Group, token: Token) -> bool:
 def _sentences_around(zdoc: ZoneDoc, group: _Group) -> list[SpacySpan]:
     """Sentences overlapping the quote, plus a sentence the parser split off right after the
     closing mark ("...," / he said.)."""
-    sents = [s for s in zdoc.doc.sents if s.start_char <= group.end + 1 and s.end_char >= group.start - 1]
+    sents = [
+        s for s in zdoc.doc.sents if s.start_char <= group.end + 1 and s.end_char >= group.start - 1
+    ]
     if sents:
         following = sents[-1].end
         if following < len(zdoc.doc):
@@ -121,11 +229,17 @@ def _subject(verb: Token) -> Token | None:
     """The speaker token of a speech verb: its subject, "X was quoted as saying", or the
     subject of the verb it is coordinated with ("praised ... and said")."""
     head = verb
-    if verb.dep_ == "pcomp" and verb.head.lower_ == "as" and verb.head.head.lemma_ in ("quote", "cite"):
+    if (
+        verb.dep_ == "pcomp"
+        and verb.head.lower_ == "as"
+        and verb.head.head.lemma_ in ("quote", "cite")
+    ):
         head = verb.head.head
     for _ in range(3):
         for child in head.children:
-            if child.dep_ == "nsubj" or (child.dep_ == "nsubjpass" and head.lemma_ in ("quote", "cite")):
+            if child.dep_ == "nsubj" or (
+                child.dep_ == "nsubjpass" and head.lemma_ in ("quote", "cite")
+            ):
                 return child
         if head.dep_ == "conj" and head.head.pos_ in ("VERB", "AUX"):
             head = head.head
@@ -139,20 +253,29 @@ def _channel(verb: Token) -> str | None:
     if verb.dep_ == "pcomp" and verb.head.head.lemma_ in ("quote", "cite"):
         heads.append(verb.head.head)
     # "was quoted as saying by X": the agent may hang off "saying".
-    heads.extend(g for c in verb.children if c.lower_ == "as" for g in c.children if g.dep_ == "pcomp")
+    heads.extend(
+        g for c in verb.children if c.lower_ == "as" for g in c.children if g.dep_ == "pcomp"
+    )
     quoted = any(h.lemma_ in ("quote", "cite") for h in heads)
     for head in heads:
         for child in head.children:
-            if child.dep_ in ("dobj", "dative") and head.lemma_ == "tell" and child.pos_ in ("PROPN", "NOUN"):
+            if (
+                child.dep_ in ("dobj", "dative")
+                and head.lemma_ == "tell"
+                and child.pos_ in ("PROPN", "NOUN")
+            ):
                 return _phrase(child)
-            if child.dep_ != "prep" or not (objects := [c for c in child.children if c.dep_ == "pobj"]):
+            if child.dep_ != "prep" or not (
+                objects := [c for c in child.children if c.dep_ == "pobj"]
+            ):
                 continue
             obj = objects[0]
             prep = child.lower_
             if prep == "by" and quoted:
                 return _phrase(obj)
             if prep in ("in", "on", "at", "during", "to", "via") and (
-                obj.lower_ in CHANNEL_NOUNS or obj.lemma_.lower() in CHANNEL_NOUNS
+                obj.lower_ in CHANNEL_NOUNS
+                or obj.lemma_.lower() in CHANNEL_NOUNS
                 or (prep in ("on", "to", "via") and obj.pos_ == "PROPN")
             ):
                 return _phrase(obj)
@@ -161,7 +284,7 @@ def _channel(verb: Token) -> str | None:
 
 def _phrase(token: Token) -> str:
     doc = token.doc
-    return doc[token.left_edge.i : token.right_edge.i + 1].text.strip(" ,.;:\"“”")
+    return doc[token.left_edge.i : token.right_edge.i + 1].text.strip(' ,.;:"“”')
 
 
 class _Attributor:

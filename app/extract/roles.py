@@ -17,8 +17,14 @@ from spacy.tokens import Doc, Token
 from app.extract.nlp import ZoneDoc
 from app.extract.types import Role
 
+
+def words(text: str) -> frozenset[str]:
+    """A set of words written as one whitespace-separated string."""
+    return frozenset(text.split())
+
+
 # Words that head a title: a role ends with one of these, right before the name.
-TITLE_HEADS = frozenset(
+TITLE_HEADS = words(
     """president vice-president president-elect premier minister chancellor king queen prince
     princess emperor empress ceo cfo coo cto chief executive chairman chairwoman chairperson chair
     spokesman spokeswoman spokesperson secretary secretary-general governor mayor general admiral
@@ -26,10 +32,10 @@ TITLE_HEADS = frozenset(
     leader head founder co-founder judge justice prosecutor attorney-general sheriff pope
     cardinal archbishop bishop ayatollah sheikh emir sultan monarch lawmaker legislator mp speaker
     commissioner treasurer captain lieutenant sergeant chief-of-staff premier-elect adviser
-    advisor counsel marshal owner editor-in-chief editor""".split()
+    advisor counsel marshal owner editor-in-chief editor"""
 )
 # Words that modify a title ("Prime", "Foreign", "Deputy"): allowed inside, never alone.
-TITLE_MODIFIERS = frozenset(
+TITLE_MODIFIERS = words(
     """prime foreign defense defence deputy vice first executive chief general state interior
     finance economy economic health education justice home trade energy environment
     agriculture labor labour transport culture affairs opposition party national security
@@ -37,8 +43,9 @@ TITLE_MODIFIERS = frozenset(
     attorney press presidential military army navy naval air force police opposition
     communications digital development industry science technology sports youth women
     information emergency emergencies internal external european regional local
-    district federal county city club team technical""".split()
+    district federal county city club team technical policy"""
 )
+_TITLE_PREFIXES = frozenset({"co", "vice", "ex", "deputy"})
 _CONNECTORS = frozenset({"of", "for", "and", "&"})
 _SMALL_WORDS = frozenset({"of", "for", "and", "the", "on", "in", "to"})
 QUALIFIER_TYPES = frozenset({"country", "organization", "place", "group"})
@@ -98,14 +105,17 @@ def extract_roles(docs: Sequence[ZoneDoc], mentions: Sequence[KeyedMention]) -> 
             if identity not in seen:
                 seen.add(identity)
                 roles.append(role)
-    return roles
+    stated = {(r.person_key, r.title.casefold()) for r in roles if r.of_key is not None}
+    return [r for r in roles if r.of_key or (r.person_key, r.title.casefold()) not in stated]
 
 
 def _premodifier_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> Role | None:
     doc = zd.doc
     sent_start = doc[person.start].sent.start
     i = person.start - 1
-    if i < sent_start or doc[i].lower_ not in TITLE_HEADS:
+    while i >= sent_start and doc[i].is_space:
+        i -= 1
+    if i < sent_start or not (is_title_word(doc[i]) or doc[i].is_title):
         return None
     words: list[Token] = []
     qualifier: KeyedMention | None = None
@@ -118,8 +128,13 @@ def _premodifier_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> R
             qualifier = found
             i = found.start - 1
             break
-        if is_title_word(token) or (token.is_title and not token.is_sent_start):
+        if token.is_space:
+            pass
+        elif is_title_word(token) or (token.is_title and not token.is_sent_start):
             words.insert(0, token)
+        elif token.text == "-" and i > sent_start and doc[i - 1].lower_ in _TITLE_PREFIXES:
+            words[:0] = [doc[i - 1], token]
+            i -= 1
         elif token.lower_ in _CONNECTORS and i > sent_start and is_title_word(doc[i - 1]):
             words.insert(0, token)
         elif token.lower_ in {"'s", "’s"} and i > sent_start:
@@ -131,7 +146,7 @@ def _premodifier_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> R
         else:
             break
         i -= 1
-    while words and not is_title_word(words[0]):  # provisional capitalized words on the left
+    while words and not (is_title_word(words[0]) or words[0].lower_ in _TITLE_PREFIXES):
         words.pop(0)
     of_key, title_tokens = _split_of_phrase(words, person.doc_index, locator)
     if not title_tokens:
@@ -225,9 +240,16 @@ def _role(
 ) -> Role | None:
     if of_key == person.key:
         of_key = None
-    words = [t.text for t in title_tokens]
-    if not words or words[-1].lower() not in TITLE_HEADS:
-        return None
+    words: list[str] = []
+    for t in title_tokens:  # "co", "-", "founder" → "co-founder"
+        glued = words and (t.text == "-" or words[-1].endswith("-")) and not t.nbor(-1).whitespace_
+        if glued:
+            words[-1] += t.text
+        else:
+            words.append(t.text)
+    head_at = [i for i, w in enumerate(words) if w.lower() in TITLE_HEADS]
+    if not head_at or (head_at[-1] != len(words) - 1 and words[head_at[-1] + 1].lower() != "of"):
+        return None  # the title must end with a head word or its "of"-phrase
     last = zd.doc[person.end - 1]
     end = end if end is not None else last.idx + len(last)
     return Role(

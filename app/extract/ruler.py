@@ -22,7 +22,49 @@ CONTEXT_ID = "context"
 TRIM_COMPONENT = "newskb_trim_context"
 # Capitalized words that are not the name of an exercise or a weapon when they stand alone.
 _NOT_NAMES = frozenset(
-    ["joint", "military", "naval", "annual", "massive", "large", "major", "new", "recent", "the", "these", "those", "such", "several", "air", "nuclear", "live", "combined", "multinational", "regular", "summer", "winter", "spring", "autumn", "navy", "army", "marine", "marines", "coast", "guard", "force", "forces", "allied", "western", "eastern", "northern", "southern", "strategic", "russia-belarus", "us-led", "nato-led"]
+    [
+        "joint",
+        "military",
+        "naval",
+        "annual",
+        "massive",
+        "large",
+        "major",
+        "new",
+        "recent",
+        "the",
+        "these",
+        "those",
+        "such",
+        "several",
+        "air",
+        "nuclear",
+        "live",
+        "combined",
+        "multinational",
+        "regular",
+        "summer",
+        "winter",
+        "spring",
+        "autumn",
+        "navy",
+        "army",
+        "marine",
+        "marines",
+        "coast",
+        "guard",
+        "force",
+        "forces",
+        "allied",
+        "western",
+        "eastern",
+        "northern",
+        "southern",
+        "strategic",
+        "russia-belarus",
+        "us-led",
+        "nato-led",
+    ]
 )
 
 

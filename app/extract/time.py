@@ -44,7 +44,9 @@ def extract_timexes(docs: Sequence[ZoneDoc], *, published: date | None) -> list[
     """Every date or time expression of the article's zones, in zone and text order."""
     timexes: list[Timex] = []
     for zone_doc in docs:
-        found = [_timex(zone_doc, start, end, published) for start, end in _candidates(zone_doc.doc)]
+        found = [
+            _timex(zone_doc, start, end, published) for start, end in _candidates(zone_doc.doc)
+        ]
         timexes.extend(_attach_clock_days([t for t in found if t is not None]))
     return timexes
 
@@ -85,7 +87,9 @@ def _with_clock(resolved: Resolved | None, clock: re.Match[str]) -> Resolved:
     hour, minute = _clock_time(clock)
     if resolved is None or resolved.precision != "day" or resolved.value is None:
         return Resolved(f"T{hour:02d}:{minute:02d}", "datetime", confidence=0.3)
-    return replace(resolved, value=f"{resolved.value}T{hour:02d}:{minute:02d}", precision="datetime")
+    return replace(
+        resolved, value=f"{resolved.value}T{hour:02d}:{minute:02d}", precision="datetime"
+    )
 
 
 def _clock_time(clock: re.Match[str]) -> tuple[int, int]:
@@ -108,7 +112,7 @@ def _attach_clock_days(timexes: list[Timex]) -> list[Timex]:
                 if t.span.sentence == timex.span.sentence and t.precision == "day" and t.value
             }
             if len(days) == 1:
-                (value, day), = days
+                ((value, day),) = days
                 timex = replace(timex, value=f"{value}{timex.value}", range_start=day,
                                 range_end=day, confidence=0.7)  # fmt: skip
             else:

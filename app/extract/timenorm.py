@@ -31,7 +31,13 @@ _MONTH_RE = re.compile(rf"\b(?:{MONTHS})\b\.?")
 _YEAR_WRITTEN = re.compile(r"\b(?:1[0-9]|20|21)\d\d\b|'\d\d\b")
 _PART_OF_DAY = r"(?:morning|afternoon|evening|night|overnight|midday|noon|daytime)"
 _UNITS = {"day": "day", "week": "week", "month": "month", "year": "year", "decade": "decade"}
-_SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
+_SEASONS = {
+    "spring": (3, 5),
+    "summer": (6, 8),
+    "autumn": (9, 11),
+    "fall": (9, 11),
+    "winter": (12, 2),
+}
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
 _ORDINALS |= {"4th": 4, "last": 4, "final": 4}
 _FIXED_HOLIDAYS = {
@@ -133,7 +139,7 @@ def pick(candidates: list[date], anchor: date, tense: Tense) -> date:
 
 def clean(text: str) -> str:
     t = text.lower().replace("’", "'").replace("‘", "'").replace("\u2011", "-")
-    t = re.sub(r"\s+", " ", t).strip(" ,.;:()[]\"")
+    t = re.sub(r"\s+", " ", t).strip(' ,.;:()[]"')
     return re.sub(r"'s$", "", t).strip()
 
 
@@ -170,15 +176,23 @@ def _normalize(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
 
 
 def _range(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
-    years = re.fullmatch(r"(?:from |between )?(\d{4})\s*(?:-|–|—|/|to|and|until|through)\s*(\d{2}|\d{4})", t)
+    years = re.fullmatch(
+        r"(?:from |between )?(\d{4})\s*(?:-|–|—|/|to|and|until|through)\s*(\d{2}|\d{4})", t
+    )
     if years:
         first = int(years[1])
         last = int(years[2]) if len(years[2]) == 4 else first // 100 * 100 + int(years[2])
         if first < last <= first + 100:
             return Resolved(f"{first}/{last}", "year", date(first, 1, 1), date(last, 12, 31))
         return None
-    days = re.fullmatch(rf"(?:from |between )?({MONTHS})\.? (\d{{1,2}})\s*(?:-|–|to|and)\s*(\d{{1,2}})(,? \d{{4}})?", t)
-    days = days or re.fullmatch(rf"(?:from |between )?(\d{{1,2}})\s*(?:-|–|to|and)\s*(\d{{1,2}}) ({MONTHS})\.?(,? \d{{4}})?", t)
+    days = re.fullmatch(
+        rf"(?:from |between )?({MONTHS})\.? (\d{{1,2}})\s*(?:-|–|to|and)\s*(\d{{1,2}})(,? \d{{4}})?",
+        t,
+    )
+    days = days or re.fullmatch(
+        rf"(?:from |between )?(\d{{1,2}})\s*(?:-|–|to|and)\s*(\d{{1,2}}) ({MONTHS})\.?(,? \d{{4}})?",
+        t,
+    )
     if days:
         groups = days.groups()
         month_name, first, last = (groups[0], groups[1], groups[2])
@@ -186,7 +200,9 @@ def _range(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
             first, last, month_name = groups[0], groups[1], groups[2]
         tail = groups[3] or ""
         return _join(f"{month_name} {first}{tail}", f"{month_name} {last}{tail}", anchor, tense)
-    parts = re.fullmatch(r"(?:from |between )?(.+?)(?: to | until | till | through | and |\s*[–—]\s*| - )(.+)", t)
+    parts = re.fullmatch(
+        r"(?:from |between )?(.+?)(?: to | until | till | through | and |\s*[–—]\s*| - )(.+)", t
+    )
     if parts and (t.startswith(("from ", "between ")) or "and" not in t.split()):
         left, right = parts[1], parts[2]
         written = _YEAR_WRITTEN.search(right)
@@ -198,7 +214,13 @@ def _range(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
 
 def _join(left: str, right: str, anchor: date | None, tense: Tense) -> Resolved | None:
     first, last = _normalize(clean(left), anchor, tense), _normalize(clean(right), anchor, tense)
-    if not first or not last or not first.value or not last.value or "/" in first.value + last.value:
+    if (
+        not first
+        or not last
+        or not first.value
+        or not last.value
+        or "/" in first.value + last.value
+    ):
         return None
     if first.start is None or last.end is None or first.start > last.end:
         return None
@@ -209,8 +231,11 @@ def _join(left: str, right: str, anchor: date | None, tense: Tense) -> Resolved 
 def _relative_day(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
     offsets = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1, "last night": -1}
     offsets |= {"the day before yesterday": -2, "the day after tomorrow": 2, "now": 0}
-    m = re.fullmatch(rf"(today|tonight|yesterday|tomorrow|last night|this {_PART_OF_DAY}|earlier today|later today"
-                     rf"|the day before yesterday|the day after tomorrow)(?: {_PART_OF_DAY})?", t)
+    m = re.fullmatch(
+        rf"(today|tonight|yesterday|tomorrow|last night|this {_PART_OF_DAY}|earlier today|later today"
+        rf"|the day before yesterday|the day after tomorrow)(?: {_PART_OF_DAY})?",
+        t,
+    )
     if not m:
         return None
     if anchor is None:
@@ -238,11 +263,15 @@ def _weekday(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
     fwd = (wd - anchor.weekday()) % 7
     if week_word:
         monday = _week_start(anchor, week_word)
-        return day(monday + timedelta(days=wd), ambiguous=anchor.weekday() == 6 and week_word != "this")
+        return day(
+            monday + timedelta(days=wd), ambiguous=anchor.weekday() == 6 and week_word != "this"
+        )
     if modifier in ("last", "past", "this past"):
         return day(anchor - timedelta(days=back or 7), confidence=0.9)
     if modifier in ("next", "coming", "this coming"):
-        return day(anchor + timedelta(days=fwd or 7), ambiguous=modifier == "next" and fwd < 7 and fwd <= 2)
+        return day(
+            anchor + timedelta(days=fwd or 7), ambiguous=modifier == "next" and fwd < 7 and fwd <= 2
+        )
     candidates = [anchor - timedelta(days=back), anchor + timedelta(days=fwd)]
     confidence = 0.7 if tense == "present" and fwd and back else 0.9
     return day(pick(candidates, anchor, tense), confidence=confidence)
@@ -305,7 +334,9 @@ def _relative_period(t: str, anchor: date | None, tense: Tense) -> Resolved | No
 
 
 def _ago(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
-    m = re.fullmatch(r"(?:(in|within) )?(.+?) (day|week|month|year)s?( ago| from now| later| earlier)?", t)
+    m = re.fullmatch(
+        r"(?:(in|within) )?(.+?) (day|week|month|year)s?( ago| from now| later| earlier)?", t
+    )
     if not m or not (m[1] == "in" or m[4] in (" ago", " from now")):
         return None
     n = parse_number(m[2])
@@ -346,15 +377,23 @@ def _decade(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
     first = int(m[2])
     if first < 100:
         base = 1900 if anchor is None else (anchor.year // 100) * 100
-        first = base + first if base + first <= (anchor.year if anchor else 2099) else base - 100 + first
+        first = (
+            base + first
+            if base + first <= (anchor.year if anchor else 2099)
+            else base - 100 + first
+        )
     if first % 10:
         return None
     if first % 100 == 0 and len(m[2]) == 4 and first < 2000:  # "the 1800s": a century, mostly
         end = first + 99
-        return Resolved(f"{first}/{end}", "fuzzy", date(first, 1, 1), date(end, 12, 31), ambiguous=True)
+        return Resolved(
+            f"{first}/{end}", "fuzzy", date(first, 1, 1), date(end, 12, 31), ambiguous=True
+        )
     end = first + 9
     ambiguous = first % 100 == 0 and len(m[2]) == 4
-    return Resolved(f"{first}/{end}", "decade", date(first, 1, 1), date(end, 12, 31), ambiguous=ambiguous)
+    return Resolved(
+        f"{first}/{end}", "decade", date(first, 1, 1), date(end, 12, 31), ambiguous=ambiguous
+    )
 
 
 def _century(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
@@ -373,11 +412,20 @@ def _quarter_or_season(t: str, anchor: date | None, tense: Tense) -> Resolved | 
         r"(?:fiscal )?quarter|q([1-4]))(?:(?: of)? (\d{4}))?",
         t,
     )
-    season = re.fullmatch(r"(?:the )?(?:(this|last|next|this past|this coming) )?"
-                          r"(spring|summer|autumn|fall|winter)(?:(?: of)? (\d{4}))?", t)
+    season = re.fullmatch(
+        r"(?:the )?(?:(this|last|next|this past|this coming) )?"
+        r"(spring|summer|autumn|fall|winter)(?:(?: of)? (\d{4}))?",
+        t,
+    )
     if quarter:
         q = int(quarter[3]) if quarter[3] else _ORDINALS[quarter[2]]
-        first_month, last_month, which, written, precision = 3 * q - 2, 3 * q, quarter[1], quarter[4], "quarter"
+        first_month, last_month, which, written, precision = (
+            3 * q - 2,
+            3 * q,
+            quarter[1],
+            quarter[4],
+            "quarter",
+        )
     elif season:
         first_month, last_month = _SEASONS[season[2]]
         which, written, precision = season[1], season[3], "season"
@@ -393,7 +441,12 @@ def _quarter_or_season(t: str, anchor: date | None, tense: Tense) -> Resolved | 
     spans = []
     for y in candidates_years:
         end_year = y + 1 if last_month < first_month else y
-        spans.append((date(y, first_month, 1), add_months(date(end_year, last_month, 1), 1) - timedelta(days=1)))
+        spans.append(
+            (
+                date(y, first_month, 1),
+                add_months(date(end_year, last_month, 1), 1) - timedelta(days=1),
+            )
+        )
     if len(spans) == 1:
         start, end = spans[0]
     else:
@@ -406,7 +459,10 @@ def _quarter_or_season(t: str, anchor: date | None, tense: Tense) -> Resolved | 
             past = [s for s in spans if s[1] < anchor]
             future = [s for s in spans if s[0] > anchor]
             direction = step or {"past": -1, "future": 1}.get(tense, 0)
-            if direction < 0 or (direction == 0 and (not future or (past and anchor - past[-1][1] < future[0][0] - anchor))):
+            if direction < 0 or (
+                direction == 0
+                and (not future or (past and anchor - past[-1][1] < future[0][0] - anchor))
+            ):
                 start, end = past[-1]
             else:
                 start, end = future[0]
@@ -418,10 +474,12 @@ def _holiday(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
     m = re.fullmatch(r"(?:(this|last|next) )?([a-z' ]+?)(?: (\d{4}))?", t)
     if not m or (m[2] not in _FIXED_HOLIDAYS and m[2] not in _EASTER_OFFSETS):
         return None
+
     def on(y: int) -> date:
         if m[2] in _FIXED_HOLIDAYS:
             return date(y, *_FIXED_HOLIDAYS[m[2]])
         return easter(y) + timedelta(days=_EASTER_OFFSETS[m[2]])
+
     if m[3]:
         return day(on(int(m[3])))
     if anchor is None:
@@ -431,7 +489,9 @@ def _holiday(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
 
 
 def _year(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
-    m = re.fullmatch(r"(?:(?:fiscal|fy|the year|calendar year|the fiscal year|financial year)\s*)?(\d{4})", t)
+    m = re.fullmatch(
+        r"(?:(?:fiscal|fy|the year|calendar year|the fiscal year|financial year)\s*)?(\d{4})", t
+    )
     if not m or not 1000 <= int(m[1]) <= 2199:
         return None
     return year(int(m[1]))
@@ -465,7 +525,9 @@ def _calendar(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
         return None
     when, period = parsed
     precision: Precision = {"day": "day", "month": "month", "year": "year"}.get(period, "day")  # type: ignore[assignment]
-    ambiguous = bool(numeric and int(numeric[1]) <= 12 and int(numeric[2]) <= 12 and numeric[1] != numeric[2])
+    ambiguous = bool(
+        numeric and int(numeric[1]) <= 12 and int(numeric[2]) <= 12 and numeric[1] != numeric[2]
+    )
     if _YEAR_WRITTEN.search(core):
         if precision == "month":
             return month(when.year, when.month, ambiguous=ambiguous)

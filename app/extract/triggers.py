@@ -100,9 +100,7 @@ def _military_context(token: Token) -> bool:
 
 
 def _arms_in(tokens: list[Token]) -> bool:
-    return any(
-        (_words(list(t.subtree)) & ARMS_WORDS) or t.ent_type_ == "WEAPON" for t in tokens
-    )
+    return any((_words(list(t.subtree)) & ARMS_WORDS) or t.ent_type_ == "WEAPON" for t in tokens)
 
 
 def _noun_trigger(token: Token) -> Trigger | None:
@@ -151,9 +149,31 @@ def _violent_context(token: Token) -> bool:
     modifiers = _words(_np_modifiers(token))
     if modifiers & {"heart", "verbal", "panic", "asthma", "cyber", "personal", "political"}:
         return False
-    violent = {"kill", "wound", "injure", "dead", "bomb", "gunman", "militant", "missile",
-               "rocket", "terrorist", "shoot", "explosion", "troop", "soldier", "drone", "armed",
-               "suicide", "military", "army", "insurgent", "rebel", "police", "casualty"}
+    violent = {
+        "kill",
+        "wound",
+        "injure",
+        "dead",
+        "bomb",
+        "gunman",
+        "militant",
+        "missile",
+        "rocket",
+        "terrorist",
+        "shoot",
+        "explosion",
+        "troop",
+        "soldier",
+        "drone",
+        "armed",
+        "suicide",
+        "military",
+        "army",
+        "insurgent",
+        "rebel",
+        "police",
+        "casualty",
+    }
     return bool(_words(list(token.sent)) & violent)
 
 
@@ -162,9 +182,22 @@ def _verb_trigger(token: Token) -> Trigger | None:
     objects = _objects(token)
     object_words = _words(objects)
     if lemma == "meet" and token.pos_ == "VERB":
-        if object_words & {"demand", "requirement", "target", "standard", "need", "criterion",
-                           "expectation", "deadline", "goal", "obligation", "condition", "death",
-                           "end", "fate"}:
+        if object_words & {
+            "demand",
+            "requirement",
+            "target",
+            "standard",
+            "need",
+            "criterion",
+            "expectation",
+            "deadline",
+            "goal",
+            "obligation",
+            "condition",
+            "death",
+            "end",
+            "fate",
+        }:
             return None
         return Trigger(token, "meeting")
     if lemma == "visit":
@@ -190,7 +223,9 @@ def _verb_trigger(token: Token) -> Trigger | None:
         if lemma in ("attack", "invade", "bomb", "shell") and _violent_context(token):
             return Trigger(token, "attack")
         if object_words & TARGET_WORDS or any(o.ent_type_ in ("GPE", "FAC") for o in objects):
-            return Trigger(token, "attack") if lemma != "attack" or _violent_context(token) else None
+            return (
+                Trigger(token, "attack") if lemma != "attack" or _violent_context(token) else None
+            )
         return None
     if lemma == "elect" and token.tag_ == "VBN":
         return Trigger(token, "election")

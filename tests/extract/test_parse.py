@@ -183,7 +183,8 @@ def test_breadcrumb_line_gives_section_and_tags() -> None:
 
 
 def test_photo_credit_marker_on_caption() -> None:
-    text = "Big fire\n\nA fire broke out.\n\nFirefighters at the scene Photo: Jane Doe/AFP\n\nIt ended."
+    caption = "Firefighters at the scene Photo: Jane Doe/AFP"
+    text = f"Big fire\n\nA fire broke out.\n\n{caption}\n\nIt ended."
     parsed = parse_text(text)
     assert [(i.caption, i.credit) for i in parsed.images] == [
         ("Firefighters at the scene", "Jane Doe/AFP")
@@ -235,7 +236,10 @@ def test_source_from_url(url: str | None, expected: tuple[str | None, str | None
 
 
 def test_fixture_caption_with_credit_leaves_body() -> None:
-    path = FIXTURES / "2017-07-21_after-visa-snags-all-girl-afghan-team-honored-for-courageous-achieveme.txt"
+    path = (
+        FIXTURES
+        / "2017-07-21_after-visa-snags-all-girl-afghan-team-honored-for-courageous-achieveme.txt"
+    )
     parsed = parse_text(path.read_text(encoding="utf-8"))
     assert parsed.images[0].credit == "United States Navy"
     assert "Image:" not in parsed.body
@@ -291,7 +295,9 @@ def test_wikinews_prose_paragraphs_all_kept(
 ) -> None:
     for text, parsed in wikinews_sample:
         body_paragraphs = text.split("\n\n")[1:]
-        prose = [p for p in body_paragraphs if p.rstrip().endswith((".", '"', "”")) and "Image:" not in p]
+        prose = [
+            p for p in body_paragraphs if p.rstrip().endswith((".", '"', "”")) and "Image:" not in p
+        ]
         for paragraph in prose:
             assert folded(paragraph) in parsed.body
 

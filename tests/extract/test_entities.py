@@ -1,0 +1,234 @@
+"""Entities of one article: typing, countries and demonyms, clustering, places standing for states."""
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from app.extract.countries import country_by_demonym, country_by_name
+from app.extract.entities import extract_entities
+from app.extract.nlp import analyse
+from app.extract.parse import parse_text
+from app.extract.types import Entity, ParsedArticle
+from tests.corpus import corpus_path
+
+SEED = Path(__file__).resolve().parents[2] / "seed" / "dw-2021-09-12-lukashenko-arms-deal.txt"
+
+
+def entities_of(body: str) -> list[Entity]:
+    return extract_entities(analyse([ParsedArticle(body=body)])[0])[0]
+
+
+def named(entities: Sequence[Entity], name: str) -> Entity:
+    matches = [e for e in entities if e.name == name]
+    assert len(matches) == 1, f"{name!r} in {[e.name for e in entities]}"
+    return matches[0]
+
+
+@pytest.fixture(scope="module")
+def seed_entities() -> list[Entity]:
+    article = parse_text(SEED.read_text(encoding="utf-8"))
+    return extract_entities(analyse([article])[0])[0]
+
+
+# --- the seed article ----------------------------------------------------------------------
+
+
+def test_seed_lukashenko_is_one_person_with_his_surname_as_alias(seed_entities: list[Entity]) -> None:
+    lukashenko = named(seed_entities, "Alexander Lukashenko")
+    assert lukashenko.type == "person"
+    assert "Lukashenko" in lukashenko.aliases
+    assert not [e for e in seed_entities if e.name == "Lukashenko"]
+
+
+def test_seed_belarusian_is_a_mention_of_belarus(seed_entities: list[Entity]) -> None:
+    belarus = named(seed_entities, "Belarus")
+    assert belarus.type == "country" and belarus.country_code == "BY"
+    assert "Belarusian" in {m.text for m in belarus.mentions}
+
+
+def test_seed_polish_is_poland(seed_entities: list[Entity]) -> None:
+    assert "Polish" in named(seed_entities, "Poland").aliases
+
+
+def test_seed_s400_is_a_weapon(seed_entities: list[Entity]) -> None:
+    assert named(seed_entities, "S-400").type == "weapon"
+
+
+def test_seed_zapad_is_an_event(seed_entities: list[Entity]) -> None:
+    zapad = named(seed_entities, "Zapad")
+    assert zapad.type == "event"
+    assert len(zapad.mentions) >= 4
+
+
+def test_seed_kremlin_is_a_place_standing_for_russia(seed_entities: list[Entity]) -> None:
+    kremlin = named(seed_entities, "Kremlin")
+    assert kremlin.type == "place"
+    assert kremlin.stands_for == named(seed_entities, "Russia").key
+
+
+def test_seed_has_no_caption_credit_junk(seed_entities: list[Entity]) -> None:
+    assert not [e for e in seed_entities if "Image" in e.name or "/" in e.name]
+
+
+# --- general sentences ---------------------------------------------------------------------
+
+
+def test_country_names_use_common_names_and_iso_codes() -> None:
+    found = entities_of("Iran, South Korea, Britain and the US met in Vietnam with Bolivia.")
+    codes = {e.name: e.country_code for e in found if e.type == "country"}
+    assert codes == {
+        "Iran": "IR",
+        "South Korea": "KR",
+        "United Kingdom": "GB",
+        "United States": "US",
+        "Vietnam": "VN",
+        "Bolivia": "BO",
+    }
+
+
+@pytest.mark.parametrize(
+    ("demonym", "code"),
+    [("Belarusian", "BY"), ("Polish", "PL"), ("American", "US"), ("Chinese", "CN"), ("British", "GB")],
+)
+def test_demonym_table(demonym: str, code: str) -> None:
+    country = country_by_demonym(demonym)
+    assert country is not None and country.code == code
+
+
+def test_short_lowercase_words_are_not_countries() -> None:
+    assert country_by_name("us") is None
+    assert country_by_name("US") is not None
+
+
+def test_demonym_and_country_name_are_one_entity() -> None:
+    found = entities_of("Hungarian officials said Hungary would veto the plan.")
+    hungary = named(found, "Hungary")
+    assert len(hungary.mentions) == 2
+    assert hungary.aliases == ("Hungarian",)
+
+
+def test_surname_joins_the_full_name() -> None:
+    found = entities_of("Angela Merkel arrived in Paris on Monday. Merkel's aides said she was tired.")
+    merkel = named(found, "Angela Merkel")
+    assert [m.text for m in merkel.mentions] == ["Angela Merkel", "Merkel"]
+
+
+def test_surname_shared_by_two_people_stays_apart() -> None:
+    found = entities_of(
+        "Hunter Biden testified on Monday. Jill Biden was not present. Biden declined to comment."
+    )
+    people = {e.name for e in found if e.type == "person"}
+    assert {"Hunter Biden", "Jill Biden"} <= people
+    assert len(named(found, "Hunter Biden").mentions) == 1
+
+
+def test_title_swallowed_into_a_name_is_stripped() -> None:
+    found = entities_of("Yesterday President Emmanuel Macron flew to Berlin.")
+    assert named(found, "Emmanuel Macron").type == "person"
+
+
+def test_possessive_is_stripped() -> None:
+    found = entities_of("Boris Johnson resigned. Johnson's successor was chosen in September.")
+    assert {m.text for m in named(found, "Boris Johnson").mentions} == {"Boris Johnson", "Johnson"}
+
+
+def test_defined_acronym_and_long_name_are_one_entity() -> None:
+    found = entities_of(
+        "The International Atomic Energy Agency (IAEA) sent inspectors. The IAEA said Iran refused."
+    )
+    iaea = named(found, "International Atomic Energy Agency")
+    assert iaea.type == "organization"
+    assert "IAEA" in iaea.aliases
+    assert len(iaea.mentions) == 3
+
+
+def test_exercise_without_year_joins_its_edition() -> None:
+    found = entities_of("Russia launched Vostok-2022 on Thursday. Vostok drills involve 50,000 troops.")
+    vostok = named(found, "Vostok-2022")
+    assert vostok.type == "event"
+    assert vostok.aliases == ("Vostok",)
+
+
+def test_weapon_plural_is_the_same_weapon() -> None:
+    found = entities_of("Denmark sent F-16s to Ukraine. Each F-16 needs a trained pilot.")
+    assert len(named(found, "F-16").mentions) == 2
+
+
+def test_capital_as_speaker_stands_for_its_country() -> None:
+    found = entities_of("China and Japan held talks. Beijing said the talks went well.")
+    assert named(found, "Beijing").stands_for == named(found, "China").key
+
+
+def test_capital_as_a_location_stands_for_nothing() -> None:
+    found = entities_of("China sent a delegation. The delegates had dinner in Beijing.")
+    assert named(found, "Beijing").stands_for is None
+
+
+def test_nationality_group_that_is_not_a_demonym_is_a_group() -> None:
+    found = entities_of("Republicans in the Senate blocked the bill on Tuesday.")
+    assert named(found, "Republicans").type == "group"
+
+
+def test_dates_and_numbers_are_not_entities() -> None:
+    found = entities_of("On Monday, 300 people paid $5 million for 20% of the shares.")
+    assert found == []
+
+
+# --- real articles -------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+@pytest.fixture(scope="module")
+def corpus_results() -> list[tuple[ParsedArticle, list[Entity]]]:
+    wikinews = sorted(corpus_path("wikinews").glob("*.txt"))[::10][:30]
+    bbc = sorted(corpus_path("bbc").glob("*/*.txt"))[::200][:10]
+    articles = []
+    for path in [*wikinews, *bbc]:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        body = "\n".join(line for line in lines[1:] if not line.startswith("Date: ")).strip()
+        articles.append(ParsedArticle(body=body, title=lines[0]))
+    return [
+        (article, extract_entities(docs)[0])
+        for article, docs in zip(articles, analyse(articles), strict=True)
+    ]
+
+
+def test_corpus_has_at_least_30_articles(corpus_results: list[tuple[ParsedArticle, list[Entity]]]) -> None:
+    assert len(corpus_results) >= 30
+    assert sum(len(entities) for _, entities in corpus_results) > 300
+
+
+def test_corpus_entities_have_names_and_unique_keys(
+    corpus_results: list[tuple[ParsedArticle, list[Entity]]],
+) -> None:
+    for _, entities in corpus_results:
+        assert all(e.name.strip() and e.mentions for e in entities)
+        assert len({e.key for e in entities}) == len(entities)
+
+
+def test_corpus_mention_spans_slice_their_zone(
+    corpus_results: list[tuple[ParsedArticle, list[Entity]]],
+) -> None:
+    for article, entities in corpus_results:
+        zones = {(zone, index): text for zone, index, text in article.zone_texts()}
+        for mention in (m for e in entities for m in e.mentions):
+            zone = "body" if mention.span.zone == "subhead" else mention.span.zone
+            text = zones[(zone, mention.span.zone_index)]
+            assert text[mention.span.start : mention.span.end] == mention.text
+
+
+def test_corpus_countries_have_iso_codes(corpus_results: list[tuple[ParsedArticle, list[Entity]]]) -> None:
+    countries = [e for _, entities in corpus_results for e in entities if e.type == "country"]
+    assert countries
+    assert all(e.country_code and len(e.country_code) == 2 for e in countries)
+
+
+def test_corpus_has_no_duplicate_entities(corpus_results: list[tuple[ParsedArticle, list[Entity]]]) -> None:
+    for _, entities in corpus_results:
+        identities = [(e.type, _norm(e.name)) for e in entities]
+        assert len(identities) == len(set(identities))
