@@ -145,7 +145,7 @@ def test_defined_acronym_and_long_name_are_one_entity() -> None:
 
 
 def test_exercise_without_year_joins_its_edition() -> None:
-    found = entities_of("Russia launched Vostok-2022 on Thursday. Vostok drills involve 50,000 troops.")
+    found = entities_of("Russia launched Vostok-2022 on Thursday. The Vostok drills involve 50,000 troops.")
     vostok = named(found, "Vostok-2022")
     assert vostok.type == "event"
     assert vostok.aliases == ("Vostok",)
