@@ -32,7 +32,9 @@ def seed(settings: Settings) -> list[SeedResult]:
             if kind is None:
                 continue
             content = path.read_text(encoding="utf-8")
-            parsed = parse_document(**{kind: content})
+            parsed = (
+                parse_document(html=content) if kind == "html" else parse_document(text=content)
+            )
             with sessions() as session:
                 result = ingest_parsed(
                     session, parsed, raw_text=content, model_names=settings.spacy_model

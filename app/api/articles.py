@@ -67,7 +67,8 @@ async def read_article_body(request: Request) -> ArticleCreate:
             {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()
         ]
         raise InvalidInput(
-            "The article is not valid: " + "; ".join(e["msg"] for e in errors[:5]), errors=errors
+            "The article is not valid: " + "; ".join(str(e["msg"]) for e in errors[:5]),
+            errors=errors,
         ) from exc
 
 

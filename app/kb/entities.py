@@ -45,7 +45,7 @@ def list_entities(
             EntityAlias.normalized.contains(needle, autoescape=True)
         )
         query = query.where(Entity.id.in_(matching))
-    page = keyset_page(
+    page: Page[Entity] = keyset_page(
         session,
         query,
         scope=f"entities:id:{type}:{q}",

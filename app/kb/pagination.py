@@ -62,7 +62,7 @@ class SortKey:
 
 def keyset_page(
     session: Session,
-    query: Select[tuple[T]],
+    query: Select[T],
     *,
     scope: str,
     keys: Sequence[SortKey],

@@ -100,13 +100,12 @@ def _resolve_unkeyed(session: Session, entity: x.Entity) -> int:
 def _follow_merges(session: Session, ids: dict[str, int]) -> dict[str, int]:
     """Replace merged entities by the one they were merged into (chains included)."""
     for _ in range(10):
-        merged = dict(
-            session.execute(
-                select(Entity.id, Entity.merged_into_id).where(
-                    Entity.id.in_(set(ids.values())), Entity.merged_into_id.is_not(None)
-                )
-            ).all()
+        rows = session.execute(
+            select(Entity.id, Entity.merged_into_id).where(
+                Entity.id.in_(set(ids.values())), Entity.merged_into_id.is_not(None)
+            )
         )
+        merged = {id_: into for id_, into in rows if into is not None}
         if not merged:
             break
         ids = {key: merged.get(id_, id_) for key, id_ in ids.items()}

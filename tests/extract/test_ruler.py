@@ -22,7 +22,9 @@ def test_every_patterns_file_is_loaded(nlp: Language) -> None:
     assert {p["label"] for p in ruler.patterns} >= {"WEAPON", "EVENT", "ORG", "FAC", "PRODUCT"}  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("designation", ["S-300", "Su-57", "MiG-31", "F-35", "T-90", "J-20", "B-52"])
+@pytest.mark.parametrize(
+    "designation", ["S-300", "Su-57", "MiG-31", "F-35", "T-90", "J-20", "B-52"]
+)
 def test_designations_are_weapons(nlp: Language, designation: str) -> None:
     found = labels(nlp, f"The country bought {designation} from its ally last year.")
     assert found.get(designation) == "WEAPON"
@@ -56,7 +58,10 @@ def test_covid_and_school_grades_are_not_weapons(nlp: Language) -> None:
 
 
 def test_name_hyphen_year_is_an_event(nlp: Language) -> None:
-    assert labels(nlp, "Troops gathered for Vostok-2022 in the far east.").get("Vostok-2022") == "EVENT"
+    assert (
+        labels(nlp, "Troops gathered for Vostok-2022 in the far east.").get("Vostok-2022")
+        == "EVENT"
+    )
 
 
 def test_name_and_year_before_exercise_words_is_an_event(nlp: Language) -> None:
@@ -75,7 +80,9 @@ def test_nationality_before_drills_is_not_an_event(nlp: Language) -> None:
 
 
 def test_well_known_exercises_without_context(nlp: Language) -> None:
-    found = labels(nlp, "Ships left Pearl Harbor for RIMPAC while Trident Juncture began in Norway.")
+    found = labels(
+        nlp, "Ships left Pearl Harbor for RIMPAC while Trident Juncture began in Norway."
+    )
     assert found.get("RIMPAC") == "EVENT"
     assert found.get("Trident Juncture") == "EVENT"
 
