@@ -163,7 +163,9 @@ def test_bad_cursor_is_400(client: TestClient, cursor: str) -> None:
 
 def test_cursor_of_another_list_is_400(client: TestClient) -> None:
     for n in range(3):
-        client.post("/v1/articles", json={"text": f"Note {n}\n\nThe mayor of Rome spoke {n} times."})
+        client.post(
+            "/v1/articles", json={"text": f"Note {n}\n\nThe mayor of Rome spoke {n} times."}
+        )
     cursor = client.get("/v1/articles", params={"limit": 1}).json()["next_cursor"]
     assert_problem(client.get("/v1/entities", params={"cursor": cursor}), 400)
 

@@ -60,7 +60,8 @@ def test_same_url_with_other_text_returns_the_stored_article(session: Session) -
 def test_entities_are_shared_between_articles(session: Session) -> None:
     kb_ingest.ingest_article(session, meeting_article())
     kb_ingest.ingest_article(
-        session, meeting_article("Vladimir Putin hosted Alexander Lukashenko in Russia on Thursday.")
+        session,
+        meeting_article("Vladimir Putin hosted Alexander Lukashenko in Russia on Thursday."),
     )
     assert count(session, Article) == 2
     assert count(session, Entity) == 3
@@ -71,7 +72,8 @@ def test_entities_are_shared_between_articles(session: Session) -> None:
 def test_same_event_from_two_articles_is_one_event_with_two_evidence(session: Session) -> None:
     kb_ingest.ingest_article(session, meeting_article())
     kb_ingest.ingest_article(
-        session, meeting_article("Vladimir Putin hosted Alexander Lukashenko in Russia on Thursday.")
+        session,
+        meeting_article("Vladimir Putin hosted Alexander Lukashenko in Russia on Thursday."),
     )
     assert count(session, Event) == 1
     assert count(session, EventEvidence) == 2
@@ -112,7 +114,8 @@ def test_delete_article_removes_its_facts_and_orphan_events(session: Session) ->
 def test_delete_keeps_events_other_articles_report(session: Session) -> None:
     first = kb_ingest.ingest_article(session, meeting_article()).article
     kb_ingest.ingest_article(
-        session, meeting_article("Vladimir Putin hosted Alexander Lukashenko in Russia on Thursday.")
+        session,
+        meeting_article("Vladimir Putin hosted Alexander Lukashenko in Russia on Thursday."),
     )
     kb_ingest.delete_article(session, first.id)
     assert count(session, Event) == 1
