@@ -153,6 +153,19 @@ def list_mentions(article_id: ArticleIdPath, session: SessionDep) -> list[Mentio
     return [MentionRead.model_validate(m) for m in kb_articles.list_mentions(session, article_id)]
 
 
+@router.post(
+    "/{article_id}/reextract",
+    response_model=ArticleRead,
+    summary="Re-run the current extractor over an article",
+)
+def reextract_article(
+    article_id: ArticleIdPath, session: SessionDep, settings: SettingsDep
+) -> ArticleRead:
+    """Replace the article's facts with those of the current extractor, in one transaction."""
+    kb_ingest.reextract_article(session, article_id, model_names=settings.spacy_model)
+    return _article_read(session, article_id)
+
+
 @router.delete("/{article_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an article")
 def delete_article(article_id: ArticleIdPath, session: SessionDep) -> Response:
     """Delete the article and its facts; events no other article reports go too."""

@@ -77,6 +77,37 @@ def ingest_parsed(
     return ingest_article(session, extracted)
 
 
+def parsed_from_row(article: Article, source: Source | None = None) -> x.ParsedArticle:
+    """Rebuild the cleaned article from its stored row, to run a newer extractor over it."""
+    return x.ParsedArticle(
+        body=article.body,
+        title=article.title,
+        teaser=article.teaser,
+        published_at=article.published_at,
+        url=article.url,
+        source_name=source.name if source else None,
+        source_domain=source.domain if source else None,
+        section=article.section,
+        tags=tuple(article.tags),
+        authors=tuple(article.authors),
+        agencies=tuple(article.agencies),
+        images=tuple(x.Image(i["caption"], i.get("credit")) for i in article.images),
+        subheads=tuple(article.subheads),
+        subhead_spans=tuple((s, e) for s, e in article.subhead_spans),
+        language=article.language,
+    )
+
+
+def reextract_article(session: Session, article_id: int, *, model_names: str) -> Article:
+    """Run the current extractor over a stored article and replace its facts."""
+    article = session.get(Article, article_id)
+    if article is None:
+        raise NotFound(f"Article {article_id} does not exist.")
+    source = session.get(Source, article.source_id) if article.source_id else None
+    extracted = extract_parsed([parsed_from_row(article, source)], model_names=model_names)[0]
+    return replace_facts(session, article_id, extracted)
+
+
 def replace_facts(session: Session, article_id: int, extracted: x.ExtractedArticle) -> Article:
     """Re-extraction: swap an article's facts for newer ones in one transaction."""
     with committing(session):

@@ -2,10 +2,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.db.models import Article
+from app.db.models import Article, Mention
+from app.extract.pipeline import EXTRACTOR_VERSION
 
 SHORT = (
     "Storm hits coast\n\n"
@@ -183,3 +184,21 @@ def test_mentions_point_into_the_body(client: TestClient) -> None:
         if mention["zone"] in ("body", "subhead"):
             assert article["body"][mention["start"] : mention["end"]] == mention["text"]
         assert {"id", "name", "type"} <= set(mention["entity"])
+
+
+def test_reextract_replaces_facts_with_the_current_version(
+    client: TestClient, session: Session
+) -> None:
+    article = client.post("/v1/articles", json={"text": SHORT}).json()
+    session.execute(update(Mention).values(extractor_version="0.0.1"))
+    session.execute(update(Article).values(extractor_version="0.0.1"))
+    again = client.post(f"/v1/articles/{article['id']}/reextract")
+    assert again.status_code == 200
+    assert again.json()["extractor_version"] == EXTRACTOR_VERSION
+    versions = set(session.scalars(select(Mention.extractor_version)))
+    assert versions == {EXTRACTOR_VERSION}
+    assert again.json()["entities"] == article["entities"]
+
+
+def test_reextract_unknown_article_is_404(client: TestClient) -> None:
+    assert_problem(client.post("/v1/articles/999999/reextract"), 404)
