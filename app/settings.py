@@ -26,10 +26,21 @@ class Settings(BaseSettings):
         default="newskb-dev-cursor-secret",
         description="Key that signs pagination cursors (tamper-evident); set it in production.",
     )
+    api_keys: str = Field(
+        default="",
+        description="Comma-separated API keys for writes (several at once for rotation).",
+    )
+    require_key_for_reads: bool = Field(
+        default=False, description="Put reads behind an API key too."
+    )
     max_body_bytes: int = Field(default=5_000_000, description="Largest request body accepted.")
     host: str = Field(default="127.0.0.1", description="Address `newskb serve` binds to.")
     port: int = Field(default=8000, description="Port `newskb serve` listens on.")
     log_level: str = Field(default="info", description="Log level of the server.")
+
+
+    def key_list(self) -> list[str]:
+        return [key.strip() for key in self.api_keys.split(",") if key.strip()]
 
 
 @lru_cache

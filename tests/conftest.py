@@ -17,6 +17,7 @@ from app.settings import Settings
 from tests.databases import temporary_database
 
 ROOT = Path(__file__).resolve().parent.parent
+API_KEY = "test-key-0123456789"
 SEED_FILE = ROOT / "seed" / "dw-2021-09-12-lukashenko-arms-deal.txt"
 
 
@@ -53,7 +54,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, max_body_bytes=200_000)
+    return Settings(database_url=database_url, max_body_bytes=200_000, api_keys=API_KEY)
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def app(settings: Settings, session: Session) -> Iterator[FastAPI]:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Authorization": f"Bearer {API_KEY}"}) as client:
         yield client
 
 

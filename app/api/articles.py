@@ -15,6 +15,7 @@ from app.api.deps import (
     SettingsDep,
 )
 from app.api.pages import link_next
+from app.api.security import WriteKey
 from app.errors import InvalidInput, NewsKBError
 from app.extract.pipeline import parse_document
 from app.kb import articles as kb_articles
@@ -90,6 +91,7 @@ ARTICLE_BODY_DOC: dict[str, Any] = {
     status_code=status.HTTP_201_CREATED,
     summary="Ingest an article",
     openapi_extra=ARTICLE_BODY_DOC,
+    dependencies=[WriteKey],
     responses={200: {"model": ArticleRead, "description": "Already stored: the existing article"}},
 )
 def create_article(
@@ -157,6 +159,7 @@ def list_mentions(article_id: ArticleIdPath, session: SessionDep) -> list[Mentio
     "/{article_id}/reextract",
     response_model=ArticleRead,
     summary="Re-run the current extractor over an article",
+    dependencies=[WriteKey],
 )
 def reextract_article(
     article_id: ArticleIdPath, session: SessionDep, settings: SettingsDep
@@ -166,7 +169,12 @@ def reextract_article(
     return _article_read(session, article_id)
 
 
-@router.delete("/{article_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an article")
+@router.delete(
+    "/{article_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete an article",
+    dependencies=[WriteKey],
+)
 def delete_article(article_id: ArticleIdPath, session: SessionDep) -> Response:
     """Delete the article and its facts; events no other article reports go too."""
     kb_ingest.delete_article(session, article_id)

@@ -48,6 +48,7 @@ def problem(
 
 async def _newskb_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NewsKBError)
+    headers = {"WWW-Authenticate": 'Bearer realm="newskb"'} if exc.status == 401 else None
     return problem(
         request,
         status=exc.status,
@@ -55,6 +56,7 @@ async def _newskb_error(request: Request, exc: Exception) -> JSONResponse:
         title=exc.title,
         detail=exc.detail,
         errors=exc.errors,
+        headers=headers,
     )
 
 

@@ -34,6 +34,8 @@ _CLOCK = re.compile(
     r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?|\b([01]?\d|2[0-3]):([0-5]\d)\b|\b(noon|midday|midnight)\b",
     re.IGNORECASE,
 )
+_SEASON_WORDS = {"spring", "summer", "autumn", "fall", "winter"}
+_PARTS_OF_DAY = {"morning", "afternoon", "evening", "night", "overnight"}
 _FUTURE_MODALS = {"will", "'ll", "shall", "wo", "would", "could", "may", "might", "should", "must"}
 _FUTURE_HEADS = {"expect", "schedule", "plan", "set", "due", "intend", "aim", "slate", "prepare"}
 _FUTURE_HEADS |= {"hope", "want", "seek", "vow", "pledge", "promise", "threaten", "propose", "go"}
@@ -56,6 +58,8 @@ def _timex(zone_doc: ZoneDoc, start: int, end: int, published: date | None) -> T
     text = doc.text[start:end]
     tokens = doc.char_span(start, end, alignment_mode="expand")
     if tokens is None or len(tokens) == 0:
+        return None
+    if _not_a_date(text, tokens):
         return None
     tense = clause_tense(tokens)
     clock = _CLOCK.search(text)
@@ -80,6 +84,14 @@ def _timex(zone_doc: ZoneDoc, start: int, end: int, published: date | None) -> T
         ambiguous=resolved.ambiguous,
         confidence=confidence,
     )
+
+
+def _not_a_date(text: str, tokens: SpacySpan) -> bool:
+    """ "winter wheat", "1709 schoolchildren": words spaCy took for dates."""
+    root = tokens.root
+    if len(tokens) == 1 and root.dep_ in ("compound", "amod") and root.lower_ in _SEASON_WORDS:
+        return True
+    return bool(re.fullmatch(r"\d{4}", text)) and root.dep_ == "nummod" and root.head.tag_ == "NNS"
 
 
 def _with_clock(resolved: Resolved | None, clock: re.Match[str]) -> Resolved:
@@ -150,6 +162,8 @@ def _trim(ent: SpacySpan) -> SpacySpan | None:
         return None
     if start > 0 and doc[start - 1].lower_ == "by":
         start -= 1
+    if end < len(doc) and doc[end].lower_ in _PARTS_OF_DAY and doc[end - 1].lower_ in WEEKDAYS:
+        end += 1
     tail = doc[end : end + 3]
     if len(tail) == 3 and tail[0].lower_ == "of" and tail[2].lower_ == "week":
         if tail[1].lower_ in ("last", "next", "this"):
@@ -178,32 +192,43 @@ def _eve_spans(doc: Doc, taken: list[tuple[int, int]]) -> Iterator[tuple[int, in
 
 
 def clause_tense(span: SpacySpan) -> Tense:
-    """Past, present or future, from the verb that governs the expression."""
-    verb: Token = span.root
-    while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
-        verb = verb.head
-    if verb.pos_ not in ("VERB", "AUX"):
-        verb = span.sent.root
-    chain = [verb]
-    while chain[-1].dep_ in ("conj", "xcomp") and chain[-1].head is not chain[-1]:
-        chain.append(chain[-1].head)
-        if len(chain) > 4:
+    """Past, present or future, from the verb that governs the expression.
+
+    Non-finite verbs ("to pay", "visiting") take the tense of the clause they depend on:
+    "is expected to pay a visit Monday" is future, "was willing to skip class Thursday" is past.
+    """
+    word: Token = span.root
+    for _ in range(8):
+        while word.pos_ not in ("VERB", "AUX") and word.head.i != word.i:
+            word = word.head
+        if word.pos_ not in ("VERB", "AUX"):
+            word = span.sent.root
+        tense = _own_tense(word)
+        if tense is not None:
+            return tense
+        if word.head.i == word.i:
             break
-    for position, word in enumerate(chain):
-        auxes = [c for c in word.children if c.dep_ in ("aux", "auxpass")]
-        if any(a.lower_ in _FUTURE_MODALS for a in auxes):
-            return "future"
-        heads_future = word.lemma_ in _FUTURE_HEADS and (
-            position > 0 or word.tag_ == "VBN" or any(c.dep_ == "xcomp" for c in word.children)
-        )
-        if heads_future and word.lower_ not in ("planned", "hoped", "wanted", "sought"):
-            return "future"
-        if word.lemma_ == "go" and word.tag_ == "VBG" and position > 0:
-            return "future"
-    first = chain[0]
-    auxes = [c for c in first.children if c.dep_ in ("aux", "auxpass")]
-    if first.dep_ == "conj" and not auxes and len(chain) > 1:
-        first, auxes = chain[1], [c for c in chain[1].children if c.dep_ in ("aux", "auxpass")]
-    if first.tag_ == "VBD" or any(a.lower_ in _PAST_AUX for a in auxes):
-        return "past"
+        word = word.head
     return "present"
+
+
+def _own_tense(word: Token) -> Tense | None:
+    """The tense a verb carries itself, or None for a non-finite verb."""
+    auxes = [c for c in word.children if c.dep_ in ("aux", "auxpass")]
+    if any(a.lower_ in _FUTURE_MODALS for a in auxes):
+        return "future"
+    if word.tag_ == "MD":
+        return "future" if word.lower_ in _FUTURE_MODALS else "present"
+    head = word.head
+    if any(a.lower_ == "to" for a in auxes) and head.lemma_ == "be" and head.tag_ in ("VBZ", "VBP"):
+        return "future"  # "the referendum is to be held"
+    expects = word.lemma_ in _FUTURE_HEADS and word.tag_ != "VBD"
+    if expects and (word.tag_ == "VBN" or any(c.dep_ == "xcomp" for c in word.children)):
+        return "future"  # "is expected to", "is set for", "plans to"
+    if word.lemma_ == "go" and word.tag_ == "VBG" and any(c.dep_ == "xcomp" for c in word.children):
+        return "future"
+    if word.tag_ == "VBD" or any(a.lower_ in _PAST_AUX for a in auxes):
+        return "past"
+    if word.tag_ in ("VBZ", "VBP") or any(a.tag_ in ("VBZ", "VBP") for a in auxes):
+        return "present"
+    return None

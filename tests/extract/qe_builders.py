@@ -42,7 +42,6 @@ def _key(kind: EntityType, name: str) -> str:
     return f"{kind}:{name.lower()}"
 
 
-
 def build_entities(
     docs: list[ZoneDoc], overrides: dict[str, tuple[str, EntityType]] | None = None
 ) -> list[Entity]:
@@ -119,6 +118,10 @@ def key_of(entities: list[Entity], name: str) -> str:
 
 
 def span_text(docs: list[ZoneDoc], span: Span) -> str:
-    zdoc = next(d for d in docs if (d.zone, d.zone_index) == (span.zone, span.zone_index) or (
-        span.zone == "subhead" and d.zone == "body"))
+    zdoc = next(
+        d
+        for d in docs
+        if (d.zone, d.zone_index) == (span.zone, span.zone_index)
+        or (span.zone == "subhead" and d.zone == "body")
+    )
     return zdoc.text[span.start : span.end]

@@ -1,0 +1,68 @@
+"""API keys: every write needs one; reads can be put behind one by a setting.
+
+Keys come from ``NEWSKB_API_KEYS`` (comma-separated, so an old and a new key can live side by
+side during rotation) and are compared in constant time. With no key configured, writes are
+accepted from loopback only, so a fresh local install works and an exposed one is not open.
+"""
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.api.deps import SettingsDep
+from app.errors import NewsKBError
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
+CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+class Unauthorized(NewsKBError):
+    status = 401
+    type = "unauthorized"
+    title = "Unauthorized"
+
+
+class Forbidden(NewsKBError):
+    status = 403
+    type = "forbidden"
+    title = "Forbidden"
+
+
+def _key_matches(given: str, keys: list[str]) -> bool:
+    # Compare against every key (no early exit), so timing says nothing about which matched.
+    found = False
+    for key in keys:
+        found |= hmac.compare_digest(given.encode("utf-8"), key.encode("utf-8"))
+    return found
+
+
+def require_write_key(request: Request, settings: SettingsDep, credentials: CredentialsDep) -> None:
+    keys = settings.key_list()
+    if not keys:
+        client = request.client.host if request.client else ""
+        if client not in LOOPBACK:
+            raise Forbidden(
+                "No API key is configured, so writes are accepted from this machine only. "
+                "Set NEWSKB_API_KEYS to accept keyed writes from elsewhere."
+            )
+        return
+    _check(credentials, keys)
+
+
+def require_read_key(settings: SettingsDep, credentials: CredentialsDep) -> None:
+    if settings.require_key_for_reads:
+        _check(credentials, settings.key_list())
+
+
+def _check(credentials: HTTPAuthorizationCredentials | None, keys: list[str]) -> None:
+    if credentials is None:
+        raise Unauthorized("This operation needs an API key: `Authorization: Bearer <key>`.")
+    if not _key_matches(credentials.credentials, keys):
+        raise Unauthorized("The API key is not valid.")
+
+
+WriteKey = Depends(require_write_key)
+ReadKey = Depends(require_read_key)
