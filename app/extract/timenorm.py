@@ -204,25 +204,27 @@ def _range(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
         r"(?:from |between )?(.+?)(?: to | until | till | through | and |\s*[–—]\s*| - )(.+)", t
     )
     if parts and (t.startswith(("from ", "between ")) or "and" not in t.split()):
-        left, right = parts[1], parts[2]
-        written = _YEAR_WRITTEN.search(right)
-        if written and not _YEAR_WRITTEN.search(left) and _MONTH_RE.search(left):
-            left = f"{left} {written[0]}"
-        return _join(left, right, anchor, tense)
+        return _join(parts[1], parts[2], anchor, tense)
     return None
 
 
 def _join(left: str, right: str, anchor: date | None, tense: Tense) -> Resolved | None:
-    first, last = _normalize(clean(left), anchor, tense), _normalize(clean(right), anchor, tense)
-    if (
-        not first
-        or not last
-        or not first.value
-        or not last.value
-        or "/" in first.value + last.value
-    ):
+    """A range: the first end takes its year from the second when it has none of its own."""
+    last = _normalize(clean(right), anchor, tense)
+    if not last or not last.value or not last.start or not last.end or "/" in last.value:
         return None
-    if first.start is None or last.end is None or first.start > last.end:
+    first = None
+    if _MONTH_RE.search(left) and not _YEAR_WRITTEN.search(left):
+        for year_ in (last.start.year, last.start.year - 1):
+            first = _normalize(clean(f"{left} {year_}"), anchor, tense)
+            if first and first.start and first.start <= last.start:
+                first = replace(first, imputed=last.imputed)
+                break
+    else:
+        first = _normalize(clean(left), anchor, tense)
+    if not first or not first.value or not first.start or "/" in first.value:
+        return None
+    if first.start > last.end:
         return None
     value = f"{first.value}/{last.value}"
     return Resolved(value, first.precision, first.start, last.end, first.imputed, confidence=0.9)
