@@ -8,9 +8,14 @@ from fastapi import FastAPI
 from app import __version__
 from app.api import api_router
 from app.api.limits import BodySizeLimit
+from app.api.middleware import RequestContext
+from app.api.openapi import document_problems
 from app.api.problems import install_problem_handlers
+from app.api.ratelimit import RateLimit
+from app.api.security import log_auth_mode
 from app.db.engine import make_engine, make_sessionmaker
 from app.kb.pagination import CursorCodec
+from app.logging import configure_logging
 from app.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -37,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level)
+        log_auth_mode(settings)
         yield
         app.state.engine.dispose()
 
@@ -48,10 +55,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(
+        settings.database_url,
+        pool_timeout=settings.db_pool_timeout,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+    )
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.cursor_codec = CursorCodec(settings.cursor_secret)
     install_problem_handlers(app)
     app.include_router(api_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimit, settings=settings)
+    app.add_middleware(RequestContext)  # added last = outermost: its headers go on every answer
+    document_problems(app)
     return app

@@ -37,7 +37,26 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `newskb serve` binds to.")
     port: int = Field(default=8000, description="Port `newskb serve` listens on.")
     log_level: str = Field(default="info", description="Log level of the server.")
-
+    rate_limit_anonymous: str = Field(
+        default="120/minute",
+        description="Requests to /v1 per client address without a valid key; empty = no limit.",
+    )
+    rate_limit_per_key: str = Field(
+        default="",
+        description="Requests to /v1 per API key (e.g. `600/minute`); empty = no limit.",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where rate-limit counters live (`limits` storage URI); memory is per process.",
+    )
+    db_pool_timeout: float = Field(
+        default=10.0,
+        description="Seconds a request waits for a pooled database connection before a 503.",
+    )
+    db_statement_timeout_ms: int = Field(
+        default=30_000,
+        description="PostgreSQL statement timeout of the API's connections (0 = none).",
+    )
 
     def key_list(self) -> list[str]:
         return [key.strip() for key in self.api_keys.split(",") if key.strip()]

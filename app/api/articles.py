@@ -14,16 +14,20 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from app.api.pages import link_next
+from app.api.conditional import etag_response
+from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
+from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.api.security import WriteKey
 from app.errors import InvalidInput, NewsKBError
 from app.extract.pipeline import parse_document
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
-from app.schemas.articles import ArticleCreate, ArticleEntity, ArticleRead, ArticleSummary
+from app.kb import search as kb_search
+from app.schemas.articles import ArticleCreate, ArticleEntity, ArticleRead
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.entities import MentionRead
 from app.schemas.events import EventRead
+from app.schemas.search import ArticleHit
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
 
@@ -124,26 +128,47 @@ def create_article(
     return _article_read(session, result.article.id)
 
 
-@router.get("", response_model=Page[ArticleSummary], summary="List articles, newest first")
+@router.get(
+    "",
+    response_model=Page[ArticleHit],
+    summary="List and search articles",
+    responses={200: {"headers": LINK_HEADER}},
+)
 def list_articles(
     session: SessionDep,
     codec: CodecDep,
     request: Request,
     response: Response,
+    filters: ArticleFiltersDep,
+    q: SearchQuery = None,
+    sort: SortQuery = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> Page[ArticleSummary]:
-    page = kb_articles.list_articles(session, limit=limit, cursor=cursor, codec=codec)
-    link_next(request, response, page.next_cursor)
-    return Page[ArticleSummary](
-        items=[ArticleSummary.model_validate(a) for a in page.items], next_cursor=page.next_cursor
+) -> Page[ArticleHit]:
+    """Newest first, or by relevance to `q` with a highlighted `snippet` per hit.
+
+    Every filter combines with the others and with `q`. The same query means the same thing
+    on SQLite (FTS5) and PostgreSQL (`tsvector`).
+    """
+    page = kb_search.search_articles(
+        session, q=q, filters=filters, sort=sort, limit=limit, cursor=cursor, codec=codec
     )
+    link_next(request, response, page.next_cursor)
+    return Page[ArticleHit](items=article_hits(page.items), next_cursor=page.next_cursor)
 
 
-@router.get("/{article_id}", response_model=ArticleRead, summary="One article with its facts")
-def get_article(article_id: ArticleIdPath, session: SessionDep) -> ArticleRead:
-    """All metadata, the cleaned body, and every fact extracted from it with its span."""
-    return _article_read(session, article_id)
+@router.get(
+    "/{article_id}",
+    response_model=ArticleRead,
+    summary="One article with its facts",
+    responses={200: {"headers": ETAG_HEADER}, 304: {"description": "Not modified"}},
+)
+def get_article(article_id: ArticleIdPath, session: SessionDep, request: Request) -> Response:
+    """All metadata, the cleaned body, and every fact extracted from it with its span.
+
+    Answers with an `ETag`; send it back in `If-None-Match` to get a 304 when unchanged.
+    """
+    return etag_response(request, _article_read(session, article_id))
 
 
 @router.get(

@@ -2,8 +2,35 @@
 
 from fastapi import Request, Response
 
+from app.kb.search import ArticleHit as ArticleHitRow
+from app.schemas.search import ArticleHit
+
 
 def link_next(request: Request, response: Response, next_cursor: str | None) -> None:
     if next_cursor:
         url = request.url.include_query_params(cursor=next_cursor)
         response.headers["Link"] = f'<{url}>; rel="next"'
+
+
+LINK_HEADER = {
+    "Link": {
+        "description": 'The next page: `<url>; rel="next"` (absent on the last page).',
+        "schema": {"type": "string"},
+    }
+}
+ETAG_HEADER = {
+    "ETag": {
+        "description": "Version of this representation; send it in `If-None-Match` for a 304.",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def article_hits(hits: list[ArticleHitRow]) -> list[ArticleHit]:
+    """kb search hits → answer items: the summary plus score and snippet."""
+    items = []
+    for hit in hits:
+        item = ArticleHit.model_validate(hit.article)
+        item.score, item.snippet = hit.score, hit.snippet
+        items.append(item)
+    return items

@@ -6,6 +6,7 @@ accepted from loopback only, so a fresh local install works and an exposed one i
 """
 
 import hmac
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,7 +14,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.deps import SettingsDep
 from app.errors import NewsKBError
+from app.settings import Settings
 
+logger = logging.getLogger("newskb.security")
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
 CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -31,7 +34,7 @@ class Forbidden(NewsKBError):
     title = "Forbidden"
 
 
-def _key_matches(given: str, keys: list[str]) -> bool:
+def key_matches(given: str, keys: list[str]) -> bool:
     # Compare against every key (no early exit), so timing says nothing about which matched.
     found = False
     for key in keys:
@@ -60,8 +63,25 @@ def require_read_key(settings: SettingsDep, credentials: CredentialsDep) -> None
 def _check(credentials: HTTPAuthorizationCredentials | None, keys: list[str]) -> None:
     if credentials is None:
         raise Unauthorized("This operation needs an API key: `Authorization: Bearer <key>`.")
-    if not _key_matches(credentials.credentials, keys):
+    if not key_matches(credentials.credentials, keys):
         raise Unauthorized("The API key is not valid.")
+
+
+def log_auth_mode(settings: Settings) -> None:
+    """Say at start-up how writes are guarded; the keys themselves are never logged."""
+    keys = settings.key_list()
+    if not keys:
+        logger.warning(
+            "No API key configured (NEWSKB_API_KEYS is empty): writes are accepted from "
+            "loopback (127.0.0.1, ::1) only. Set NEWSKB_API_KEYS=<key>[,<key>...] to accept "
+            "keyed writes from anywhere."
+        )
+    else:
+        logger.info(
+            "%d API key(s) configured: writes need `Authorization: Bearer <key>`; reads %s.",
+            len(keys),
+            "need a key too" if settings.require_key_for_reads else "are open",
+        )
 
 
 WriteKey = Depends(require_write_key)

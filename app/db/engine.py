@@ -7,16 +7,39 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(database_url: str, **kwargs: Any) -> Engine:
-    """An engine with the settings each backend needs to behave like the other."""
+def make_engine(
+    database_url: str,
+    *,
+    pool_timeout: float | None = None,
+    statement_timeout_ms: int | None = None,
+    **kwargs: Any,
+) -> Engine:
+    """An engine with the settings each backend needs to behave like the other.
+
+    ``pool_timeout`` bounds the wait for a pooled connection and ``statement_timeout_ms`` (on
+    PostgreSQL) the time of one statement, so a stuck database gives a 503, not a hung request.
+    """
     url = make_url(database_url)
+    if pool_timeout is not None and url.database not in (None, "", ":memory:"):
+        kwargs["pool_timeout"] = pool_timeout
     if url.get_backend_name() == "sqlite":
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         _configure_sqlite(engine)
         return engine
-    connect_args = {"connect_timeout": 5} if url.get_backend_name() == "postgresql" else {}
+    connect_args: dict[str, Any] = {}
+    if url.get_backend_name() == "postgresql":
+        # Bounded connect; TCP keepalives notice a vanished server within about 25 s.
+        connect_args = {
+            "connect_timeout": 5,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+        }
+        if statement_timeout_ms:
+            connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 

@@ -351,11 +351,14 @@ def _attachment(root: Token, chain: set[int]) -> int:
             return -1
         if head.i in chain:
             return 1
-        if head.pos_ in ("NOUN", "PROPN") and find_trigger(head) is None:
-            if not (head.ent_type_ == "DATE"):
-                return -1
+        other_noun = head.pos_ in ("NOUN", "PROPN") and find_trigger(head) is None
+        if other_noun and head.ent_type_ != "DATE":
+            return -1
         if head.pos_ in ("VERB", "AUX"):
-            return 0
+            # Another verb of the same line dates its own clause ("Born on June 23, 1941, he
+            # met..."); one on another line is a parse glued across a subhead.
+            same_line = "\n" not in root.doc.text[min(head.idx, root.idx) : max(head.idx, root.idx)]
+            return -1 if same_line else 0
         current = head
     return 0
 
@@ -377,9 +380,9 @@ def read_amounts(
         ranges.append((min(t.idx for t in tokens), max(t.idx + len(t) for t in tokens)))
     found = []
     for i, amount in enumerate(amounts):
-        if (amount.span.zone, amount.span.zone_index) != (reader.zdoc.zone, reader.zdoc.zone_index):
-            if not (amount.span.zone == "subhead" and reader.zdoc.zone == "body"):
-                continue
+        zone = "body" if amount.span.zone == "subhead" else amount.span.zone
+        if (zone, amount.span.zone_index) != (reader.zdoc.zone, reader.zdoc.zone_index):
+            continue
         if any(s <= amount.span.start < e for s, e in ranges):
             found.append(i)
     return tuple(found)

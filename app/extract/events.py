@@ -103,8 +103,8 @@ def _drafts_of_zone(
             if published is not None:
                 if start is not None and start > published and status != "expected":
                     status = "expected"
-                elif end is not None and end < published and status != "occurred":
-                    status = "occurred" if status == "ongoing" else status
+                elif end is not None and end < published:
+                    status = "occurred"  # all of it lies before publication
             drafts.append(
                 _Draft(
                     type=trigger.type,
@@ -209,9 +209,9 @@ def _named_event_mentions(
         if objects:
             low, high = objects[0].idx, objects[-1].idx + len(objects[-1])
             for i, amount in enumerate(amounts):
-                if _same_zone(amount.span, zdoc) and low <= amount.span.start < high:
-                    if i not in draft.amounts:
-                        draft.amounts.append(i)
+                inside = _same_zone(amount.span, zdoc) and low <= amount.span.start < high
+                if inside and i not in draft.amounts:
+                    draft.amounts.append(i)
         evidence = zdoc.span(*segment)
         if evidence not in draft.evidence:
             draft.evidence.append(evidence)

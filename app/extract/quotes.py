@@ -21,121 +21,28 @@ from app.extract.mention_index import EntityIndex
 from app.extract.nlp import ZoneDoc
 from app.extract.types import Entity, Quote
 
-SPEECH_VERBS = frozenset(
-    [
-        "say",
-        "tell",
-        "add",
-        "warn",
-        "stress",
-        "ask",
-        "write",
-        "tweet",
-        "post",
-        "state",
-        "insist",
-        "explain",
-        "note",
-        "declare",
-        "announce",
-        "claim",
-        "argue",
-        "reply",
-        "respond",
-        "comment",
-        "continue",
-        "conclude",
-        "urge",
-        "emphasize",
-        "emphasise",
-        "remark",
-        "recall",
-        "acknowledge",
-        "admit",
-        "suggest",
-        "quote",
-        "cite",
-        "complain",
-        "predict",
-        "promise",
-        "vow",
-        "pledge",
-        "threaten",
-        "caution",
-        "assert",
-        "maintain",
-        "confirm",
-        "deny",
-        "reiterate",
-        "told",
-        "answer",
-        "observe",
-        "describe",
-        "call",
-    ]
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+SPEECH_VERBS = _words(
+    "say tell add warn stress ask write tweet post state insist explain note declare "
+    "announce claim argue reply respond comment continue conclude urge emphasize "
+    "emphasise remark recall acknowledge admit suggest quote cite complain predict "
+    "promise vow pledge threaten caution assert maintain confirm deny reiterate told "
+    "answer observe describe call"
 )
 # Verbs that govern a short partial quote: "warned of 'provocations'", "called it a 'farce'".
-PARTIAL_VERBS = SPEECH_VERBS | frozenset(
-    [
-        "denounce",
-        "condemn",
-        "accuse",
-        "dub",
-        "label",
-        "brand",
-        "term",
-        "criticize",
-        "criticise",
-        "praise",
-        "hail",
-        "slam",
-        "blast",
-        "describe",
-        "characterize",
-        "characterise",
-        "decry",
-        "reject",
-    ]
+PARTIAL_VERBS = SPEECH_VERBS | _words(
+    "denounce condemn accuse dub label brand term criticize criticise praise hail slam "
+    "blast describe characterize characterise decry reject"
 )
-CHANNEL_NOUNS = frozenset(
-    [
-        "statement",
-        "interview",
-        "post",
-        "tweet",
-        "letter",
-        "message",
-        "speech",
-        "address",
-        "conference",
-        "briefing",
-        "broadcast",
-        "video",
-        "op-ed",
-        "article",
-        "column",
-        "communique",
-        "communiqué",
-        "podcast",
-        "blog",
-        "channel",
-        "television",
-        "tv",
-        "radio",
-        "twitter",
-        "facebook",
-        "telegram",
-        "instagram",
-        "website",
-        "newspaper",
-        "show",
-        "programme",
-        "program",
-        "session",
-        "meeting",
-        "hearing",
-        "call",
-    ]
+CHANNEL_NOUNS = _words(
+    "statement interview post tweet letter message speech address conference briefing "
+    "broadcast video op-ed article column communique communiqué podcast blog channel "
+    "television tv radio twitter facebook telegram instagram website newspaper show "
+    "programme program session meeting hearing call"
 )
 PERSONAL_PRONOUNS = frozenset({"he", "she"})
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})

@@ -22,6 +22,8 @@ T = TypeVar("T")
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+    # Where to resume later even on the last page (change feeds); None when nothing was read.
+    resume_cursor: str | None = None
 
 
 class CursorCodec:
@@ -44,7 +46,10 @@ class CursorCodec:
         expected = hmac.new(self._key, payload, hashlib.sha256).digest()[:12]
         if len(mac) != 12 or not hmac.compare_digest(mac, expected):
             raise InvalidCursor("The cursor is not one this server issued.")
-        found_scope, values = json.loads(payload)
+        try:
+            found_scope, values = json.loads(payload)
+        except (ValueError, TypeError) as exc:
+            raise InvalidCursor("The cursor is not one this server issued.") from exc
         if found_scope != scope or not isinstance(values, list):
             raise InvalidCursor("The cursor belongs to another list or sort order.")
         return list(values)
@@ -70,8 +75,14 @@ def keyset_page(
     limit: int,
     cursor: str | None,
     codec: CursorCodec,
-) -> Page[T]:
-    """Fetch one page after ``cursor`` in the order ``keys`` (the last key must be unique)."""
+    last_cursor: bool = False,
+    rows: bool = False,
+) -> Page[Any]:
+    """Fetch one page after ``cursor`` in the order ``keys`` (the last key must be unique).
+
+    ``rows=True`` returns result rows (several columns) instead of the first column's objects;
+    ``last_cursor=True`` also returns a ``resume_cursor`` after the last row, even at the end.
+    """
     if cursor:
         values = codec.decode(scope, cursor)
         if len(values) != len(keys):
@@ -82,12 +93,15 @@ def keyset_page(
             raise InvalidCursor("The cursor does not fit this list.") from exc
         query = query.where(_after(keys, parsed))
     order = [key.column.desc() if key.descending else key.column.asc() for key in keys]
-    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
-    if len(rows) <= limit:
-        return Page(rows, None)
-    rows = rows[:limit]
-    last = [key.dump(v) for key, v in zip(keys, row_values(rows[-1]), strict=True)]
-    return Page(rows, codec.encode(scope, last))
+    statement = query.order_by(*order).limit(limit + 1)
+    found: list[Any] = list(session.execute(statement) if rows else session.scalars(statement))
+    more = len(found) > limit
+    found = found[:limit]
+    if not found:
+        return Page(found, None, cursor if last_cursor else None)
+    last = [key.dump(v) for key, v in zip(keys, row_values(found[-1]), strict=True)]
+    encoded = codec.encode(scope, last)
+    return Page(found, encoded if more else None, encoded if last_cursor else None)
 
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:

@@ -241,7 +241,9 @@ def test_wikinews_events_are_well_formed(nlp: Language) -> None:
     count = 0
     for article in extracted:
         keys = {e.key for e in article.entities}
-        zones = {(z, i): text for z, i, text in article.parsed.zone_texts()}
+        zones: dict[tuple[str, int], str] = {
+            (z, i): text for z, i, text in article.parsed.zone_texts()
+        }
         for event in article.events:
             count += 1
             assert {p.entity_key for p in event.participants} <= keys

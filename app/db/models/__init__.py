@@ -1,6 +1,7 @@
 """Every ORM model, imported here so that ``Base.metadata`` knows the whole schema."""
 
 from app.db.models.articles import Article, Source
+from app.db.models.changes import Change
 from app.db.models.entities import Entity, EntityAlias, Mention, Role
 from app.db.models.events import Event, EventEvidence, EventParticipant
 from app.db.models.facts import Amount, Quote, Timex
@@ -8,6 +9,7 @@ from app.db.models.facts import Amount, Quote, Timex
 __all__ = [
     "Amount",
     "Article",
+    "Change",
     "Entity",
     "EntityAlias",
     "Event",

@@ -1,0 +1,68 @@
+"""Query parameters shared by the list and search endpoints, declared once."""
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query
+
+from app.kb.search import ArticleFilters
+
+MAX_ID = 2**31 - 1
+EntityIds = Annotated[
+    list[Annotated[int, Query(ge=1, le=MAX_ID)]],
+    Query(description="Entity ids that must all be mentioned (repeatable).", examples=[[7]]),
+]
+SearchQuery = Annotated[
+    str | None,
+    Query(
+        description=(
+            'Web-search syntax: words (all must match), `"exact phrase"`, `OR` between two '
+            "terms, `-word` to exclude. English stop words are ignored; a query with nothing "
+            "left to look for is a 400."
+        ),
+        examples=['lukashenko "arms deal" -zapad'],
+    ),
+]
+ArticleSort = Literal["-published_at", "published_at", "relevance"]
+SortQuery = Annotated[
+    ArticleSort | None,
+    Query(
+        description="`relevance` (the default with `q`), `-published_at` (the default "
+        "without), or `published_at`; articles without a date sort by ingest time.",
+    ),
+]
+
+
+def article_filters(
+    entity: EntityIds = [],  # noqa: B006  (FastAPI copies defaults)
+    source: Annotated[
+        str | None, Query(max_length=200, description="Source name (case-insensitive).")
+    ] = None,
+    section: Annotated[
+        str | None, Query(max_length=200, description="Section (case-insensitive).")
+    ] = None,
+    tag: Annotated[
+        str | None, Query(max_length=200, description="A tag (case-insensitive).")
+    ] = None,
+    published_from: Annotated[
+        date | None, Query(description="Published on or after this day (UTC).")
+    ] = None,
+    published_to: Annotated[
+        date | None, Query(description="Published on or before this day (UTC).")
+    ] = None,
+    language: Annotated[
+        str | None, Query(max_length=16, description="Language code.", examples=["en"])
+    ] = None,
+) -> ArticleFilters:
+    return ArticleFilters(
+        entity_ids=tuple(dict.fromkeys(entity)),
+        source=source,
+        section=section,
+        tag=tag,
+        published_from=published_from,
+        published_to=published_to,
+        language=language,
+    )
+
+
+ArticleFiltersDep = Annotated[ArticleFilters, Depends(article_filters)]

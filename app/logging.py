@@ -1,0 +1,58 @@
+"""Structured (JSON lines) logs, each carrying the id of the request it was written for.
+
+The request id lives in a context variable set by ``app.api.middleware.RequestContext``; the
+formatter reads it, so any ``logging.getLogger("newskb...")`` call inside a request is tagged
+without passing the id around.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import IO, Any
+
+request_id_var: ContextVar[str | None] = ContextVar("newskb_request_id", default=None)
+
+LOGGER_NAME = "newskb"
+# Attributes every LogRecord has; anything else came through ``extra=`` and is logged as a field.
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id and extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = getattr(record, "request_id", None) or request_id_var.get()
+        if request_id:
+            line["request_id"] = request_id
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD and key not in line:
+                line[key] = value
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Marks the handler we installed, so configuring twice replaces it instead of doubling."""
+
+
+def configure_logging(level: str = "info", stream: IO[str] | None = None) -> logging.Logger:
+    """Send the ``newskb`` loggers to ``stream`` (stderr) as JSON lines at ``level``."""
+    logger = logging.getLogger(LOGGER_NAME)
+    for handler in [h for h in logger.handlers if isinstance(h, _OurHandler)]:
+        logger.removeHandler(handler)
+    handler = _OurHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
+    return logger

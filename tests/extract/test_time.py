@@ -1,0 +1,255 @@
+"""Date expressions: normalized against the published date and the tense of their sentence."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from app.extract.nlp import ZoneDoc, analyse
+from app.extract.time import extract_timexes
+from app.extract.types import ParsedArticle, Timex
+from tests.corpus import corpus_path
+
+SEED_DAY = date(2021, 9, 12)  # a Sunday
+
+
+def timexes(text: str, published: date | None = SEED_DAY, title: str | None = None) -> list[Timex]:
+    when = datetime(published.year, published.month, published.day) if published else None
+    docs = analyse([ParsedArticle(body=text, title=title, published_at=when)])[0]
+    return extract_timexes(docs, published=published)
+
+
+def find(text: str, expression: str, published: date | None = SEED_DAY) -> Timex:
+    found = [t for t in timexes(text, published) if expression in t.text]
+    assert found, f"{expression!r} not found in {[t.text for t in timexes(text, published)]}"
+    return found[0]
+
+
+# The seed article (DW, Sunday 2021-09-12).
+
+
+def test_sunday_in_a_past_sentence_is_the_published_day() -> None:
+    text = "Lukashenko visited the Zapad military exercises underway with Russia Sunday."
+    timex = find(text, "Sunday")
+    assert (timex.value, timex.precision, timex.anchor) == ("2021-09-12", "day", SEED_DAY)
+
+
+def test_monday_after_is_expected_to_is_the_next_monday() -> None:
+    text = "Russian President Vladimir Putin is expected to pay a visit to the troops Monday."
+    assert find(text, "Monday").value == "2021-09-13"
+
+
+def test_monday_in_a_past_sentence_is_the_previous_monday() -> None:
+    assert find("Putin visited the troops on Monday.", "Monday").value == "2021-09-06"
+
+
+def test_thursday_of_last_week_is_ambiguous_on_a_sunday() -> None:
+    text = "On Thursday of last week, Putin and Lukashenko met in the Kremlin for seven hours."
+    timex = find(text, "Thursday of last week")
+    assert (timex.value, timex.ambiguous) == ("2021-09-09", True)
+
+
+def test_last_thursday() -> None:
+    text = "Putin meets with his counterpart Alexander Lukashenko at the Kremlin last Thursday."
+    assert find(text, "last Thursday").value == "2021-09-09"
+
+
+def test_november_4_in_a_future_sentence_is_this_year_and_imputed() -> None:
+    text = "On November 4, Putin is expected in the Belarusian capital, Minsk, to sign agreements."
+    timex = find(text, "November 4")
+    assert (timex.value, timex.precision, timex.imputed) == ("2021-11-04", "day", True)
+
+
+def test_by_mid_october_is_a_month() -> None:
+    text = "Troops involved in Zapad will all have returned to their bases by mid-October."
+    timex = find(text, "mid-October")
+    assert (timex.text, timex.value, timex.precision) == ("by mid-October", "2021-10", "month")
+
+
+def test_by_2025_is_a_year() -> None:
+    text = "He announced plans to acquire $1 billion worth of weapons from Russia by 2025."
+    timex = find(text, "2025")
+    assert (timex.value, timex.precision, timex.range_start) == ("2025", "year", date(2025, 1, 1))
+
+
+def test_in_november_in_a_future_sentence() -> None:
+    timex = find("Putin will come to Minsk in November to sign agreements.", "November")
+    assert (timex.value, timex.precision, timex.range_end) == ("2021-11", "month", date(2021, 11, 30))
+
+
+def test_a_written_year() -> None:
+    text = "For the first time since the fall of communism in 1989, Poland has declared an emergency."
+    assert find(text, "1989").value == "1989"
+
+
+def test_later_in_the_week_on_a_sunday_is_the_coming_week() -> None:
+    text = "The maneuvers are set to conclude later in the week."
+    timex = find(text, "later in the week")
+    assert (timex.range_start, timex.range_end) == (date(2021, 9, 13), date(2021, 9, 19))
+
+
+def test_durations_are_not_dates() -> None:
+    text = (
+        "The live fire drill is the culmination of a week's worth of maneuvers. "
+        "They met for seven hours. The conflict lasted two decades."
+    )
+    assert [t.text for t in timexes(text) if t.value is not None] == []
+
+
+def test_the_eve_of_an_event_is_kept_without_a_value() -> None:
+    timex = find("On the eve of the drills, Putin said Zapad was defensive.", "eve")
+    assert (timex.value, timex.precision) == (None, "day")
+
+
+# General cases.
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expression", "value", "precision"),
+    [
+        ("The 1990s were hard for the region.", "1990s", "1990/1999", "decade"),
+        ("Sales fell last year.", "last year", "2020", "year"),
+        ("Talks will resume next week.", "next week", "2021-09-13/2021-09-19", "week"),
+        ("The minister resigned yesterday.", "yesterday", "2021-09-11", "day"),
+        ("The minister speaks today.", "today", "2021-09-12", "day"),
+        ("The minister will speak tomorrow.", "tomorrow", "2021-09-13", "day"),
+        ("The treaty was signed on September 12, 2021.", "September 12, 2021", "2021-09-12", "day"),
+        ("The report is dated 2021-09-12.", "2021-09-12", "2021-09-12", "day"),
+        ("Prices rose earlier this month.", "earlier this month", "2021-09", "fuzzy"),
+        ("The company was founded two years ago.", "two years ago", "2019", "year"),
+        ("Growth slowed in the first quarter of 2021.", "first quarter", "2021-01/2021-03", "quarter"),
+        ("The war ended in the summer of 1945.", "1945", "1945-06/1945-08", "season"),
+        ("Profits rose between 2014 and 2016.", "2014", "2014/2016", "year"),
+        ("The festival ran from March 3 to March 5, 2021.", "March 3", "2021-03-03/2021-03-05", "day"),
+        ("He lived there in the 19th century.", "century", "1800/1899", "fuzzy"),
+    ],
+)
+def test_expressions_resolve(sentence: str, expression: str, value: str, precision: str) -> None:
+    timex = find(sentence, expression)
+    assert (timex.value, timex.precision) == (value, precision)
+
+
+def test_friday_in_a_past_sentence_on_a_wednesday() -> None:
+    published = date(2019, 1, 16)
+    assert find("The talks collapsed on Friday.", "Friday", published).value == "2019-01-11"
+
+
+def test_friday_in_a_future_sentence_on_a_wednesday() -> None:
+    published = date(2019, 1, 16)
+    assert find("Parliament will vote on Friday.", "Friday", published).value == "2019-01-18"
+
+
+def test_a_month_day_in_a_past_sentence_takes_last_year_in_january() -> None:
+    timex = find("The ship sank on December 28.", "December 28", date(2019, 1, 10))
+    assert (timex.value, timex.imputed) == ("2018-12-28", True)
+
+
+def test_a_month_in_a_future_sentence_takes_the_next_occurrence() -> None:
+    timex = find("The book is due out in May.", "May", date(2019, 1, 22))
+    assert timex.value == "2019-05"
+
+
+def test_last_month_crosses_a_year_boundary() -> None:
+    assert find("Exports fell last month.", "last month", date(2019, 1, 10)).value == "2018-12"
+
+
+def test_a_weekday_named_with_a_date_picks_the_matching_year() -> None:
+    timex = find("The summit opened on Monday, September 13.", "September 13", date(2021, 12, 1))
+    assert timex.value == "2021-09-13"
+
+
+def test_a_bare_weekday_spacy_misses_is_caught() -> None:
+    timex = find("Officials said it happened Tuesday, according to police.", "Tuesday")
+    assert timex.value == "2021-09-07"
+
+
+def test_without_a_published_date_relative_dates_have_no_value() -> None:
+    found = timexes("He resigned on Monday. The treaty was signed on September 12, 2021.", None)
+    values = {t.text: t.value for t in found}
+    assert values["Monday"] is None
+    assert values["September 12, 2021"] == "2021-09-12"
+
+
+def test_without_a_published_date_confidence_is_lower() -> None:
+    timex = find("He resigned on Monday.", "Monday", None)
+    assert timex.anchor is None
+    assert timex.confidence < 0.5
+
+
+def test_title_dates_carry_the_title_zone() -> None:
+    found = timexes("Nothing here.", title="Putin to visit Minsk on Monday")
+    assert [(t.span.zone, t.value) for t in found] == [("title", "2021-09-13")]
+
+
+def test_spans_slice_the_zone_text() -> None:
+    text = "On Thursday of last week, Putin met Lukashenko. He will return in November."
+    for timex in timexes(text):
+        assert text[timex.span.start : timex.span.end] == timex.text
+
+
+# Property test over real Wikinews articles.
+
+_ISO_PART = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2})?)?)?")
+
+
+def _valid_iso(value: str) -> bool:
+    parts = value.split("/")
+    if len(parts) > 2 or not all(_ISO_PART.fullmatch(p) for p in parts):
+        return False
+    for part in parts:
+        if len(part) == 7:
+            date.fromisoformat(part + "-01")
+        elif len(part) >= 10:
+            datetime.fromisoformat(part)
+    return True
+
+
+@pytest.fixture(scope="module")
+def wikinews() -> list[tuple[date, list[ZoneDoc]]]:
+    files = sorted(Path(corpus_path("wikinews")).glob("*.txt"))[::9][:35]
+    articles, dates = [], []
+    for path in files:
+        title, date_line, _, *body = path.read_text(encoding="utf-8").split("\n")
+        published = date.fromisoformat(date_line.removeprefix("Date: "))
+        dates.append(published)
+        when = datetime(published.year, published.month, published.day)
+        articles.append(ParsedArticle(body="\n".join(body), title=title, published_at=when))
+    return list(zip(dates, analyse(articles), strict=True))
+
+
+@pytest.mark.corpus
+def test_wikinews_timexes_slice_their_zone_and_have_iso_values(
+    wikinews: list[tuple[date, list[ZoneDoc]]],
+) -> None:
+    checked = 0
+    for published, docs in wikinews:
+        texts = {(d.zone, d.zone_index): d.text for d in docs}
+        for timex in extract_timexes(docs, published=published):
+            zone = "body" if timex.span.zone == "subhead" else timex.span.zone
+            assert texts[(zone, timex.span.zone_index)][timex.span.start : timex.span.end] == timex.text
+            assert timex.value is None or _valid_iso(timex.value)
+            if timex.range_start and timex.range_end:
+                assert timex.range_start <= timex.range_end
+            checked += 1
+    assert checked > 100
+
+
+@pytest.mark.corpus
+def test_wikinews_day_dates_mostly_get_a_value(wikinews: list[tuple[date, list[ZoneDoc]]]) -> None:
+    day_like = re.compile(r"day\b|\b\d{1,2}\b|yesterday|today|tomorrow", re.IGNORECASE)
+    with_day, resolved = 0, 0
+    for published, docs in wikinews:
+        found = {(t.span.zone, t.span.start): t for t in extract_timexes(docs, published=published)}
+        for zone_doc in docs:
+            for ent in zone_doc.doc.ents:
+                if ent.label_ != "DATE" or not day_like.search(ent.text):
+                    continue
+                with_day += 1
+                hit = [t for (z, s), t in found.items() if z in (zone_doc.zone, "subhead")
+                       and s <= ent.start_char < s + len(t.text) + 3]  # fmt: skip
+                resolved += any(t.value for t in hit)
+    assert with_day > 30
+    assert resolved / with_day >= 0.75
