@@ -39,7 +39,9 @@ PERCENT = re.compile(
     re.IGNORECASE,
 )
 # Parenthesized restatements and "or about": "$1 billion (€850 million)".
-_SAME_GAP = re.compile(r"\s*(?:\(\s*|,?\s+or\s+|/\s*|;\s*)(?:about|around|approximately|roughly|some|c\.|~)?\s*$")
+_SAME_GAP = re.compile(
+    r"\s*(?:\(\s*|,?\s+or\s+|/\s*|;\s*)(?:about|around|approximately|roughly|some|c\.|~)?\s*$"
+)
 _PHONE = re.compile(r"\+?\(?\d{2,4}\)?[\s.-]\d{3,4}[\s.-]\d{3,4}")
 _SCORE = re.compile(r"\d+\s?[-–]\s?\d+")
 _LABEL_WORDS = {
@@ -148,7 +150,9 @@ def _quantities(zone_doc: ZoneDoc) -> Iterator[Amount]:
         number_end = ent.start
         while number_end < ent.end and _is_number_word(ent.doc[number_end]):
             number_end += 1
-        value = parse_number(ent.doc[ent.start : number_end].text) if number_end > ent.start else None
+        value = (
+            parse_number(ent.doc[ent.start : number_end].text) if number_end > ent.start else None
+        )
         unit = ent.doc[number_end : ent.end].text.lower().strip()
         if value is None or not unit or not re.search(r"[a-z]", unit):
             continue
@@ -198,8 +202,10 @@ def _number_phrases(doc: Doc) -> Iterator[tuple[int, int]]:
             start = i
             if start > 0 and doc[start - 1].lower_ in ("a", "an") and token.lower_ == "dozen":
                 start -= 1
-            while i + 1 < len(doc) and (doc[i + 1].lower_ in MULTIPLIERS and doc[i + 1].lower_ != "m"
-                                        or (doc[i + 1].like_num and not doc[i + 1].is_punct)):
+            while i + 1 < len(doc) and (
+                (doc[i + 1].lower_ in MULTIPLIERS and doc[i + 1].lower_ != "m")
+                or (doc[i + 1].like_num and not doc[i + 1].is_punct)
+            ):
                 i += 1
             yield start, i + 1
         i += 1

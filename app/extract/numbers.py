@@ -1,4 +1,4 @@
-"""Read numbers written in digits or words: "1,200", "3.5bn", "two hundred", "a dozen", "thousands"."""
+"""Read numbers written in digits or words: "1,200", "3.5bn", "two hundred", "thousands"."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from app.extract.nlp import ZoneDoc
-from app.extract.timenorm import WEEKDAYS, Resolved, Tense, normalize
+from app.extract.timenorm import normalize
+from app.extract.timevalues import WEEKDAYS, Resolved, Tense
 from app.extract.types import Timex
 
 _DATE_WORDS = set(WEEKDAYS) | {
@@ -31,7 +32,8 @@ _EXTRA = re.compile(
     r"|\b\d{4}-\d{2}-\d{2}\b"
 )
 _CLOCK = re.compile(
-    r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?|\b([01]?\d|2[0-3]):([0-5]\d)\b|\b(noon|midday|midnight)\b",
+    r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?"
+    r"|\b([01]?\d|2[0-3]):([0-5]\d)\b|\b(noon|midday|midnight)\b",
     re.IGNORECASE,
 )
 _SEASON_WORDS = {"spring", "summer", "autumn", "fall", "winter"}
@@ -165,9 +167,13 @@ def _trim(ent: SpacySpan) -> SpacySpan | None:
     if end < len(doc) and doc[end].lower_ in _PARTS_OF_DAY and doc[end - 1].lower_ in WEEKDAYS:
         end += 1
     tail = doc[end : end + 3]
-    if len(tail) == 3 and tail[0].lower_ == "of" and tail[2].lower_ == "week":
-        if tail[1].lower_ in ("last", "next", "this"):
-            end += 3
+    if (
+        len(tail) == 3
+        and tail[0].lower_ == "of"
+        and tail[2].lower_ == "week"
+        and (tail[1].lower_ in ("last", "next", "this"))
+    ):
+        end += 3
     return doc[start:end]
 
 

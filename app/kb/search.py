@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Double,
+    Select,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from app.db.base import UTCDateTime
@@ -68,7 +79,8 @@ class _Match:
             self.expression = func.websearch_to_tsquery(
                 literal_column("'english'::regconfig"), literal(query.websearch())
             )
-            self.rank = func.ts_rank_cd(_VECTOR, self.expression)
+            # float4 → float8, so the score printed in a cursor compares back exactly.
+            self.rank = cast(func.ts_rank_cd(_VECTOR, self.expression), Double)
 
     def apply(self, statement: Select[Any]) -> Select[Any]:
         if self.sqlite:

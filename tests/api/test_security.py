@@ -76,3 +76,25 @@ def test_without_configured_keys_writes_come_from_loopback_only(
     assert articles(session) == 0
     with client_for(open_settings, session, client=("127.0.0.1", 50000)) as local:
         assert local.post("/v1/articles", json={"text": TEXT}).status_code == 201
+
+
+def test_startup_log_says_writes_are_loopback_only_without_keys(
+    settings: Settings, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    open_settings = settings.model_copy(update={"api_keys": ""})
+    with caplog.at_level("INFO", logger="newskb"), client_for(open_settings, session):
+        pass
+    warnings = [r.getMessage() for r in caplog.records if r.name == "newskb.security"]
+    assert any("No API key configured" in m and "loopback" in m for m in warnings)
+
+
+def test_startup_log_with_keys_never_shows_them(
+    settings: Settings, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    keyed = settings.model_copy(update={"api_keys": "s3cret-one,s3cret-two"})
+    with caplog.at_level("DEBUG"), client_for(keyed, session) as client:
+        client.get("/v1/articles", headers={"Authorization": "Bearer s3cret-one"})
+        client.post("/v1/articles", json={"text": TEXT}, headers={"Authorization": "Bearer nope"})
+    assert any("2 API key(s) configured" in r.getMessage() for r in caplog.records)
+    assert "s3cret" not in caplog.text
+    assert "nope" not in caplog.text

@@ -77,11 +77,17 @@ def test_by_2025_is_a_year() -> None:
 
 def test_in_november_in_a_future_sentence() -> None:
     timex = find("Putin will come to Minsk in November to sign agreements.", "November")
-    assert (timex.value, timex.precision, timex.range_end) == ("2021-11", "month", date(2021, 11, 30))
+    assert (timex.value, timex.precision, timex.range_end) == (
+        "2021-11",
+        "month",
+        date(2021, 11, 30),
+    )
 
 
 def test_a_written_year() -> None:
-    text = "For the first time since the fall of communism in 1989, Poland has declared an emergency."
+    text = (
+        "For the first time since the fall of communism in 1989, Poland has declared an emergency."
+    )
     assert find(text, "1989").value == "1989"
 
 
@@ -120,10 +126,20 @@ def test_the_eve_of_an_event_is_kept_without_a_value() -> None:
         ("The report is dated 2021-09-12.", "2021-09-12", "2021-09-12", "day"),
         ("Prices rose earlier this month.", "earlier this month", "2021-09", "fuzzy"),
         ("The company was founded two years ago.", "two years ago", "2019", "year"),
-        ("Growth slowed in the first quarter of 2021.", "first quarter", "2021-01/2021-03", "quarter"),
+        (
+            "Growth slowed in the first quarter of 2021.",
+            "first quarter",
+            "2021-01/2021-03",
+            "quarter",
+        ),
         ("The war ended in the summer of 1945.", "1945", "1945-06/1945-08", "season"),
         ("Profits rose between 2014 and 2016.", "2014", "2014/2016", "year"),
-        ("The festival ran from March 3 to March 5, 2021.", "March 3", "2021-03-03/2021-03-05", "day"),
+        (
+            "The festival ran from March 3 to March 5, 2021.",
+            "March 3",
+            "2021-03-03/2021-03-05",
+            "day",
+        ),
         ("He lived there in the 19th century.", "century", "1800/1899", "fuzzy"),
     ],
 )
@@ -229,7 +245,10 @@ def test_wikinews_timexes_slice_their_zone_and_have_iso_values(
         texts = {(d.zone, d.zone_index): d.text for d in docs}
         for timex in extract_timexes(docs, published=published):
             zone = "body" if timex.span.zone == "subhead" else timex.span.zone
-            assert texts[(zone, timex.span.zone_index)][timex.span.start : timex.span.end] == timex.text
+            assert (
+                texts[(zone, timex.span.zone_index)][timex.span.start : timex.span.end]
+                == timex.text
+            )
             assert timex.value is None or _valid_iso(timex.value)
             if timex.range_start and timex.range_end:
                 assert timex.range_start <= timex.range_end

@@ -63,7 +63,6 @@ def _ingest(engine: Engine, settings: Settings) -> tuple[int, list[int], dict[st
     ]
     bbc: dict[str, list[int]] = {}
     for topic in BBC_TOPICS:
-        docs = islice(iter_bbc(corpus_path("bbc")), 0)  # placeholder for typing
         docs = (d for d in iter_bbc(corpus_path("bbc")) if Path(d.path).parent.name == topic)
         bbc[topic] = [
             store(doc.text, source_name="BBC", section=topic.title())
@@ -74,7 +73,8 @@ def _ingest(engine: Engine, settings: Settings) -> tuple[int, list[int], dict[st
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
-    corpus_path("wikinews"), corpus_path("bbc")
+    corpus_path("wikinews")
+    corpus_path("bbc")
     with temporary_database(tmp_path_factory.mktemp("corpus"), "corpus") as url:
         engine = make_engine(url)
         try:
