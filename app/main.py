@@ -4,6 +4,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
 from app import __version__
 from app.api import api_router
@@ -33,6 +35,8 @@ TAGS = [
     {"name": "entities", "description": "People, organizations, countries, places and more."},
     {"name": "events", "description": "What happened, who took part, where and when."},
     {"name": "quotes", "description": "What was said, by whom, through which channel."},
+    {"name": "search", "description": "One query over articles, entities and events, faceted."},
+    {"name": "changes", "description": "Change feed for incremental sync, with tombstones."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -64,8 +68,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cursor_codec = CursorCodec(settings.cursor_secret)
     install_problem_handlers(app)
     app.include_router(api_router)
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimit, settings=settings)
+    if origins := settings.cors_origin_list():
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+            expose_headers=["ETag", "Link", "Location", "Retry-After"],
+            max_age=600,
+        )
     app.add_middleware(RequestContext)  # added last = outermost: its headers go on every answer
     document_problems(app)
     return app

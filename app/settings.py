@@ -58,6 +58,17 @@ class Settings(BaseSettings):
         description="PostgreSQL statement timeout of the API's connections (0 = none).",
     )
 
+    cors_origins: str = Field(
+        default="",
+        description="Comma-separated origins allowed by CORS (`*` for any); empty = no CORS.",
+    )
+    gzip_min_bytes: int = Field(
+        default=1000, description="Answers at least this large are gzipped when accepted."
+    )
+
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
     def key_list(self) -> list[str]:
         return [key.strip() for key in self.api_keys.split(",") if key.strip()]
 

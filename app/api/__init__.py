@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from app.api import articles, entities, events, health, quotes
+from app.api import articles, changes, entities, events, health, quotes, search
 from app.api.security import ReadKey
 
 api_router = APIRouter()
-for module in (articles, entities, events, quotes):
+for module in (articles, entities, events, quotes, search, changes):
     api_router.include_router(module.router, dependencies=[ReadKey])
 api_router.include_router(health.router)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import ValidationError
 
+from app.api.conditional import etag_response
 from app.api.deps import (
     ArticleIdPath,
     CodecDep,
@@ -14,7 +15,7 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from app.api.conditional import etag_response
+from app.api.limits import clean_article
 from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.api.security import WriteKey
@@ -56,7 +57,7 @@ async def read_article_body(request: Request) -> ArticleCreate:
         raise InvalidBody("The body contains NUL characters.")
     if media_type in ("text/plain", "text/html"):
         kind = "html" if media_type == "text/html" else "text"
-        return ArticleCreate.model_validate({kind: text})
+        return clean_article(ArticleCreate.model_validate({kind: text}))
     if media_type not in ("application/json", ""):
         raise UnsupportedMediaType(
             f"Send application/json, text/plain or text/html, not {media_type!r}."
@@ -65,8 +66,10 @@ async def read_article_body(request: Request) -> ArticleCreate:
         payload: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidBody(f"The body is not valid JSON: {exc.msg} at position {exc.pos}.") from exc
+    except RecursionError as exc:
+        raise InvalidBody("The body is not valid JSON: nested too deeply.") from exc
     try:
-        return ArticleCreate.model_validate(payload)
+        return clean_article(ArticleCreate.model_validate(payload))
     except ValidationError as exc:
         errors = [
             {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()

@@ -1,38 +1,100 @@
-"""Entities: the people, organizations, places... shared across articles."""
+"""Entities: the people, organizations, places... shared across articles, and their curation."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
+from app.api.conditional import etag_response
 from app.api.deps import CodecDep, CursorQuery, EntityIdPath, LimitQuery, SessionDep
-from app.api.pages import link_next
+from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
+from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
+from app.api.security import WriteKey
+from app.db.models import Entity
+from app.kb import curate as kb_curate
 from app.kb import entities as kb_entities
+from app.kb import events as kb_events
+from app.kb import quotes as kb_quotes
+from app.kb import search as kb_search
+from app.kb import timeline as kb_timeline
+from app.kb.search import ArticleFilters
 from app.schemas.common import PROBLEM_RESPONSES, Page
-from app.schemas.entities import EntityRead, EntitySummary
+from app.schemas.curation import EntityUpdate, MergeRequest
+from app.schemas.entities import EntityRead, EntitySummary, RelatedEntity
+from app.schemas.events import EventArticle, EventRead, TimelineItem
+from app.schemas.facts import QuoteRead
+from app.schemas.search import ArticleHit
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_RESPONSES)
 
 EntityType = Literal[
     "person", "organization", "country", "place", "group", "event", "weapon", "product", "other"
 ]
+EntitySort = Literal["-mentions", "name", "-last_seen"]
+TypeQuery = Annotated[EntityType | None, Query(description="Only this type.")]
+MOVED: dict[int | str, dict[str, Any]] = {
+    308: {"description": "Merged into another entity: `Location` is its new home"}
+}
 
 
-@router.get("", response_model=Page[EntitySummary], summary="List or find entities")
+def live_entity(entity_id: EntityIdPath, session: SessionDep, request: Request) -> int:
+    """The entity id, or a 308 to where a curator merged it (same sub-path and query)."""
+    current = kb_entities.current_id(session, entity_id)
+    if current != entity_id:
+        prefix = f"/v1/entities/{entity_id}"
+        rest = request.url.path.removeprefix(prefix)
+        location = request.url.replace(path=f"/v1/entities/{current}{rest}")
+        raise HTTPException(
+            status_code=308,
+            detail=f"Entity {entity_id} was merged into entity {current}.",
+            headers={"Location": str(location)},
+        )
+    return entity_id
+
+
+LiveEntity = Annotated[int, Depends(live_entity)]
+
+
+def summaries(session: SessionDep, entities: list[Entity]) -> list[EntitySummary]:
+    counts = kb_entities.entity_counts(session, [e.id for e in entities])
+    items = []
+    for entity in entities:
+        item = EntitySummary.model_validate(entity)
+        found = counts.get(entity.id, kb_entities.EntityCounts())
+        item.mention_count, item.article_count = found.mentions, found.articles
+        item.last_seen = found.last_seen
+        items.append(item)
+    return items
+
+
+@router.get(
+    "",
+    response_model=Page[EntitySummary],
+    summary="List or find entities",
+    responses={200: {"headers": LINK_HEADER}},
+)
 def list_entities(
     session: SessionDep,
     codec: CodecDep,
     request: Request,
     response: Response,
-    type: Annotated[EntityType | None, Query(description="Only this type.")] = None,
+    type: TypeQuery = None,
     q: Annotated[
         str | None,
-        Query(max_length=200, description="Name or alias contains this (accents ignored)."),
+        Query(
+            max_length=200,
+            description="A word of the name or of an alias starts with this "
+            "(case and accents ignored: `lukash` finds Alexander Lukashenko).",
+        ),
     ] = None,
+    sort: Annotated[
+        EntitySort,
+        Query(description="`-mentions` (most mentioned first), `name`, `-last_seen`."),
+    ] = "-mentions",
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Page[EntitySummary]:
     result = kb_entities.list_entities(
-        session, type=type, q=q, limit=limit, cursor=cursor, codec=codec
+        session, type=type, q=q, sort=sort, limit=limit, cursor=cursor, codec=codec
     )
     link_next(request, response, result.page.next_cursor)
     items = []
@@ -40,16 +102,221 @@ def list_entities(
         counts = result.counts.get(entity.id, kb_entities.EntityCounts())
         item = EntitySummary.model_validate(entity)
         item.mention_count, item.article_count = counts.mentions, counts.articles
+        item.last_seen = counts.last_seen
         items.append(item)
     return Page[EntitySummary](items=items, next_cursor=result.page.next_cursor)
 
 
-@router.get("/{entity_id}", response_model=EntityRead, summary="One entity with its roles")
-def get_entity(entity_id: EntityIdPath, session: SessionDep) -> EntityRead:
+def _entity_read(session: SessionDep, entity_id: int) -> EntityRead:
     entity = kb_entities.get_entity(session, entity_id)
     counts = kb_entities.entity_counts(session, [entity.id]).get(
         entity.id, kb_entities.EntityCounts()
     )
     read = EntityRead.model_validate(entity)
     read.mention_count, read.article_count = counts.mentions, counts.articles
+    read.last_seen = counts.last_seen
     return read
+
+
+@router.get(
+    "/{entity_id}",
+    response_model=EntityRead,
+    summary="One entity with its roles",
+    responses={200: {"headers": ETAG_HEADER}, 304: {"description": "Not modified"}, **MOVED},
+)
+def get_entity(entity_id: LiveEntity, session: SessionDep, request: Request) -> Response:
+    """Aliases, counts, roles with their evidence. A merged id answers 308 to its new home."""
+    return etag_response(request, _entity_read(session, entity_id))
+
+
+@router.get(
+    "/{entity_id}/articles",
+    response_model=Page[ArticleHit],
+    summary="Articles mentioning an entity",
+    responses={200: {"headers": LINK_HEADER}, **MOVED},
+)
+def entity_articles(
+    entity_id: LiveEntity,
+    session: SessionDep,
+    codec: CodecDep,
+    request: Request,
+    response: Response,
+    filters: ArticleFiltersDep,
+    q: SearchQuery = None,
+    sort: SortQuery = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Page[ArticleHit]:
+    """Newest first; takes every filter and the query of `GET /v1/articles`."""
+    kb_entities.get_entity(session, entity_id)
+    scoped = ArticleFilters(**{**filters.__dict__, "entity_ids": (entity_id, *filters.entity_ids)})
+    page = kb_search.search_articles(
+        session, q=q, filters=scoped, sort=sort, limit=limit, cursor=cursor, codec=codec
+    )
+    link_next(request, response, page.next_cursor)
+    return Page[ArticleHit](items=article_hits(page.items), next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/{entity_id}/events",
+    response_model=Page[EventRead],
+    summary="Events an entity takes part in",
+    responses={200: {"headers": LINK_HEADER}, **MOVED},
+)
+def entity_events(
+    entity_id: LiveEntity,
+    session: SessionDep,
+    codec: CodecDep,
+    request: Request,
+    response: Response,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Page[EventRead]:
+    """In date order (undated last), like `GET /v1/events?entity=`."""
+    kb_entities.get_entity(session, entity_id)
+    page = kb_events.list_events(
+        session,
+        type=None,
+        entity_ids=[entity_id],
+        status=None,
+        date_from=None,
+        date_to=None,
+        limit=limit,
+        cursor=cursor,
+        codec=codec,
+    )
+    link_next(request, response, page.next_cursor)
+    return Page[EventRead](
+        items=[EventRead.model_validate(e) for e in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get(
+    "/{entity_id}/quotes",
+    response_model=Page[QuoteRead],
+    summary="What an entity said",
+    responses={200: {"headers": LINK_HEADER}, **MOVED},
+)
+def entity_quotes(
+    entity_id: LiveEntity,
+    session: SessionDep,
+    codec: CodecDep,
+    request: Request,
+    response: Response,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Page[QuoteRead]:
+    """Quotes whose speaker is this entity, with the article and span they come from."""
+    kb_entities.get_entity(session, entity_id)
+    page = kb_quotes.list_quotes(
+        session, speaker_id=entity_id, limit=limit, cursor=cursor, codec=codec
+    )
+    link_next(request, response, page.next_cursor)
+    return Page[QuoteRead](
+        items=[QuoteRead.model_validate(q) for q in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get(
+    "/{entity_id}/related",
+    response_model=Page[RelatedEntity],
+    summary="Entities that appear with this one",
+    responses={200: {"headers": LINK_HEADER}, **MOVED},
+)
+def related_entities(
+    entity_id: LiveEntity,
+    session: SessionDep,
+    codec: CodecDep,
+    request: Request,
+    response: Response,
+    type: TypeQuery = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Page[RelatedEntity]:
+    """Co-occurring entities, most shared articles first, optionally of one type."""
+    page = kb_entities.list_related(
+        session, entity_id, type=type, limit=limit, cursor=cursor, codec=codec
+    )
+    link_next(request, response, page.next_cursor)
+    base = summaries(session, [r.entity for r in page.items])
+    items = [
+        RelatedEntity(**summary.model_dump(), shared_articles=r.shared_articles)
+        for summary, r in zip(base, page.items, strict=True)
+    ]
+    return Page[RelatedEntity](items=items, next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/{entity_id}/timeline",
+    response_model=Page[TimelineItem],
+    summary="An entity's dated events and articles",
+    responses={200: {"headers": LINK_HEADER}, **MOVED},
+)
+def entity_timeline(
+    entity_id: LiveEntity,
+    session: SessionDep,
+    codec: CodecDep,
+    request: Request,
+    response: Response,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Page[TimelineItem]:
+    """Oldest first: events it takes part in (by start date) and articles mentioning it (by
+    published day). Undated events and articles are left out."""
+    page = kb_timeline.entity_timeline(session, entity_id, limit=limit, cursor=cursor, codec=codec)
+    link_next(request, response, page.next_cursor)
+    items = [
+        TimelineItem(
+            kind=item.kind,
+            date=item.day,
+            event=EventRead.model_validate(item.event) if item.event else None,
+            article=EventArticle.model_validate(item.article) if item.article else None,
+        )
+        for item in page.items
+    ]
+    return Page[TimelineItem](items=items, next_cursor=page.next_cursor)
+
+
+@router.patch(
+    "/{entity_id}",
+    response_model=EntityRead,
+    summary="Curate an entity",
+    dependencies=[WriteKey],
+    responses=MOVED,
+)
+def update_entity(entity_id: LiveEntity, edit: EntityUpdate, session: SessionDep) -> EntityRead:
+    """Rename it, describe it, link it to Wikidata, add or remove aliases.
+
+    The entity becomes `curated`: later ingests that meet its new name or aliases join it,
+    and never overwrite its name.
+    """
+    given = edit.model_fields_set
+    kb_curate.update_entity(
+        session,
+        entity_id,
+        kb_curate.EntityEdit(
+            name=edit.name,
+            description=edit.description if "description" in given else kb_curate.UNSET,
+            wikidata_id=edit.wikidata_id if "wikidata_id" in given else kb_curate.UNSET,
+            add_aliases=edit.add_aliases,
+            remove_aliases=edit.remove_aliases,
+        ),
+    )
+    return _entity_read(session, entity_id)
+
+
+@router.post(
+    "/{entity_id}/merge",
+    response_model=EntityRead,
+    summary="Merge an entity into another",
+    dependencies=[WriteKey],
+    responses=MOVED,
+)
+def merge_entity(entity_id: LiveEntity, merge: MergeRequest, session: SessionDep) -> EntityRead:
+    """Move its mentions, roles, quotes, event participations and aliases onto `into`.
+
+    Answers with the surviving entity. The merged id then answers 308 to it, and later
+    ingests that resolve to the merged entity land on the survivor.
+    """
+    target = kb_curate.merge_entities(session, entity_id, merge.into)
+    return _entity_read(session, target.id)

@@ -5,11 +5,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.api.conditional import etag_response
 from app.api.deps import CodecDep, CursorQuery, EventIdPath, LimitQuery, SessionDep
-from app.api.pages import link_next
+from app.api.pages import ETAG_HEADER, LINK_HEADER, link_next
 from app.kb import events as kb_events
 from app.schemas.common import PROBLEM_RESPONSES, Page
-from app.schemas.events import EventRead
+from app.schemas.events import EventArticle, EventDetail, EventRead
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
 
@@ -31,7 +32,12 @@ EventType = Literal[
 EventStatus = Literal["occurred", "ongoing", "expected"]
 
 
-@router.get("", response_model=Page[EventRead], summary="List events in date order")
+@router.get(
+    "",
+    response_model=Page[EventRead],
+    summary="List events in date order",
+    responses={200: {"headers": LINK_HEADER}},
+)
 def list_events(
     session: SessionDep,
     codec: CodecDep,
@@ -45,6 +51,13 @@ def list_events(
     status: Annotated[EventStatus | None, Query(description="occurred, ongoing, expected")] = None,
     date_from: Annotated[date | None, Query(description="Events ending on or after.")] = None,
     date_to: Annotated[date | None, Query(description="Events starting on or before.")] = None,
+    location: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Entity id of the place.")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Every word occurs in the summary (any case)."),
+    ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Page[EventRead]:
@@ -55,6 +68,8 @@ def list_events(
         status=status,
         date_from=date_from,
         date_to=date_to,
+        location_id=location,
+        q=q,
         limit=limit,
         cursor=cursor,
         codec=codec,
@@ -65,7 +80,16 @@ def list_events(
     )
 
 
-@router.get("/{event_id}", response_model=EventRead, summary="One event")
-def get_event(event_id: EventIdPath, session: SessionDep) -> EventRead:
-    """The event with its participants, amounts and the article spans that report it."""
-    return EventRead.model_validate(kb_events.get_event(session, event_id))
+@router.get(
+    "/{event_id}",
+    response_model=EventDetail,
+    summary="One event with its evidence and articles",
+    responses={200: {"headers": ETAG_HEADER}, 304: {"description": "Not modified"}},
+)
+def get_event(event_id: EventIdPath, session: SessionDep, request: Request) -> Response:
+    """The event with its participants, amounts, the article spans that report it and those
+    articles. Answers with an `ETag` (`If-None-Match` → 304)."""
+    detail = kb_events.get_event_detail(session, event_id)
+    read = EventDetail.model_validate(detail.event)
+    read.articles = [EventArticle.model_validate(a) for a in detail.articles]
+    return etag_response(request, read)

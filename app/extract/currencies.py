@@ -36,7 +36,8 @@ DEFAULT_NAMES = {
 QUALIFIED = {
     "us dollar": "USD", "u.s. dollar": "USD", "american dollar": "USD", "british pound": "GBP",
     "chinese yuan": "CNY", "japanese yen": "JPY", "russian rouble": "RUB",
-    "south korean won": "KRW", "korean won": "KRW", "indian rupee": "INR", "pakistani rupee": "PKR", "swiss franc": "CHF",
+    "south korean won": "KRW", "korean won": "KRW", "indian rupee": "INR",
+    "pakistani rupee": "PKR", "swiss franc": "CHF",
     "belarusian rouble": "BYN", "belarusian ruble": "BYN", "ukrainian hryvnia": "UAH",
     "turkish lira": "TRY", "israeli shekel": "ILS", "polish zloty": "PLN", "taiwan dollar": "TWD",
     "taiwanese dollar": "TWD", "new taiwan dollar": "TWD", "hong kong dollar": "HKD",

@@ -20,7 +20,8 @@ _DATE_WORDS = set(WEEKDAYS) | {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
     "sept", "oct", "nov", "dec", "christmas", "easter", "eve", "day", "year", "new", "valentine",
-    "halloween", "boxing", "good", "mid", "q1", "q2", "q3", "q4", "mon", "tue", "wed", "thu", "fri", "sat",
+    "halloween", "boxing", "good", "mid", "q1", "q2", "q3", "q4", "mon", "tue", "wed", "thu",
+    "fri", "sat",
 }  # fmt: skip
 # Named things that merely contain a weekday or "today" ("USA Today", "Bloody Sunday").
 _NAME_LABELS = {"ORG", "WORK_OF_ART", "EVENT", "FAC", "PRODUCT", "PERSON", "LAW"}

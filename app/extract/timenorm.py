@@ -97,12 +97,14 @@ def _range(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
         t,
     )
     if days:
-        groups = days.groups()
-        month_name, first, last = (groups[0], groups[1], groups[2])
+        groups: tuple[str, ...] = days.groups()
+        month_name, first_day, last_day = groups[0], groups[1], groups[2]
         if not month_name[0].isalpha():
-            first, last, month_name = groups[0], groups[1], groups[2]
+            first_day, last_day, month_name = groups[0], groups[1], groups[2]
         tail = groups[3] or ""
-        return _join(f"{month_name} {first}{tail}", f"{month_name} {last}{tail}", anchor, tense)
+        return _join(
+            f"{month_name} {first_day}{tail}", f"{month_name} {last_day}{tail}", anchor, tense
+        )
     parts = re.fullmatch(
         r"(?:from |between )?(.+?)(?: to | until | till | through | and |\s*[–—]\s*| - )(.+)", t
     )

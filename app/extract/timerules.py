@@ -315,7 +315,8 @@ def holiday(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
     def on(y: int) -> date:
         if m[2] in _FIXED_HOLIDAYS:
             return date(y, *_FIXED_HOLIDAYS[m[2]])
-        return easter(y) + timedelta(days=_EASTER_OFFSETS[m[2]])
+        sunday: date = easter(y)
+        return sunday + timedelta(days=_EASTER_OFFSETS[m[2]])
 
     if m[3]:
         return day(on(int(m[3])))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select, union
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ ARTICLE, ENTITY = "article", "entity"
 
 def entity_ids_of_article(session: Session, article_id: int) -> set[int]:
     """Entities an article's facts point at: their counts change when the article does."""
-    query = union(
+    query: Any = union(
         select(Mention.entity_id).where(Mention.article_id == article_id),
         select(Role.person_id).where(Role.article_id == article_id),
         select(Role.of_id).where(Role.article_id == article_id, Role.of_id.is_not(None)),

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy.orm import Session, selectinload
 
-from app.db.models import Event, EventParticipant
+from app.db.models import Article, Event, EventParticipant
 from app.errors import NotFound
-from app.kb.articles import event_load_options
+from app.kb.articles import event_load_options, sort_time
 from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
 
 _UNDATED = date(9999, 12, 31)  # undated events sort last
+_WORD = re.compile(r"\w+")
 
 
 def list_events(
@@ -23,6 +27,8 @@ def list_events(
     status: str | None,
     date_from: date | None,
     date_to: date | None,
+    location_id: int | None = None,
+    q: str | None = None,
     limit: int,
     cursor: str | None,
     codec: CursorCodec,
@@ -39,6 +45,10 @@ def list_events(
                 select(EventParticipant.event_id).where(EventParticipant.entity_id == entity_id)
             )
         )
+    if location_id is not None:
+        query = query.where(Event.location_id == location_id)
+    if q:
+        query = query.where(summary_matches(q))
     if date_from:
         query = query.where(
             or_(
@@ -49,11 +59,11 @@ def list_events(
     if date_to:
         query = query.where(Event.date_start <= date_to)
     sort_date = func.coalesce(Event.date_start, _UNDATED)
-    filters = f"{type}:{entity_ids}:{status}:{date_from}:{date_to}"
+    filters = f"{type}:{entity_ids}:{status}:{date_from}:{date_to}:{location_id}:{q}"
     return keyset_page(
         session,
         query,
-        scope=f"events:date:{filters}",
+        scope="events:date:" + hashlib.sha256(filters.encode()).hexdigest()[:16],
         keys=[
             SortKey(sort_date, parse=date.fromisoformat, dump=date.isoformat),
             SortKey(Event.id, parse=int),
@@ -63,6 +73,35 @@ def list_events(
         cursor=cursor,
         codec=codec,
     )
+
+
+def summary_matches(q: str) -> ColumnElement[bool]:
+    """Every word of ``q`` occurs in the summary (case-insensitive; punctuation ignored)."""
+    words = _WORD.findall(q.casefold())[:20]
+    if not words:
+        return literal(False)
+    return and_(*(func.lower(Event.summary).contains(w, autoescape=True) for w in words))
+
+
+@dataclass(frozen=True)
+class EventDetail:
+    event: Event
+    articles: list[Article]
+
+
+def get_event_detail(session: Session, event_id: int) -> EventDetail:
+    """The event, and the articles its evidence comes from (oldest first)."""
+    event = get_event(session, event_id)
+    article_ids = {e.article_id for e in event.evidence}
+    articles = list(
+        session.scalars(
+            select(Article)
+            .where(Article.id.in_(article_ids))
+            .options(selectinload(Article.source))
+            .order_by(sort_time, Article.id)
+        )
+    )
+    return EventDetail(event, articles)
 
 
 def get_event(session: Session, event_id: int) -> Event:

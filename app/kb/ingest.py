@@ -24,6 +24,7 @@ from app.db.models import (
 from app.errors import EmptyArticle, NotFound
 from app.extract import types as x
 from app.extract.pipeline import content_hash, extract_parsed
+from app.kb import changes
 from app.kb.resolve import find_matching_event, resolve_entities
 from app.kb.sql import insert_ignore
 from app.kb.transaction import committing
@@ -54,6 +55,7 @@ def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestRes
         with committing(session):
             article = _store_article(session, extracted)
             _store_facts(session, article, extracted)
+            changes.record_article(session, article.id, "created")
     except IntegrityError:
         # A concurrent ingest of the same article won the race on the unique constraints.
         existing = find_existing(session, content_hash=extracted.content_hash, url=url)
@@ -114,9 +116,11 @@ def replace_facts(session: Session, article_id: int, extracted: x.ExtractedArtic
         article = session.get(Article, article_id)
         if article is None:
             raise NotFound(f"Article {article_id} does not exist.")
+        before = changes.entity_ids_of_article(session, article_id)
         _delete_facts(session, article_id)
         article.extractor_version = extracted.extractor_version
         _store_facts(session, article, extracted)
+        changes.record_article(session, article_id, "updated", entity_ids=before)
     return article
 
 
@@ -126,6 +130,7 @@ def delete_article(session: Session, article_id: int) -> None:
         article = session.get(Article, article_id)
         if article is None:
             raise NotFound(f"Article {article_id} does not exist.")
+        changes.record_article(session, article_id, "deleted")
         session.delete(article)
         session.flush()
         _delete_orphan_events(session)

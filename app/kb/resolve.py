@@ -61,11 +61,34 @@ def _ensure_keyed(
         }
         for e in {keys[e.key]: e for e in entities}.values()
     ]
-    found = _ids_by_key(session, wanted)
+    found = _curated_by_name(session, rows) | _ids_by_key(session, wanted)
     missing = [row for row in rows if row["resolution_key"] not in found]
     insert_ignore(session, Entity.__table__, missing, ["resolution_key"])  # type: ignore[arg-type]
     if missing:
         found = _ids_by_key(session, wanted)
+    return found
+
+
+def _curated_by_name(session: Session, rows: list[dict[str, str | None]]) -> dict[str, int]:
+    """Keys whose name a curator gave to an entity (a rename keeps the old key): join it."""
+    names = {str(row["normalized_name"]): row for row in rows}
+    if not names:
+        return {}
+    matches = session.execute(
+        select(Entity.type, EntityAlias.normalized, Entity.id)
+        .join(EntityAlias, EntityAlias.entity_id == Entity.id)
+        .where(
+            Entity.curated.is_(True),
+            Entity.merged_into_id.is_(None),
+            EntityAlias.normalized.in_(names),
+        )
+        .order_by(Entity.id)
+    )
+    found: dict[str, int] = {}
+    for type_, normalized, id_ in matches:
+        row = names[normalized]
+        if row["type"] == type_:
+            found.setdefault(str(row["resolution_key"]), id_)
     return found
 
 

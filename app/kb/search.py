@@ -33,8 +33,8 @@ from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
 SORTS = ("-published_at", "published_at", "relevance")
 START, STOP = "\ue000", "\ue001"  # private-use markers, turned into <mark> after escaping
 _fts = table("articles_fts")
-_FTS = literal_column("articles_fts")
-_VECTOR = literal_column("articles.search_vector")
+_FTS: ColumnElement[Any] = literal_column("articles_fts")
+_VECTOR: ColumnElement[Any] = literal_column("articles.search_vector")
 _HEADLINE = (
     f'StartSel="{START}", StopSel="{STOP}", MaxWords=35, MinWords=15, '
     'MaxFragments=2, FragmentDelimiter=" … "'

@@ -25,6 +25,15 @@ class EntitySummary(EntityRef):
 
     mention_count: int = Field(default=0, examples=[12])
     article_count: int = Field(default=0, examples=[3])
+    last_seen: datetime | None = Field(
+        default=None,
+        description="Date of the newest article mentioning it (published, else ingested)",
+        examples=["2021-09-12T00:00:00Z"],
+    )
+
+
+class RelatedEntity(EntitySummary):
+    shared_articles: int = Field(description="Articles that mention both entities", examples=[4])
 
 
 class RoleRead(Schema):
@@ -55,8 +64,11 @@ class SpanRead(Schema):
 
 
 class EntityRead(EntitySummary):
-    description: str | None = None
+    description: str | None = Field(default=None, examples=["President of Belarus since 1994"])
     wikidata_id: str | None = Field(default=None, examples=["Q167"])
+    curated: bool = Field(
+        default=False, description="Edited or merged by a curator: ingests keep its name"
+    )
     stands_for: EntityRef | None = Field(
         default=None, description="The state a place stands for (the Kremlin → Russia)."
     )

@@ -1,6 +1,8 @@
-from datetime import date
+from datetime import date, datetime
+from datetime import date as date_
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from app.schemas.common import Schema
 from app.schemas.entities import EntityRef, SpanRead
@@ -24,3 +26,33 @@ class EventRead(Schema):
     participants: list[ParticipantRead] = Field(default_factory=list)
     amounts: list[AmountRead] = Field(default_factory=list)
     evidence: list[SpanRead] = Field(default_factory=list)
+
+
+class EventArticle(Schema):
+    id: int = Field(examples=[1])
+    title: str | None = Field(examples=["Lukashenko plans $1bn arms deal with Russia"])
+    url: str | None = Field(examples=["https://p.dw.com/p/40DrA"])
+    published_at: datetime | None = Field(examples=["2021-09-12T00:00:00Z"])
+    source: str | None = Field(description="Source name", examples=["DW"])
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source_name(cls, value: Any) -> Any:
+        return getattr(value, "name", value)
+
+
+class EventDetail(EventRead):
+    """An event with the articles its evidence spans come from."""
+
+    articles: list[EventArticle] = Field(
+        default_factory=list, description="The reporting articles, oldest first"
+    )
+
+
+class TimelineItem(Schema):
+    kind: Literal["event", "article"] = Field(examples=["event"])
+    date: date_ = Field(
+        description="Event start, or the article's published day", examples=["2021-09-12"]
+    )
+    event: EventRead | None = Field(default=None, description="For kind `event`")
+    article: EventArticle | None = Field(default=None, description="For kind `article`")
