@@ -1,0 +1,60 @@
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.models import Article
+from app.kb.bulk import Document, ingest_documents
+from app.settings import Settings
+
+STORM = "Storm hits coast\n\nA storm hit Portugal on Monday and cut power in Lisbon."
+VOTE = "Council votes\n\nThe city council of Oslo voted on Tuesday to raise the budget."
+
+
+def test_bulk_ingest_reports_created_duplicates_and_failures(
+    session: Session, settings: Settings
+) -> None:
+    sessions = sessionmaker(
+        bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    documents = [
+        Document("storm.txt", text=STORM),
+        Document("vote.txt", text=VOTE),
+        Document("storm-copy.txt", text=STORM),
+        Document("empty.html", html="<html><body><script>x()</script></body></html>"),
+    ]
+    seen: list[tuple[str, str]] = []
+    report = ingest_documents(
+        sessions,
+        documents,
+        model_names=settings.spacy_model,
+        batch_size=2,
+        on_done=lambda name, outcome: seen.append((name, outcome)),
+    )
+    assert [name for name, _ in report.created] == ["storm.txt", "vote.txt"]
+    assert [name for name, _ in report.duplicates] == ["storm-copy.txt"]
+    assert report.duplicates[0][1] == report.created[0][1]
+    assert [name for name, _ in report.failed] == ["empty.html"]
+    assert sorted(seen) == sorted(
+        [
+            ("storm.txt", "created"),
+            ("vote.txt", "created"),
+            ("storm-copy.txt", "duplicate"),
+            ("empty.html", "failed"),
+        ]
+    )
+    assert session.scalar(select(func.count()).select_from(Article)) == 2
+
+
+def test_bulk_ingest_again_creates_nothing(session: Session, settings: Settings) -> None:
+    sessions = sessionmaker(
+        bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    documents = [Document("storm.txt", text=STORM), Document("vote.txt", text=VOTE)]
+    ingest_documents(sessions, documents, model_names=settings.spacy_model)
+    again = ingest_documents(sessions, documents, model_names=settings.spacy_model)
+    assert again.created == [] and len(again.duplicates) == 2
+    assert session.scalar(select(func.count()).select_from(Article)) == 2
+
+
+def test_engine_fixture_is_migrated(engine: Engine) -> None:
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM articles").scalar() is not None
