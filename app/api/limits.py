@@ -89,6 +89,11 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
+            # PostgreSQL text cannot hold NUL: refuse it here rather than as a driver error.
+            detail = "The URL contains a NUL character (%00)."
+            await _send_problem(scope, send, 400, "invalid-url", "Invalid URL", detail)
+            return
         headers = dict(scope.get("headers", []))
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
@@ -118,24 +123,29 @@ class BodySizeLimit:
                 await self._reject(scope, send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
-        body: dict[str, Any] = {
-            "type": "https://newskb.dev/problems/payload-too-large",
-            "title": "Payload too large",
-            "status": 413,
-            "detail": f"The request body is larger than {self.max_bytes} bytes.",
-            "instance": scope.get("path", ""),
-            "errors": [],
-        }
-        payload = json.dumps(body).encode("utf-8")
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(payload)).encode("ascii")),
-                    (b"connection", b"close"),
-                ],
-            }
+        detail = f"The request body is larger than {self.max_bytes} bytes."
+        await _send_problem(
+            scope, send, 413, "payload-too-large", "Payload too large", detail, close=True
         )
-        await send({"type": "http.response.body", "body": payload})
+
+
+async def _send_problem(
+    scope: Scope, send: Send, status: int, slug: str, title: str, detail: str, close: bool = False
+) -> None:
+    body: dict[str, Any] = {
+        "type": f"https://newskb.dev/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": scope.get("path", ""),
+        "errors": [],
+    }
+    payload = json.dumps(body).encode("utf-8")
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(payload)).encode("ascii")),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

@@ -63,7 +63,32 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get("sqlite_begin") == "immediate"
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Start a write transaction that takes SQLite's write lock up front (``BEGIN IMMEDIATE``).
+
+    A SQLite transaction that reads, then writes after another connection has committed, fails
+    at once with "database is locked" (its snapshot is stale; the busy timeout does not apply).
+    Ending the read transaction and beginning with the lock makes concurrent writers queue on
+    the busy timeout instead. On PostgreSQL this does nothing.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    end_transaction(session)
+    session.connection(execution_options={"sqlite_begin": "immediate"})
+
+
+def end_transaction(session: Session) -> None:
+    """End the session's (read) transaction: its connection goes back to the pool.
+
+    Called before CPU-bound work (NLP) so a slow extraction does not hold a pooled connection,
+    and before a write transaction. It commits, so a caller's pending work is kept, not lost.
+    """
+    if session.in_transaction():
+        session.commit()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
 from app.extract.countries import (
@@ -23,8 +24,16 @@ from app.extract.countries import (
     is_ambiguous_country_word,
     is_seat_of_government,
 )
+from app.extract.given_names import looks_like_person
 from app.extract.nlp import ZoneDoc
-from app.extract.roles import TITLE_HEADS, TITLE_MODIFIERS, KeyedMention, extract_roles, words
+from app.extract.roles import (
+    TITLE_HEADS,
+    TITLE_MODIFIERS,
+    KeyedMention,
+    extract_roles,
+    is_title_word,
+    words,
+)
 from app.extract.types import Entity, EntityType, Mention, Role
 
 _DROPPED_LABELS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
@@ -133,9 +142,27 @@ def _clean(doc_index: int, zd: ZoneDoc, ent: SpacySpan) -> list[_Mention]:
         doc[end - 1].is_punct or doc[end - 1].is_space or doc[end - 1].lower_ in _POSSESSIVES
     ):
         end -= 1
+    if (split := _country_prefix(doc, start, end)) is not None:
+        # "President of Ukraine Volodymyr Zelenskyy": a country, then the person.
+        found.extend(m for m in [_mention(doc_index, zd, start, split, "GPE")] if m)
+        start, label = split, "PERSON"
     if start < end and (named := _mention(doc_index, zd, start, end, label)) is not None:
         found.append(named)
     return found
+
+
+def _country_prefix(doc: Doc, start: int, end: int) -> int | None:
+    """Where the name starts in "[of] Ukraine Volodymyr Zelenskyy", a span that glues a title's
+    country to the name after it; None when the span is not like that."""
+    if start < 2 or doc[start - 1].lower_ != "of" or not is_title_word(doc[start - 2]):
+        return None
+    for split in range(min(start + 3, end - 2), start, -1):
+        rest = doc[split:end]
+        if country_by_name(doc[start:split].text) is None or not 2 <= len(rest) <= 3:
+            continue
+        if all(t.is_title for t in rest):
+            return split
+    return None
 
 
 def _mention(doc_index: int, zd: ZoneDoc, start: int, end: int, label: str) -> _Mention | None:
@@ -254,6 +281,7 @@ def _cluster(mentions: list[_Mention], docs: Sequence[ZoneDoc]) -> list[_Cluster
         cluster.country = next((m.country for m in cluster.mentions if m.country), None)
         if cluster.type != "country":
             cluster.country = None
+    _retype_people(clusters)
     clusters = _merge_surnames(clusters)
     clusters = _merge_acronyms(clusters, docs)
     clusters = _merge_event_years(clusters)
@@ -267,6 +295,19 @@ def _cluster(mentions: list[_Mention], docs: Sequence[ZoneDoc]) -> list[_Cluster
 def _absorb(into: _Cluster, other: _Cluster) -> None:
     into.mentions.extend(other.mentions)
     other.mentions = []
+
+
+def _retype_people(clusters: list[_Cluster]) -> None:
+    """ "Alistair Cragg" typed ORG by NER, then "Cragg" alone: a given name and a surname used
+    on its own make a person (see ``given_names``)."""
+    singles = {
+        _norm(s) for c in clusters if c.type != "group" for s in c.surfaces() if len(s.split()) == 1
+    }
+    for c in clusters:
+        if c.type not in ("organization", "place", "product"):
+            continue
+        if any(looks_like_person(s) and _norm(s).split()[-1] in singles for s in c.surfaces()):
+            c.type = "person"
 
 
 def _merge_surnames(clusters: list[_Cluster]) -> list[_Cluster]:

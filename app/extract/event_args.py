@@ -19,7 +19,7 @@ LIGHT_VERBS = frozenset(
     "pay make hold conduct stage launch carry begin start attend host complete finalize "
     "finalise approve agree plan seek eye want intend consider announce organize organise "
     "join lead continue resume end hold participate take impose "
-    "introduce declare lift extend order".split()
+    "introduce declare lift extend order win lose contest call".split()
 )
 INTENT_WORDS = frozenset(
     "plan expect intend aim hope seek want schedule set due prepare propose consider eye "
@@ -36,6 +36,20 @@ DATE_PREPS = frozenset(
     {"on", "in", "at", "by", "during", "until", "till", "from", "to", "through", "of", "for"}
 )
 GUARD_WORDS = frozenset({"since", "after", "before", "ago", "eve"})
+# Plural nouns that stand for the group in their "of" phrase.
+GROUP_NOUNS = frozenset(
+    "members supporters leaders officials delegates lawmakers legislators representatives "
+    "troops forces soldiers citizens residents people workers employees".split()
+)
+# The role of the entity an ``other`` event happens to (object, passive subject), per family,
+# and the prepositions that introduce it ("an investigation into X", "awarded to X").
+FAMILY_PATIENTS = {
+    "legal": "target",
+    "office": "participant",
+    "award": "winner",
+    "disaster": "affected",
+}
+FAMILY_PREPS = {"legal": ("into", "of", "against"), "office": ("of",), "award": ("to",)}
 
 
 @dataclass
@@ -73,6 +87,11 @@ class ArgumentReader:
                 if found:
                     keys.extend(found)
                     break
+            else:
+                if head.lower_ in GROUP_NOUNS:  # "members of the Labour Party voted"
+                    for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"):
+                        for obj in (c for c in prep.children if c.dep_ == "pobj"):
+                            keys.extend(self._keys_with_conjuncts(obj))
         keys = [self.index.state_key(k) if self.index.type_of(k) == "place" else k for k in keys]
         return [k for i, k in enumerate(keys) if k not in keys[:i] and self._is_actor(k)]
 
@@ -107,6 +126,8 @@ class ArgumentReader:
         for key in self._agents(token):
             args.add(key, agent_role)
         self._name(token, args)
+        if trigger.family == "disaster":
+            self._disaster(token, args)
         for child in token.children:
             self._argument(trigger, child, args)
             # "exercises underway with Russia", "$1 billion worth of weapons from Russia"
@@ -132,7 +153,23 @@ class ArgumentReader:
                 motion = child.lower_ == "to" and verb.lemma_.lower() in MOTION_VERBS
                 if child.lower_ in PLACE_PREPS or motion:
                     args.location_key = self._pobj_place(child)
+        if trigger.family == "disaster" and args.location_key is not None:
+            args.add(args.location_key, "affected")  # "made landfall in the Bahamas"
         return args
+
+    def _disaster(self, token: Token, args: Args) -> None:
+        """A storm is no actor, yet it is what the event is about: the named storm or quake
+        that is the subject (of "made landfall", "hit") joins as agent."""
+        current = token
+        for _ in range(3):
+            for child in current.children:
+                if child.dep_ in ("nsubj", "nsubjpass"):
+                    for key in self.index.keys_in_tokens(self.zdoc, child.subtree):
+                        if self.index.type_of(key) == "event":
+                            args.add(key, "agent")
+            if current.dep_ not in ("dobj", "xcomp", "conj") or current.head is current:
+                break
+            current = current.head
 
     def _name(self, token: Token, args: Args) -> None:
         for candidate in [
@@ -161,12 +198,15 @@ class ArgumentReader:
                 "sanction": "target",
                 "visit": "host",
                 "election": "candidate",
+                "other": FAMILY_PATIENTS.get(trigger.family),
             }.get(kind)
             if kind == "visit" and (place := self.place_key(child, whole=False)) is not None:
                 args.location_key = args.location_key or place
                 if self.index.type_of(place) == "country":
                     args.add(place, "host")
                 return
+            if trigger.family == "award" and child.dep_ == "dobj":
+                role = "participant"  # "won the Boston Marathon": the contest, not a winner
             if role is not None:
                 for key in self.actor_keys(child):
                     args.add(key, role)
@@ -206,6 +246,10 @@ class ArgumentReader:
                 return "location"
         if prep == "between":
             return "participant"
+        if kind == "other" and prep in FAMILY_PREPS.get(trigger.family, ()):
+            return FAMILY_PATIENTS[trigger.family]
+        if kind == "attack" and prep == "of" and trigger.token.pos_ == "NOUN":
+            return "target"  # "the killing of X"
         if prep in ("against", "on") and kind in ("attack", "sanction", "protest"):
             return "target"
         if prep == "by":

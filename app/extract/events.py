@@ -15,8 +15,8 @@ from datetime import date
 from app.extract.event_args import ArgumentReader, read_amounts, read_date, read_status
 from app.extract.mention_index import EntityIndex
 from app.extract.nlp import ZoneDoc
-from app.extract.quotes import find_quote_groups
-from app.extract.triggers import find_trigger
+from app.extract.quotes import extract_quotes, find_quote_groups
+from app.extract.triggers import find_trigger, is_negated
 from app.extract.types import (
     Amount,
     Entity,
@@ -35,6 +35,7 @@ LABELS: dict[str, str] = {
     "state_of_emergency": "state of emergency",
 }
 PLACE_ENOUGH = frozenset({"protest", "attack", "election", "state_of_emergency"})
+SPEAKER_TYPES = frozenset({"person", "organization", "country", "group"})
 INVOLVE_VERBS = frozenset(
     {"involve", "include", "comprise", "feature", "bring", "gather", "mobilize", "draw"}
 )
@@ -94,7 +95,7 @@ def _drafts_of_zone(
             if any(s <= token.idx < e for s, e in quoted):
                 continue  # what someone says will happen is not reported fact
             trigger = find_trigger(token)
-            if trigger is None:
+            if trigger is None or is_negated(token):
                 continue
             args = reader.read(trigger)
             segment = _segment(zdoc.text, sent.start_char, sent.end_char, token.idx)
@@ -120,6 +121,41 @@ def _drafts_of_zone(
                     evidence_text=[zdoc.text[segment[0] : segment[1]]],
                 )
             )
+    return drafts
+
+
+def _quote_statements(docs: Sequence[ZoneDoc], entities: Sequence[Entity]) -> list[_Draft]:
+    """Someone quoted, in full or in part, made a statement: one draft per attributed quote,
+    merged per speaker later. The quote's sentence is the evidence; quotes carry no date."""
+    types = {e.key: e.type for e in entities}
+    drafts: list[_Draft] = []
+    for quote in extract_quotes(docs, entities):
+        speaker = quote.speaker_key
+        if speaker is None or types.get(speaker) not in SPEAKER_TYPES:
+            continue
+        zdoc = next((z for z in docs if _same_zone(quote.span, z)), None)
+        if zdoc is None:
+            continue
+        sent = zdoc.doc.char_span(quote.span.start, quote.span.end, alignment_mode="expand")
+        bounds = (sent.sent.start_char, sent.sent.end_char) if sent is not None else None
+        start, end = bounds or (quote.span.start, quote.span.end)
+        segment = _segment(zdoc.text, start, end, quote.span.start)
+        drafts.append(
+            _Draft(
+                type="statement",
+                status="occurred",
+                participants=[(speaker, "agent")],
+                location_key=None,
+                name_key=None,
+                date_start=None,
+                date_end=None,
+                precision=None,
+                amounts=[],
+                evidence=[zdoc.span(*segment)],
+                evidence_text=[zdoc.text[segment[0] : segment[1]]],
+                confidence=0.6,
+            )
+        )
     return drafts
 
 
@@ -271,6 +307,7 @@ def extract_events(
     drafts: list[_Draft] = []
     for zdoc in docs:
         drafts.extend(_drafts_of_zone(zdoc, index, timexes, amounts, published))
+    drafts.extend(_quote_statements(docs, entities))
     merged = _merge([d for d in drafts if _keep(d)])
     for zdoc in docs:
         _named_event_mentions(zdoc, index, amounts, merged)

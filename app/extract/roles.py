@@ -32,7 +32,7 @@ TITLE_HEADS = words(
     leader head founder co-founder judge justice prosecutor attorney-general sheriff pope
     cardinal archbishop bishop ayatollah sheikh emir sultan monarch lawmaker legislator mp speaker
     commissioner treasurer captain lieutenant sergeant chief-of-staff premier-elect adviser
-    advisor counsel marshal owner editor-in-chief editor"""
+    advisor counsel marshal owner editor-in-chief editor professor dean rector provost"""
 )
 # Words that modify a title ("Prime", "Foreign", "Deputy"): allowed inside, never alone.
 TITLE_MODIFIERS = words(
@@ -45,6 +45,8 @@ TITLE_MODIFIERS = words(
     information emergency emergencies internal external european regional local
     district federal county city club team technical policy"""
 )
+# Time qualifiers kept out of the title itself (see the gold README).
+NOT_PART_OF_TITLE = frozenset({"former", "outgoing", "caretaker", "then", "late", "incoming"})
 _TITLE_PREFIXES = frozenset({"co", "vice", "ex", "deputy"})
 _CONNECTORS = frozenset({"of", "for", "and", "&"})
 _SMALL_WORDS = frozenset({"of", "for", "and", "the", "on", "in", "to"})
@@ -98,7 +100,12 @@ def extract_roles(docs: Sequence[ZoneDoc], mentions: Sequence[KeyedMention]) -> 
     seen: set[tuple[str, str, str | None]] = set()
     for person in (m for m in mentions if m.type == "person"):
         zd = docs[person.doc_index]
-        for role in (_premodifier_role(zd, person, locator), _appositive_role(zd, person, locator)):
+        found = (
+            _premodifier_role(zd, person, locator),
+            _appositive_role(zd, person, locator),
+            _copula_role(zd, person, locator),
+        )
+        for role in found:
             if role is None:
                 continue
             identity = (role.person_key, role.title.casefold(), role.of_key)
@@ -197,6 +204,28 @@ def _appositive_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> Ro
     return None
 
 
+def _copula_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> Role | None:
+    """ "X is the president of Y", "X became prime minister": a title as the complement of a
+    copula whose subject is the person (not a "who" clause, not a negated one)."""
+    doc = zd.doc
+    root = doc[person.start : person.end].root
+    verb = root.head
+    if root.dep_ != "nsubj" or verb.lemma_ not in ("be", "become", "remain"):
+        return None
+    if any(c.dep_ == "neg" for c in verb.children):
+        return None
+    for head in (c for c in verb.children if c.dep_ in ("attr", "acomp", "oprd")):
+        if head.lower_ not in TITLE_HEADS or head.i < person.end:
+            continue
+        title_tokens = _title_chain(doc, head)
+        of_key = _qualifier_of(head, person.doc_index, locator)
+        end_token = max(head.subtree, key=lambda t: t.i)
+        return _role(
+            zd, person, title_tokens, of_key, doc[person.start].idx, end_token.idx + len(end_token)
+        )
+    return None
+
+
 def _title_chain(doc: Doc, head: Token) -> list[Token]:
     """The head title word and the title words that pre-modify it ("chief executive")."""
     tokens = [head]
@@ -247,6 +276,8 @@ def _role(
             words[-1] += t.text
         else:
             words.append(t.text)
+    while words and words[0].lower() in NOT_PART_OF_TITLE:
+        words.pop(0)  # "former Foreign Secretary" held the title "Foreign Secretary"
     head_at = [i for i, w in enumerate(words) if w.lower() in TITLE_HEADS]
     if not head_at or (head_at[-1] != len(words) - 1 and words[head_at[-1] + 1].lower() != "of"):
         return None  # the title must end with a head word or its "of"-phrase

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Token
 
+from app.extract.other_triggers import other_noun_trigger, other_verb_trigger
 from app.extract.types import EventType
 
 MEETING_NOUNS = frozenset({"meeting", "summit", "talks"})
@@ -62,6 +63,8 @@ class Trigger:
     type: EventType
     # "buy": the subject buys; "sell": the subject sells; "" otherwise.
     direction: str = ""
+    # Families of ``other_triggers`` ("legal", "office", "vote", "award", "disaster"), else "".
+    family: str = ""
 
 
 def _lemma(token: Token) -> str:
@@ -138,6 +141,9 @@ def _noun_trigger(token: Token) -> Trigger | None:
     ):
         return Trigger(token, "election")
     if lemma in PROTEST_NOUNS:
+        bare = not any(c.dep_ in ("det", "poss", "amod", "compound") for c in token.children)
+        if bare and token.head.lower_ == "in" and lemma == "protest":
+            return None  # "resigned in protest": a manner, not a demonstration
         return Trigger(token, "protest")
     if lemma in SANCTION_NOUNS and (lemma == "embargo" or lower == "sanctions"):
         return Trigger(token, "sanction")
@@ -213,7 +219,7 @@ def _verb_trigger(token: Token) -> Trigger | None:
     if lemma in DECLARE_VERBS and any(_noun_trigger(o) for o in objects):
         return None  # "declared a state of emergency": the object is the event
     if lemma in ("announce", "declare", "proclaim") and objects:
-        inner = [t for o in objects for t in o.subtree if t is not o]
+        inner = [t for o in objects for t in o.subtree]
         if any(find_trigger(t) for t in inner):
             return None  # "announced plans to buy arms": the inner event is the news
         return Trigger(token, "statement")
@@ -236,10 +242,34 @@ def _verb_trigger(token: Token) -> Trigger | None:
     return None
 
 
+def is_negated(token: Token) -> bool:
+    """ "did not meet", "never visited", "do not elect": the text says it did not happen
+    (for a noun trigger, the verb it is the object or passive subject of)."""
+    if any(c.dep_ == "neg" for c in token.children):
+        return True
+    head = token.head
+    return (
+        token.pos_ in ("NOUN", "PROPN")
+        and token.dep_ in ("dobj", "nsubjpass")
+        and any(c.dep_ == "neg" for c in head.children)
+    )
+
+
 def find_trigger(token: Token) -> Trigger | None:
     """The event a token announces, if any."""
-    if token.pos_ == "VERB":
-        return _verb_trigger(token)
-    if token.pos_ in ("NOUN", "PROPN"):
-        return _noun_trigger(token)
+    # The small model tags some verbs with particles as nouns ("shot down").
+    if token.pos_ == "VERB" or any(c.dep_ == "prt" for c in token.children):
+        other = other_verb_trigger(token)
+        if other is not None and other[1] == "disaster":
+            return Trigger(token, other[0], family=other[1])  # "the storm struck Florida"
+        core = _verb_trigger(token)
+        if core is not None or other is None:
+            return core
+        return Trigger(token, other[0], family=other[1])
+    if token.pos_ in ("NOUN", "PROPN") or token.lower_ == "landfall":
+        core = _noun_trigger(token)
+        if core is not None:
+            return core
+        other = other_noun_trigger(token)
+        return Trigger(token, other[0], family=other[1]) if other else None
     return None

@@ -72,6 +72,7 @@ def update_entity(session: Session, entity_id: int, edit: EntityEdit) -> Entity:
         entity.curated = True
         session.flush()
         changes.record_entities(session, [entity.id])
+    session.expire_all()  # bulk statements above bypassed the identity map
     return entity
 
 
@@ -109,6 +110,7 @@ def merge_entities(session: Session, entity_id: int, into_id: int) -> Entity:
         target.curated = True
         session.flush()
         changes.record_merge(session, entity_id, into_id)
+    session.expire_all()  # bulk statements above bypassed the identity map
     return target
 
 

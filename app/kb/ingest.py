@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.db.engine import begin_write, end_transaction
 from app.db.models import (
     Amount,
     Article,
@@ -51,6 +52,7 @@ def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestRes
         existing := find_existing(session, content_hash=extracted.content_hash, url=url)
     ) is not None:
         return IngestResult(existing, created=False)
+    begin_write(session)
     try:
         with committing(session):
             article = _store_article(session, extracted)
@@ -74,6 +76,7 @@ def ingest_parsed(
     url = parsed.url
     if (existing := find_existing(session, content_hash=content_hash(parsed), url=url)) is not None:
         return IngestResult(existing, created=False)
+    end_transaction(session)  # no pooled connection held while the NLP runs
     extracted = extract_parsed([parsed], model_names=model_names)[0]
     extracted.extra["raw_text"] = raw_text
     return ingest_article(session, extracted)
@@ -106,12 +109,14 @@ def reextract_article(session: Session, article_id: int, *, model_names: str) ->
     if article is None:
         raise NotFound(f"Article {article_id} does not exist.")
     source = session.get(Source, article.source_id) if article.source_id else None
+    end_transaction(session)
     extracted = extract_parsed([parsed_from_row(article, source)], model_names=model_names)[0]
     return replace_facts(session, article_id, extracted)
 
 
 def replace_facts(session: Session, article_id: int, extracted: x.ExtractedArticle) -> Article:
     """Re-extraction: swap an article's facts for newer ones in one transaction."""
+    begin_write(session)
     with committing(session):
         article = session.get(Article, article_id)
         if article is None:
@@ -126,6 +131,7 @@ def replace_facts(session: Session, article_id: int, extracted: x.ExtractedArtic
 
 def delete_article(session: Session, article_id: int) -> None:
     """Delete an article, its facts, and events that no other article reports."""
+    begin_write(session)
     with committing(session):
         article = session.get(Article, article_id)
         if article is None:

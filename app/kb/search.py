@@ -139,7 +139,7 @@ def filtered(statement: Select[Any], filters: ArticleFilters, dialect: str) -> S
         statement = statement.where(_has_tag(filters.tag, dialect))
     if filters.published_from:
         statement = statement.where(Article.published_at >= _day(filters.published_from))
-    if filters.published_to:
+    if filters.published_to and filters.published_to < date.max:  # date.max: no bound
         statement = statement.where(
             Article.published_at < _day(filters.published_to + timedelta(days=1))
         )

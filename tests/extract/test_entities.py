@@ -251,3 +251,22 @@ def test_corpus_has_no_duplicate_entities(
     for _, entities in corpus_results:
         identities = [(e.type, _norm(e.name)) for e in entities]
         assert len(identities) == len(set(identities))
+
+
+def test_given_name_and_lone_surname_make_a_person_of_an_org_label() -> None:
+    from app.extract.given_names import looks_like_person
+
+    assert looks_like_person("Alistair Cragg")
+    assert not looks_like_person("Jefferson Parish")
+    assert not looks_like_person("Morgan Stanley")
+    assert not looks_like_person("Cragg")
+
+
+def test_name_with_given_name_and_surname_alone_later_is_one_person() -> None:
+    entities = entities_of(
+        "Ulf Danielsson of the selection committee spoke to reporters in Stockholm. "
+        "Danielsson said the choice had been easy."
+    )
+    person = named(entities, "Ulf Danielsson")
+    assert person.type == "person"
+    assert "Danielsson" in [m.text for m in person.mentions]

@@ -84,3 +84,27 @@ def test_hyphenated_title_is_kept_whole() -> None:
 
 def test_no_role_without_a_person() -> None:
     assert roles_in("The Prime Minister of Spain said the talks had failed.") == set()
+
+
+def test_copula_title_of_country() -> None:
+    found = roles_in("Emmanuel Macron is the president of France.")
+    assert ("Emmanuel Macron", "President", "France") in found
+
+
+def test_negated_copula_is_no_role() -> None:
+    assert roles_in("Mark Rutte is not the leader of Belgium.") == set()
+
+
+def test_former_is_not_part_of_the_title() -> None:
+    found = roles_in("Former Foreign Secretary Boris Johnson spoke in London on Monday.")
+    assert ("Boris Johnson", "Foreign Secretary", None) in found
+
+
+def test_title_of_country_glued_to_the_name_is_split() -> None:
+    found = roles_in("The President of Ukraine Volodymyr Zelenskyy said the crash was a tragedy.")
+    assert ("Volodymyr Zelenskyy", "President", "Ukraine") in found
+
+
+def test_professor_at_a_university() -> None:
+    found = roles_in("James Peebles, a professor at Princeton University, shared the prize.")
+    assert ("James Peebles", "Professor", "Princeton University") in found

@@ -54,7 +54,9 @@ def _ingest(engine: Engine, settings: Settings) -> tuple[int, list[int], dict[st
         if section:
             parsed = dataclasses.replace(parsed, section=section)
         with sessions() as session:
-            return ingest_parsed(session, parsed, raw_text=parsed_text, model_names=models).article.id
+            return ingest_parsed(
+                session, parsed, raw_text=parsed_text, model_names=models
+            ).article.id
 
     seed_id = store(SEED_FILE.read_text(encoding="utf-8"))
     wikinews = [

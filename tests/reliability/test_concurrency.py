@@ -1,0 +1,184 @@
+"""Concurrent ingests on a real database: one row per article and per entity, no 500, no lock.
+
+Threads with their own sessions hit a fresh, migrated database of the configured backend
+(SQLite file or a temporary PostgreSQL database), as parallel requests of a server would.
+"""
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import migrate
+from app.db.engine import make_engine, make_sessionmaker
+from app.db.models import Article, Entity, Mention, Timex
+from app.extract import types as x
+from app.extract.pipeline import content_hash
+from app.kb.ingest import IngestResult, ingest_article
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import API_KEY
+from tests.databases import temporary_database
+from tests.factories import entity, meeting_article, span_of
+
+T = TypeVar("T")
+SAME_ARTICLE_CALLERS = 16
+DISTINCT_ARTICLES = 200
+
+
+@pytest.fixture
+def fresh_url(tmp_path: Path) -> Iterator[str]:
+    with temporary_database(tmp_path, "concurrency") as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture
+def fresh_engine(fresh_url: str) -> Iterator[Engine]:
+    engine = make_engine(fresh_url, pool_size=SAME_ARTICLE_CALLERS, max_overflow=4)
+    yield engine
+    engine.dispose()
+
+
+def count(engine: Engine, model: type, *where: object) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
+
+
+def envoy_article(n: int) -> x.ExtractedArticle:
+    """Distinct articles that all name Vladimir Putin and Russia, and one envoy of their own."""
+    envoy = f"Envoy Number{n}"
+    body = f"Vladimir Putin met {envoy} in Russia on Thursday, report {n} said."
+    parsed = x.ParsedArticle(
+        body=body,
+        title=f"Talks {n}",
+        published_at=datetime(2021, 9, 12, tzinfo=UTC),
+        source_name="Test Wire",
+    )
+    day = date(2021, 1, 1) + timedelta(days=n)
+    sentence = body.split(",")[0]
+    entities = (
+        entity(body, "p", "person", "Vladimir Putin"),
+        entity(body, "e", "person", envoy),
+        entity(body, "r", "country", "Russia"),
+    )
+    return x.ExtractedArticle(
+        parsed=parsed,
+        content_hash=content_hash(parsed),
+        extractor_version=meeting_article().extractor_version,
+        # Odd articles list the shared entities in the other order: lock order must not matter.
+        entities=entities if n % 2 == 0 else entities[::-1],
+        timexes=(x.Timex("Thursday", span_of(body, "Thursday"), day.isoformat(), "day", day),),
+        events=(
+            x.Event(
+                type="meeting",
+                status="occurred",
+                summary=f"Vladimir Putin meets {envoy}",
+                evidence=(span_of(body, sentence),),
+                evidence_text=(sentence,),
+                participants=(x.Participant("p", "agent"), x.Participant("e", "counterpart")),
+                location_key="r",
+                date_start=day,
+                date_end=day,
+                date_precision="day",
+            ),
+        ),
+    )
+
+
+def run_together(callers: int, work: Callable[[], T]) -> list[T]:
+    """Start ``callers`` threads at the same instant (a barrier) and return their results."""
+    barrier = threading.Barrier(callers)
+
+    def start() -> T:
+        barrier.wait(timeout=30)
+        return work()
+
+    with ThreadPoolExecutor(max_workers=callers) as pool:
+        return [f.result(timeout=120) for f in [pool.submit(start) for _ in range(callers)]]
+
+
+def ingest_in_own_session(sessions: sessionmaker[Session], article: x.ExtractedArticle) -> int:
+    with sessions() as session:
+        result: IngestResult = ingest_article(session, article)
+        return result.article.id
+
+
+def test_same_article_ingested_by_16_callers_at_once_is_stored_once(
+    fresh_engine: Engine,
+) -> None:
+    sessions = make_sessionmaker(fresh_engine)
+    article = meeting_article(url="https://example.org/race")
+    ids = run_together(SAME_ARTICLE_CALLERS, lambda: ingest_in_own_session(sessions, article))
+    assert len(ids) == SAME_ARTICLE_CALLERS
+    assert len(set(ids)) == 1
+    assert count(fresh_engine, Article) == 1
+    assert count(fresh_engine, Mention) == len(article.entities)
+    assert count(fresh_engine, Timex) == 1
+
+
+def test_200_distinct_articles_at_once_all_land_and_share_entities(
+    fresh_engine: Engine,
+) -> None:
+    sessions = make_sessionmaker(fresh_engine)
+    articles = [envoy_article(n) for n in range(DISTINCT_ARTICLES)]
+    barrier = threading.Barrier(SAME_ARTICLE_CALLERS)
+
+    def ingest(article: x.ExtractedArticle) -> int:
+        if article.parsed.title in {f"Talks {n}" for n in range(SAME_ARTICLE_CALLERS)}:
+            barrier.wait(timeout=30)  # the first wave starts together, Russia is new to all
+        return ingest_in_own_session(sessions, article)
+
+    with ThreadPoolExecutor(max_workers=SAME_ARTICLE_CALLERS) as pool:
+        ids = list(pool.map(ingest, articles, timeout=300))
+    assert len(set(ids)) == DISTINCT_ARTICLES
+    assert count(fresh_engine, Article) == DISTINCT_ARTICLES
+    assert count(fresh_engine, Entity, Entity.name == "Russia") == 1
+    assert count(fresh_engine, Entity, Entity.name == "Vladimir Putin") == 1
+    assert count(fresh_engine, Entity, Entity.type == "person") == DISTINCT_ARTICLES + 1
+    assert count(fresh_engine, Mention) == 3 * DISTINCT_ARTICLES
+
+
+def test_same_url_with_different_text_at_once_is_stored_once(fresh_engine: Engine) -> None:
+    sessions = make_sessionmaker(fresh_engine)
+    versions = [
+        replace(a, parsed=replace(a.parsed, url="https://example.org/one-url"))
+        for a in (envoy_article(n) for n in range(8))
+    ]
+    versions = [replace(a, content_hash=content_hash(a.parsed)) for a in versions]
+    feed = iter(versions)
+    lock = threading.Lock()
+
+    def next_version() -> int:
+        with lock:
+            article = next(feed)
+        return ingest_in_own_session(sessions, article)
+
+    ids = run_together(len(versions), next_version)
+    assert len(set(ids)) == 1
+    assert count(fresh_engine, Article) == 1
+
+
+def test_16_concurrent_posts_of_one_article_over_http_answer_one_id_and_no_5xx(
+    fresh_url: str,
+) -> None:
+    settings = Settings(database_url=fresh_url, api_keys=API_KEY, rate_limit_per_key="")
+    text = "Harbour closed\n\nA storm closed the harbour of Gdansk in Poland on Monday night."
+    with TestClient(create_app(settings), headers={"Authorization": f"Bearer {API_KEY}"}) as client:
+        responses = run_together(
+            SAME_ARTICLE_CALLERS, lambda: client.post("/v1/articles", json={"text": text})
+        )
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: 1, 200: SAME_ARTICLE_CALLERS - 1}, [r.text[:200] for r in responses]
+    assert len({r.json()["id"] for r in responses}) == 1
