@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import BaseModel
+
+from app.schemas.articles import ArticleCreate
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 RETRY_AFTER = {
@@ -25,13 +28,19 @@ EVERY_V1 = {
     429: "Too many requests from this client or key: wait `Retry-After` seconds",
     503: "The database cannot be reached right now: retry after `Retry-After` seconds",
 }
-WRITES = {403: "No API key is configured and the request does not come from this machine"}
+WRITES = {
+    403: "No API key is configured and the request does not come from this machine",
+    409: "The write conflicts with the current state (e.g. merging entities of two types)",
+}
 WITH_BODY = {
     400: "The body cannot be read (not JSON, not UTF-8, NUL characters)",
     413: "The body is larger than `NEWSKB_MAX_BODY_BYTES`",
     415: "The body's media type is not accepted",
 }
 METHODS = {"get", "put", "post", "delete", "patch"}
+# Bodies read by hand (several media types) are documented by reference through
+# ``openapi_extra``; FastAPI never sees their models, so their schemas are added here.
+BODY_MODELS: tuple[type[BaseModel], ...] = (ArticleCreate,)
 
 
 def _problem(description: str, status: int) -> dict[str, Any]:
@@ -42,6 +51,17 @@ def _problem(description: str, status: int) -> dict[str, Any]:
     if status in (429, 503):
         response["headers"] = RETRY_AFTER
     return response
+
+
+def add_body_models(schema: dict[str, Any]) -> dict[str, Any]:
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in BODY_MODELS:
+        if model.__name__ not in components:
+            model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in model_schema.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components[model.__name__] = model_schema
+    return schema
 
 
 def add_problem_responses(schema: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +92,7 @@ def document_problems(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = add_problem_responses(build())
+            app.openapi_schema = add_body_models(add_problem_responses(build()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

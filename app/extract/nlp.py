@@ -55,13 +55,16 @@ class ZoneDoc:
     doc: Doc
     subhead_spans: tuple[tuple[int, int], ...] = ()
     _sentence_starts: list[int] = field(default_factory=list, repr=False, compare=False)
+    # Doc.text joins every token anew on each call: read it once.
+    _text: list[str] = field(default_factory=list, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._sentence_starts.extend(sent.start_char for sent in self.doc.sents)
+        self._text.append(self.doc.text)
 
     @property
     def text(self) -> str:
-        return self.doc.text
+        return self._text[0]
 
     def sentence_index(self, char: int) -> int:
         return max(bisect.bisect_right(self._sentence_starts, char) - 1, 0)

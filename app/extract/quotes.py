@@ -344,8 +344,29 @@ def _attribute(
     return None, 0.4, None
 
 
+# The last article's quotes: events read statements off the same quotes the pipeline has just
+# extracted. Strong references keep the ids of the compared objects from being reused.
+_last: list[tuple[tuple[ZoneDoc, ...], tuple[Entity, ...], list[Quote]]] = []
+
+
 def extract_quotes(docs: Sequence[ZoneDoc], entities: Sequence[Entity]) -> list[Quote]:
     """Direct and partial quotes of one article's zones, with speaker entity keys."""
+    if _last:
+        last_docs, last_entities, last_quotes = _last[0]
+        same_docs = len(last_docs) == len(docs) and all(
+            a is b for a, b in zip(last_docs, docs, strict=True)
+        )
+        same_entities = len(last_entities) == len(entities) and all(
+            a is b for a, b in zip(last_entities, entities, strict=True)
+        )
+        if same_docs and same_entities:
+            return list(last_quotes)
+    quotes = _extract_quotes(docs, entities)
+    _last[:] = [(tuple(docs), tuple(entities), quotes)]
+    return list(quotes)
+
+
+def _extract_quotes(docs: Sequence[ZoneDoc], entities: Sequence[Entity]) -> list[Quote]:
     index = EntityIndex(entities)
     quotes: list[Quote] = []
     for zdoc in docs:

@@ -146,10 +146,6 @@ def _utc(value: Any) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def find_entity(session: Session, entity_id: int) -> Entity | None:
-    return session.get(Entity, entity_id)
-
-
 def current_id(session: Session, entity_id: int) -> int:
     """The id an entity lives under now: itself, or where merges took it (chains followed)."""
     seen: set[int] = set()

@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db.engine import begin_write, end_transaction
+from app.db.engine import end_transaction
 from app.db.models import (
     Amount,
     Article,
@@ -52,7 +52,6 @@ def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestRes
         existing := find_existing(session, content_hash=extracted.content_hash, url=url)
     ) is not None:
         return IngestResult(existing, created=False)
-    begin_write(session)
     try:
         with committing(session):
             article = _store_article(session, extracted)
@@ -116,7 +115,6 @@ def reextract_article(session: Session, article_id: int, *, model_names: str) ->
 
 def replace_facts(session: Session, article_id: int, extracted: x.ExtractedArticle) -> Article:
     """Re-extraction: swap an article's facts for newer ones in one transaction."""
-    begin_write(session)
     with committing(session):
         article = session.get(Article, article_id)
         if article is None:
@@ -131,7 +129,6 @@ def replace_facts(session: Session, article_id: int, extracted: x.ExtractedArtic
 
 def delete_article(session: Session, article_id: int) -> None:
     """Delete an article, its facts, and events that no other article reports."""
-    begin_write(session)
     with committing(session):
         article = session.get(Article, article_id)
         if article is None:

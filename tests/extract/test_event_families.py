@@ -10,7 +10,7 @@ import pytest
 
 from app.extract.parse import parse_text
 from app.extract.pipeline import extract_parsed, with_overrides
-from app.extract.types import Event, ExtractedArticle
+from app.extract.types import ExtractedArticle
 
 PUBLISHED = datetime(2021, 9, 12, tzinfo=UTC)
 
@@ -83,7 +83,7 @@ def test_shooting_down_an_airliner_is_an_attack() -> None:
 
 def test_a_state_killing_a_person_is_an_attack_on_him() -> None:
     text = "The United States killed Iranian general Qasem Soleimani in Baghdad."
-    kinds = {kind: people for kind, people in described(extract(text))}
+    kinds = dict(described(extract(text)))
     assert kinds["attack"].get("Qasem Soleimani") == "target"
 
 
@@ -138,5 +138,3 @@ def test_statement_keeps_each_quote_sentence_as_evidence(quoted: ExtractedArticl
 def test_unattributed_quote_makes_no_statement() -> None:
     article = extract('"Nobody knows what happens next," a source close to the talks said.')
     assert [e for e in article.events if e.type == "statement"] == []
-
-
