@@ -1,17 +1,17 @@
 """People whom the small NER model types as organizations or places ("Alistair Cragg" → ORG).
 
-A name of two or three capitalized words whose first word is a common given name (the
-gender-guesser first-name dictionary), whose last word is not a known given name too ("Morgan
-Stanley") and which holds no organization or place word is a person.
+A name of two or three capitalized words whose first word is a common given name (the public
+domain 1990 US Census first-name lists plus a short curated supplement for names frequent in
+international news, in ``patterns/given_names.txt``), whose last word is not a known given
+name too ("Morgan Stanley") and which holds no organization or place word is a person.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
-from gender_guesser.detector import Detector
-
-_GIVEN = frozenset({"male", "female", "mostly_male", "mostly_female"})
+GIVEN_NAMES_FILE = Path(__file__).parent / "patterns" / "given_names.txt"
 _NOT_PERSON_WORDS = frozenset(
     "company co corp corporation inc ltd llc plc group bank university college school institute "
     "party club team fc united city county parish state province district street avenue road "
@@ -24,12 +24,13 @@ _NOT_PERSON_WORDS = frozenset(
 
 
 @cache
-def _detector() -> Detector:
-    return Detector(case_sensitive=False)
+def _given_names() -> frozenset[str]:
+    lines = GIVEN_NAMES_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def _is_given_name(word: str) -> bool:
-    return _detector().get_gender(word) in _GIVEN
+    return word.casefold() in _given_names()
 
 
 def looks_like_person(text: str) -> bool:
