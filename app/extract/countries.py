@@ -62,13 +62,13 @@ def _tables() -> _Tables:
 
     codes = {c.alpha_2 for c in pycountry.countries} | set(overrides)
     for code in sorted(codes):
-        name, aliases, _, _ = overrides.get(code, ("", [], [], []))
+        name, other_names = overrides.get(code, ("", [], [], []))[:2]
         canonical = name or _common_name(code)
         if canonical is None:
             continue
         country = Country(code, canonical)
         record = pycountry.countries.get(alpha_2=code)
-        names = [canonical, *aliases]
+        names = [canonical, *other_names]
         if record is not None:
             names += [record.name, getattr(record, "official_name", "")]
             names.append(getattr(record, "common_name", ""))
@@ -77,10 +77,11 @@ def _tables() -> _Tables:
                 by_name.setdefault(_key(alias), country)
 
     seen_demonyms: dict[str, int] = {}
-    for code, (_, _, demonyms, capitals) in overrides.items():
-        country = by_name.get(_key(overrides[code][0] or _common_name(code) or ""))
-        if country is None:
+    for code, (_name, _aliases, demonyms, capitals) in overrides.items():
+        found = by_name.get(_key(overrides[code][0] or _common_name(code) or ""))
+        if found is None:
             continue
+        country = found
         for demonym in demonyms:
             seen_demonyms[_key(demonym)] = seen_demonyms.get(_key(demonym), 0) + 1
             by_demonym[_key(demonym)] = country
