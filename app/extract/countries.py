@@ -57,8 +57,8 @@ def _tables() -> _Tables:
     for line in COUNTRIES_TSV.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        code, name, aliases, demonyms, capitals = (line.split("\t") + [""] * 5)[:5]
-        overrides[code] = (name, _split(aliases), _split(demonyms), _split(capitals))
+        code, name, alias_cell, demonym_cell, capital_cell = (line.split("\t") + [""] * 5)[:5]
+        overrides[code] = (name, _split(alias_cell), _split(demonym_cell), _split(capital_cell))
 
     codes = {c.alpha_2 for c in pycountry.countries} | set(overrides)
     for code in sorted(codes):
