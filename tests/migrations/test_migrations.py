@@ -23,6 +23,7 @@ TABLES = {
     "event_evidence",
     "quotes",
     "amounts",
+    "changes",
 }
 
 

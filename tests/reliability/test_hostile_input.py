@@ -234,18 +234,6 @@ HOSTILE_VALUES = [
 ]
 
 
-def get_operations(app: FastAPI) -> list[tuple[str, list[str]]]:
-    schema = app.openapi()
-    found = []
-    for path, item in schema["paths"].items():
-        operation = item.get("get")
-        if operation is None or not path.startswith("/v1"):
-            continue
-        params = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
-        found.append((path.replace("{", "").replace("}", "").replace("_id", "") + "", params))
-    return found
-
-
 def concrete(path: str) -> str:
     """Fill every path parameter with 1 (`/v1/articles/{article_id}` → `/v1/articles/1`)."""
     parts = [("1" if p.startswith("{") else p) for p in path.split("/")]
