@@ -39,7 +39,8 @@ class JsonFormatter(logging.Formatter):
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        # ASCII only: no character of a hostile path or header can break the line in two.
+        return json.dumps(line, default=str)
 
 
 class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]

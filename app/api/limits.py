@@ -74,6 +74,35 @@ def clean_article(document: ArticleCreate) -> ArticleCreate:
     return document.model_copy(update=updates)
 
 
+def _may_be_json(scope: Scope, content_type: bytes) -> bool:
+    if scope.get("method") not in ("POST", "PUT", "PATCH"):
+        return False
+    media_type = content_type.split(b";")[0].strip().lower()
+    return media_type in (b"", b"application/json") or media_type.endswith(b"+json")
+
+
+def unstorable_json(body: bytes) -> str | None:
+    """Why a JSON body cannot be stored, or None (also for bodies that are not JSON at all:
+    the route answers those itself)."""
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        return "The body is not valid JSON: nested too deeply."
+    except ValueError:
+        return None
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and ("\x00" in value or _SURROGATE.search(value)):
+            return "The JSON body holds a NUL character or an unpaired surrogate (not storable)."
+    return None
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -99,6 +128,9 @@ class BodySizeLimit:
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             await self._reject(scope, send)
             return
+        if _may_be_json(scope, headers.get(b"content-type", b"")):
+            await self._read_json_first(scope, receive, send)
+            return
         seen = 0
         started = False
 
@@ -121,6 +153,38 @@ class BodySizeLimit:
         except BodyTooLarge:
             if not started:
                 await self._reject(scope, send)
+
+    async def _read_json_first(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """JSON is parsed whole by every route anyway: read it (within the limit), refuse what
+        no database can store (NUL, unpaired surrogates), then hand it on unchanged."""
+        chunks: list[bytes] = []
+        seen = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            if seen > self.max_bytes:
+                await self._reject(scope, send)
+                return
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if (reason := unstorable_json(body)) is not None:
+            title = "The request body cannot be read"
+            await _send_problem(scope, send, 400, "invalid-body", title, reason)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
         detail = f"The request body is larger than {self.max_bytes} bytes."

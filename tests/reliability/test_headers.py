@@ -71,3 +71,10 @@ def test_configuring_logging_twice_does_not_double_lines(client: TestClient) -> 
     configure_logging("info", stream=buffer)
     client.get("/healthz")
     assert len([line for line in log_lines(buffer) if line.get("path") == "/healthz"]) == 1
+
+
+def test_a_hostile_path_cannot_split_a_log_line(client: TestClient) -> None:
+    buffer = io.StringIO()
+    configure_logging("info", stream=buffer)
+    client.get("/v1/articles/\u2028\u0085fake")
+    assert len(buffer.getvalue().splitlines()) == 1  # splitlines also breaks at U+2028, U+0085

@@ -298,3 +298,31 @@ def test_the_server_is_healthy_after_a_storm_of_bad_input(
     good = client.post("/v1/articles", json={"text": STORY})
     assert good.status_code == 201
     assert article_count(session) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"add_aliases": ["Luka\\u0000shenko"]}',
+        b'{"description": "\\ud800 lone"}',
+        b'{"\\u0000key": 1}',
+        b'{"name": "x", "nested": [[{"deep": "\\u0000"}]]}',
+    ],
+)
+def test_unstorable_strings_in_any_json_body_are_400(
+    seeded_client: TestClient, body: bytes
+) -> None:
+    for method, path in (("PATCH", "/v1/entities/1"), ("POST", "/v1/entities/1/merge")):
+        response = seeded_client.request(
+            method, path, content=body, headers={"content-type": "application/json"}
+        )
+        assert_problem(response, 400)
+
+
+def test_an_escaped_backslash_before_u0000_is_ordinary_text(
+    client: TestClient, session: Session
+) -> None:
+    body = b'{"text": "Paths\\n\\nThe file C:\\\\u0000 was found in Oslo on Monday."}'
+    response = post_json(client, body)
+    assert response.status_code == 201, response.text[:300]
+    assert "C:\\u0000" in response.json()["body"]
