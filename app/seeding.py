@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
-from app.extract.pipeline import parse_document
+from app.extract.document import parse_document
 from app.kb.ingest import ingest_parsed
 from app.settings import Settings, get_settings
 

@@ -20,7 +20,7 @@ from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.api.security import WriteKey
 from app.errors import InvalidInput, NewsKBError
-from app.extract.pipeline import parse_document
+from app.extract.document import parse_document
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
 from app.kb import search as kb_search

@@ -10,6 +10,7 @@ from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.api.security import WriteKey
 from app.db.models import Entity
+from app.extract.types import EntityType
 from app.kb import curate as kb_curate
 from app.kb import entities as kb_entities
 from app.kb import events as kb_events
@@ -26,9 +27,6 @@ from app.schemas.search import ArticleHit
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_RESPONSES)
 
-EntityType = Literal[
-    "person", "organization", "country", "place", "group", "event", "weapon", "product", "other"
-]
 EntitySort = Literal["-mentions", "name", "-last_seen"]
 TypeQuery = Annotated[EntityType | None, Query(description="Only this type.")]
 MOVED: dict[int | str, dict[str, Any]] = {

@@ -1,35 +1,19 @@
 """Events: meetings, visits, exercises, deals... each with participants and evidence."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.conditional import etag_response
 from app.api.deps import CodecDep, CursorQuery, EventIdPath, LimitQuery, SessionDep
 from app.api.pages import ETAG_HEADER, LINK_HEADER, link_next
+from app.extract.types import EventStatus, EventType
 from app.kb import events as kb_events
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.events import EventArticle, EventDetail, EventRead
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
-
-EventType = Literal[
-    "meeting",
-    "visit",
-    "military_exercise",
-    "arms_deal",
-    "agreement",
-    "statement",
-    "state_of_emergency",
-    "deployment",
-    "attack",
-    "election",
-    "protest",
-    "sanction",
-    "other",
-]
-EventStatus = Literal["occurred", "ongoing", "expected"]
 
 
 @router.get(

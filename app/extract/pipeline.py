@@ -2,66 +2,29 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import datetime
 
 from app.extract.amounts import extract_amounts
+from app.extract.document import (
+    EXTRACTOR_VERSION,
+    content_hash,
+    parse_document,
+    with_overrides,
+)
 from app.extract.entities import extract_entities
 from app.extract.events import extract_events
-from app.extract.html import parse_html
 from app.extract.nlp import DEFAULT_MODELS, ZoneDoc, analyse
-from app.extract.parse import parse_text
 from app.extract.quotes import extract_quotes
 from app.extract.time import extract_timexes
 from app.extract.types import ExtractedArticle, ParsedArticle
 
-# Bump when extraction output changes, so stored articles can be re-extracted.
-EXTRACTOR_VERSION = "0.1.0"
-
-_SPACES = re.compile(r"\s+")
-
-
-def content_hash(parsed: ParsedArticle) -> str:
-    """Identity of an article's content: the cleaned body with whitespace folded."""
-    normalized = _SPACES.sub(" ", parsed.body).strip().casefold()
-    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
-
-
-def with_overrides(
-    parsed: ParsedArticle,
-    *,
-    title: str | None = None,
-    url: str | None = None,
-    published_at: datetime | None = None,
-    source_name: str | None = None,
-) -> ParsedArticle:
-    """Metadata the caller states wins over what the parser found."""
-    return replace(
-        parsed,
-        title=title or parsed.title,
-        url=url or parsed.url,
-        published_at=published_at or parsed.published_at,
-        source_name=source_name or parsed.source_name,
-    )
-
-
-def parse_document(
-    *,
-    text: str | None = None,
-    html: str | None = None,
-    url: str | None = None,
-    title: str | None = None,
-    published_at: datetime | None = None,
-    source_name: str | None = None,
-) -> ParsedArticle:
-    """Clean a document given as scraped text or HTML; caller-stated metadata wins."""
-    parsed = parse_html(html, url=url) if html is not None else parse_text(text or "")
-    return with_overrides(
-        parsed, title=title, url=url, published_at=published_at, source_name=source_name
-    )
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "content_hash",
+    "extract_parsed",
+    "parse_document",
+    "with_overrides",
+]
 
 
 def extract_parsed(

@@ -13,9 +13,9 @@ from itertools import islice
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.extract.pipeline import content_hash, extract_parsed, parse_document
+from app.extract.document import content_hash, parse_document
 from app.extract.types import ParsedArticle
-from app.kb.ingest import find_existing, ingest_article
+from app.kb.ingest import extract_many, find_existing, ingest_article
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def ingest_documents(
                     continue
                 seen_hashes.add(digest)
                 fresh.append((document, parsed))
-        extracted = extract_parsed(
+        extracted = extract_many(
             [parsed for _, parsed in fresh],
             model_names=model_names,
             batch_size=batch_size,

@@ -24,7 +24,7 @@ from app.db.models import (
 )
 from app.errors import EmptyArticle, NotFound
 from app.extract import types as x
-from app.extract.pipeline import content_hash, extract_parsed
+from app.extract.document import content_hash
 from app.kb import changes
 from app.kb.resolve import find_matching_event, resolve_entities
 from app.kb.sql import insert_ignore
@@ -35,6 +35,17 @@ from app.kb.transaction import committing
 class IngestResult:
     article: Article
     created: bool
+
+
+def extract_many(
+    articles: list[x.ParsedArticle], *, model_names: str, batch_size: int = 64, n_process: int = 1
+) -> list[x.ExtractedArticle]:
+    """Run extraction; imported here so that read-only processes never import spaCy."""
+    from app.extract.pipeline import extract_parsed
+
+    return extract_parsed(
+        articles, model_names=model_names, batch_size=batch_size, n_process=n_process
+    )
 
 
 def find_existing(session: Session, *, content_hash: str, url: str | None) -> Article | None:
@@ -76,7 +87,7 @@ def ingest_parsed(
     if (existing := find_existing(session, content_hash=content_hash(parsed), url=url)) is not None:
         return IngestResult(existing, created=False)
     end_transaction(session)  # no pooled connection held while the NLP runs
-    extracted = extract_parsed([parsed], model_names=model_names)[0]
+    extracted = extract_many([parsed], model_names=model_names)[0]
     extracted.extra["raw_text"] = raw_text
     return ingest_article(session, extracted)
 
@@ -109,7 +120,7 @@ def reextract_article(session: Session, article_id: int, *, model_names: str) ->
         raise NotFound(f"Article {article_id} does not exist.")
     source = session.get(Source, article.source_id) if article.source_id else None
     end_transaction(session)
-    extracted = extract_parsed([parsed_from_row(article, source)], model_names=model_names)[0]
+    extracted = extract_many([parsed_from_row(article, source)], model_names=model_names)[0]
     return replace_facts(session, article_id, extracted)
 
 

@@ -45,3 +45,14 @@ def test_unknown_route_is_problem_json(client: TestClient) -> None:
     response = client.get("/v1/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_api_process_does_not_import_spacy() -> None:
+    """A read-only API process must not pay for the NLP model (memory, start-up time)."""
+    import subprocess
+    import sys
+
+    code = "import sys, app.main; app.main.create_app(); print('spacy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
