@@ -14,7 +14,7 @@ from app.db import migrate
 from app.db.engine import make_engine
 from app.main import create_app
 from app.settings import Settings
-from tests.databases import temporary_database
+from tests.databases import rolled_back_session, temporary_database
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "test-key-0123456789"
@@ -37,19 +37,9 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
-    """A session inside an outer transaction that is rolled back after the test.
-
-    The SQLAlchemy 2 "join an external transaction" recipe: the code under test may commit
-    (it commits a savepoint) and every test still starts from an empty database.
-    """
-    with engine.connect() as connection, connection.begin() as outer:
-        session = Session(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
+    """Every test starts from an empty database, whatever the code under test commits."""
+    with rolled_back_session(engine) as session:
         yield session
-        session.close()
-        if outer.is_active:
-            outer.rollback()
 
 
 @pytest.fixture

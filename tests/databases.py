@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 BASE_URL = os.environ.get("NEWSKB_DATABASE_URL", "sqlite://")
 
@@ -37,3 +38,20 @@ def temporary_database(folder: Path, label: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def rolled_back_session(engine: Engine) -> Iterator[Session]:
+    """A session inside an outer transaction that is rolled back afterwards.
+
+    The SQLAlchemy 2 "join an external transaction" recipe: the code under test may commit
+    (it commits a savepoint) and the database is left as it was.
+    """
+    with engine.connect() as connection, connection.begin() as outer:
+        session = Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        yield session
+        session.close()
+        if outer.is_active:
+            outer.rollback()

@@ -26,7 +26,7 @@ from app.main import create_app
 from app.settings import Settings
 from tests.conftest import API_KEY, SEED_FILE
 from tests.corpus import corpus_path
-from tests.databases import temporary_database
+from tests.databases import rolled_back_session, temporary_database
 
 WIKINEWS, BBC_PER_TOPIC = 30, 4
 BBC_TOPICS = ("business", "entertainment", "politics", "sport", "tech")
@@ -97,14 +97,8 @@ def corpus_engine(corpus: Corpus) -> Iterator[Engine]:
 @pytest.fixture
 def corpus_session(corpus_engine: Engine) -> Iterator[Session]:
     """A session on the corpus inside an outer transaction rolled back after the test."""
-    with corpus_engine.connect() as connection, connection.begin() as outer:
-        session = Session(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
+    with rolled_back_session(corpus_engine) as session:
         yield session
-        session.close()
-        if outer.is_active:
-            outer.rollback()
 
 
 @pytest.fixture
