@@ -18,6 +18,24 @@ class NewsKBError(Exception):
         self.errors = errors or []
 
 
+class InvalidBody(NewsKBError):
+    status = 400
+    type = "invalid-body"
+    title = "The request body cannot be read"
+
+
+class Unauthorized(NewsKBError):
+    status = 401
+    type = "unauthorized"
+    title = "Unauthorized"
+
+
+class Forbidden(NewsKBError):
+    status = 403
+    type = "forbidden"
+    title = "Forbidden"
+
+
 class NotFound(NewsKBError):
     status = 404
     type = "not-found"
@@ -33,6 +51,12 @@ class InvalidInput(NewsKBError):
 class EmptyArticle(InvalidInput):
     type = "empty-article"
     title = "The article has no text"
+
+
+class UnsupportedMediaType(NewsKBError):
+    status = 415
+    type = "unsupported-media-type"
+    title = "Unsupported media type"
 
 
 class InvalidCursor(NewsKBError):

@@ -19,7 +19,7 @@ from app.api.limits import clean_article
 from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.api.security import WriteKey
-from app.errors import InvalidInput, NewsKBError
+from app.errors import InvalidBody, InvalidInput, UnsupportedMediaType
 from app.extract.document import parse_document
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
@@ -31,18 +31,6 @@ from app.schemas.events import EventRead
 from app.schemas.search import ArticleHit
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
-
-
-class UnsupportedMediaType(NewsKBError):
-    status = 415
-    type = "unsupported-media-type"
-    title = "Unsupported media type"
-
-
-class InvalidBody(NewsKBError):
-    status = 400
-    type = "invalid-body"
-    title = "The request body cannot be read"
 
 
 async def read_article_body(request: Request) -> ArticleCreate:

@@ -13,25 +13,13 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.deps import SettingsDep
-from app.errors import NewsKBError
+from app.errors import Forbidden, Unauthorized
 from app.settings import Settings
 
 logger = logging.getLogger("newskb.security")
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
 CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-
-
-class Unauthorized(NewsKBError):
-    status = 401
-    type = "unauthorized"
-    title = "Unauthorized"
-
-
-class Forbidden(NewsKBError):
-    status = 403
-    type = "forbidden"
-    title = "Forbidden"
 
 
 def key_matches(given: str, keys: list[str]) -> bool:
