@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ from app.extract import types as x
 from app.extract.document import content_hash
 from app.kb import changes
 from app.kb.resolve import find_matching_event, resolve_entities
-from app.kb.sql import insert_ignore
+from app.kb.sql import insert_ignore, lock_names
 from app.kb.transaction import committing
 
 
@@ -296,6 +297,7 @@ def _store_events(
 ) -> dict[int, int]:
     """Store events (joining ones already reported elsewhere); returns amount index → event id."""
     event_of_amount: dict[int, int] = {}
+    lock_names(session, _event_lock_names(extracted.events, ids))
     for event in extracted.events:
         participants = [
             (ids[p.entity_key], p.role) for p in event.participants if p.entity_key in ids
@@ -338,3 +340,13 @@ def _store_events(
         )
         event_of_amount.update(dict.fromkeys(event.amount_indexes, row.id))
     return event_of_amount
+
+
+def _event_lock_names(events: Sequence[x.Event], ids: dict[str, int]) -> Iterator[str]:
+    """Names that any two reports of one event share: its type with a participant or its name."""
+    for event in events:
+        keys = [p.entity_key for p in event.participants]
+        keys += [event.name_key] if event.name_key else []
+        for key in keys:
+            if key in ids:
+                yield f"event:{event.type}:{ids[key]}"

@@ -1,8 +1,10 @@
 """Small dialect-aware SQL helpers shared by the kb modules."""
 
+import hashlib
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -20,3 +22,26 @@ def insert_ignore(
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=conflict)
     session.execute(statement)
+
+
+def lock_names(session: Session, names: Iterable[str]) -> None:
+    """Hold PostgreSQL advisory locks on ``names`` until the transaction ends.
+
+    For rows without a natural key (events): two transactions that could create the same row
+    share at least one name, so the second waits for the first to commit and then finds its
+    row. Locks are taken in one sorted call so that two transactions never wait on each other.
+    SQLite needs none: its writers hold the database lock (``BEGIN IMMEDIATE``).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted({_lock_key(name) for name in names})
+    if keys:
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+            {"keys": keys},
+        )
+
+
+def _lock_key(name: str) -> int:
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
-from app.db.models import Article, Entity, Mention, Timex
+from app.db.models import Article, Entity, Event, EventEvidence, Mention, Timex
 from app.extract import types as x
 from app.extract.pipeline import content_hash
 from app.kb.ingest import IngestResult, ingest_article
@@ -56,9 +56,14 @@ def count(engine: Engine, model: type, *where: object) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
 
 
-def envoy_article(n: int) -> x.ExtractedArticle:
-    """Distinct articles that all name Vladimir Putin and Russia, and one envoy of their own."""
-    envoy = f"Envoy Number{n}"
+def envoy_article(
+    n: int, *, envoy: str | None = None, day: date | None = None
+) -> x.ExtractedArticle:
+    """Distinct articles that all name Vladimir Putin and Russia, and one envoy of their own.
+
+    Given ``envoy`` and ``day``, every such article reports the same meeting.
+    """
+    envoy = envoy or f"Envoy Number{n}"
     body = f"Vladimir Putin met {envoy} in Russia on Thursday, report {n} said."
     parsed = x.ParsedArticle(
         body=body,
@@ -66,7 +71,7 @@ def envoy_article(n: int) -> x.ExtractedArticle:
         published_at=datetime(2021, 9, 12, tzinfo=UTC),
         source_name="Test Wire",
     )
-    day = date(2021, 1, 1) + timedelta(days=n)
+    day = day or date(2021, 1, 1) + timedelta(days=n)
     sentence = body.split(",")[0]
     entities = (
         entity(body, "p", "person", "Vladimir Putin"),
@@ -148,6 +153,32 @@ def test_200_distinct_articles_at_once_all_land_and_share_entities(
     assert count(fresh_engine, Entity, Entity.name == "Vladimir Putin") == 1
     assert count(fresh_engine, Entity, Entity.type == "person") == DISTINCT_ARTICLES + 1
     assert count(fresh_engine, Mention) == 3 * DISTINCT_ARTICLES
+
+
+def test_one_meeting_reported_by_16_articles_at_once_is_one_event(
+    fresh_engine: Engine,
+) -> None:
+    sessions = make_sessionmaker(fresh_engine)
+    # The people and the place exist already (an earlier meeting): no insert makes the
+    # 16 ingests wait for each other, so only the event lookup stands between them.
+    earlier = envoy_article(99, envoy="Alexander Lukashenko", day=date(2020, 1, 1))
+    ingest_in_own_session(sessions, earlier)
+    reports = [
+        envoy_article(n, envoy="Alexander Lukashenko", day=date(2021, 9, 9))
+        for n in range(SAME_ARTICLE_CALLERS)
+    ]
+    feed = iter(reports)
+    lock = threading.Lock()
+
+    def next_report() -> int:
+        with lock:
+            article = next(feed)
+        return ingest_in_own_session(sessions, article)
+
+    ids = run_together(SAME_ARTICLE_CALLERS, next_report)
+    assert len(set(ids)) == SAME_ARTICLE_CALLERS
+    assert count(fresh_engine, Event) == 2  # the earlier meeting and this one
+    assert count(fresh_engine, EventEvidence) == SAME_ARTICLE_CALLERS + 1
 
 
 def test_same_url_with_different_text_at_once_is_stored_once(fresh_engine: Engine) -> None:
