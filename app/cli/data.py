@@ -1,0 +1,105 @@
+"""``newskb stats`` and ``newskb export``: read-only views of the knowledge base."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.cli import output
+from app.cli.common import DatabaseUrlOption, load_settings, open_database, shown
+
+
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Counts by kind (articles, entities by type, events by type...), date range, versions.
+
+    Example: `newskb stats --json`
+    """
+    from app.kb.stats import collect_stats
+
+    settings = load_settings(database_url)
+    with open_database(settings) as sessions, sessions() as session:
+        summary = collect_stats(session)
+    if as_json:
+        output.stdout().print_json(summary.model_dump_json())
+    else:
+        output.print_model(summary, f"Knowledge base {shown(settings.database_url)}")
+
+
+def export(
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="jsonl (articles with every fact), jsonld (schema.org), ftm (FollowTheMoney; "
+            "needs newskb[ftm]), csv-entities or csv-events.",
+        ),
+    ] = "jsonl",
+    output_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            dir_okay=False,
+            help="Write here (replaced only once the export is complete) [default: stdout]",
+            show_default=False,
+        ),
+    ] = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Export the whole knowledge base, streamed (memory stays flat however large it is).
+
+    Example: `newskb export --format jsonld --output newskb.jsonld`
+    """
+    from app.errors import NewsKBError
+    from app.kb.export import check_format, stream_export
+
+    try:
+        check_format(fmt)
+    except NewsKBError as exc:
+        output.fail(exc.detail)
+    settings = load_settings(database_url)
+    with open_database(settings) as sessions, sessions() as session:
+        chunks = stream_export(session, fmt)
+        if output_file is None:
+            _write_stdout(chunks)
+            return
+        try:
+            _write_atomically(output_file, chunks)
+        except OSError as exc:
+            output.fail(f"cannot write {output_file}: {exc.strerror or exc}")
+    size = output_file.stat().st_size
+    output.stderr().print(f"Wrote {fmt} to {output_file} ({size:,} bytes).")
+
+
+def _write_atomically(path: Path, chunks: Iterable[str]) -> None:
+    """Write to a partial file beside ``path``, then rename: never a half-written export."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            out.writelines(chunks)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, path)
+
+
+def _write_stdout(chunks: Iterable[str]) -> None:
+    try:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`newskb export | head`): stop quietly, as the Python docs advise.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1) from None

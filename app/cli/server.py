@@ -1,0 +1,112 @@
+"""``newskb serve``, ``newskb migrate`` and ``newskb seed``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from app.cli.common import DatabaseUrlOption, load_settings, open_engine, run_migrations, shown
+from app.cli.output import stdout
+from app.settings import get_settings
+
+
+def serve(
+    host: Annotated[
+        str | None,
+        typer.Option(
+            metavar="HOST",
+            help="Address to bind [default: NEWSKB_HOST, else 127.0.0.1]",
+            show_default=False,
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            metavar="PORT",
+            help="Port to listen on [default: NEWSKB_PORT, else 8000]",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, metavar="N", help="Worker processes.")] = 1,
+    reload: Annotated[
+        bool,
+        typer.Option("--reload", help="Restart when the code changes (development; one worker)."),
+    ] = False,
+    run_migrate: Annotated[
+        bool,
+        typer.Option("--migrate/--no-migrate", help="Migrate the database to head before serving."),
+    ] = True,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Serve the API with uvicorn, after migrating the database to the latest revision.
+
+    Example: `newskb serve --host 0.0.0.0 --port 8000 --workers 2`
+    """
+    if reload and workers > 1:
+        raise typer.BadParameter("--reload runs a single process; drop --workers.")
+    if database_url is not None:
+        # Workers import app.asgi in fresh processes: the environment is what reaches them.
+        os.environ["NEWSKB_DATABASE_URL"] = database_url
+        get_settings.cache_clear()
+    settings = load_settings(database_url)
+    if run_migrate:
+        revision = run_migrations(settings)
+        stdout().print(f"{shown(settings.database_url)} migrated to {revision}.")
+
+    import uvicorn  # imported here: the other commands do not need it
+
+    uvicorn.run(
+        "app.asgi:app",
+        host=host or settings.host,
+        port=port if port is not None else settings.port,
+        workers=workers,
+        reload=reload,
+        reload_dirs=[str(Path(__file__).resolve().parent.parent)] if reload else None,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def migrate(
+    revision: Annotated[
+        str, typer.Argument(help="Revision to upgrade to (an Alembic revision id).")
+    ] = "head",
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Create or upgrade the database schema (Alembic); running it again changes nothing.
+
+    Example: `newskb migrate --database-url postgresql+psycopg://user@host/newskb`
+    """
+    settings = load_settings(database_url)
+    if revision == "head":
+        current = run_migrations(settings)
+    else:
+        from app.db import migrate as db_migrate
+
+        with open_engine(settings) as engine:
+            db_migrate.upgrade(engine, revision)
+            current = db_migrate.current_revision(engine)
+    stdout().print(f"{shown(settings.database_url)} is at revision {current}.")
+
+
+def seed(database_url: DatabaseUrlOption = None) -> None:
+    """Migrate, then ingest the seed articles (NEWSKB_SEED_DIR); running it twice changes nothing.
+
+    Example: `newskb seed`
+    """
+    from app.seeding import seed as run_seed
+
+    settings = load_settings(database_url)
+    run_migrations(settings)  # a clean error for an unreachable database, before the NLP loads
+    table = Table(title=f"Seeded {shown(settings.database_url)}", title_justify="left")
+    table.add_column("File")
+    table.add_column("Article", justify="right")
+    table.add_column("Outcome")
+    for result in run_seed(settings):
+        table.add_row(
+            result.path.name, str(result.article_id), "new" if result.created else "duplicate"
+        )
+    stdout().print(table)

@@ -1,0 +1,130 @@
+"""``newskb`` help, migrate, seed, stats and serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import typer.main
+from sqlalchemy import Engine, func, select
+
+from app.cli import app
+from app.db import migrate
+from app.db.models import Article, Entity, Mention
+from tests.cli.conftest import FIXTURES, Cli
+from tests.reliability.server import ROOT, free_port
+
+COMMANDS = ["serve", "migrate", "seed", "ingest", "reextract", "export", "stats"]
+
+
+def test_every_command_is_registered() -> None:
+    group = typer.main.get_group(app)
+    assert sorted(group.commands) == sorted(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_of_each_command_has_a_summary_and_an_example(cli: Cli, command: str) -> None:
+    result = cli(command, "--help", database=False)
+    assert result.exit_code == 0, result.output
+    assert f"Usage: newskb {command}" in result.stdout
+    assert f"Example: newskb {command}" in result.stdout
+    assert "--database-url" in result.stdout
+
+
+def test_installed_console_script_lists_every_command() -> None:
+    script = Path(sys.executable).with_name("newskb")
+    result = subprocess.run(
+        [str(script), "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "120"},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    for command in COMMANDS:
+        assert f"│ {command} " in result.stdout
+
+
+def test_migrate_brings_a_new_database_to_head_and_again_changes_nothing(
+    cli: Cli, db: Engine
+) -> None:
+    assert migrate.current_revision(db) is None
+    first = cli("migrate")
+    assert first.exit_code == 0, first.output
+    head = migrate.head_revision()
+    assert migrate.current_revision(db) == head
+    assert f"is at revision {head}" in first.stdout
+    assert cli("migrate").exit_code == 0
+    assert migrate.current_revision(db) == head
+
+
+def test_seed_stores_the_seed_article_once(cli: Cli, db: Engine) -> None:
+    first = cli("seed")
+    assert first.exit_code == 0, first.output
+    assert "│ new " in first.stdout
+    again = cli("seed")
+    assert again.exit_code == 0, again.output
+    assert "│ duplicate " in again.stdout
+    with db.connect() as connection:
+        assert connection.scalar(select(func.count(Article.id))) == 1
+
+
+def test_stats_counts_what_was_ingested(migrated: Cli, db: Engine) -> None:
+    assert migrated("ingest", *map(str, FIXTURES[:3])).exit_code == 0
+    result = migrated("stats", "--json")
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    with db.connect() as connection:
+        mentions = connection.scalar(select(func.count(Mention.id)))
+        types = dict(
+            connection.execute(
+                select(Entity.type, func.count())
+                .group_by(Entity.type)
+                .where(Entity.merged_into_id.is_(None))
+            ).all()
+        )
+    assert stats["articles"] == 3
+    assert stats["mentions"] == mentions > 0
+    assert stats["entities_by_type"] == types
+    table = migrated("stats")
+    assert table.exit_code == 0, table.output
+    assert f"│ mentions            │ {mentions} " in table.stdout
+    assert "entities by type" in table.stdout
+
+
+@pytest.mark.e2e
+def test_serve_migrates_first_then_answers(database_url: str, db: Engine, tmp_path: Path) -> None:
+    port = free_port()
+    script = Path(sys.executable).with_name("newskb")
+    log = tmp_path / "serve.log"
+    command = [str(script), "serve", "--port", str(port), "--database-url", database_url]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        ready = wait_ready(f"http://127.0.0.1:{port}", process, log)
+        assert ready["revision"] == migrate.head_revision() == migrate.current_revision(db)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    assert "migrated to" in log.read_text()
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> dict[str, str]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text()
+        try:
+            answer = httpx.get(f"{base}/readyz", timeout=1)
+            if answer.status_code == 200:
+                ready: dict[str, str] = answer.json()
+                return ready
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"not ready in 60 s: {log.read_text()}")
