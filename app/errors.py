@@ -77,6 +77,14 @@ class Conflict(NewsKBError):
     title = "Conflict"
 
 
+class ExportUnavailable(NewsKBError):
+    """An export format whose optional package is not installed on this server."""
+
+    status = 501
+    type = "export-unavailable"
+    title = "Export format not available"
+
+
 class ServiceUnavailable(NewsKBError):
     status = 503
     type = "service-unavailable"

@@ -1,0 +1,80 @@
+"""CSV exports of entities and events, read back with the csv module."""
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from app.db.engine import make_engine
+from app.db.models import Entity, Event, EventEvidence, EventParticipant, Mention
+from app.kb import curate
+from app.kb.export import stream_export
+from app.kb.export.csv import ENTITY_COLUMNS, EVENT_COLUMNS
+from tests.databases import rolled_back_session
+from tests.kb.export_corpus import export_database
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with export_database(tmp_path_factory.mktemp("export")) as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with rolled_back_session(engine) as session:
+        yield session
+
+
+def _read(session: Session, fmt: str) -> list[dict[str, str]]:
+    text = "".join(stream_export(session, fmt, batch_size=7))
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_one_row_per_entity_with_its_counts(session: Session) -> None:
+    rows = _read(session, "csv-entities")
+    assert tuple(rows[0]) == ENTITY_COLUMNS
+    counts = dict(
+        session.execute(select(Mention.entity_id, func.count()).group_by(Mention.entity_id)).all()
+    )
+    live = select(Entity.id).where(Entity.merged_into_id.is_(None))
+    assert [int(r["id"]) for r in rows] == sorted(session.scalars(live))
+    for row in rows:
+        assert int(row["mention_count"]) == counts.get(int(row["id"]), 0)
+    names = dict(session.execute(select(Entity.id, Entity.name)).all())
+    assert {int(r["id"]): r["name"] for r in rows} == names
+
+
+def test_merged_entities_are_left_out(session: Session) -> None:
+    people = list(session.scalars(select(Entity).where(Entity.type == "person").limit(2)))
+    curate.merge_entities(session, people[1].id, into_id=people[0].id)
+    ids = {int(r["id"]) for r in _read(session, "csv-entities")}
+    assert people[0].id in ids
+    assert people[1].id not in ids
+
+
+def test_one_row_per_event_with_participants_and_articles(session: Session) -> None:
+    rows = _read(session, "csv-events")
+    assert tuple(rows[0]) == EVENT_COLUMNS
+    assert [int(r["id"]) for r in rows] == sorted(session.scalars(select(Event.id)))
+    participants = {
+        (int(r["id"]), int(pair.split(":")[0]), pair.split(":")[1])
+        for r in rows
+        for pair in r["participant_ids"].split(";")
+        if pair
+    }
+    assert participants == {
+        tuple(p)
+        for p in session.execute(
+            select(EventParticipant.event_id, EventParticipant.entity_id, EventParticipant.role)
+        )
+    }
+    articles = {(int(r["id"]), int(a)) for r in rows for a in r["article_ids"].split(";")}
+    assert articles == {
+        tuple(p) for p in session.execute(select(EventEvidence.event_id, EventEvidence.article_id))
+    }

@@ -1,0 +1,101 @@
+"""JSON Lines export, read back with pydantic: every article and every fact, with spans."""
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from app.db.engine import make_engine
+from app.db.models import Amount, Article, EventEvidence, Mention, Quote, Role, Timex
+from app.kb.export import stream_export
+from app.schemas.export import ArticleExport
+from tests.databases import rolled_back_session
+from tests.kb.export_corpus import export_database
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with export_database(tmp_path_factory.mktemp("export")) as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with rolled_back_session(engine) as session:
+        yield session
+
+
+@pytest.fixture
+def records(session: Session) -> list[ArticleExport]:
+    text = "".join(stream_export(session, "jsonl"))
+    assert text.endswith("\n")
+    return [ArticleExport.model_validate_json(line) for line in text.splitlines()]
+
+
+def _per_article(session: Session, column: object) -> Counter[int]:
+    return Counter(session.scalars(select(column)))  # type: ignore[call-overload]
+
+
+def test_every_article_is_one_line_in_id_order(
+    session: Session, records: list[ArticleExport]
+) -> None:
+    ids = list(session.scalars(select(Article.id).order_by(Article.id)))
+    assert len(ids) == 6
+    assert [r.id for r in records] == ids
+
+
+def test_every_fact_of_every_article_is_exported(
+    session: Session, records: list[ArticleExport]
+) -> None:
+    for model, field in [
+        (Mention, "mentions"),
+        (Timex, "timexes"),
+        (Amount, "amounts"),
+        (Quote, "quotes"),
+        (Role, "roles"),
+    ]:
+        stored = _per_article(session, model.article_id)
+        exported = Counter({r.id: len(getattr(r, field)) for r in records})
+        assert +exported == stored, field
+    assert sum(len(r.mentions) for r in records) > 100
+
+
+def test_entities_and_events_match_the_mentions_and_evidence(
+    session: Session, records: list[ArticleExport]
+) -> None:
+    mentioned = {
+        tuple(row) for row in session.execute(select(Mention.article_id, Mention.entity_id))
+    }
+    assert {(r.id, e.id) for r in records for e in r.entities} == mentioned
+    for record in records:
+        assert sum(e.mention_count for e in record.entities) == len(record.mentions)
+    reported = {
+        tuple(row)
+        for row in session.execute(select(EventEvidence.article_id, EventEvidence.event_id))
+    }
+    assert reported
+    assert {(r.id, e.id) for r in records for e in r.events} == reported
+
+
+def test_body_spans_point_at_the_exported_text(records: list[ArticleExport]) -> None:
+    checked = 0
+    for record in records:
+        for span in [*record.mentions, *record.timexes, *record.amounts, *record.quotes]:
+            if span.zone == "body":
+                assert record.body[span.start : span.end] == span.text, span
+                checked += 1
+    assert checked > 100
+
+
+def test_lines_are_plain_json_with_metadata(session: Session) -> None:
+    first = json.loads(next(iter("".join(stream_export(session, "jsonl")).splitlines())))
+    seed = session.scalars(select(Article).order_by(Article.id).limit(1)).one()
+    assert first["content_hash"] == seed.content_hash
+    assert first["url"] == "https://p.dw.com/p/40DrA"
+    assert first["source"]["name"] == "DW"
+    assert first["body"] == seed.body
