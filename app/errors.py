@@ -77,6 +77,12 @@ class Conflict(NewsKBError):
     title = "Conflict"
 
 
+class UnreadableText(NewsKBError):
+    status = 400
+    type = "invalid-body"
+    title = "The request body cannot be read"
+
+
 class ExportUnavailable(NewsKBError):
     """An export format whose optional package is not installed on this server."""
 

@@ -1,77 +1,12 @@
-"""Input limits: bodies over the configured size (413, before being read whole), and text
-that cannot be stored or must not come back out as markup.
-"""
+"""Body limits: bodies over the configured size (413, before being read whole), and JSON
+bodies that could not be stored, refused before a route reads them."""
 
 import json
-import re
-from datetime import UTC
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import EmptyArticle, InvalidInput, NewsKBError
-from app.schemas.articles import ArticleCreate
-
-# Script and style blocks go with their content; any other tag goes alone. Entities such as
-# ``&lt;`` are left as they are, so unescaping can never make a tag.
-_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<!--.*?-->|<![^<>]*>", re.DOTALL)
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-class UnreadableText(NewsKBError):
-    status = 400
-    type = "invalid-body"
-    title = "The request body cannot be read"
-
-
-def strip_markup(text: str) -> str:
-    """Plain text never carries markup: drop scripts, styles, comments and tags."""
-    for _ in range(8):  # repeat: removing ``<b>`` from ``<<b>script>`` makes a new tag
-        if "<" not in text:
-            return text
-        stripped = _TAG.sub("", _SCRIPT_OR_STYLE.sub("", text))
-        if stripped == text:
-            return text
-        text = stripped
-    # Deeper nesting is an attack, not an article; refusing it keeps the work linear.
-    raise InvalidInput("The text holds markup nested too deeply to remove.")
-
-
-def _check_storable(field: str, value: str) -> None:
-    # PostgreSQL text cannot hold NUL; a lone surrogate (``"\\ud800"`` in JSON) is not UTF-8.
-    if "\x00" in value:
-        raise UnreadableText(f"`{field}` contains a NUL character.")
-    if _SURROGATE.search(value):
-        raise UnreadableText(f"`{field}` contains an unpaired surrogate (not valid Unicode).")
-
-
-def clean_article(document: ArticleCreate) -> ArticleCreate:
-    """Refuse what cannot be stored; strip markup from plain text, title and source."""
-    for field in ("text", "html", "title", "source"):
-        value = getattr(document, field)
-        if value is not None:
-            _check_storable(field, value)
-    if document.url is not None:
-        _check_storable("url", str(document.url))
-    if document.published_at is not None:
-        try:
-            document.published_at.astimezone(UTC)
-        except (OverflowError, ValueError) as exc:
-            raise InvalidInput(
-                "`published_at` is outside the years 1 to 9999 once converted to UTC.",
-                errors=[{"loc": ["body", "published_at"], "msg": str(exc), "type": "value_error"}],
-            ) from exc
-    updates: dict[str, Any] = {}
-    for field in ("title", "source"):
-        value = getattr(document, field)
-        if value is not None:
-            updates[field] = strip_markup(value).strip() or None
-    if document.text is not None:
-        updates["text"] = strip_markup(document.text)
-        if not updates["text"].strip():
-            raise EmptyArticle("The article has no text once markup and whitespace are removed.")
-    return document.model_copy(update=updates)
+from app.kb.intake import is_storable
 
 
 def _may_be_json(scope: Scope, content_type: bytes) -> bool:
@@ -98,7 +33,7 @@ def unstorable_json(body: bytes) -> str | None:
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)
-        elif isinstance(value, str) and ("\x00" in value or _SURROGATE.search(value)):
+        elif isinstance(value, str) and not is_storable(value):
             return "The JSON body holds a NUL character or an unpaired surrogate (not storable)."
     return None
 

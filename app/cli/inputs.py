@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.api.limits import clean_article
 from app.corpora import read_text
 from app.errors import NewsKBError
 from app.kb.bulk import Document
+from app.kb.intake import clean_article
 from app.schemas.articles import ArticleCreate
 
 SUFFIXES = (".txt", ".html", ".htm", ".json", ".jsonl")
