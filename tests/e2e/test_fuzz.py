@@ -17,7 +17,8 @@ import pytest
 
 from tests.conftest import API_KEY
 from tests.databases import backend, temporary_database
-from tests.reliability.server import ROOT, serve
+from tests.e2e.serving import run_seed
+from tests.reliability.server import serve
 
 pytestmark = pytest.mark.e2e
 MAX_EXAMPLES = os.environ.get("NEWSKB_FUZZ_EXAMPLES", "25")
@@ -44,10 +45,7 @@ def served_requests(log: Path) -> int:
 
 def test_schemathesis_finds_no_5xx_and_no_schema_violation(tmp_path: Path) -> None:
     with temporary_database(tmp_path, "fuzz") as url:
-        env = {**os.environ, "NEWSKB_DATABASE_URL": url}
-        seeded = subprocess.run(
-            [sys.executable, "-m", "seed"], cwd=ROOT, env=env, capture_output=True, text=True
-        )
+        seeded = run_seed(url)
         assert seeded.returncode == 0, seeded.stderr
         with serve(url, tmp_path, api_keys=API_KEY, rate_limit_per_key="") as server:
             before = served_requests(server.log)
