@@ -4,7 +4,16 @@ SQLite: an FTS5 external-content table over ``articles`` kept in sync by trigger
 PostgreSQL: a generated, weighted ``tsvector`` column with a GIN index.
 """
 
-FTS_NAMES = ("articles_fts", "search_vector", "ix_articles_search_vector")
+# Trigram indexes for substring search (PostgreSQL only; migration 0003).
+ALIAS_TRIGRAMS = "ix_entity_aliases_normalized_trgm"
+SUMMARY_TRIGRAMS = "ix_events_summary_trgm"
+FTS_NAMES = (
+    "articles_fts",
+    "search_vector",
+    "ix_articles_search_vector",
+    ALIAS_TRIGRAMS,
+    SUMMARY_TRIGRAMS,
+)
 
 SQLITE_UP = [
     """CREATE VIRTUAL TABLE articles_fts USING fts5(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,7 +13,9 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Double,
+    Integer,
     Select,
+    String,
     cast,
     exists,
     func,
@@ -20,6 +23,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    union_all,
 )
 from sqlalchemy.orm import Session, selectinload
 
@@ -234,41 +238,44 @@ def _fingerprint(parsed: webquery.WebQuery | None, filters: ArticleFilters) -> s
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def matching_ids(session: Session, q: str | None, filters: ArticleFilters) -> Select[Any]:
-    """The ids of every article matching ``q`` and ``filters`` (for facets and counts)."""
-    statement = filtered(select(Article.id), filters, session.get_bind().dialect.name)
-    if q and q.strip():
-        statement = _Match(session, webquery.parse(q)).apply(statement)
-    return statement
-
-
 def article_facets(
     session: Session, q: str | None, filters: ArticleFilters
 ) -> dict[str, list[Facet]]:
-    """Counts of matching articles by source, section and published year (three queries)."""
-    ids = matching_ids(session, q, filters).scalar_subquery()
-    year = func.extract("year", Article.published_at)
-    groups: dict[str, Any] = {
-        "sources": (Source.name, select(Source.name, func.count(Article.id)).join(Article)),
-        "sections": (Article.section, select(Article.section, func.count(Article.id))),
-        "years": (year, select(year, func.count(Article.id))),
-    }
-    facets: dict[str, list[Facet]] = {}
-    for name, (column, statement) in groups.items():
-        rows = session.execute(
-            statement.where(Article.id.in_(ids), column.is_not(None))
-            .group_by(column)
-            .order_by(func.count(Article.id).desc(), column)
-            .limit(50)
-        )
-        facets[name] = [Facet(str(_plain(value)), count) for value, count in rows]
-    return facets
+    """Counts of matching articles by source, section and published year, top 50 of each.
 
-
-def _plain(value: Any) -> Any:
-    """Years come back as floats or Decimals from ``extract``: show them as integers."""
-    return (
-        int(value)
-        if isinstance(value, float | int) or hasattr(value, "as_integer_ratio")
-        else value
+    One statement: the matches are read once (a CTE) and grouped three ways, instead of three
+    queries that each re-ran the search and joined it back to ``articles``.
+    """
+    dialect = session.get_bind().dialect.name
+    year = cast(func.extract("year", Article.published_at), Integer)
+    columns = typing.cast(
+        "Select[Any]", select(Article.source_id, Article.section, year.label("year"))
     )
+    matches = filtered(columns, filters, dialect)
+    if q and q.strip():
+        matches = _Match(session, webquery.parse(q)).apply(matches)
+    found = matches.cte("matches")
+    count = func.count().label("n")
+    groups = [
+        select(literal("sources"), cast(Source.name, String), count)
+        .select_from(found.join(Source, Source.id == found.c.source_id))
+        .group_by(Source.name),
+        select(literal("sections"), cast(found.c.section, String), count)
+        .where(found.c.section.is_not(None))
+        .group_by(found.c.section),
+        select(literal("years"), cast(found.c.year, String), count)
+        .where(found.c.year.is_not(None))
+        .group_by(found.c.year),
+    ]
+    facets: dict[str, list[Facet]] = {"sources": [], "sections": [], "years": []}
+    for name, value, n in session.execute(union_all(*groups)):
+        facets[name].append(Facet(str(value), n))
+    return {
+        name: sorted(values, key=lambda f: (-f.count, _order(name, f.value)))[:50]
+        for name, values in facets.items()
+    }
+
+
+def _order(name: str, value: str) -> Any:
+    """Years sort as numbers, names as the database's binary collation (code points)."""
+    return int(value) if name == "years" else value
