@@ -137,3 +137,18 @@ def test_without_followthemoney_the_format_is_refused_up_front(
     monkeypatch.setitem(sys.modules, "followthemoney", None)
     with pytest.raises(ExportUnavailable, match=r"newskb\[ftm\]"):
         stream_export(session, "ftm")
+
+
+def test_values_over_ftm_length_limits_are_cut_not_refused(session: Session) -> None:
+    entity = session.scalars(select(Entity).order_by(Entity.id)).first()
+    article = session.scalars(select(Article).order_by(Article.id)).first()
+    assert entity is not None and article is not None
+    entity.name = "N" * 500  # a curator may set up to 500 characters; FtM names stop at 384
+    article.body = article.body + " word" * 20_000  # over FtM's 65,000 for a body
+    session.flush()
+    lines = "".join(stream_export(session, "ftm")).splitlines()
+    loaded = {p["id"]: p for p in map(json.loads, lines)}
+    exported = loaded[ftm_id("entity", entity.id)]
+    assert exported["properties"]["name"] == ["N" * 384]
+    body = loaded[ftm_id("article", article.id)]["properties"]["bodyText"][0]
+    assert len(body) == 65_000 and article.body.startswith(body)

@@ -78,8 +78,19 @@ def _proxy(schema: str, id_: str, props: dict[str, Any]) -> EntityProxy:
     proxy.id = id_
     for prop, values in props.items():
         if values is not None and values != []:
-            proxy.add(prop, values)
+            limit = proxy.schema.properties[prop].type.max_length
+            proxy.add(prop, [_fit(v, limit) for v in _as_list(values)])
     return proxy
+
+
+def _as_list(values: Any) -> list[Any]:
+    return list(values) if isinstance(values, list | tuple | set) else [values]
+
+
+def _fit(value: Any, limit: int) -> Any:
+    """FtM refuses values over a type's length (384 for a name, 65,000 for a body): cut them,
+    so a curator's long alias or a very long article still exports; JSON Lines keeps it whole."""
+    return value[:limit] if isinstance(value, str) else value
 
 
 def validate(proxy: EntityProxy) -> None:
