@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.middleware import error_headers
 from app.errors import NewsKBError
 
 logger = logging.getLogger("newskb")
@@ -112,13 +113,22 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    # Starlette runs this handler outside every middleware, RequestContext included: the
+    # request id comes from the scope, and so do the headers RequestContext would have added.
+    headers = error_headers(request.scope)
+    logger.exception(
+        "unhandled error on %s %s",
+        request.method,
+        request.url.path,
+        extra={"request_id": headers.get("X-Request-ID")},
+    )
     return problem(
         request,
         status=500,
         type="internal-error",
         title="Internal error",
         detail="Something went wrong on our side; it has been logged.",
+        headers=headers,
     )
 
 

@@ -1,0 +1,36 @@
+"""Prometheus scrape endpoint."""
+
+from fastapi import APIRouter, Request, Response
+
+from app import metrics
+from app.schemas.common import Problem
+
+router = APIRouter(tags=["monitoring"])
+TEXT_FORMATS = ("text/plain", "application/openmetrics-text")
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The metrics in the Prometheus text format, or OpenMetrics when the "
+            "`Accept` header asks for it.",
+            "content": {media: {"schema": {"type": "string"}} for media in TEXT_FORMATS},
+        },
+        401: {
+            "description": "Reads are behind an API key and it is missing or not valid",
+            "model": Problem,
+            "content": {"application/problem+json": {}},
+        },
+    },
+)
+def get_metrics(request: Request) -> Response:
+    """HTTP requests by route template, method and status; request latency; single-article
+    ingests by outcome and their duration; extraction errors; process CPU, memory and GC.
+
+    Open like other reads: put it behind a key with `NEWSKB_REQUIRE_KEY_FOR_READS`.
+    """
+    body, content_type = metrics.exposition(request.headers.get("accept"))
+    return Response(body, media_type=content_type)

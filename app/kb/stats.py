@@ -1,0 +1,52 @@
+"""A summary of the knowledge base in four queries: one row of counts, three GROUP BYs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from app.db.models import Amount, Article, Entity, Event, Mention, Quote, Source, Timex
+from app.schemas.stats import Stats
+
+
+def collect_stats(session: Session) -> Stats:
+    """Counts by kind, the published/ingested date range and the extractor versions in use."""
+    row = session.execute(
+        select(
+            func.count(Article.id).label("articles"),
+            func.max(Article.published_at).label("newest_published_at"),
+            func.min(Article.published_at).label("oldest_published_at"),
+            func.max(Article.created_at).label("newest_ingested_at"),
+            func.min(Article.created_at).label("oldest_ingested_at"),
+            _count(Source.id).label("sources"),
+            _count(Entity.id, Entity.merged_into_id.is_not(None)).label("merged_entities"),
+            _count(Mention.id).label("mentions"),
+            _count(Event.id).label("events"),
+            _count(Quote.id).label("quotes"),
+            _count(Amount.id).label("amounts"),
+            _count(Timex.id).label("timexes"),
+        )
+    ).one()
+    live_entities = _group_counts(session, Entity.type, Entity.merged_into_id.is_(None))
+    return Stats(
+        **row._asdict(),
+        entities=sum(live_entities.values()),
+        entities_by_type=live_entities,
+        events_by_type=_group_counts(session, Event.type),
+        extractor_versions=_group_counts(session, Article.extractor_version),
+    )
+
+
+def _count(column: InstrumentedAttribute[Any], *where: Any) -> ColumnElement[int]:
+    return select(func.count(column)).where(*where).scalar_subquery()
+
+
+def _group_counts(
+    session: Session, column: InstrumentedAttribute[str], *where: Any
+) -> dict[str, int]:
+    """``{value: count}``, largest first, ties by value, so the answer is stable."""
+    count = func.count()
+    query = select(column, count).where(*where).group_by(column).order_by(count.desc(), column)
+    return dict(session.execute(query).all())

@@ -1,0 +1,149 @@
+"""Prometheus metrics: HTTP traffic, article ingest and extraction errors.
+
+One registry per process, at module level rather than per app: ingest is observed in
+``app.kb``, which knows nothing of the app serving it, and a scraper sees one process anyway.
+Tests that build many apps read deltas. Collectors are plain objects: importing this module
+does no I/O. Under several uvicorn workers, set ``PROMETHEUS_MULTIPROC_DIR`` (an empty folder,
+set before start) and ``exposition`` merges every worker's values (prometheus_client's
+multiprocess mode).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Callable
+from typing import ParamSpec, Protocol, TypeVar
+
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+)
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from app import __version__
+
+P = ParamSpec("P")
+R = TypeVar("R")
+IngestT = TypeVar("IngestT", bound="Ingested")
+
+# No ``*_created`` series: half the samples, and nothing a NewsKB dashboard needs.
+disable_created_metrics()  # type: ignore[no-untyped-call]
+REGISTRY = CollectorRegistry(auto_describe=True)
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+if MULTIPROCESS_ENV not in os.environ:  # per-process collectors make no sense merged
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        REGISTRY.register(collector)
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED = "unmatched"  # the route label of paths no route serves (scans, typos)
+
+BUILD_INFO = Gauge(
+    "newskb_build_info",
+    "Always 1; the labels say which NewsKB version is running.",
+    ["version"],
+    registry=REGISTRY,
+    multiprocess_mode="max",
+)
+BUILD_INFO.labels(version=__version__).set(1)
+
+HTTP_REQUESTS = Counter(
+    "newskb_http_requests",
+    "HTTP requests answered, by method, route template and status code.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+HTTP_DURATION = Histogram(
+    "newskb_http_request_duration_seconds",
+    "Time from request to the end of the answer, by method and route template.",
+    ["method", "route"],
+    registry=REGISTRY,
+)
+HTTP_IN_PROGRESS = Gauge(
+    "newskb_http_requests_in_progress",
+    "Requests being answered right now.",
+    registry=REGISTRY,
+    multiprocess_mode="livesum",
+)
+INGESTS = Counter(
+    "newskb_ingest_articles",
+    "Articles submitted one at a time (API, seed), by outcome: created, duplicate, failed.",
+    ["outcome"],
+    registry=REGISTRY,
+)
+INGEST_DURATION = Histogram(
+    "newskb_ingest_duration_seconds",
+    "Time to ingest one article (duplicate check, extraction, storage), by outcome.",
+    ["outcome"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+    registry=REGISTRY,
+)
+for outcome in ("created", "duplicate", "failed"):  # present from the start, so rate() works
+    INGESTS.labels(outcome=outcome)
+    INGEST_DURATION.labels(outcome=outcome)
+EXTRACTION_ERRORS = Counter(
+    "newskb_extraction_errors",
+    "Extraction runs (one article or one batch) that raised, by exception class.",
+    ["error"],
+    registry=REGISTRY,
+)
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    method = method if method in METHODS else "other"  # no label per junk method
+    HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+    HTTP_DURATION.labels(method=method, route=route).observe(seconds)
+
+
+class Ingested(Protocol):
+    @property
+    def created(self) -> bool: ...
+
+
+def observed_ingest(ingest: Callable[P, IngestT]) -> Callable[P, IngestT]:
+    """Count and time each call of a one-article ingest; a raise counts as failed."""
+
+    @functools.wraps(ingest)
+    def observed(*args: P.args, **kwargs: P.kwargs) -> IngestT:
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            result = ingest(*args, **kwargs)
+            outcome = "created" if result.created else "duplicate"
+            return result
+        finally:
+            INGESTS.labels(outcome=outcome).inc()
+            INGEST_DURATION.labels(outcome=outcome).observe(time.perf_counter() - started)
+
+    return observed
+
+
+def observed_extraction(extract: Callable[P, R]) -> Callable[P, R]:
+    """Count the extraction runs that raise, by exception class."""
+
+    @functools.wraps(extract)
+    def observed(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return extract(*args, **kwargs)
+        except Exception as exc:
+            EXTRACTION_ERRORS.labels(error=exc.__class__.__name__).inc()
+            raise
+
+    return observed
+
+
+def exposition(accept: str | None) -> tuple[bytes, str]:
+    """The metrics in the text format the scraper asked for (Prometheus text or OpenMetrics)."""
+    encoder, content_type = choose_encoder(accept or "")
+    registry = REGISTRY
+    if MULTIPROCESS_ENV in os.environ:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return encoder(registry), content_type

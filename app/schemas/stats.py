@@ -1,0 +1,50 @@
+"""What the knowledge base holds: counts by kind, date range, extractor versions."""
+
+from datetime import datetime
+
+from pydantic import Field
+
+from app.schemas.common import Schema
+
+
+class Stats(Schema):
+    """A summary of the knowledge base, cheap enough to poll (a few COUNT/GROUP BY queries)."""
+
+    articles: int = Field(description="Stored articles.", examples=[51])
+    sources: int = Field(description="Publishers with at least one article ever.", examples=[3])
+    entities: int = Field(
+        description="Entities, not counting those merged into another.", examples=[812]
+    )
+    entities_by_type: dict[str, int] = Field(
+        description="Entities (merged ones excluded) by type.",
+        examples=[{"person": 240, "organization": 190, "country": 61}],
+    )
+    merged_entities: int = Field(
+        description="Entities a curator merged into another (they answer with a redirect).",
+        examples=[2],
+    )
+    mentions: int = Field(description="Entity mentions (spans) in articles.", examples=[4310])
+    events: int = Field(description="Events, shared across the articles reporting them.")
+    events_by_type: dict[str, int] = Field(
+        description="Events by type.", examples=[{"meeting": 40, "attack": 12}]
+    )
+    quotes: int = Field(description="Quotes, direct and reported.", examples=[390])
+    amounts: int = Field(description="Money amounts and quantities.", examples=[270])
+    timexes: int = Field(description="Date and time expressions.", examples=[1020])
+    newest_published_at: datetime | None = Field(
+        description="Latest `published_at` of any article; null when none has a date.",
+        examples=["2021-09-30T00:00:00Z"],
+    )
+    oldest_published_at: datetime | None = Field(
+        description="Earliest `published_at` of any article.", examples=["2021-09-01T00:00:00Z"]
+    )
+    newest_ingested_at: datetime | None = Field(
+        description="When the latest article was ingested; null when the KB is empty."
+    )
+    oldest_ingested_at: datetime | None = Field(
+        description="When the first stored article was ingested."
+    )
+    extractor_versions: dict[str, int] = Field(
+        description="Articles by the extractor version their facts were read with.",
+        examples=[{"0.9.0": 51}],
+    )
