@@ -16,7 +16,7 @@ from app.db.models import Article, Entity
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import API_KEY
-from tests.kb.export_corpus import export_database
+from tests.kb.export.corpus import export_database
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,14 @@
 """JSON-LD export, read back offline with rdflib and pyld: nothing lost, schema.org terms."""
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from pyld import jsonld
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.engine import make_engine
 from app.db.models import (
     Article,
     Entity,
@@ -21,25 +19,9 @@ from app.db.models import (
     Quote,
 )
 from app.kb.export import stream_export
-from tests.databases import rolled_back_session
-from tests.kb.export_corpus import export_database
 
 SDO = Namespace("http://schema.org/")
 NEWSKB = Namespace("https://newskb.dev/ns#")
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    with export_database(tmp_path_factory.mktemp("export")) as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with rolled_back_session(engine) as session:
-        yield session
 
 
 @pytest.fixture

@@ -2,32 +2,14 @@
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.engine import make_engine
 from app.db.models import Amount, Article, EventEvidence, Mention, Quote, Role, Timex
 from app.kb.export import stream_export
 from app.schemas.export import ArticleExport
-from tests.databases import rolled_back_session
-from tests.kb.export_corpus import export_database
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    with export_database(tmp_path_factory.mktemp("export")) as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with rolled_back_session(engine) as session:
-        yield session
 
 
 @pytest.fixture

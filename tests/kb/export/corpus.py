@@ -19,14 +19,16 @@ from app.settings import Settings
 from tests.conftest import SEED_FILE
 from tests.databases import temporary_database
 
-WIKINEWS = Path(__file__).resolve().parents[1] / "fixtures" / "wikinews"
+WIKINEWS = Path(__file__).resolve().parents[2] / "fixtures" / "wikinews"
 
 
 def _ingest(session: Session, model_names: str) -> None:
     seed = SEED_FILE.read_text(encoding="utf-8")
     parsed = parse_document(text=seed, url="https://p.dw.com/p/40DrA", source_name="DW")
     ingest_parsed(session, parsed, raw_text=seed, model_names=model_names)
-    for doc in iter_wikinews(WIKINEWS):
+    docs = list(iter_wikinews(WIKINEWS))
+    assert len(docs) == 5, f"expected the five Wikinews fixture articles in {WIKINEWS}"
+    for doc in docs:
         parsed = parse_document(
             text=doc.text,
             url=f"https://en.wikinews.org/wiki/{Path(doc.path).stem}",

@@ -3,35 +3,17 @@
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.engine import make_engine
 from app.db.models import Article, Entity, Event, EventParticipant, Mention, Quote, Role
 from app.errors import ExportUnavailable
 from app.kb.export import stream_export
-from tests.databases import rolled_back_session
-from tests.kb.export_corpus import export_database
 
 ftm = pytest.importorskip("followthemoney", reason="the ftm export needs the ftm extra")
 from app.kb.export.ftm import ftm_id, resolvable, schema_for, validate  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    with export_database(tmp_path_factory.mktemp("export")) as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with rolled_back_session(engine) as session:
-        yield session
 
 
 @pytest.fixture

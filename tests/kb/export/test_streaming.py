@@ -5,32 +5,15 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from app.db.engine import make_engine
 from app.db.models import Article
 from app.errors import InvalidInput
 from app.kb.export import FORMATS, stream_export
 from app.kb.export.loader import iter_articles
-from tests.databases import rolled_back_session
-from tests.kb.export_corpus import export_database
 
 ARTICLE_BATCH = re.compile(r"FROM articles\s+WHERE articles\.id >", re.IGNORECASE)
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    with export_database(tmp_path_factory.mktemp("export")) as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with rolled_back_session(engine) as session:
-        yield session
 
 
 @pytest.fixture

@@ -2,33 +2,14 @@
 
 import csv
 import io
-from collections.abc import Iterator
 
-import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.engine import make_engine
 from app.db.models import Entity, Event, EventEvidence, EventParticipant, Mention
 from app.kb import curate
 from app.kb.export import stream_export
 from app.kb.export.csv import ENTITY_COLUMNS, EVENT_COLUMNS
-from tests.databases import rolled_back_session
-from tests.kb.export_corpus import export_database
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    with export_database(tmp_path_factory.mktemp("export")) as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with rolled_back_session(engine) as session:
-        yield session
 
 
 def _read(session: Session, fmt: str) -> list[dict[str, str]]:
