@@ -4,11 +4,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from app import __version__
 from app.api import api_router
+from app.api.cache import ReadCache
 from app.api.limits import BodySizeLimit
 from app.api.middleware import RequestContext
 from app.api.openapi import document_problems
@@ -38,6 +40,7 @@ TAGS = [
     {"name": "search", "description": "One query over articles, entities and events, faceted."},
     {"name": "changes", "description": "Change feed for incremental sync, with tombstones."},
     {"name": "health", "description": "Liveness and readiness probes."},
+    {"name": "monitoring", "description": "Prometheus metrics and knowledge-base statistics."},
 ]
 
 
@@ -51,7 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.engine.dispose()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc assets served from the package, not a CDN: /docs works offline.
+    app = FastAPIOffline(
         title="NewsKB",
         version=__version__,
         description=DESCRIPTION,
@@ -68,6 +72,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cursor_codec = CursorCodec(settings.cursor_secret)
     install_problem_handlers(app)
     app.include_router(api_router)
+    if settings.read_cache_size and not settings.require_key_for_reads:  # innermost
+        app.add_middleware(
+            ReadCache,
+            engine=app.state.engine,
+            entries=settings.read_cache_size,
+            ttl=settings.read_cache_ttl,
+        )
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimit, settings=settings)

@@ -62,6 +62,15 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated origins allowed by CORS (`*` for any); empty = no CORS.",
     )
+    read_cache_size: int = Field(
+        default=0,
+        ge=0,
+        description="GET /v1 answers each process keeps, revalidated against the change feed "
+        "on every request (app/api/cache.py); 0 = no cache. Off while reads need a key.",
+    )
+    read_cache_ttl: float = Field(
+        default=300.0, gt=0, description="Seconds a cached answer lives at most."
+    )
     gzip_min_bytes: int = Field(
         default=1000, description="Answers at least this large are gzipped when accepted."
     )

@@ -2,7 +2,9 @@
 
 Pure ASGI (no ``BaseHTTPMiddleware``) so streamed bodies stay streamed. It is the outermost
 middleware, so every answer, the 413 of the body limit and the 429 of the rate limit included,
-carries ``X-Request-ID`` and ``X-Content-Type-Options: nosniff``.
+carries ``X-Request-ID`` and ``X-Content-Type-Options: nosniff``. Starlette's
+``ServerErrorMiddleware`` still sits outside it: the 500 handler adds ``error_headers`` itself.
+It also feeds the HTTP metrics, labelled by route template (``/v1/articles/{article_id}``).
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import re
 import time
 import uuid
 
+import fastapi.routing
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import metrics
 from app.logging import request_id_var
 
 access_log = logging.getLogger("newskb.access")
@@ -33,6 +38,39 @@ def request_id_from(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+def error_headers(scope: Scope) -> dict[str, str]:
+    """The headers of ``RequestContext``, for answers written outside it (the 500 handler)."""
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in SECURITY_HEADERS}
+    if request_id := scope.get("state", {}).get("request_id"):
+        headers["X-Request-ID"] = request_id
+    return headers
+
+
+def route_template(scope: Scope) -> str:
+    """The path template of the route that served (or would have served) the request.
+
+    The router records its route in the scope; answers given before routing (413, 429) are
+    matched here against every route's template, compiled once per app.
+    """
+    if (route := scope.get("route")) is not None:
+        return str(route.path)
+    app = scope.get("app")
+    if app is None:
+        return metrics.UNMATCHED
+    templates: list[tuple[str, re.Pattern[str]]] | None = getattr(
+        app.state, "route_templates", None
+    )
+    if templates is None:
+        # FastAPI 0.16x keeps included routers nested; older versions list their routes flat.
+        nested = getattr(fastapi.routing, "iter_route_contexts", None)
+        routes = nested(app.routes) if nested else app.routes
+        paths = dict.fromkeys(p for r in routes if (p := getattr(r, "path", None)))
+        templates = [(path, compile_path(path)[0]) for path in paths]
+        app.state.route_templates = templates
+    path = scope.get("path", "")
+    return next((t for t, regex in templates if regex.match(path)), metrics.UNMATCHED)
+
+
 class RequestContext:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -46,6 +84,7 @@ class RequestContext:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        metrics.HTTP_IN_PROGRESS.inc()
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -63,6 +102,9 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
+            route, seconds = route_template(scope), time.perf_counter() - started
+            metrics.HTTP_IN_PROGRESS.dec()
+            metrics.observe_request(scope.get("method", ""), route, status, seconds)
             client = scope.get("client")
             access_log.info(
                 "%s %s %s",
@@ -72,8 +114,9 @@ class RequestContext:
                 extra={
                     "method": scope.get("method", ""),
                     "path": scope.get("path", ""),
+                    "route": route,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "duration_ms": round(seconds * 1000, 1),
                     "client": client[0] if client else None,
                 },
             )

@@ -49,14 +49,10 @@ def name_matches(q: str) -> ColumnElement[bool] | None:
     return Entity.id.in_(aliases)
 
 
-def _stats() -> Any:
-    """Mentions, articles and last article date per entity, as a joinable subquery."""
+def _last_seen() -> Any:
+    """The date of the newest article mentioning each entity, as a joinable subquery."""
     return (
-        select(
-            Mention.entity_id.label("entity_id"),
-            func.count(Mention.id).label("mentions"),
-            func.max(sort_time).label("last_seen"),
-        )
+        select(Mention.entity_id.label("entity_id"), func.max(sort_time).label("last_seen"))
         .join(Article, Article.id == Mention.article_id)
         .group_by(Mention.entity_id)
         .subquery("entity_stats")
@@ -74,30 +70,40 @@ def list_entities(
     codec: CursorCodec,
 ) -> EntityPage:
     """Entities (not merged away), filtered by type and by a name/alias word prefix."""
-    stats = _stats()
-    mentions = func.coalesce(stats.c.mentions, 0)
-    last_seen = func.coalesce(stats.c.last_seen, literal(_NEVER, UTCDateTime), type_=UTCDateTime)
     query: Select[Any] = (
-        select(Entity, mentions.label("mentions"), last_seen.label("last_seen"))
-        .outerjoin(stats, stats.c.entity_id == Entity.id)
-        .where(Entity.merged_into_id.is_(None))
-        .options(selectinload(Entity.aliases))
+        select(Entity).where(Entity.merged_into_id.is_(None)).options(selectinload(Entity.aliases))
     )
+    id_key = SortKey(Entity.id, parse=int)
+    if sort == "-last_seen":
+        stats = _last_seen()
+        last_seen = func.coalesce(
+            stats.c.last_seen, literal(_NEVER, UTCDateTime), type_=UTCDateTime
+        )
+        query = query.add_columns(last_seen.label("last_seen")).outerjoin(
+            stats, stats.c.entity_id == Entity.id
+        )
+        keys = [SortKey(last_seen, True, datetime.fromisoformat, datetime.isoformat), id_key]
+        values = "last_seen"
+    elif sort == "name":  # no counts needed: the page's own come from ``entity_counts`` below
+        keys, values = [SortKey(Entity.normalized_name, parse=str), id_key], "name"
+    else:
+        # Correlated: only entities that pass the filters are counted, each from the
+        # (entity_id, article_id) index, instead of every entity's mentions grouped first.
+        mentions = (
+            select(func.count())
+            .where(Mention.entity_id == Entity.id)
+            .correlate(Entity)
+            .scalar_subquery()
+        )
+        query = query.add_columns(mentions.label("mentions"))
+        keys = [SortKey(mentions, descending=True, parse=int), id_key]
+        values = "mentions"
     if type:
         query = query.where(Entity.type == type)
     if q and (condition := name_matches(q)) is not None:
         query = query.where(condition)
     elif q:
         query = query.where(literal(False))
-    id_key = SortKey(Entity.id, parse=int)
-    keys, values = {
-        "-mentions": ([SortKey(mentions, descending=True, parse=int), id_key], "mentions"),
-        "name": ([SortKey(Entity.normalized_name, parse=str), id_key], "name"),
-        "-last_seen": (
-            [SortKey(last_seen, True, datetime.fromisoformat, datetime.isoformat), id_key],
-            "last_seen",
-        ),
-    }[sort]
 
     def row_values(row: Any) -> tuple[Any, ...]:
         first = row.Entity.normalized_name if values == "name" else getattr(row, values)
