@@ -36,7 +36,8 @@ STREAMED: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The export, streamed as it is read (chunked transfer encoding).",
         "content": {
-            media_type: {"schema": {"type": "string"}}
+            # JSON-LD is one JSON document (a graph); the others are lines or CSV text.
+            media_type: {"schema": {"type": "object" if media_type.endswith("+json") else "string"}}
             for media_type in dict.fromkeys(kb_export.MEDIA_TYPES.values())
         },
         "headers": {

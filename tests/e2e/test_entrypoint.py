@@ -109,7 +109,8 @@ def test_wheel_built_from_the_image_sources_carries_every_data_file(tmp_path: Pa
     context.mkdir()
     for source in build_stage_sources():
         if (ROOT / source).is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+            # As .dockerignore: no bytecode and no tool caches (ruff leaves one in app/extract).
+            ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".*_cache")
             shutil.copytree(ROOT / source, context / source, ignore=ignore)
         else:
             shutil.copy2(ROOT / source, context / source)
