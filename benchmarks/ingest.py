@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(documents)} BBC articles, {words} words, batch {args.batch_size}")
     print(f"{'run':<28}{'proc':>5}{'seconds':>9}{'art/s':>8}{'words/s':>9}{'ratio':>7}")
     bare_rate: dict[int, float] = {}
+    ingest_rate: dict[tuple[str, int], float] = {}
     for processes in (int(p) for p in args.processes.split(",")):
         seconds = bare_spacy(documents, processes=processes, batch_size=args.batch_size)
         bare_rate[processes] = words / seconds
@@ -97,12 +98,20 @@ def main(argv: list[str] | None = None) -> int:
                 documents, backend=backend, processes=processes, batch_size=args.batch_size
             )
             rate = words / seconds
+            ingest_rate[backend, processes] = rate
             print(
                 f"{'ingest → ' + backend:<28}{processes:>5}{seconds:>9.1f}"
                 f"{created / seconds:>8.1f}{rate:>9.0f}{rate / bare_rate[processes]:>7.2f}"
             )
     if 1 in bare_rate and 2 in bare_rate:
-        print(f"bare spaCy 2-process speed-up: {bare_rate[2] / bare_rate[1]:.2f}x")
+        print(
+            f"2-process speed-up over 1 process: bare spaCy {bare_rate[2] / bare_rate[1]:.2f}x",
+            end="",
+        )
+        for backend in args.db.split(","):
+            speedup = ingest_rate[backend, 2] / ingest_rate[backend, 1]
+            print(f", ingest → {backend} {speedup:.2f}x", end="")
+        print()
     return 0
 
 

@@ -36,7 +36,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-import dateparser
 from tld import get_fld
 
 from app.extract.types import Image, ParsedArticle
@@ -186,6 +185,8 @@ def parse_date_line(line: str) -> datetime | None:
 
 @lru_cache(maxsize=1024)
 def _parse_date(candidate: str) -> datetime | None:
+    import dateparser  # slow to import: read-only API processes never parse dates
+
     parsed = dateparser.parse(candidate, languages=["en"], settings=_DATE_SETTINGS)
     if parsed is None:
         return None

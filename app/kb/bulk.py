@@ -1,12 +1,17 @@
 """Bulk ingest: parse, drop duplicates before any NLP, batch the NLP, one transaction per article.
 
-Batching through ``nlp.pipe`` (optionally over several processes) is what makes archive loads
-fast; each article still commits on its own, so a crash loses at most the article in flight.
+With ``n_process > 1`` the whole extraction (spaCy and every extractor) runs in a pool of worker
+processes, each loading the model once; they return picklable ``ExtractedArticle``s and this
+process, the only one that touches the database, stores them while the workers go on. Parsing
+and the duplicate checks stay here, so a duplicate never costs NLP. Each article still commits
+on its own, so a crash loses at most the articles in flight. Results arrive in completion order.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -14,8 +19,12 @@ from itertools import islice
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.extract.document import content_hash, parse_document
-from app.extract.types import ParsedArticle
+from app.extract.types import ExtractedArticle, ParsedArticle
 from app.kb.ingest import extract_many, find_existing, ingest_article
+
+# Articles per worker task: small enough to balance two workers to the end of a load, large
+# enough that each task is one well-filled ``nlp.pipe`` batch (an article is 2-4 texts).
+WORKER_CHUNK = 16
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,9 @@ class BulkReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
+Fresh = list[tuple[Document, ParsedArticle]]
+
+
 def ingest_documents(
     sessions: sessionmaker[Session],
     documents: Iterable[Document],
@@ -48,17 +60,101 @@ def ingest_documents(
     on_done: Callable[[str, str], None] | None = None,
 ) -> BulkReport:
     """Ingest many documents; ``on_done(name, outcome)`` reports each one (for progress bars)."""
-    report = BulkReport()
+    store = _Store(sessions, on_done)
+    if n_process <= 1:
+        for batch in _batches(documents, batch_size):
+            if fresh := store.prepare(batch):
+                parsed = [p for _, p in fresh]
+                store.write(
+                    fresh, extract_many(parsed, model_names=model_names, batch_size=batch_size)
+                )
+    else:
+        _run_pool(
+            store, documents, model_names=model_names, batch_size=batch_size, n_process=n_process
+        )
+    return store.finish()
 
-    def done(name: str, outcome: str) -> None:
-        if on_done is not None:
-            on_done(name, outcome)
 
-    for batch in _batches(documents, batch_size):
-        fresh: list[tuple[Document, ParsedArticle]] = []
-        seen_hashes: set[str] = set()
-        repeats: list[tuple[str, str]] = []  # (name, hash) of copies inside this batch
-        with sessions() as session:
+def _run_pool(
+    store: _Store,
+    documents: Iterable[Document],
+    *,
+    model_names: str,
+    batch_size: int,
+    n_process: int,
+) -> None:
+    """Keep ``2 * n_process`` tasks in flight; write each finished task in this process.
+
+    Like spaCy's own ``nlp.pipe(n_process=...)``, workers are forked after the model is loaded
+    here, so they share it instead of each loading it again (seconds per worker); ``spawn``
+    where there is no ``fork``. The workers never touch this process's database connections.
+    A worker that dies (killed, out of memory) raises ``BrokenProcessPool`` here, never a hang.
+    """
+    from app.extract.nlp import get_nlp
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if context.get_start_method() == "fork":
+        get_nlp(model_names)
+    with ProcessPoolExecutor(
+        n_process, mp_context=context, initializer=_init_worker, initargs=(model_names, batch_size)
+    ) as pool:
+        batches = _batches(documents, min(batch_size, WORKER_CHUNK))
+        in_flight: dict[Future[list[ExtractedArticle]], Fresh] = {}
+        exhausted = False
+        while True:
+            while not exhausted and len(in_flight) < 2 * n_process:
+                batch = next(batches, None)
+                if batch is None:
+                    exhausted = True
+                elif fresh := store.prepare(batch):
+                    in_flight[pool.submit(_extract_in_worker, [p for _, p in fresh])] = fresh
+            if not in_flight:
+                return
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                store.write(in_flight.pop(future), future.result())
+
+
+_worker_settings: dict[str, tuple[str, int]] = {}
+
+
+def _init_worker(model_names: str, batch_size: int) -> None:
+    """Load the spaCy model once per worker, before its first task."""
+    from app.extract.nlp import get_nlp
+
+    _worker_settings["extract"] = (model_names, batch_size)
+    get_nlp(model_names)
+
+
+def _extract_in_worker(articles: list[ParsedArticle]) -> list[ExtractedArticle]:
+    model_names, batch_size = _worker_settings["extract"]
+    return extract_many(articles, model_names=model_names, batch_size=batch_size)
+
+
+class _Store:
+    """The database side of a bulk load: duplicate checks before NLP, then one commit per article.
+
+    Copies inside the load (same content hash) wait for their original's outcome, so they cost
+    neither NLP nor a write even when the original is still in a worker.
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], on_done: Callable[[str, str], None] | None
+    ) -> None:
+        self.sessions = sessions
+        self.on_done = on_done
+        self.report = BulkReport()
+        self.waiting: dict[str, list[str]] = {}  # content hash in flight → names of its copies
+
+    def done(self, name: str, outcome: str) -> None:
+        if self.on_done is not None:
+            self.on_done(name, outcome)
+
+    def prepare(self, batch: list[Document]) -> Fresh:
+        """Parse a batch; report empty and already stored documents; return the ones to extract."""
+        fresh: Fresh = []
+        with self.sessions() as session:
             for document in batch:
                 parsed = parse_document(
                     text=document.text,
@@ -69,49 +165,46 @@ def ingest_documents(
                     source_name=document.source,
                 )
                 if not parsed.body.strip():
-                    report.failed.append((document.name, "no text once cleaned"))
-                    done(document.name, "failed")
+                    self.report.failed.append((document.name, "no text once cleaned"))
+                    self.done(document.name, "failed")
                     continue
                 digest = content_hash(parsed)
-                if digest in seen_hashes:
-                    repeats.append((document.name, digest))
+                if digest in self.waiting:
+                    self.waiting[digest].append(document.name)
                     continue
                 existing = find_existing(session, content_hash=digest, url=parsed.url)
                 if existing is not None:
-                    report.duplicates.append((document.name, existing.id))
-                    done(document.name, "duplicate")
+                    self.report.duplicates.append((document.name, existing.id))
+                    self.done(document.name, "duplicate")
                     continue
-                seen_hashes.add(digest)
+                self.waiting[digest] = []
                 fresh.append((document, parsed))
-        extracted = extract_many(
-            [parsed for _, parsed in fresh],
-            model_names=model_names,
-            batch_size=batch_size,
-            n_process=n_process,
-        )
-        stored: dict[str, int] = {}
+        return fresh
+
+    def write(self, fresh: Fresh, extracted: list[ExtractedArticle]) -> None:
         for (document, _), result in zip(fresh, extracted, strict=True):
             result.extra["raw_text"] = document.text or document.html or ""
+            copies = self.waiting.pop(result.content_hash, [])
             try:
-                with sessions() as session:
+                with self.sessions() as session:
                     outcome = ingest_article(session, result)
                     article_id = outcome.article.id
             except Exception as exc:  # one bad article must not stop an archive load
-                report.failed.append((document.name, f"{exc.__class__.__name__}: {exc}"))
-                done(document.name, "failed")
+                self.report.failed.append((document.name, f"{exc.__class__.__name__}: {exc}"))
+                self.done(document.name, "failed")
+                for name in copies:
+                    self.report.failed.append((name, "a copy of a document that failed"))
+                    self.done(name, "failed")
                 continue
-            stored[result.content_hash] = article_id
-            target = report.created if outcome.created else report.duplicates
+            target = self.report.created if outcome.created else self.report.duplicates
             target.append((document.name, article_id))
-            done(document.name, "created" if outcome.created else "duplicate")
-        for name, digest in repeats:
-            if digest in stored:
-                report.duplicates.append((name, stored[digest]))
-                done(name, "duplicate")
-            else:
-                report.failed.append((name, "a copy of a document that failed"))
-                done(name, "failed")
-    return report
+            self.done(document.name, "created" if outcome.created else "duplicate")
+            for name in copies:
+                self.report.duplicates.append((name, article_id))
+                self.done(name, "duplicate")
+
+    def finish(self) -> BulkReport:
+        return self.report
 
 
 def _batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:

@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import metrics
 from app.db.engine import end_transaction
 from app.db.models import (
     Amount,
@@ -38,6 +39,7 @@ class IngestResult:
     created: bool
 
 
+@metrics.observed_extraction
 def extract_many(
     articles: list[x.ParsedArticle], *, model_names: str, batch_size: int = 64, n_process: int = 1
 ) -> list[x.ExtractedArticle]:
@@ -78,6 +80,7 @@ def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestRes
     return IngestResult(article, created=True)
 
 
+@metrics.observed_ingest
 def ingest_parsed(
     session: Session, parsed: x.ParsedArticle, *, raw_text: str, model_names: str
 ) -> IngestResult:
@@ -213,8 +216,10 @@ def _store_facts(session: Session, article: Article, extracted: x.ExtractedArtic
     ids = resolve_entities(session, extracted.entities)
 
     def bulk(model: type[Any], rows: list[dict[str, Any]]) -> None:
+        # Core executemany on the table: the ORM bulk path costs more per row and splits rows
+        # by which keys are None; every row here has every column, so the rows are the same.
         if rows:
-            session.execute(insert(model), rows)
+            session.execute(insert(model.__table__), rows)
 
     bulk(
         Mention,
@@ -297,6 +302,7 @@ def _store_events(
 ) -> dict[int, int]:
     """Store events (joining ones already reported elsewhere); returns amount index → event id."""
     event_of_amount: dict[int, int] = {}
+    evidence: list[dict[str, Any]] = []
     lock_names(session, _event_lock_names(extracted.events, ids))
     for event in extracted.events:
         participants = [
@@ -329,16 +335,14 @@ def _store_events(
             ["event_id", "entity_id", "role"],
         )
         texts = event.evidence_text or ("",) * len(event.evidence)
-        session.add_all(
-            EventEvidence(
-                event_id=row.id,
-                article_id=article_id,
-                text=text,
-                **_span(span, extracted.extractor_version, event.confidence),
-            )
+        evidence.extend(
+            {"event_id": row.id, "article_id": article_id, "text": text}
+            | _span(span, extracted.extractor_version, event.confidence)
             for span, text in zip(event.evidence, texts, strict=False)
         )
         event_of_amount.update(dict.fromkeys(event.amount_indexes, row.id))
+    if evidence:
+        session.execute(insert(EventEvidence.__table__), evidence)  # type: ignore[arg-type]
     return event_of_amount
 
 
