@@ -99,7 +99,11 @@ def build_base(server: URL, corpus: Path, *, log: Callable[[str], None] = print)
                 log(f"  base: {done}/{len(documents)} ({time.perf_counter() - started:.0f} s)")
 
         report = ingest_documents(
-            make_sessionmaker(engine), documents, model_names=DEFAULT_MODELS, on_done=progress
+            make_sessionmaker(engine),
+            documents,
+            model_names=DEFAULT_MODELS,
+            n_process=2,
+            on_done=progress,
         )
         log(f"  base: {len(report.created)} created, {len(report.failed)} failed")
         with engine.begin() as connection:
