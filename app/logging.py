@@ -26,7 +26,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": _timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -41,6 +41,20 @@ class JsonFormatter(logging.Formatter):
             line["exception"] = self.formatException(record.exc_info)
         # ASCII only: no character of a hostile path or header can break the line in two.
         return json.dumps(line, default=str)
+
+
+def _timestamp(created: float) -> str:
+    """ISO 8601 in UTC with milliseconds; the second's text is reused (one access line per
+    request made ``datetime.isoformat`` a tenth of the log's cost)."""
+    global _last_second, _last_text
+    second = int(created)
+    if second != _last_second:
+        _last_second = second
+        _last_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{_last_text}.{int((created - second) * 1000):03d}+00:00"
+
+
+_last_second, _last_text = -1, ""
 
 
 class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -60,6 +60,9 @@ class BodySizeLimit:
             return
         headers = dict(scope.get("headers", []))
         length = headers.get(b"content-length")
+        if length in (None, b"0") and b"transfer-encoding" not in headers:
+            await self.app(scope, receive, send)  # no body (most GETs): nothing to count
+            return
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             await self._reject(scope, send)
             return

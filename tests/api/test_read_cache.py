@@ -73,13 +73,13 @@ def _serve(tmp_path: Path, cache_size: int, versions: list[int]) -> Iterator[Ser
 def versions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the version queries (they run on a raw connection, unseen by engine events)."""
     calls: list[int] = []
-    query = ReadCache._version
+    query = ReadCache._read_version
 
-    def counted(self: ReadCache) -> tuple[int, int]:
+    async def counted(self: ReadCache) -> tuple[int, int]:
         calls.append(1)
-        return query(self)
+        return await query(self)
 
-    monkeypatch.setattr(ReadCache, "_version", counted)
+    monkeypatch.setattr(ReadCache, "_read_version", counted)
     return calls
 
 
