@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from app.db.base import UTCDateTime
@@ -45,25 +44,35 @@ def get_article(session: Session, article_id: int) -> Article:
 
 
 def get_article_detail(session: Session, article_id: int) -> ArticleDetail:
-    """The article, its metadata and every fact extracted from it, in a fixed number of queries."""
+    """The article, its metadata and every fact extracted from it, in a fixed number of queries.
+
+    Each query costs about a millisecond of ORM work whatever its size, so many-to-one links
+    (source, entity, person, speaker...) are joined into their parent's query, and the
+    mentions, which the answer only counts, are grouped by the database.
+    """
     article = session.scalars(
         select(Article)
         .where(Article.id == article_id)
         .options(
-            selectinload(Article.source),
-            selectinload(Article.mentions).selectinload(Mention.entity),
-            selectinload(Article.roles).selectinload(Role.person),
-            selectinload(Article.roles).selectinload(Role.of),
+            joinedload(Article.source),
+            selectinload(Article.roles).options(joinedload(Role.person), joinedload(Role.of)),
             selectinload(Article.timexes),
             selectinload(Article.amounts),
-            selectinload(Article.quotes).selectinload(Quote.speaker),
+            selectinload(Article.quotes).joinedload(Quote.speaker),
         )
     ).first()
     if article is None:
         raise NotFound(f"Article {article_id} does not exist.")
-    counts = Counter(m.entity_id for m in article.mentions)
-    entities = {m.entity_id: m.entity for m in article.mentions}
-    ranked = sorted(entities.values(), key=lambda e: (-counts[e.id], e.name))
+    counted: list[tuple[Entity, int]] = [
+        (entity, count)
+        for entity, count in session.execute(
+            select(Entity, func.count(Mention.id))
+            .join(Mention, Mention.entity_id == Entity.id)
+            .where(Mention.article_id == article_id)
+            .group_by(Entity.id)
+        )
+    ]
+    entities = sorted(counted, key=lambda pair: (-pair[1], pair[0].name))
     events = list(
         session.scalars(
             select(Event)
@@ -76,14 +85,14 @@ def get_article_detail(session: Session, article_id: int) -> ArticleDetail:
             .order_by(Event.date_start.is_(None), Event.date_start, Event.id)
         )
     )
-    return ArticleDetail(article, [(e, counts[e.id]) for e in ranked], events)
+    return ArticleDetail(article, entities, events)
 
 
 def event_load_options() -> list[_AbstractLoad]:
     return [
-        selectinload(Event.participants).selectinload(EventParticipant.entity),
+        selectinload(Event.participants).joinedload(EventParticipant.entity),
         selectinload(Event.evidence),
-        selectinload(Event.location),
+        joinedload(Event.location),
         selectinload(Event.amounts),
     ]
 
