@@ -17,7 +17,11 @@ answers the 304 itself.
 
 Concurrent requests share version queries: a request waits for the next query to *start*
 (never joins one already running, which could predate a write it has seen committed), so under
-load one query serves a whole batch of requests.
+load one query serves a whole batch of requests. Concurrent misses of one key share one
+build too: the first request builds the answer, the others (at the same version) wait for it
+instead of running the same queries at once. An entry past its TTL whose version is still
+current is served to the others while one request rebuilds it, so an expiry never sends a
+burst of requests to the database.
 """
 
 from __future__ import annotations
@@ -45,6 +49,17 @@ _VERSION = (
 )
 
 
+_Key = tuple[str, bytes, bytes, bytes]  # path, query string, Host, scheme
+
+
+@dataclass(frozen=True, slots=True)
+class _Flight:
+    """An answer being built by one request, which others for the same key wait for."""
+
+    version: tuple[int, int]
+    done: asyncio.Future[None]
+
+
 @dataclass(frozen=True, slots=True)
 class _Entry:
     version: tuple[int, int]
@@ -69,7 +84,8 @@ class ReadCache:
         self.entries = entries
         self.ttl = ttl
         self.max_body = max_body
-        self._store: OrderedDict[tuple[str, bytes, bytes, bytes], _Entry] = OrderedDict()
+        self._store: OrderedDict[_Key, _Entry] = OrderedDict()
+        self._flights: dict[_Key, _Flight] = {}
         self._next: asyncio.Future[tuple[int, int]] | None = None  # the batch not yet started
         self._reader: asyncio.Task[None] | None = None
         self._connection: PoolProxiedConnection | None = None  # SQLite
@@ -95,15 +111,41 @@ class ReadCache:
             await self.app(scope, receive, send)
             return
         entry = self._store.get(key)
-        if entry is not None and entry.version == version and entry.expires > time.monotonic():
-            self._store.move_to_end(key)
-            scope["route"] = entry.route
-            # A fresh list each time: the gzip middleware appends `vary` to it in place.
-            headers = list(entry.headers)
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": entry.body})
+        if (
+            entry is not None
+            and entry.version == version
+            and (entry.expires > time.monotonic() or key in self._flights)
+        ):
+            # Fresh; or past its TTL while one request already rebuilds it: serve it meanwhile.
+            await self._serve(key, entry, scope, send)
             return
-        await self.app(scope, receive, self._recorder(scope, key, version, send))
+        flight = self._flights.get(key)
+        if flight is not None and flight.version == version:
+            # The same answer is being built: wait for it rather than build it again.
+            await asyncio.shield(flight.done)
+            entry = self._store.get(key)
+            if entry is not None and entry.version == version:
+                await self._serve(key, entry, scope, send)
+                return
+            await self.app(scope, receive, send)  # it was not kept (an error, too large...)
+            return
+        flight = _Flight(version, asyncio.get_running_loop().create_future())
+        self._flights[key] = flight
+        try:
+            await self.app(scope, receive, self._recorder(scope, key, version, send))
+        finally:
+            if self._flights.get(key) is flight:
+                del self._flights[key]
+            flight.done.set_result(None)
+
+    async def _serve(self, key: _Key, entry: _Entry, scope: Scope, send: Send) -> None:
+        if key in self._store:
+            self._store.move_to_end(key)
+        scope["route"] = entry.route
+        # A fresh list each time: the gzip middleware appends `vary` to it in place.
+        headers = list(entry.headers)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": entry.body})
 
     def _cacheable(self, scope: Scope) -> bool:
         return (
@@ -209,7 +251,7 @@ class ReadCache:
     def _recorder(
         self,
         scope: Scope,
-        key: tuple[str, bytes, bytes, bytes],
+        key: _Key,
         version: tuple[int, int],
         send: Send,
     ) -> Send:
@@ -240,7 +282,7 @@ class ReadCache:
 
         return record
 
-    def _keep(self, key: tuple[str, bytes, bytes, bytes], entry: _Entry) -> None:
+    def _keep(self, key: _Key, entry: _Entry) -> None:
         self._store[key] = entry
         self._store.move_to_end(key)
         while len(self._store) > self.entries:

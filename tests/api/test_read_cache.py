@@ -50,13 +50,19 @@ class Served:
             engine.dispose()
 
 
-def _serve(tmp_path: Path, cache_size: int, versions: list[int]) -> Iterator[Served]:
+def _serve(
+    tmp_path: Path, cache_size: int, versions: list[int], ttl: float = 300.0
+) -> Iterator[Served]:
     with temporary_database(tmp_path, "cache") as url:
         engine = make_engine(url)
         migrate.upgrade(engine)
         engine.dispose()
         settings = Settings(
-            database_url=url, api_keys=API_KEY, read_cache_size=cache_size, log_level="warning"
+            database_url=url,
+            api_keys=API_KEY,
+            read_cache_size=cache_size,
+            read_cache_ttl=ttl,
+            log_level="warning",
         )
         app = create_app(settings)
         with TestClient(app, headers={"Authorization": f"Bearer {API_KEY}"}) as client:
@@ -86,6 +92,12 @@ def versions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 @pytest.fixture
 def cached(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
     yield from _serve(tmp_path, cache_size=100, versions=versions)
+
+
+@pytest.fixture
+def expiring(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
+    """Entries expire a millisecond after they are kept."""
+    yield from _serve(tmp_path, cache_size=100, versions=versions, ttl=0.001)
 
 
 @pytest.fixture
@@ -211,3 +223,40 @@ def test_a_gzipped_first_answer_is_cached_plain(cached: Served) -> None:
     plain = cached.client.get(f"/v1/articles/{article}", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
     assert plain.json() == zipped.json()
+
+
+def _burst(served: Served, path: str, n: int) -> list[bytes]:
+    """``n`` concurrent GETs of ``path``; their bodies (all must answer 200)."""
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=served.client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await asyncio.gather(*(client.get(path) for _ in range(n)))
+
+    answers = asyncio.run(burst())
+    assert [a.status_code for a in answers] == [200] * n
+    return [a.content for a in answers]
+
+
+def _builds(served: Served) -> int:
+    """How many times the article route ran: it reads the ``articles`` row once per build."""
+    return sum(1 for s in served.statements if "WHERE articles.id =" in s)
+
+
+def test_concurrent_misses_of_one_answer_build_it_once(cached: Served) -> None:
+    article = cached.ingest(FIRST)
+    cached.statements.clear()
+    bodies = _burst(cached, f"/v1/articles/{article}", 30)
+    assert len(set(bodies)) == 1
+    assert _builds(cached) == 1
+
+
+def test_an_expired_answer_is_served_while_one_request_rebuilds_it(expiring: Served) -> None:
+    article = expiring.ingest(FIRST)
+    _, first, _ = expiring.get(f"/v1/articles/{article}")
+    expiring.statements.clear()
+    bodies = _burst(expiring, f"/v1/articles/{article}", 30)
+    assert set(bodies) == {first}
+    assert _builds(expiring) == 1
+    _, again, count = expiring.get(f"/v1/articles/{article}")  # expired again: rebuilt
+    assert again == first and count > 5
