@@ -62,12 +62,43 @@ class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def configure_logging(level: str = "info", stream: IO[str] | None = None) -> logging.Logger:
-    """Send the ``newskb`` loggers to ``stream`` (stderr) as JSON lines at ``level``."""
-    logger = logging.getLogger(LOGGER_NAME)
-    for handler in [h for h in logger.handlers if isinstance(h, _OurHandler)]:
-        logger.removeHandler(handler)
+    """Send the ``newskb`` loggers to ``stream`` (stderr) as JSON lines at ``level``.
+
+    uvicorn's own lines (start-up, shutdown, its error log) become JSON lines too, and its plain
+    access log is switched off: ``RequestContext`` writes one JSON access line per request, so
+    a log shipper reads one format and sees each request once, whoever started the server.
+    """
     handler = _OurHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger(LOGGER_NAME)
+    for old in [h for h in logger.handlers if isinstance(h, _OurHandler)]:
+        logger.removeHandler(old)
     logger.addHandler(handler)
     logger.setLevel(level.upper())
+    server = logging.getLogger("uvicorn")
+    server.handlers = [handler]
+    server.propagate = False
+    logging.getLogger("uvicorn.access").disabled = True
     return logger
+
+
+def uvicorn_log_config(level: str = "info") -> dict[str, Any]:
+    """uvicorn's ``log_config``: JSON lines from its first line on, in every process of it
+    (the supervisor of ``--workers`` never loads the app, so ``configure_logging`` never runs
+    there)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
+        "handlers": {
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["json"], "level": level.upper(), "propagate": False},
+            "uvicorn.access": {"handlers": [], "propagate": False},
+        },
+    }

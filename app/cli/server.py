@@ -59,6 +59,8 @@ def serve(
 
     import uvicorn  # imported here: the other commands do not need it
 
+    from app.logging import uvicorn_log_config
+
     uvicorn.run(
         "app.asgi:app",
         host=host or settings.host,
@@ -67,6 +69,8 @@ def serve(
         reload=reload,
         reload_dirs=[str(Path(__file__).resolve().parent.parent)] if reload else None,
         log_level=settings.log_level.lower(),
+        log_config=uvicorn_log_config(settings.log_level),
+        access_log=False,  # the app writes its own JSON access line per request
     )
 
 

@@ -109,10 +109,16 @@ def test_serve_migrates_first_then_answers(database_url: str, db: Engine, tmp_pa
     try:
         ready = wait_ready(f"http://127.0.0.1:{port}", process, log)
         assert ready["revision"] == migrate.head_revision() == migrate.current_revision(db)
+        httpx.get(f"http://127.0.0.1:{port}/v1/entities", timeout=10).raise_for_status()
     finally:
         process.terminate()
         process.wait(timeout=15)
-    assert "migrated to" in log.read_text()
+    printed = log.read_text().splitlines()
+    assert "migrated to" in printed[0]
+    lines = [json.loads(line) for line in printed[1:] if line.strip()]  # every one is JSON
+    assert any(line["logger"] == "uvicorn.error" for line in lines)  # uvicorn's own, as JSON
+    access = [line for line in lines if line.get("path") == "/v1/entities"]
+    assert len(access) == 1 and access[0]["logger"] == "newskb.access"
 
 
 def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> dict[str, str]:
