@@ -10,8 +10,15 @@ on its own, so a crash loses at most the articles in flight. Results arrive in c
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -62,17 +69,34 @@ def ingest_documents(
     """Ingest many documents; ``on_done(name, outcome)`` reports each one (for progress bars)."""
     store = _Store(sessions, on_done)
     if n_process <= 1:
-        for batch in _batches(documents, batch_size):
-            if fresh := store.prepare(batch):
-                parsed = [p for _, p in fresh]
-                store.write(
-                    fresh, extract_many(parsed, model_names=model_names, batch_size=batch_size)
-                )
+        _run_inline(store, documents, model_names=model_names, batch_size=batch_size)
     else:
         _run_pool(
             store, documents, model_names=model_names, batch_size=batch_size, n_process=n_process
         )
     return store.finish()
+
+
+def _run_inline(
+    store: _Store, documents: Iterable[Document], *, model_names: str, batch_size: int
+) -> None:
+    """One process: extract batch N+1 while a writer thread stores batch N.
+
+    A write mostly waits on the database (its own process, on another core) and spaCy's matrix
+    products release the GIL, so the two overlap instead of taking turns. One write in flight
+    at a time keeps memory bounded and the articles committed in input order.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="newskb-writer") as writer:
+        writing: Future[None] | None = None
+        for batch in _batches(documents, batch_size):
+            if fresh := store.prepare(batch):
+                parsed = [p for _, p in fresh]
+                extracted = extract_many(parsed, model_names=model_names, batch_size=batch_size)
+                if writing is not None:
+                    writing.result()
+                writing = writer.submit(store.write, fresh, extracted)
+        if writing is not None:
+            writing.result()
 
 
 def _run_pool(
@@ -136,7 +160,9 @@ class _Store:
     """The database side of a bulk load: duplicate checks before NLP, then one commit per article.
 
     Copies inside the load (same content hash) wait for their original's outcome, so they cost
-    neither NLP nor a write even when the original is still in a worker.
+    neither NLP nor a write even when the original is still in a worker. ``prepare`` and
+    ``write`` may run in two threads at once: the copies in waiting and the progress callback
+    are shared under a lock.
     """
 
     def __init__(
@@ -146,50 +172,60 @@ class _Store:
         self.on_done = on_done
         self.report = BulkReport()
         self.waiting: dict[str, list[str]] = {}  # content hash in flight → names of its copies
+        self.lock = threading.RLock()
 
     def done(self, name: str, outcome: str) -> None:
         if self.on_done is not None:
-            self.on_done(name, outcome)
+            with self.lock:
+                self.on_done(name, outcome)
 
     def prepare(self, batch: list[Document]) -> Fresh:
         """Parse a batch; report empty and already stored documents; return the ones to extract."""
         fresh: Fresh = []
-        with self.sessions() as session:
-            for document in batch:
-                parsed = parse_document(
-                    text=document.text,
-                    html=document.html,
-                    url=document.url,
-                    title=document.title,
-                    published_at=document.published_at,
-                    source_name=document.source,
-                )
-                if not parsed.body.strip():
-                    self.report.failed.append((document.name, "no text once cleaned"))
-                    self.done(document.name, "failed")
-                    continue
-                digest = content_hash(parsed)
+        for document in batch:
+            parsed = parse_document(
+                text=document.text,
+                html=document.html,
+                url=document.url,
+                title=document.title,
+                published_at=document.published_at,
+                source_name=document.source,
+            )
+            if not parsed.body.strip():
+                self.report.failed.append((document.name, "no text once cleaned"))
+                self.done(document.name, "failed")
+                continue
+            digest = content_hash(parsed)
+            with self.lock:
                 if digest in self.waiting:
                     self.waiting[digest].append(document.name)
                     continue
-                existing = find_existing(session, content_hash=digest, url=parsed.url)
-                if existing is not None:
-                    self.report.duplicates.append((document.name, existing.id))
-                    self.done(document.name, "duplicate")
-                    continue
-                self.waiting[digest] = []
-                fresh.append((document, parsed))
+                # Under the lock, in a fresh transaction (a SQLite snapshot would miss later
+                # commits): an original being written is either still waiting (this is its
+                # copy) or committed (found here), never neither.
+                with self.sessions() as session:
+                    existing = find_existing(session, content_hash=digest, url=parsed.url)
+                if existing is None:
+                    self.waiting[digest] = []
+            if existing is not None:
+                self.report.duplicates.append((document.name, existing.id))
+                self.done(document.name, "duplicate")
+                continue
+            fresh.append((document, parsed))
         return fresh
 
     def write(self, fresh: Fresh, extracted: list[ExtractedArticle]) -> None:
         for (document, _), result in zip(fresh, extracted, strict=True):
             result.extra["raw_text"] = document.text or document.html or ""
-            copies = self.waiting.pop(result.content_hash, [])
             try:
                 with self.sessions() as session:
                     outcome = ingest_article(session, result)
                     article_id = outcome.article.id
+                    with self.lock:  # committed: copies prepared from now on find it stored
+                        copies = self.waiting.pop(result.content_hash, [])
             except Exception as exc:  # one bad article must not stop an archive load
+                with self.lock:
+                    copies = self.waiting.pop(result.content_hash, [])
                 self.report.failed.append((document.name, f"{exc.__class__.__name__}: {exc}"))
                 self.done(document.name, "failed")
                 for name in copies:
