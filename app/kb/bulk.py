@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.extract.document import content_hash, parse_document
@@ -85,7 +86,10 @@ def _run_inline(
     A write mostly waits on the database (its own process, on another core) and spaCy's matrix
     products release the GIL, so the two overlap instead of taking turns. One write in flight
     at a time keeps memory bounded and the articles committed in input order.
+    Sessions bound to one connection (a caller's outer transaction, as in tests) cannot be used
+    from two threads at once: those are written in turn.
     """
+    threaded = not isinstance(store.sessions.kw.get("bind"), Connection)
     with ThreadPoolExecutor(1, thread_name_prefix="newskb-writer") as writer:
         writing: Future[None] | None = None
         for batch in _batches(documents, batch_size):
@@ -94,7 +98,10 @@ def _run_inline(
                 extracted = extract_many(parsed, model_names=model_names, batch_size=batch_size)
                 if writing is not None:
                     writing.result()
-                writing = writer.submit(store.write, fresh, extracted)
+                if threaded:
+                    writing = writer.submit(store.write, fresh, extracted)
+                else:
+                    store.write(fresh, extracted)
         if writing is not None:
             writing.result()
 

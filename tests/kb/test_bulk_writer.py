@@ -1,0 +1,54 @@
+"""One-process bulk ingest: a writer thread stores a batch while the next one is extracted."""
+
+import threading
+
+from sqlalchemy import Engine, func, select
+
+from app.db.engine import make_sessionmaker
+from app.db.models import Article
+from app.kb.bulk import Document, ingest_documents
+from app.settings import Settings
+
+STORM = "Storm hits coast\n\nA storm hit Portugal on Monday and cut power in Lisbon."
+VOTE = "Council votes\n\nThe city council of Oslo voted on Tuesday to raise the budget."
+FIRE = "Fire in the hills\n\nA forest fire near Athens forced 300 people to leave on Sunday."
+
+
+def test_writes_overlap_extraction_and_copies_across_batches_stay_duplicates(
+    engine: Engine, settings: Settings
+) -> None:
+    documents = [
+        Document("storm.txt", text=STORM),
+        Document("vote.txt", text=VOTE),
+        Document("storm-copy.txt", text=STORM),  # next batch: its original may still be writing
+        Document("fire.txt", text=FIRE),
+        Document("vote-copy.txt", text=VOTE),
+    ]
+    seen: list[tuple[str, str, str]] = []
+
+    def done(name: str, outcome: str) -> None:
+        seen.append((name, outcome, threading.current_thread().name))
+
+    report = ingest_documents(
+        make_sessionmaker(engine),
+        documents,
+        model_names=settings.spacy_model,
+        batch_size=2,
+        on_done=done,
+    )
+    assert sorted(n for n, _ in report.created) == ["fire.txt", "storm.txt", "vote.txt"]
+    assert sorted(n for n, _ in report.duplicates) == ["storm-copy.txt", "vote-copy.txt"]
+    assert report.failed == []
+    ids = dict(report.created)
+    assert dict(report.duplicates) == {
+        "storm-copy.txt": ids["storm.txt"],
+        "vote-copy.txt": ids["vote.txt"],
+    }
+    assert sorted((n, o) for n, o, _ in seen) == sorted(
+        [(n, "created") for n in ids] + [(n, "duplicate") for n, _ in report.duplicates]
+    )
+    writers = {thread for _, outcome, thread in seen if outcome == "created"}
+    assert writers and all(t.startswith("newskb-writer") for t in writers)
+    with engine.connect() as connection:
+        stored = connection.scalar(select(func.count()).select_from(Article))
+    assert stored == 3
