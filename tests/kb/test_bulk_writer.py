@@ -1,22 +1,38 @@
 """One-process bulk ingest: a writer thread stores a batch while the next one is extracted."""
 
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
-from app.db.engine import make_sessionmaker
+from app.db import migrate
+from app.db.engine import make_engine, make_sessionmaker
 from app.db.models import Article
 from app.kb.bulk import Document, ingest_documents
 from app.settings import Settings
+from tests.databases import temporary_database
 
 STORM = "Storm hits coast\n\nA storm hit Portugal on Monday and cut power in Lisbon."
 VOTE = "Council votes\n\nThe city council of Oslo voted on Tuesday to raise the budget."
 FIRE = "Fire in the hills\n\nA forest fire near Athens forced 300 people to leave on Sunday."
 
 
+@pytest.fixture
+def own_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A database of its own: the writes commit for real, from a second thread."""
+    with temporary_database(tmp_path, "writer") as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        yield engine
+        engine.dispose()
+
+
 def test_writes_overlap_extraction_and_copies_across_batches_stay_duplicates(
-    engine: Engine, settings: Settings
+    own_engine: Engine, settings: Settings
 ) -> None:
+    engine = own_engine
     documents = [
         Document("storm.txt", text=STORM),
         Document("vote.txt", text=VOTE),
