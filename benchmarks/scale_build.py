@@ -11,6 +11,9 @@
    (10 %, by a hash of entity id and copy; countries never) is replaced by a new entity of the
    same name, so the entity table grows too and entity pages grow less than linearly.
    Events reported by a copied article are copied with it (shifted dates, mapped participants).
+   The rows the write paths derive (``entity_articles``, ``entity_events``, ``entity_stats``:
+   see ``app.kb.entity_stats``) are then derived again, set-based, from every mention and
+   participation, as the migration that introduced them back-fills them.
 3. ``VACUUM ANALYZE``, so plans and index-only scans see real statistics.
 
 Each scale database is built under a temporary name and renamed when complete, so an
@@ -30,6 +33,7 @@ from sqlalchemy.engine import URL
 from app.corpora import iter_bbc
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
+from app.db.models.entities import NEVER_SEEN
 from app.extract.nlp import DEFAULT_MODELS
 from app.kb.bulk import Document, ingest_documents
 from app.settings import Settings
@@ -151,8 +155,10 @@ def _upgrade(url: str) -> None:
     try:
         if migrate.current_revision(engine) != migrate.head_revision():
             migrate.upgrade(engine)
+            # VACUUM too: tables a migration fills have no visibility map yet, and index-only
+            # scans of them would visit the heap for every row until autovacuum comes by.
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.execute(text("ANALYZE"))
+                connection.execute(text("VACUUM ANALYZE"))
     finally:
         engine.dispose()
 
@@ -293,11 +299,38 @@ def _statements(size: int, base: int) -> list[str]:
         " SELECT 'entity', new_id, 'created', NULL, now() FROM f ORDER BY new_id",
         "INSERT INTO changes (kind, object_id, action, merged_into_id, at)"
         " SELECT 'article', new_id, 'created', NULL, now() FROM s ORDER BY new_id",
+        *_DERIVED,
         *(
             f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT max(id) FROM {t}))"
             for t in TABLES
         ),
     ]
+
+
+# What ingest keeps per (entity, article), (entity, event) and entity, derived again from all:
+# the copies have their own dates and forked entities, and the first statement above gave
+# undated base articles a date after the migration had derived their rows.
+_DERIVED = [
+    "DELETE FROM entity_articles",
+    "INSERT INTO entity_articles"
+    " (entity_id, article_id, entity_type, mention_count, seen_at, published_on)"
+    " SELECT x.entity_id, x.article_id, e.type, x.n, COALESCE(a.published_at, a.created_at),"
+    " CAST(a.published_at AT TIME ZONE 'UTC' AS DATE)"
+    " FROM (SELECT entity_id, article_id, count(*) AS n FROM mentions"
+    " GROUP BY entity_id, article_id) x"
+    " JOIN articles a ON a.id = x.article_id JOIN entities e ON e.id = x.entity_id",
+    "DELETE FROM entity_events",
+    "INSERT INTO entity_events (entity_id, event_id, date_start)"
+    " SELECT DISTINCT p.entity_id, p.event_id, e.date_start"
+    " FROM event_participants p JOIN events e ON e.id = p.event_id",
+    "DELETE FROM entity_stats",
+    "INSERT INTO entity_stats (entity_id, type, mention_count, article_count, last_seen_at)"
+    " SELECT e.id, e.type, COALESCE(x.mentions, 0), COALESCE(x.articles, 0),"
+    f" COALESCE(x.last_seen, TIMESTAMPTZ '{NEVER_SEEN.isoformat()}')"
+    " FROM entities e LEFT JOIN (SELECT entity_id, sum(mention_count) AS mentions,"
+    " count(*) AS articles, max(seen_at) AS last_seen FROM entity_articles"
+    " GROUP BY entity_id) x ON x.entity_id = e.id",
+]
 
 
 def _cols(alias: str, columns: str) -> str:

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from app.api.conditional import etag_response
-from app.api.deps import CodecDep, CursorQuery, EntityIdPath, LimitQuery, SessionDep
+from app.api.deps import MAX_ID, CodecDep, CursorQuery, EntityIdPath, LimitQuery, SessionDep
 from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.api.security import WriteKey
@@ -20,7 +20,7 @@ from app.kb import timeline as kb_timeline
 from app.kb.search import ArticleFilters
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.curation import EntityUpdate, MergeRequest
-from app.schemas.entities import EntityRead, EntitySummary, RelatedEntity
+from app.schemas.entities import EntityRead, EntitySummary, RelatedEntity, RoleRead, RoleSummary
 from app.schemas.events import EventArticle, EventRead, TimelineItem
 from app.schemas.facts import QuoteRead
 from app.schemas.search import ArticleHit
@@ -54,14 +54,14 @@ LiveEntity = Annotated[int, Depends(live_entity)]
 
 def summaries(session: SessionDep, entities: list[Entity]) -> list[EntitySummary]:
     counts = kb_entities.entity_counts(session, [e.id for e in entities])
-    items = []
-    for entity in entities:
-        item = EntitySummary.model_validate(entity)
-        found = counts.get(entity.id, kb_entities.EntityCounts())
-        item.mention_count, item.article_count = found.mentions, found.articles
-        item.last_seen = found.last_seen
-        items.append(item)
-    return items
+    return [_summary(e, counts.get(e.id, kb_entities.EntityCounts())) for e in entities]
+
+
+def _summary(entity: Entity, counts: kb_entities.EntityCounts) -> EntitySummary:
+    item = EntitySummary.model_validate(entity)
+    item.mention_count, item.article_count = counts.mentions, counts.articles
+    item.last_seen = counts.last_seen
+    return item
 
 
 @router.get(
@@ -86,33 +86,44 @@ def list_entities(
     ] = None,
     sort: Annotated[
         EntitySort,
-        Query(description="`-mentions` (most mentioned first), `name`, `-last_seen`."),
+        Query(
+            description="`-mentions` (most mentioned first), `name`, `-last_seen` (newest "
+            "article first; never mentioned last)."
+        ),
     ] = "-mentions",
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Page[EntitySummary]:
+    """Counts are stored with each entity and kept exact by every write."""
     result = kb_entities.list_entities(
         session, type=type, q=q, sort=sort, limit=limit, cursor=cursor, codec=codec
     )
     link_next(request, response, result.page.next_cursor)
-    items = []
-    for entity in result.page.items:
-        counts = result.counts.get(entity.id, kb_entities.EntityCounts())
-        item = EntitySummary.model_validate(entity)
-        item.mention_count, item.article_count = counts.mentions, counts.articles
-        item.last_seen = counts.last_seen
-        items.append(item)
+    items = [
+        _summary(e, result.counts.get(e.id, kb_entities.EntityCounts())) for e in result.page.items
+    ]
     return Page[EntitySummary](items=items, next_cursor=result.page.next_cursor)
 
 
 def _entity_read(session: SessionDep, entity_id: int) -> EntityRead:
-    entity = kb_entities.get_entity(session, entity_id)
-    counts = kb_entities.entity_counts(session, [entity.id]).get(
-        entity.id, kb_entities.EntityCounts()
-    )
-    read = EntityRead.model_validate(entity)
-    read.mention_count, read.article_count = counts.mentions, counts.articles
-    read.last_seen = counts.last_seen
+    detail = kb_entities.get_entity_detail(session, entity_id)
+    read = EntityRead.model_validate(detail.entity)
+    read.mention_count, read.article_count = detail.counts.mentions, detail.counts.articles
+    read.last_seen = detail.counts.last_seen
+    read.roles = [
+        RoleSummary.model_validate(
+            {
+                "title": role.evidence.title,
+                "person": role.evidence.person,
+                "of": role.evidence.of,
+                "evidence": role.evidence,
+                "evidence_count": role.evidence_count,
+                "article_count": role.article_count,
+            }
+        )
+        for role in detail.roles
+    ]
+    read.role_count = detail.role_count
     return read
 
 
@@ -123,8 +134,48 @@ def _entity_read(session: SessionDep, entity_id: int) -> EntityRead:
     responses={200: {"headers": ETAG_HEADER}, 304: {"description": "Not modified"}, **MOVED},
 )
 def get_entity(entity_id: LiveEntity, session: SessionDep, request: Request) -> Response:
-    """Aliases, counts, roles with their evidence. A merged id answers 308 to its new home."""
+    """Aliases, counts, and a summary of its roles: each distinct role (title + of) once,
+    with how many statements and articles state it and its newest statement as evidence,
+    most stated first, at most 20 (`role_count` tells how many there are). Every statement
+    with its evidence: `GET /v1/entities/{id}/roles`. A merged id answers 308 to its new home.
+    """
     return etag_response(request, _entity_read(session, entity_id))
+
+
+@router.get(
+    "/{entity_id}/roles",
+    response_model=Page[RoleRead],
+    summary="Every role statement of a person",
+    responses={200: {"headers": LINK_HEADER}, **MOVED},
+)
+def entity_roles(
+    entity_id: LiveEntity,
+    session: SessionDep,
+    codec: CodecDep,
+    request: Request,
+    response: Response,
+    title: Annotated[
+        str | None,
+        Query(
+            max_length=200, description="Only this title (case ignored).", examples=["President"]
+        ),
+    ] = None,
+    of: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_ID, description="Only roles of this entity (country, organization)."),
+    ] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Page[RoleRead]:
+    """Each statement of a role, with the article and span it was read from, newest stored
+    first. The entity page shows the distinct roles; this lists all their evidence."""
+    page = kb_entities.list_roles(
+        session, entity_id, title=title, of_id=of, limit=limit, cursor=cursor, codec=codec
+    )
+    link_next(request, response, page.next_cursor)
+    return Page[RoleRead](
+        items=[RoleRead.model_validate(r) for r in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.get(
@@ -146,7 +197,7 @@ def entity_articles(
     cursor: CursorQuery = None,
 ) -> Page[ArticleHit]:
     """Newest first; takes every filter and the query of `GET /v1/articles`."""
-    kb_entities.get_entity(session, entity_id)
+    kb_entities.require_entity(session, entity_id)
     scoped = ArticleFilters(**{**filters.__dict__, "entity_ids": (entity_id, *filters.entity_ids)})
     page = kb_search.search_articles(
         session, q=q, filters=scoped, sort=sort, limit=limit, cursor=cursor, codec=codec
@@ -171,7 +222,7 @@ def entity_events(
     cursor: CursorQuery = None,
 ) -> Page[EventRead]:
     """In date order (undated last), like `GET /v1/events?entity=`."""
-    kb_entities.get_entity(session, entity_id)
+    kb_entities.require_entity(session, entity_id)
     page = kb_events.list_events(
         session,
         type=None,
@@ -205,7 +256,7 @@ def entity_quotes(
     cursor: CursorQuery = None,
 ) -> Page[QuoteRead]:
     """Quotes whose speaker is this entity, with the article and span they come from."""
-    kb_entities.get_entity(session, entity_id)
+    kb_entities.require_entity(session, entity_id)
     page = kb_quotes.list_quotes(
         session, speaker_id=entity_id, limit=limit, cursor=cursor, codec=codec
     )
@@ -219,6 +270,11 @@ def entity_quotes(
     "/{entity_id}/related",
     response_model=Page[RelatedEntity],
     summary="Entities that appear with this one",
+    description="Co-occurring entities, most shared articles first, optionally of one type. "
+    f"Counted within the entity's {kb_entities.RELATED_WINDOW:,} newest articles (published, "
+    "else ingested), so an answer costs the same however often the entity is named: for an "
+    "entity in more articles than that, `shared_articles` measures recent co-occurrence, "
+    "not the whole archive.",
     responses={200: {"headers": LINK_HEADER}, **MOVED},
 )
 def related_entities(
@@ -231,7 +287,6 @@ def related_entities(
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Page[RelatedEntity]:
-    """Co-occurring entities, most shared articles first, optionally of one type."""
     page = kb_entities.list_related(
         session, entity_id, type=type, limit=limit, cursor=cursor, codec=codec
     )

@@ -21,7 +21,7 @@ from app.db.models import (
     Role,
 )
 from app.errors import Conflict, InvalidInput, NotFound
-from app.kb import changes
+from app.kb import changes, entity_stats
 from app.kb.normalize import normalize_name
 from app.kb.transaction import committing
 
@@ -110,6 +110,7 @@ def merge_entities(session: Session, entity_id: int, into_id: int) -> Entity:
         target.curated = True
         session.flush()
         changes.record_merge(session, entity_id, into_id)
+        entity_stats.refresh(session, [entity_id, into_id])  # last: hot row locks
     session.expire_all()  # bulk statements above bypassed the identity map
     return target
 
@@ -117,6 +118,7 @@ def merge_entities(session: Session, entity_id: int, into_id: int) -> Entity:
 def _move_facts(session: Session, old: int, new: int) -> None:
     for column in (Mention.entity_id, Role.person_id, Role.of_id, Quote.speaker_id):
         session.execute(update(column.class_).where(column == old).values({column.key: new}))
+    entity_stats.move_entity(session, old, new)
     for column in (Event.location_id, Event.name_entity_id):
         session.execute(update(Event).where(column == old).values({column.key: new}))
     session.execute(

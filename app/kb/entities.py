@@ -1,24 +1,32 @@
-"""Entity reads: the list (filtered, sorted, with counts), one entity, its co-occurrences."""
+"""Entity reads: the list (filtered, sorted, with counts), one entity, its roles, co-occurrences.
+
+Counts come from ``entity_stats`` and per-entity article lists from ``entity_articles``, both
+kept by the write paths (``app.kb.entity_stats``), so no read here grows with the corpus: the
+entity page summarizes roles (capped), ``related`` looks at a bounded window of articles.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, desc, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from app.db.base import UTCDateTime
-from app.db.models import Article, Entity, EntityAlias, Mention, Role
-from app.errors import NotFound
-from app.kb.articles import sort_time
+from app.db.models import Entity, EntityAlias, EntityArticle, EntityStats, Role
+from app.errors import InvalidCursor, NotFound
 from app.kb.normalize import normalize_name
 from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
 from app.kb.search import Facet
 
 SORTS = ("-mentions", "name", "-last_seen")
-_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+# The entity page lists at most this many distinct roles; GET /v1/entities/{id}/roles has all.
+ROLE_SUMMARY_LIMIT = 20
+# ``related`` counts co-mentions in this many of the entity's newest articles, so its cost
+# stops growing with the corpus once an entity is named that often.
+RELATED_WINDOW = 1000
 
 
 @dataclass(frozen=True)
@@ -49,16 +57,6 @@ def name_matches(q: str) -> ColumnElement[bool] | None:
     return Entity.id.in_(aliases)
 
 
-def _last_seen() -> Any:
-    """The date of the newest article mentioning each entity, as a joinable subquery."""
-    return (
-        select(Mention.entity_id.label("entity_id"), func.max(sort_time).label("last_seen"))
-        .join(Article, Article.id == Mention.article_id)
-        .group_by(Mention.entity_id)
-        .subquery("entity_stats")
-    )
-
-
 def list_entities(
     session: Session,
     *,
@@ -69,50 +67,45 @@ def list_entities(
     cursor: str | None,
     codec: CursorCodec,
 ) -> EntityPage:
-    """Entities (not merged away), filtered by type and by a name/alias word prefix."""
-    query: Select[Any] = (
-        select(Entity).where(Entity.merged_into_id.is_(None)).options(selectinload(Entity.aliases))
+    """Entities (not merged away), filtered by type and by a name/alias word prefix.
+
+    The stored counts make each order one index of ``entity_stats`` (or ``entities`` for
+    ``name``), read from the cursor on, instead of counting the mentions of every candidate.
+    """
+    query: Select[Any] = cast(
+        "Select[Any]",
+        select(Entity, EntityStats)
+        .join(EntityStats, EntityStats.entity_id == Entity.id)
+        .where(_live(session))
+        .options(selectinload(Entity.aliases)),
     )
-    id_key = SortKey(Entity.id, parse=int)
-    if sort == "-last_seen":
-        stats = _last_seen()
-        last_seen = func.coalesce(
-            stats.c.last_seen, literal(_NEVER, UTCDateTime), type_=UTCDateTime
-        )
-        query = query.add_columns(last_seen.label("last_seen")).outerjoin(
-            stats, stats.c.entity_id == Entity.id
-        )
-        keys = [SortKey(last_seen, True, datetime.fromisoformat, datetime.isoformat), id_key]
-        values = "last_seen"
-    elif sort == "name":  # no counts needed: the page's own come from ``entity_counts`` below
-        keys, values = [SortKey(Entity.normalized_name, parse=str), id_key], "name"
+    if sort == "name":
+        keys = [SortKey(Entity.normalized_name, parse=str), SortKey(Entity.id, parse=int)]
+        type_column = Entity.type
     else:
-        # Correlated: only entities that pass the filters are counted, each from the
-        # (entity_id, article_id) index, instead of every entity's mentions grouped first.
-        mentions = (
-            select(func.count())
-            .where(Mention.entity_id == Entity.id)
-            .correlate(Entity)
-            .scalar_subquery()
+        first = (
+            SortKey(EntityStats.last_seen_at, True, datetime.fromisoformat, datetime.isoformat)
+            if sort == "-last_seen"
+            else SortKey(EntityStats.mention_count, descending=True, parse=int)
         )
-        query = query.add_columns(mentions.label("mentions"))
-        keys = [SortKey(mentions, descending=True, parse=int), id_key]
-        values = "mentions"
+        keys, type_column = [first, SortKey(EntityStats.entity_id, parse=int)], EntityStats.type
     if type:
-        query = query.where(Entity.type == type)
+        query = query.where(type_column == type)
     if q and (condition := name_matches(q)) is not None:
         query = query.where(condition)
     elif q:
         query = query.where(literal(False))
+    scope = f"entities:{sort}:{type}:{normalize_name(q or '')}"
+    if (bound := _resume_bound(codec, scope, cursor, keys[0])) is not None:
+        query = query.where(bound)
 
     def row_values(row: Any) -> tuple[Any, ...]:
-        first = row.Entity.normalized_name if values == "name" else getattr(row, values)
-        return (first, row.Entity.id)
+        return tuple(_value(row, key.column) for key in keys)
 
     page = keyset_page(
         session,
         query,
-        scope=f"entities:{sort}:{type}:{normalize_name(q or '')}",
+        scope=scope,
         keys=keys,
         row_values=row_values,
         limit=limit,
@@ -121,35 +114,51 @@ def list_entities(
         rows=True,
     )
     found = [row.Entity for row in page.items]
-    return EntityPage(Page(found, page.next_cursor), entity_counts(session, [e.id for e in found]))
+    counts = {row.Entity.id: _counts(row.EntityStats) for row in page.items}
+    return EntityPage(Page(found, page.next_cursor), counts)
 
 
-def entity_counts(session: Session, entity_ids: list[int]) -> dict[int, EntityCounts]:
+def _live(session: Session) -> ColumnElement[bool]:
+    """Entities not merged away. Nearly every entity is live, but SQLite's planner, which has
+    no statistics, would still pick the merged_into_id index over the index of the list's
+    order; there the condition is written so that no index serves it. PostgreSQL's estimate
+    is right, and a ``coalesce`` would spoil it."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.coalesce(Entity.merged_into_id, 0) == 0
+    return Entity.merged_into_id.is_(None)
+
+
+def _value(row: Any, column: Any) -> Any:
+    holder = row.Entity if column.class_ is Entity else row.EntityStats
+    return getattr(holder, column.key)
+
+
+def _resume_bound(
+    codec: CursorCodec, scope: str, cursor: str | None, key: SortKey
+) -> ColumnElement[bool] | None:
+    """The cursor's first sort value as a range condition, so that the index scan starts
+    there: the keyset's OR of ANDs alone is a filter, read from the top of the index."""
+    if not cursor:
+        return None
+    try:
+        value = key.parse(codec.decode(scope, cursor)[0])
+    except (InvalidCursor, IndexError, TypeError, ValueError):
+        return None  # ``keyset_page`` reports the bad cursor
+    column = key.column
+    return column <= value if key.descending else column >= value  # type: ignore[no-any-return]
+
+
+def entity_counts(session: Session, entity_ids: Sequence[int]) -> dict[int, EntityCounts]:
+    """The stored counts of these entities (primary-key reads)."""
     if not entity_ids:
         return {}
-    rows = session.execute(
-        select(
-            Mention.entity_id,
-            func.count(Mention.id),
-            func.count(func.distinct(Mention.article_id)),
-            func.max(sort_time),
-        )
-        .join(Article, Article.id == Mention.article_id)
-        .where(Mention.entity_id.in_(entity_ids))
-        .group_by(Mention.entity_id)
-    )
-    return {
-        entity_id: EntityCounts(mentions, articles, _utc(last))
-        for entity_id, mentions, articles, last in rows
-    }
+    rows = session.scalars(select(EntityStats).where(EntityStats.entity_id.in_(entity_ids)))
+    return {stats.entity_id: _counts(stats) for stats in rows}
 
 
-def _utc(value: Any) -> datetime | None:
-    """``max()`` loses the column type on SQLite: read the text back as UTC."""
-    if value is None:
-        return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+def _counts(stats: EntityStats) -> EntityCounts:
+    last_seen = stats.last_seen_at if stats.article_count else None
+    return EntityCounts(stats.mention_count, stats.article_count, last_seen)
 
 
 def current_id(session: Session, entity_id: int) -> int:
@@ -168,20 +177,114 @@ def current_id(session: Session, entity_id: int) -> int:
 
 
 def get_entity(session: Session, entity_id: int) -> Entity:
-    """One entity with its aliases and roles (each with the article it was read in)."""
+    """One entity with its aliases and the state it stands for."""
     entity = session.scalars(
         select(Entity)
         .where(Entity.id == entity_id)
-        .options(
-            selectinload(Entity.aliases),
-            selectinload(Entity.roles).selectinload(Role.of),
-            selectinload(Entity.roles).selectinload(Role.person),
-            selectinload(Entity.stands_for),
-        )
+        .options(selectinload(Entity.aliases), selectinload(Entity.stands_for))
     ).first()
     if entity is None:
         raise NotFound(f"Entity {entity_id} does not exist.")
     return entity
+
+
+def require_entity(session: Session, entity_id: int) -> None:
+    """Raise ``NotFound`` unless the entity exists (one primary-key probe, nothing loaded)."""
+    if session.scalar(select(Entity.id).where(Entity.id == entity_id)) is None:
+        raise NotFound(f"Entity {entity_id} does not exist.")
+
+
+@dataclass(frozen=True)
+class RoleSummary:
+    """One distinct role (title + of) of a person: how often it was stated, newest evidence."""
+
+    evidence: Role  # the newest statement (highest id), with ``of`` and ``person`` loaded
+    evidence_count: int
+    article_count: int
+
+
+@dataclass(frozen=True)
+class EntityDetail:
+    entity: Entity
+    counts: EntityCounts
+    roles: list[RoleSummary]
+    role_count: int
+
+
+def get_entity_detail(session: Session, entity_id: int) -> EntityDetail:
+    """The entity page: the entity, its stored counts and its most-stated roles (capped)."""
+    entity = get_entity(session, entity_id)
+    stats = session.get(EntityStats, entity_id)
+    roles, role_count = role_summary(session, entity_id, limit=ROLE_SUMMARY_LIMIT)
+    counts = _counts(stats) if stats is not None else EntityCounts()
+    return EntityDetail(entity, counts, roles, role_count)
+
+
+def role_summary(session: Session, person_id: int, *, limit: int) -> tuple[list[RoleSummary], int]:
+    """Distinct roles, most-stated first (articles, then statements), and how many there are.
+
+    One grouping over the person's statements (read from the ``(person_id, id)`` index),
+    then the newest statement of each role shown.
+    """
+    statements, articles = func.count(), func.count(func.distinct(Role.article_id))
+    newest = func.max(Role.id)
+    rows = session.execute(
+        select(
+            newest.label("newest"),
+            statements.label("statements"),
+            articles.label("articles"),
+            func.count().over().label("roles"),
+        )
+        .where(Role.person_id == person_id)
+        .group_by(Role.title, Role.of_id)
+        .order_by(desc("articles"), desc("statements"), desc("newest"))
+        .limit(limit)
+    ).all()
+    if not rows:
+        return [], 0
+    evidence = {
+        role.id: role
+        for role in session.scalars(
+            select(Role)
+            .where(Role.id.in_([row.newest for row in rows]))
+            .options(selectinload(Role.of), selectinload(Role.person))
+        )
+    }
+    summary = [RoleSummary(evidence[row.newest], row.statements, row.articles) for row in rows]
+    return summary, int(rows[0].roles)
+
+
+def list_roles(
+    session: Session,
+    person_id: int,
+    *,
+    title: str | None,
+    of_id: int | None,
+    limit: int,
+    cursor: str | None,
+    codec: CursorCodec,
+) -> Page[Role]:
+    """Every role statement of a person with its evidence, newest stored first."""
+    require_entity(session, person_id)
+    query = (
+        select(Role)
+        .where(Role.person_id == person_id)
+        .options(selectinload(Role.of), selectinload(Role.person))
+    )
+    if title:
+        query = query.where(func.lower(Role.title) == title.strip().lower())
+    if of_id is not None:
+        query = query.where(Role.of_id == of_id)
+    return keyset_page(
+        session,
+        query,
+        scope=f"roles:{person_id}:{(title or '').strip().lower()}:{of_id}",
+        keys=[SortKey(Role.id, descending=True, parse=int)],
+        row_values=lambda role: (role.id,),
+        limit=limit,
+        cursor=cursor,
+        codec=codec,
+    )
 
 
 @dataclass(frozen=True)
@@ -199,38 +302,51 @@ def list_related(
     cursor: str | None,
     codec: CursorCodec,
 ) -> Page[Related]:
-    """Entities mentioned in the same articles, most shared articles first."""
-    get_entity(session, entity_id)
-    mine, theirs = aliased(Mention), aliased(Mention)
+    """Entities named in the same articles, most shared first, among the entity's
+    ``RELATED_WINDOW`` newest articles (published, else ingested): bounded work per request."""
+    require_entity(session, entity_id)
+    newest = (
+        select(EntityArticle.article_id)
+        .where(EntityArticle.entity_id == entity_id)
+        .order_by(EntityArticle.seen_at.desc(), EntityArticle.article_id.desc())
+        .limit(RELATED_WINDOW)
+        .subquery("newest")
+    )
+    theirs = aliased(EntityArticle)
     shared = (
-        select(
-            theirs.entity_id.label("entity_id"),
-            func.count(func.distinct(theirs.article_id)).label("shared"),
-        )
-        .join(mine, and_(mine.article_id == theirs.article_id, mine.entity_id == entity_id))
+        select(theirs.entity_id.label("entity_id"), func.count().label("shared"))
+        .select_from(newest)
+        .join(theirs, theirs.article_id == newest.c.article_id)
         .where(theirs.entity_id != entity_id)
         .group_by(theirs.entity_id)
-        .subquery("shared")
-    )
-    query: Select[Any] = (
-        select(Entity, shared.c.shared)
-        .join(shared, shared.c.entity_id == Entity.id)
-        .options(selectinload(Entity.aliases))
     )
     if type:
-        query = query.where(Entity.type == type)
+        shared = shared.where(theirs.entity_type == type)
+    counted = shared.subquery("shared")
     page = keyset_page(
         session,
-        query,
+        select(counted.c.entity_id, counted.c.shared),
         scope=f"related:{entity_id}:{type}",
-        keys=[SortKey(shared.c.shared, descending=True, parse=int), SortKey(Entity.id, parse=int)],
-        row_values=lambda row: (row.shared, row.Entity.id),
+        keys=[
+            SortKey(counted.c.shared, descending=True, parse=int),
+            SortKey(counted.c.entity_id, parse=int),
+        ],
+        row_values=lambda row: (row.shared, row.entity_id),
         limit=limit,
         cursor=cursor,
         codec=codec,
         rows=True,
     )
-    return Page([Related(row.Entity, row.shared) for row in page.items], page.next_cursor)
+    ids = [row.entity_id for row in page.items]
+    entities = {
+        e.id: e
+        for e in session.scalars(
+            select(Entity).where(Entity.id.in_(ids)).options(selectinload(Entity.aliases))
+        )
+    }
+    return Page(
+        [Related(entities[row.entity_id], row.shared) for row in page.items], page.next_cursor
+    )
 
 
 def type_facets(session: Session, q: str | None) -> list[Facet]:

@@ -15,6 +15,7 @@ from app.db.engine import end_transaction
 from app.db.models import (
     Amount,
     Article,
+    EntityArticle,
     Event,
     EventEvidence,
     EventParticipant,
@@ -27,7 +28,7 @@ from app.db.models import (
 from app.errors import EmptyArticle, NotFound
 from app.extract import types as x
 from app.extract.document import content_hash
-from app.kb import changes
+from app.kb import changes, entity_stats
 from app.kb.resolve import find_matching_event, resolve_entities
 from app.kb.sql import insert_ignore, lock_names
 from app.kb.transaction import committing
@@ -69,8 +70,9 @@ def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestRes
     try:
         with committing(session):
             article = _store_article(session, extracted)
-            _store_facts(session, article, extracted)
+            entity_ids = _store_facts(session, article, extracted)
             changes.record_article(session, article.id, "created")
+            entity_stats.add_article(session, article.id, entity_ids)  # last: hot row locks
     except IntegrityError:
         # A concurrent ingest of the same article won the race on the unique constraints.
         existing = find_existing(session, content_hash=extracted.content_hash, url=url)
@@ -135,10 +137,12 @@ def replace_facts(session: Session, article_id: int, extracted: x.ExtractedArtic
         if article is None:
             raise NotFound(f"Article {article_id} does not exist.")
         before = changes.entity_ids_of_article(session, article_id)
+        counted = entity_stats.entity_ids_of_article(session, article_id)
         _delete_facts(session, article_id)
         article.extractor_version = extracted.extractor_version
-        _store_facts(session, article, extracted)
+        after = _store_facts(session, article, extracted)
         changes.record_article(session, article_id, "updated", entity_ids=before)
+        entity_stats.refresh(session, counted | after)
     return article
 
 
@@ -149,13 +153,15 @@ def delete_article(session: Session, article_id: int) -> None:
         if article is None:
             raise NotFound(f"Article {article_id} does not exist.")
         changes.record_article(session, article_id, "deleted")
+        counted = entity_stats.entity_ids_of_article(session, article_id)
         session.delete(article)
         session.flush()
         _delete_orphan_events(session)
+        entity_stats.refresh(session, counted)
 
 
 def _delete_facts(session: Session, article_id: int) -> None:
-    for model in (Mention, Role, Timex, Amount, Quote, EventEvidence):
+    for model in (EntityArticle, Mention, Role, Timex, Amount, Quote, EventEvidence):
         session.execute(delete(model).where(model.article_id == article_id))
     _delete_orphan_events(session)
 
@@ -211,7 +217,8 @@ def _span(span: x.Span, version: str, confidence: float) -> dict[str, Any]:
     }
 
 
-def _store_facts(session: Session, article: Article, extracted: x.ExtractedArticle) -> None:
+def _store_facts(session: Session, article: Article, extracted: x.ExtractedArticle) -> set[int]:
+    """Store the facts; the ids of every entity they resolved to (for ``entity_stats``)."""
     version, aid = extracted.extractor_version, article.id
     ids = resolve_entities(session, extracted.entities)
 
@@ -230,6 +237,7 @@ def _store_facts(session: Session, article: Article, extracted: x.ExtractedArtic
             for m in e.mentions
         ],
     )
+    entity_stats.link_article(session, article)
     bulk(
         Role,
         [
@@ -295,6 +303,7 @@ def _store_facts(session: Session, article: Article, extracted: x.ExtractedArtic
         ],
     )
     session.flush()
+    return set(ids.values())
 
 
 def _store_events(
@@ -334,6 +343,7 @@ def _store_events(
             ],
             ["event_id", "entity_id", "role"],
         )
+        entity_stats.link_event(session, row.id, row.date_start, (e for e, _ in participants))
         texts = event.evidence_text or ("",) * len(event.evidence)
         evidence.extend(
             {"event_id": row.id, "article_id": article_id, "text": text}

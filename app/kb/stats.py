@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.db.models import Amount, Article, Entity, Event, Mention, Quote, Source, Timex
+from app.db.models import Amount, Article, Entity, EntityStats, Event, Quote, Source, Timex
 from app.schemas.stats import Stats
 
 
@@ -22,7 +22,11 @@ def collect_stats(session: Session) -> Stats:
             func.min(Article.created_at).label("oldest_ingested_at"),
             _count(Source.id).label("sources"),
             _count(Entity.id, Entity.merged_into_id.is_not(None)).label("merged_entities"),
-            _count(Mention.id).label("mentions"),
+            # The stored per-entity counts (exact, see app.kb.entity_stats): one narrow row per
+            # entity to add up instead of every mention to count.
+            select(func.coalesce(func.sum(EntityStats.mention_count), 0))
+            .scalar_subquery()
+            .label("mentions"),
             _count(Event.id).label("events"),
             _count(Quote.id).label("quotes"),
             _count(Amount.id).label("amounts"),

@@ -1,4 +1,10 @@
-"""An entity's timeline: the dated events it takes part in and the articles mentioning it."""
+"""An entity's timeline: the dated events it takes part in and the articles mentioning it.
+
+Two streams in the same order, each an index range read from the cursor on with a LIMIT: the
+articles from the entity's ``entity_articles`` rows by published day, the events from its
+``entity_events`` rows by start date. A page takes the first items of both, merged here, so
+no statement reads or sorts the entity's whole history, however long it is.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +12,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import Date, cast, func, literal, select, union_all
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.db.models import Article, Event, EventParticipant, Mention
+from app.db.models import Article, EntityArticle, EntityEvent, Event
+from app.errors import InvalidCursor
 from app.kb.articles import event_load_options
-from app.kb.entities import get_entity
-from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
+from app.kb.entities import require_entity
+from app.kb.pagination import CursorCodec, Page
+
+Kind = Literal["event", "article"]
+# Items sort by (day, kind, id): on one day, articles ("article" < "event") before events.
+_Key = tuple[date, Kind, int]
 
 
 @dataclass(frozen=True)
 class TimelineItem:
-    kind: Literal["event", "article"]
+    kind: Kind
     day: date
     event: Event | None = None
     article: Article | None = None
@@ -27,64 +38,82 @@ def entity_timeline(
     session: Session, entity_id: int, *, limit: int, cursor: str | None, codec: CursorCodec
 ) -> Page[TimelineItem]:
     """Oldest first: events by start date, articles by published day; undated ones are left out."""
-    get_entity(session, entity_id)
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    article_day = func.date(Article.published_at) if sqlite else cast(Article.published_at, Date)
-    events = select(
-        literal("event").label("kind"), Event.id.label("id"), Event.date_start.label("day")
-    ).where(
-        Event.date_start.is_not(None),
-        Event.id.in_(
-            select(EventParticipant.event_id).where(EventParticipant.entity_id == entity_id)
-        ),
+    require_entity(session, entity_id)
+    scope = f"timeline:{entity_id}"
+    after = _decode(codec, scope, cursor) if cursor else None
+    keys = sorted(
+        _article_keys(session, entity_id, after, limit + 1)
+        + _event_keys(session, entity_id, after, limit + 1)
     )
-    articles = select(
-        literal("article").label("kind"), Article.id.label("id"), article_day.label("day")
-    ).where(
-        Article.published_at.is_not(None),
-        Article.id.in_(select(Mention.article_id).where(Mention.entity_id == entity_id)),
-    )
-    merged = union_all(events, articles).subquery("timeline")
-    day = cast(merged.c.day, Date) if not sqlite else func.date(merged.c.day, type_=Date)
-    page = keyset_page(
-        session,
-        select(merged.c.kind, merged.c.id, day.label("day")),
-        scope=f"timeline:{entity_id}",
-        keys=[
-            SortKey(day, parse=date.fromisoformat, dump=date.isoformat),
-            SortKey(merged.c.kind, parse=str),
-            SortKey(merged.c.id, parse=int),
-        ],
-        row_values=lambda row: (_day(row.day), row.kind, row.id),
-        limit=limit,
-        cursor=cursor,
-        codec=codec,
-        rows=True,
-    )
-    event_ids = [row.id for row in page.items if row.kind == "event"]
-    article_ids = [row.id for row in page.items if row.kind == "article"]
-    found_events = {
-        e.id: e
-        for e in session.scalars(
-            select(Event).where(Event.id.in_(event_ids)).options(*event_load_options())
-        )
-    }
-    found_articles = {
-        a.id: a
-        for a in session.scalars(
-            select(Article).where(Article.id.in_(article_ids)).options(selectinload(Article.source))
-        )
-    }
+    more, keys = len(keys) > limit, keys[:limit]
+    events = _events(session, [id_ for _, kind, id_ in keys if kind == "event"])
+    articles = _articles(session, [id_ for _, kind, id_ in keys if kind == "article"])
     items = [
         TimelineItem(
-            row.kind,
-            _day(row.day),
-            event=found_events.get(row.id) if row.kind == "event" else None,
-            article=found_articles.get(row.id) if row.kind == "article" else None,
+            kind,
+            day,
+            event=events.get(id_) if kind == "event" else None,
+            article=articles.get(id_) if kind == "article" else None,
         )
-        for row in page.items
+        for day, kind, id_ in keys
     ]
-    return Page(items, page.next_cursor)
+    next_cursor = None
+    if more:
+        day, kind, id_ = keys[-1]
+        next_cursor = codec.encode(scope, [day.isoformat(), kind, id_])
+    return Page(items, next_cursor)
+
+
+def _events(session: Session, ids: list[int]) -> dict[int, Event]:
+    if not ids:
+        return {}
+    query = select(Event).where(Event.id.in_(ids)).options(*event_load_options())
+    return {event.id: event for event in session.scalars(query)}
+
+
+def _articles(session: Session, ids: list[int]) -> dict[int, Article]:
+    if not ids:
+        return {}
+    query = select(Article).where(Article.id.in_(ids)).options(selectinload(Article.source))
+    return {article.id: article for article in session.scalars(query)}
+
+
+def _article_keys(session: Session, entity_id: int, after: _Key | None, n: int) -> list[_Key]:
+    day, id_ = EntityArticle.published_on, EntityArticle.article_id
+    query = select(day, id_).where(EntityArticle.entity_id == entity_id, day.is_not(None))
+    if after is not None:
+        query = query.where(_after(day, id_, after, "article"))
+    rows = session.execute(query.order_by(day, id_).limit(n))
+    return [(_day(d), "article", i) for d, i in rows]
+
+
+def _event_keys(session: Session, entity_id: int, after: _Key | None, n: int) -> list[_Key]:
+    day, id_ = EntityEvent.date_start, EntityEvent.event_id
+    query = select(day, id_).where(EntityEvent.entity_id == entity_id, day.is_not(None))
+    if after is not None:
+        query = query.where(_after(day, id_, after, "event"))
+    rows = session.execute(query.order_by(day, id_).limit(n))
+    return [(_day(d), "event", i) for d, i in rows]
+
+
+def _after(day: Any, id_: Any, after: _Key, kind: Kind) -> ColumnElement[bool]:
+    """Items of ``kind`` strictly after the cursor's (day, kind, id)."""
+    last_day, last_kind, last_id = after
+    if kind == last_kind:
+        return or_(day > last_day, and_(day == last_day, id_ > last_id))
+    # Same day, other kind: events follow the day's articles, articles precede its events.
+    return day >= last_day if kind > last_kind else day > last_day  # type: ignore[no-any-return]
+
+
+def _decode(codec: CursorCodec, scope: str, cursor: str) -> _Key:
+    values = codec.decode(scope, cursor)
+    try:
+        day, kind, id_ = values
+        if kind not in ("event", "article"):
+            raise ValueError(kind)
+        return date.fromisoformat(day), kind, int(id_)
+    except (TypeError, ValueError) as exc:
+        raise InvalidCursor("The cursor does not fit this list.") from exc
 
 
 def _day(value: Any) -> date:

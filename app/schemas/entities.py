@@ -23,8 +23,8 @@ class EntitySummary(EntityRef):
     def _alias_texts(cls, value: Any) -> Any:
         return sorted({getattr(a, "alias", a) for a in value}) if value is not None else []
 
-    mention_count: int = Field(default=0, examples=[12])
-    article_count: int = Field(default=0, examples=[3])
+    mention_count: int = Field(default=0, description="Times it is named", examples=[12])
+    article_count: int = Field(default=0, description="Articles naming it", examples=[3])
     last_seen: datetime | None = Field(
         default=None,
         description="Date of the newest article mentioning it (published, else ingested)",
@@ -33,7 +33,11 @@ class EntitySummary(EntityRef):
 
 
 class RelatedEntity(EntitySummary):
-    shared_articles: int = Field(description="Articles that mention both entities", examples=[4])
+    shared_articles: int = Field(
+        description="Articles that mention both entities, among the newest articles of the "
+        "entity asked about (see the endpoint)",
+        examples=[4],
+    )
 
 
 class RoleRead(Schema):
@@ -49,6 +53,15 @@ class RoleRead(Schema):
         if hasattr(data, "person_id"):
             return {"title": data.title, "person": data.person, "of": data.of, "evidence": data}
         return data
+
+
+class RoleSummary(RoleRead):
+    """One distinct role (title + of) of a person, with its newest statement as evidence."""
+
+    evidence_count: int = Field(
+        description="Statements of this role (each with its evidence span)", examples=[12]
+    )
+    article_count: int = Field(description="Articles that state it", examples=[9])
 
 
 class SpanRead(Schema):
@@ -72,7 +85,14 @@ class EntityRead(EntitySummary):
     stands_for: EntityRef | None = Field(
         default=None, description="The state a place stands for (the Kremlin → Russia)."
     )
-    roles: list[RoleRead] = Field(default_factory=list)
+    roles: list[RoleSummary] = Field(
+        default_factory=list,
+        description="Distinct roles (title + of), most stated first, at most 20; `evidence` is "
+        "the newest statement of each. Every statement: `GET /v1/entities/{id}/roles`.",
+    )
+    role_count: int = Field(
+        default=0, description="Distinct roles in all (more than `roles` lists when capped)"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -90,3 +110,4 @@ class MentionRead(Schema):
 
 
 RoleRead.model_rebuild()
+RoleSummary.model_rebuild()

@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db.models import Article
 from app.kb.bulk import Document, ingest_documents
 from app.settings import Settings
+from tests.entity_truth import assert_entity_stats_exact, stored_stats
 
 STORM = "Storm hits coast\n\nA storm hit Portugal on Monday and cut power in Lisbon."
 VOTE = "Council votes\n\nThe city council of Oslo voted on Tuesday to raise the budget."
@@ -58,3 +59,17 @@ def test_bulk_ingest_again_creates_nothing(session: Session, settings: Settings)
 def test_engine_fixture_is_migrated(engine: Engine) -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM articles").scalar() is not None
+
+
+def test_bulk_ingest_keeps_entity_stats_exact(session: Session, settings: Settings) -> None:
+    sessions = sessionmaker(
+        bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    portugal = "Storm moves on\n\nThe storm left Portugal on Tuesday and reached Spain."
+    documents = [Document("storm.txt", text=STORM), Document("vote.txt", text=VOTE)]
+    documents.append(Document("storm-2.txt", text=portugal))
+    report = ingest_documents(sessions, documents, model_names=settings.spacy_model)
+    assert len(report.created) == 3
+    assert_entity_stats_exact(session)
+    stored = stored_stats(session)
+    assert max(stored.values())[:2] >= (2, 2)  # Portugal, in two articles

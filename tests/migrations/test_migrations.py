@@ -1,14 +1,18 @@
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.orm import Session
 
 from app.db import migrate
 from app.db.base import Base
 from app.db.engine import make_engine
 from app.db.fts import is_fts_object
+from app.db.models import Article, Entity, EntityArticle, Mention
 from tests.databases import temporary_database
+from tests.entity_truth import assert_entity_stats_exact, stored_stats
 
 TABLES = {
     "sources",
@@ -24,7 +28,11 @@ TABLES = {
     "quotes",
     "amounts",
     "changes",
+    "entity_articles",
+    "entity_events",
+    "entity_stats",
 }
+LATE = datetime(2021, 9, 12, 23, 30, tzinfo=UTC)
 
 
 def test_upgrade_downgrade_upgrade_round_trip(tmp_path: Path) -> None:
@@ -73,5 +81,67 @@ def test_downgrade_removes_full_text_objects(tmp_path: Path) -> None:
             migrate.downgrade(engine, "base")
             inspector = inspect(engine)
             assert not any(is_fts_object(name) for name in inspector.get_table_names())
+        finally:
+            engine.dispose()
+
+
+def _store_before_0004(engine: Engine) -> dict[str, int]:
+    """Articles, entities and mentions as revision 0003 holds them (no derived rows yet)."""
+    with Session(engine) as session:
+        dated = Article(
+            content_hash="a", body="x", raw_text="x", extractor_version="1", published_at=LATE
+        )
+        undated = Article(content_hash="b", body="y", raw_text="y", extractor_version="1")
+        putin = Entity(type="person", name="Vladimir Putin", normalized_name="vladimir putin")
+        russia = Entity(type="country", name="Russia", normalized_name="russia")
+        unseen = Entity(type="person", name="Nobody", normalized_name="nobody")
+        session.add_all([dated, undated, putin, russia, unseen])
+        session.flush()
+        span = {"start": 0, "end": 1, "extractor_version": "1"}
+        session.add_all(
+            [
+                Mention(article_id=dated.id, entity_id=putin.id, text="Putin", **span),
+                Mention(article_id=dated.id, entity_id=putin.id, text="Putin", **span),
+                Mention(article_id=undated.id, entity_id=putin.id, text="Putin", **span),
+                Mention(article_id=undated.id, entity_id=russia.id, text="Russia", **span),
+            ]
+        )
+        session.commit()
+        return {"putin": putin.id, "russia": russia.id, "unseen": unseen.id, "dated": dated.id}
+
+
+def test_0004_back_fills_entity_stats_and_downgrades(tmp_path: Path) -> None:
+    with temporary_database(tmp_path, "backfill") as url:
+        engine = make_engine(url)
+        try:
+            migrate.upgrade(engine, "0003")
+            ids = _store_before_0004(engine)
+            migrate.upgrade(engine)
+            with Session(engine) as session:
+                assert_entity_stats_exact(session)
+                stats = stored_stats(session)
+                assert stats[ids["putin"]][:2] == (3, 2)
+                assert stats[ids["unseen"]] == (0, 0, None)
+                link = session.get(EntityArticle, (ids["putin"], ids["dated"]))
+                assert link is not None and link.published_on == date(2021, 9, 12)
+            migrate.downgrade(engine, "0003")
+            inspector = inspect(engine)
+            assert not {"entity_stats", "entity_articles", "entity_events"} & set(
+                inspector.get_table_names()
+            )
+            indexes = {i["name"] for i in inspector.get_indexes("roles")}
+            assert "ix_roles_person_id" in indexes and "ix_roles_person_id_id" not in indexes
+            migrate.upgrade(engine)
+            with Session(engine) as session:
+                assert_entity_stats_exact(session)
+                assert (
+                    session.scalar(
+                        select(EntityArticle.mention_count).where(
+                            EntityArticle.entity_id == ids["putin"],
+                            EntityArticle.article_id == ids["dated"],
+                        )
+                    )
+                    == 2
+                )
         finally:
             engine.dispose()

@@ -5,13 +5,14 @@ Threads with their own sessions hit a fresh, migrated database of the configured
 """
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,11 +24,13 @@ from app.db.engine import make_engine, make_sessionmaker
 from app.db.models import Article, Entity, Event, EventEvidence, Mention, Timex
 from app.extract import types as x
 from app.extract.pipeline import content_hash
-from app.kb.ingest import IngestResult, ingest_article
+from app.kb import entity_stats
+from app.kb.ingest import IngestResult, delete_article, ingest_article
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import API_KEY
 from tests.databases import temporary_database
+from tests.entity_truth import assert_entity_stats_exact, stored_stats
 from tests.factories import entity, meeting_article, span_of
 
 T = TypeVar("T")
@@ -131,6 +134,8 @@ def test_same_article_ingested_by_16_callers_at_once_is_stored_once(
     assert count(fresh_engine, Article) == 1
     assert count(fresh_engine, Mention) == len(article.entities)
     assert count(fresh_engine, Timex) == 1
+    with Session(fresh_engine) as session:
+        assert_entity_stats_exact(session)
 
 
 def test_200_distinct_articles_at_once_all_land_and_share_entities(
@@ -153,6 +158,11 @@ def test_200_distinct_articles_at_once_all_land_and_share_entities(
     assert count(fresh_engine, Entity, Entity.name == "Vladimir Putin") == 1
     assert count(fresh_engine, Entity, Entity.type == "person") == DISTINCT_ARTICLES + 1
     assert count(fresh_engine, Mention) == 3 * DISTINCT_ARTICLES
+    with Session(fresh_engine) as session:
+        # Every ingest added to the same hot rows at once: none lost, none counted twice.
+        assert_entity_stats_exact(session)
+        russia = session.scalars(select(Entity.id).where(Entity.name == "Russia")).one()
+        assert stored_stats(session)[russia][:2] == (DISTINCT_ARTICLES, DISTINCT_ARTICLES)
 
 
 def test_one_meeting_reported_by_16_articles_at_once_is_one_event(
@@ -179,6 +189,8 @@ def test_one_meeting_reported_by_16_articles_at_once_is_one_event(
     assert len(set(ids)) == SAME_ARTICLE_CALLERS
     assert count(fresh_engine, Event) == 2  # the earlier meeting and this one
     assert count(fresh_engine, EventEvidence) == SAME_ARTICLE_CALLERS + 1
+    with Session(fresh_engine) as session:
+        assert_entity_stats_exact(session)
 
 
 def test_same_url_with_different_text_at_once_is_stored_once(fresh_engine: Engine) -> None:
@@ -213,3 +225,39 @@ def test_16_concurrent_posts_of_one_article_over_http_answer_one_id_and_no_5xx(
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: 1, 200: SAME_ARTICLE_CALLERS - 1}, [r.text[:200] for r in responses]
     assert len({r.json()["id"] for r in responses}) == 1
+
+
+def test_deletes_racing_ingests_on_the_same_entities_keep_counts_exact(
+    fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deletes recount the hot rows (Russia, Putin) while ingests add to them.
+
+    Each ingest holds its row locks a little before committing, so that recounts start while
+    an increment is uncommitted: a recount that did not wait for the lock would miss it.
+    """
+    add_article = entity_stats.add_article
+
+    def add_then_linger(*args: Any, **kwargs: Any) -> None:
+        add_article(*args, **kwargs)
+        time.sleep(0.05)
+
+    monkeypatch.setattr(entity_stats, "add_article", add_then_linger)
+    sessions = make_sessionmaker(fresh_engine)
+    old = [ingest_in_own_session(sessions, envoy_article(n)) for n in range(20)]
+    new = [envoy_article(n) for n in range(100, 140)]
+    jobs: list[Callable[[], object]] = [lambda a=a: ingest_in_own_session(sessions, a) for a in new]
+    jobs += [lambda i=i: delete_in_own_session(sessions, i) for i in old]
+    jobs = [job for pair in zip(jobs[:20], jobs[40:], strict=True) for job in pair] + jobs[20:40]
+    with ThreadPoolExecutor(max_workers=SAME_ARTICLE_CALLERS) as pool:
+        for future in [pool.submit(job) for job in jobs]:
+            future.result(timeout=120)
+    assert count(fresh_engine, Article) == len(new)
+    with Session(fresh_engine) as session:
+        assert_entity_stats_exact(session)
+        russia = session.scalars(select(Entity.id).where(Entity.name == "Russia")).one()
+        assert stored_stats(session)[russia][:2] == (len(new), len(new))
+
+
+def delete_in_own_session(sessions: sessionmaker[Session], article_id: int) -> None:
+    with sessions() as session:
+        delete_article(session, article_id)

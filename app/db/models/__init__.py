@@ -2,7 +2,15 @@
 
 from app.db.models.articles import Article, Source
 from app.db.models.changes import Change
-from app.db.models.entities import Entity, EntityAlias, Mention, Role
+from app.db.models.entities import (
+    Entity,
+    EntityAlias,
+    EntityArticle,
+    EntityEvent,
+    EntityStats,
+    Mention,
+    Role,
+)
 from app.db.models.events import Event, EventEvidence, EventParticipant
 from app.db.models.facts import Amount, Quote, Timex
 
@@ -12,6 +20,9 @@ __all__ = [
     "Change",
     "Entity",
     "EntityAlias",
+    "EntityArticle",
+    "EntityEvent",
+    "EntityStats",
     "Event",
     "EventEvidence",
     "EventParticipant",
