@@ -92,7 +92,7 @@ def event_load_options() -> list[_AbstractLoad]:
     return [
         selectinload(Event.participants).joinedload(EventParticipant.entity),
         selectinload(Event.evidence),
-        joinedload(Event.location),
+        selectinload(Event.location),
         selectinload(Event.amounts),
     ]
 
