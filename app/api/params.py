@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 
-from app.kb.search import ArticleFilters
+from app.kb.search import WINDOW, ArticleFilters
 
 MAX_ID = 2**31 - 1
 EntityIds = Annotated[
@@ -18,7 +18,7 @@ SearchQuery = Annotated[
         description=(
             'Web-search syntax: words (all must match), `"exact phrase"`, `OR` between two '
             "terms, `-word` to exclude. English stop words are ignored; a query with nothing "
-            "left to look for is a 400."
+            "left to look for is a 400. Ranked by relevance unless `sort` says otherwise."
         ),
         examples=['lukashenko "arms deal" -zapad'],
     ),
@@ -28,7 +28,11 @@ SortQuery = Annotated[
     ArticleSort | None,
     Query(
         description="`relevance` (the default with `q`), `-published_at` (the default "
-        "without), or `published_at`; articles without a date sort by ingest time.",
+        "without), or `published_at`; articles without a date sort by ingest time. "
+        f"`relevance` ranks a window: the {WINDOW:,} newest matches (every match when fewer "
+        f"match), i.e. the first {WINDOW:,} articles of the `-published_at` list, and the "
+        "list ends with them; the date orders list every match. Within the window, higher "
+        "`score` first (FTS5 `bm25` on SQLite, `ts_rank_cd` on PostgreSQL), then id.",
     ),
 ]
 

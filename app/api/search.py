@@ -24,6 +24,10 @@ from app.schemas.search import (
 router = APIRouter(prefix="/v1/search", tags=["search"], responses=PROBLEM_RESPONSES)
 
 
+def counts(facets: list[kb_search.Facet]) -> list[FacetCount]:
+    return [FacetCount(value=f.value, count=f.count) for f in facets]
+
+
 @router.get("", response_model=SearchResult, summary="Search articles, entities and events")
 def search(
     session: SessionDep,
@@ -45,10 +49,23 @@ def search(
 ) -> SearchResult:
     """The first page of each kind, each with the `next_cursor` and `more` URL that continue
     it on its own list endpoint, plus facet counts: matching entities by type, matching
-    articles by source, section and published year."""
+    articles by source, section and published year.
+
+    Articles are ranked within a window: the 1,000 newest matches (every match when fewer
+    match). Article facets count the same window; `articles.complete` and
+    `facets.complete` say whether it held every match. Ranking and counting every match of
+    a common word would cost time in proportion to the size of the knowledge base."""
     filters = kb_search.ArticleFilters()
+    window = kb_search.match_window(session, q=q, filters=filters)
     articles = kb_search.search_articles(
-        session, q=q, filters=filters, sort=None, limit=limit, cursor=None, codec=codec
+        session,
+        q=q,
+        filters=filters,
+        sort=None,
+        limit=limit,
+        cursor=None,
+        codec=codec,
+        window=window,
     )
     entity_q = q[:200]
     entities = kb_entities.list_entities(
@@ -66,7 +83,7 @@ def search(
         cursor=None,
         codec=codec,
     )
-    facets = kb_search.article_facets(session, q, filters)
+    facets = kb_search.article_facets(session, q, filters, window=window)
     types = kb_entities.type_facets(session, entity_q)
 
     def more(path: str, query: str, cursor: str | None) -> str | None:
@@ -83,6 +100,8 @@ def search(
             items=article_hits(articles.items),
             next_cursor=articles.next_cursor,
             more=more("/v1/articles", q, articles.next_cursor),
+            total=len(window.rows),
+            complete=window.complete,
         ),
         entities=EntitySection(
             items=summaries(session, entities.page.items),
@@ -95,10 +114,11 @@ def search(
             more=more("/v1/events", entity_q, events.next_cursor),
         ),
         facets=SearchFacets(
-            entity_types=[FacetCount(value=f.value, count=f.count) for f in types],
-            **{
-                name: [FacetCount(value=f.value, count=f.count) for f in values]
-                for name, values in facets.items()
-            },
+            entity_types=counts(types),
+            sources=counts(facets.sources),
+            sections=counts(facets.sections),
+            years=counts(facets.years),
+            articles_counted=facets.counted,
+            complete=facets.complete,
         ),
     )

@@ -39,18 +39,44 @@ class SearchFacets(Schema):
         description="Matching articles by section", examples=[[{"value": "Politics", "count": 4}]]
     )
     years: list[FacetCount] = Field(
-        description="Matching articles by published year",
+        description="Matching articles by published year (UTC)",
         examples=[[{"value": "2021", "count": 5}]],
+    )
+    articles_counted: int = Field(
+        description="How many articles `sources`, `sections` and `years` count: every match, "
+        "or the 1,000 newest when more match (the relevance window).",
+        examples=[1000],
+    )
+    complete: bool = Field(
+        description="True when every count is exact; false when more articles match than the "
+        "window holds, so `sources`, `sections` and `years` count the 1,000 newest matches "
+        "(`entity_types` always counts every matching entity).",
+        examples=[False],
     )
 
 
 class ArticleSection(Schema):
-    items: list[ArticleHit] = Field(description="Best matching articles")
+    items: list[ArticleHit] = Field(
+        description="Best matching articles: relevance ranks the window, the 1,000 newest "
+        "matches (all of them when fewer match)."
+    )
     next_cursor: str | None = Field(
         description="Continue with `GET /v1/articles?q=...&cursor=`", examples=[None]
     )
     more: str | None = Field(
         description="URL of the next page of this list", examples=["/v1/articles?q=lukash"]
+    )
+    # 1,000: app.kb.search.WINDOW
+    total: int = Field(
+        description="Matching articles when `complete`; otherwise the window size, a lower "
+        "bound (counting every match of a common word would read all of them).",
+        examples=[1000],
+    )
+    complete: bool = Field(
+        description="True when the window holds every match; false when more than 1,000 "
+        "articles match: older matches are then left out of the ranking (list them with "
+        "`GET /v1/articles?q=...&sort=-published_at`).",
+        examples=[False],
     )
 
 
