@@ -9,6 +9,7 @@ from app.api.entities import summaries
 from app.api.pages import article_hits
 from app.kb import entities as kb_entities
 from app.kb import events as kb_events
+from app.kb import facets as kb_facets
 from app.kb import search as kb_search
 from app.schemas.common import PROBLEM_RESPONSES
 from app.schemas.events import EventRead
@@ -83,7 +84,7 @@ def search(
         cursor=None,
         codec=codec,
     )
-    facets = kb_search.article_facets(session, q, filters, window=window)
+    facets = kb_facets.article_facets(session, q, filters, window=window)
     types = kb_entities.type_facets(session, entity_q)
 
     def more(path: str, query: str, cursor: str | None) -> str | None:

@@ -1,12 +1,13 @@
-"""Full-text article search (FTS5 | tsvector) with filters, relevance, snippets and facets.
+"""Full-text article search (FTS5 | tsvector) with filters, relevance and snippets.
 
-Relevance and facets look at a bounded **window**: the ``WINDOW`` newest matches, i.e. the
-first ``WINDOW`` articles of the ``sort=-published_at`` list. Ranking every match reads every
-match's ``tsvector`` (TOASTed: a page or more each) and facets grouped every match, so both
-grew with the corpus; bounding the work per query is Elasticsearch's rescore window and
-``track_total_hits`` trade, and the answer says when the window left matches out. Newest-first
-pages and the window are read in date slices (``app.kb.newest``), so a common word reads about
-as many rows as it returns; scores and snippets are computed for the page's rows only.
+Relevance and facets (``app.kb.facets``) look at a bounded **window**: the ``WINDOW`` newest
+matches, i.e. the first ``WINDOW`` articles of the ``sort=-published_at`` list. Ranking every
+match read every match's ``tsvector`` (TOASTed: a page or more each) and facets grouped every
+match, so both grew with the corpus; bounding the work per query is Elasticsearch's rescore
+window and ``track_total_hits`` trade, and the answer says when the window left matches out.
+Newest-first pages and the window are read in date slices (``app.kb.newest``), so a common
+word reads about as many rows as it returns; scores and snippets are computed for the page's
+rows only.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import html
 import typing
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -52,7 +52,6 @@ from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
 SORTS = ("-published_at", "published_at", "relevance")
 # Relevance ranks, and facets count, at most this many matches: the newest ones.
 WINDOW = 1_000
-FACET_LIMIT = 50
 START, STOP = "\ue000", "\ue001"  # private-use markers, turned into <mark> after escaping
 _fts = table("articles_fts")
 _FTS: ColumnElement[Any] = literal_column("articles_fts")
@@ -88,17 +87,6 @@ class ArticleHit:
 class Facet:
     value: str
     count: int
-
-
-@dataclass(frozen=True)
-class ArticleFacets:
-    """Matching articles by source, section and published year (UTC), over the window."""
-
-    sources: list[Facet]
-    sections: list[Facet]
-    years: list[Facet]
-    counted: int  # articles counted: every match when ``complete``, else the WINDOW newest
-    complete: bool
 
 
 class WindowRow(NamedTuple):
@@ -417,35 +405,3 @@ def _fingerprint(parsed: webquery.WebQuery | None, filters: ArticleFilters) -> s
     """A short digest of the query and filters, so a cursor only continues its own list."""
     text = repr((parsed.cache_key() if parsed else None, filters))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def article_facets(
-    session: Session, q: str | None, filters: ArticleFilters, *, window: Window | None = None
-) -> ArticleFacets:
-    """Counts of the window's articles by source, section and published year, top 50 of each.
-
-    Counted from the window's rows (already read to find it), plus one look-up of source
-    names: exact when the window holds every match (``complete``).
-    """
-    window = window or match_window(session, q=q, filters=filters)
-    source_ids = {row.source_id for row in window.rows if row.source_id is not None}
-    names: dict[int, str] = {}
-    if source_ids:
-        found = session.execute(select(Source.id, Source.name).where(Source.id.in_(source_ids)))
-        names = dict(found.all())
-    sources = Counter(names[r.source_id] for r in window.rows if r.source_id in names)
-    sections = Counter(r.section for r in window.rows if r.section is not None)
-    years = Counter(str(r.published_at.year) for r in window.rows if r.published_at)  # UTC
-    return ArticleFacets(
-        sources=_top(sources, key=str),
-        sections=_top(sections, key=str),
-        years=_top(years, key=int),
-        counted=len(window.rows),
-        complete=window.complete,
-    )
-
-
-def _top(counts: Counter[str], *, key: Any) -> list[Facet]:
-    """Most frequent first; ties by value (years as numbers, names by code point)."""
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], key(item[0])))
-    return [Facet(value, count) for value, count in ordered[:FACET_LIMIT]]
