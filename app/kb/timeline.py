@@ -79,21 +79,40 @@ def _articles(session: Session, ids: list[int]) -> dict[int, Article]:
 
 
 def _article_keys(session: Session, entity_id: int, after: _Key | None, n: int) -> list[_Key]:
-    day, id_ = EntityArticle.published_on, EntityArticle.article_id
-    query = select(day, id_).where(EntityArticle.entity_id == entity_id, day.is_not(None))
-    if after is not None:
-        query = query.where(_after(day, id_, after, "article"))
-    rows = session.execute(query.order_by(day, id_).limit(n))
-    return [(_day(d), "article", i) for d, i in rows]
+    link = EntityArticle
+    return _keys(
+        session,
+        link.entity_id == entity_id,
+        link.published_on,
+        link.article_id,
+        "article",
+        after,
+        n,
+    )
 
 
 def _event_keys(session: Session, entity_id: int, after: _Key | None, n: int) -> list[_Key]:
-    day, id_ = EntityEvent.date_start, EntityEvent.event_id
-    query = select(day, id_).where(EntityEvent.entity_id == entity_id, day.is_not(None))
+    link = EntityEvent
+    return _keys(
+        session, link.entity_id == entity_id, link.date_start, link.event_id, "event", after, n
+    )
+
+
+def _keys(
+    session: Session,
+    of_entity: ColumnElement[bool],
+    day: Any,
+    id_: Any,
+    kind: Kind,
+    after: _Key | None,
+    n: int,
+) -> list[_Key]:
+    """The first ``n`` dated items of one stream after the cursor, in (day, id) index order."""
+    query = select(day, id_).where(of_entity, day.is_not(None))
     if after is not None:
-        query = query.where(_after(day, id_, after, "event"))
+        query = query.where(_after(day, id_, after, kind))
     rows = session.execute(query.order_by(day, id_).limit(n))
-    return [(_day(d), "event", i) for d, i in rows]
+    return [(_day(d), kind, i) for d, i in rows]
 
 
 def _after(day: Any, id_: Any, after: _Key, kind: Kind) -> ColumnElement[bool]:
