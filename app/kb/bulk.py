@@ -29,6 +29,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.extract.document import content_hash, parse_document
 from app.extract.types import ExtractedArticle, ParsedArticle
 from app.kb.ingest import extract_many, find_existing, ingest_article
+from app.kb.sql import refresh_statistics
+from app.kb.transaction import committing
+
+# Planner statistics are refreshed when the load has stored this many articles, then each time
+# it doubles (a log of the load's size in ANALYZE runs), and once at the end.
+FIRST_ANALYZE = 100
 
 # Articles per worker task: small enough to balance two workers to the end of a load, large
 # enough that each task is one well-filled ``nlp.pipe`` batch (an article is 2-4 texts).
@@ -180,6 +186,7 @@ class _Store:
         self.report = BulkReport()
         self.waiting: dict[str, list[str]] = {}  # content hash in flight → names of its copies
         self.lock = threading.RLock()
+        self.next_analyze = FIRST_ANALYZE
 
     def done(self, name: str, outcome: str) -> None:
         if self.on_done is not None:
@@ -245,8 +252,17 @@ class _Store:
             for name in copies:
                 self.report.duplicates.append((name, article_id))
                 self.done(name, "duplicate")
+            if len(self.report.created) >= self.next_analyze:
+                self.next_analyze *= 2
+                self.refresh_statistics()
+
+    def refresh_statistics(self) -> None:
+        with self.sessions() as session, committing(session):
+            refresh_statistics(session)
 
     def finish(self) -> BulkReport:
+        if self.report.created:
+            self.refresh_statistics()
         return self.report
 
 

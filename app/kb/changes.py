@@ -34,31 +34,37 @@ def entity_ids_of_article(session: Session, article_id: int) -> set[int]:
 
 
 def record_article(
-    session: Session, article_id: int, action: str, *, entity_ids: Iterable[int] = ()
+    session: Session, article_id: int, action: str, *, entity_ids: Iterable[int] | None = None
 ) -> None:
-    """Record an article change and touch its entities (new ones as created)."""
-    touched = set(entity_ids) | entity_ids_of_article(session, article_id)
-    _add(session, [{"kind": ARTICLE, "object_id": article_id, "action": action}])
-    record_entities(session, touched)
+    """Record an article change and touch its entities (new ones as created).
+
+    ``entity_ids``: every entity the change touched, when the caller knows them (an ingest
+    does); otherwise they are read from the article's stored facts.
+    """
+    if entity_ids is None:
+        entity_ids = entity_ids_of_article(session, article_id)
+    article = {"kind": ARTICLE, "object_id": article_id, "action": action}
+    _add(session, [article, *_entity_rows(session, entity_ids, "updated")])
 
 
 def record_entities(session: Session, entity_ids: Iterable[int], action: str = "updated") -> None:
     """Entities never seen in the feed are recorded as created, the others with ``action``."""
+    _add(session, _entity_rows(session, entity_ids, action))
+
+
+def _entity_rows(session: Session, entity_ids: Iterable[int], action: str) -> list[dict[str, Any]]:
     ids = sorted(set(entity_ids))
     if not ids:
-        return
+        return []
     known = set(
         session.scalars(
             select(Change.object_id).where(Change.kind == ENTITY, Change.object_id.in_(ids))
         )
     )
-    _add(
-        session,
-        [
-            {"kind": ENTITY, "object_id": id_, "action": action if id_ in known else "created"}
-            for id_ in ids
-        ],
-    )
+    return [
+        {"kind": ENTITY, "object_id": id_, "action": action if id_ in known else "created"}
+        for id_ in ids
+    ]
 
 
 def record_merge(session: Session, entity_id: int, into_id: int) -> None:
@@ -71,9 +77,10 @@ def record_merge(session: Session, entity_id: int, into_id: int) -> None:
     )
 
 
-def _add(session: Session, rows: list[dict[str, object]]) -> None:
-    if rows:
-        session.execute(insert(Change), rows)
+def _add(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:  # an executemany: every row needs every key
+        rows = [{"merged_into_id": None} | row for row in rows]
+        session.execute(insert(Change.__table__), rows)  # type: ignore[arg-type]
 
 
 def list_changes(

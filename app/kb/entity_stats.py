@@ -1,7 +1,7 @@
 """Per-entity statistics and article and event lists, kept exact by the write paths.
 
 Ingest adds: ``link_article`` derives the article's ``entity_articles`` rows from its mentions,
-``link_event`` an event's ``entity_events`` rows from its participants, and ``add_article``, the
+``link_events`` an event's ``entity_events`` rows from its participants, and ``add_article``, the
 last statement before the commit, adds the article to ``entity_stats``. The rare paths (delete,
 re-extract, merge) ``refresh`` the entities they touched: a recount from ``entity_articles``.
 Deleting an article or an event deletes its rows (foreign keys). Helpers only write and flush;
@@ -57,15 +57,17 @@ def link_article(session: Session, article: Article) -> None:
     session.execute(insert(_LINKS).from_select([*columns, "published_on"], rows))
 
 
-def link_event(
-    session: Session, event_id: int, date_start: date | None, entity_ids: Iterable[int]
-) -> None:
-    """Record that the entities take part in the event (a no-op for those already in it)."""
-    rows = [
-        {"entity_id": id_, "event_id": event_id, "date_start": date_start}
-        for id_ in sorted(set(entity_ids))
-    ]
-    insert_ignore(session, _EVENTS, rows, ["entity_id", "event_id"])
+def link_events(session: Session, links: Iterable[tuple[int, date | None, Iterable[int]]]) -> None:
+    """Record that entities take part in events, given as (event id, its start, entity ids).
+
+    A no-op for an entity already in the event; one statement for all of an article's events.
+    """
+    rows = {
+        (id_, event_id): {"entity_id": id_, "event_id": event_id, "date_start": date_start}
+        for event_id, date_start, entity_ids in links
+        for id_ in entity_ids
+    }
+    insert_ignore(session, _EVENTS, list(rows.values()), ["entity_id", "event_id"])
 
 
 def entity_ids_of_article(session: Session, article_id: int) -> set[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, select
@@ -61,20 +62,22 @@ def find_existing(session: Session, *, content_hash: str, url: str | None) -> Ar
 
 
 def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestResult:
-    """Store an article and its facts; ingesting the same text or URL again changes nothing."""
+    """Store an article and its facts; ingesting the same text or URL again changes nothing.
+
+    The unique constraints on the content hash and the URL decide, not a look-up first: the
+    callers (``ingest_parsed``, bulk loads) have checked before paying for NLP, so a duplicate
+    here is rare (a race, a direct call) and costs one failed INSERT instead of every ingest
+    paying a SELECT.
+    """
     url = extracted.parsed.url
-    if (
-        existing := find_existing(session, content_hash=extracted.content_hash, url=url)
-    ) is not None:
-        return IngestResult(existing, created=False)
     try:
         with committing(session):
             article = _store_article(session, extracted)
             entity_ids = _store_facts(session, article, extracted)
-            changes.record_article(session, article.id, "created")
+            changes.record_article(session, article.id, "created", entity_ids=entity_ids)
             entity_stats.add_article(session, article.id, entity_ids)  # last: hot row locks
     except IntegrityError:
-        # A concurrent ingest of the same article won the race on the unique constraints.
+        # The article was stored before, or by a concurrent ingest that won the race.
         existing = find_existing(session, content_hash=extracted.content_hash, url=url)
         if existing is None:
             raise
@@ -141,7 +144,7 @@ def replace_facts(session: Session, article_id: int, extracted: x.ExtractedArtic
         _delete_facts(session, article_id)
         article.extractor_version = extracted.extractor_version
         after = _store_facts(session, article, extracted)
-        changes.record_article(session, article_id, "updated", entity_ids=before)
+        changes.record_article(session, article_id, "updated", entity_ids=before | after)
         entity_stats.refresh(session, counted | after)
     return article
 
@@ -173,9 +176,12 @@ def _delete_orphan_events(session: Session) -> None:
 def _source_id(session: Session, parsed: x.ParsedArticle) -> int | None:
     if not parsed.source_name:
         return None
+    query = select(Source.id).where(Source.name == parsed.source_name)
+    if (found := session.scalars(query).first()) is not None:
+        return found  # the usual case: a source sends many articles
     row = {"name": parsed.source_name, "domain": parsed.source_domain}
     insert_ignore(session, Source.__table__, [row], ["name"])  # type: ignore[arg-type]
-    return session.scalars(select(Source.id).where(Source.name == parsed.source_name)).one()
+    return session.scalars(query).one()
 
 
 def _store_article(session: Session, extracted: x.ExtractedArticle) -> Article:
@@ -312,6 +318,7 @@ def _store_events(
     """Store events (joining ones already reported elsewhere); returns amount index → event id."""
     event_of_amount: dict[int, int] = {}
     evidence: list[dict[str, Any]] = []
+    links: list[tuple[int, date | None, list[int]]] = []
     lock_names(session, _event_lock_names(extracted.events, ids))
     for event in extracted.events:
         participants = [
@@ -343,7 +350,7 @@ def _store_events(
             ],
             ["event_id", "entity_id", "role"],
         )
-        entity_stats.link_event(session, row.id, row.date_start, (e for e, _ in participants))
+        links.append((row.id, row.date_start, [e for e, _ in participants]))
         texts = event.evidence_text or ("",) * len(event.evidence)
         evidence.extend(
             {"event_id": row.id, "article_id": article_id, "text": text}
@@ -351,6 +358,7 @@ def _store_events(
             for span, text in zip(event.evidence, texts, strict=False)
         )
         event_of_amount.update(dict.fromkeys(event.amount_indexes, row.id))
+    entity_stats.link_events(session, links)
     if evidence:
         session.execute(insert(EventEvidence.__table__), evidence)  # type: ignore[arg-type]
     return event_of_amount

@@ -32,14 +32,15 @@ def resolution_key(entity: x.Entity) -> str | None:
 def resolve_entities(session: Session, entities: Sequence[x.Entity]) -> dict[str, int]:
     """Map each extracted entity key to a stored entity id, creating what is new."""
     keyed = {e.key: k for e in entities if (k := resolution_key(e)) is not None}
-    by_key = _ensure_keyed(session, [e for e in entities if e.key in keyed], keyed)
+    by_key, merged = _ensure_keyed(session, [e for e in entities if e.key in keyed], keyed)
     ids: dict[str, int] = {}
     for entity in entities:
         if entity.key in keyed:
             ids[entity.key] = by_key[keyed[entity.key]]
         else:
             ids[entity.key] = _resolve_unkeyed(session, entity)
-    ids = _follow_merges(session, ids)
+    if merged:  # only a key look-up can land on a merged entity; the others exclude them
+        ids = _follow_merges(session, ids)
     _add_aliases(session, entities, ids)
     _link_stands_for(session, entities, ids)
     return ids
@@ -47,10 +48,11 @@ def resolve_entities(session: Session, entities: Sequence[x.Entity]) -> dict[str
 
 def _ensure_keyed(
     session: Session, entities: Sequence[x.Entity], keys: dict[str, str]
-) -> dict[str, int]:
+) -> tuple[dict[str, int], bool]:
+    """Stored ids by resolution key, creating the missing entities; and whether any is merged."""
     wanted = set(keys.values())
     if not wanted:
-        return {}
+        return {}, False
     rows = [
         {
             "type": e.type,
@@ -61,12 +63,23 @@ def _ensure_keyed(
         }
         for e in {keys[e.key]: e for e in entities}.values()
     ]
-    found = _curated_by_name(session, rows) | _ids_by_key(session, wanted)
+    by_key, merged = _ids_by_key(session, wanted)
+    found = _curated_by_name(session, rows) | by_key
     missing = [row for row in rows if row["resolution_key"] not in found]
-    insert_ignore(session, Entity.__table__, missing, ["resolution_key"])  # type: ignore[arg-type]
     if missing:
-        found = _ids_by_key(session, wanted)
-    return found
+        created = insert_ignore(
+            session,
+            Entity.__table__,  # type: ignore[arg-type]
+            missing,
+            ["resolution_key"],
+            returning=(Entity.resolution_key, Entity.id),
+        )
+        found |= {str(row.resolution_key): row.id for row in created}
+        if len(created) < len(missing):  # a concurrent ingest created some: read them
+            by_key, also_merged = _ids_by_key(session, wanted - found.keys())
+            found |= by_key
+            merged = merged or also_merged
+    return found, merged
 
 
 def _curated_by_name(session: Session, rows: list[dict[str, str | None]]) -> dict[str, int]:
@@ -92,11 +105,14 @@ def _curated_by_name(session: Session, rows: list[dict[str, str | None]]) -> dic
     return found
 
 
-def _ids_by_key(session: Session, keys: set[str]) -> dict[str, int]:
+def _ids_by_key(session: Session, keys: set[str]) -> tuple[dict[str, int], bool]:
     rows = session.execute(
-        select(Entity.resolution_key, Entity.id).where(Entity.resolution_key.in_(keys))
-    )
-    return {key: id_ for key, id_ in rows if key is not None}
+        select(Entity.resolution_key, Entity.id, Entity.merged_into_id).where(
+            Entity.resolution_key.in_(keys)
+        )
+    ).all()
+    ids = {key: id_ for key, id_, _ in rows if key is not None}
+    return ids, any(into is not None for _, _, into in rows)
 
 
 def _resolve_unkeyed(session: Session, entity: x.Entity) -> int:
@@ -109,8 +125,7 @@ def _resolve_unkeyed(session: Session, entity: x.Entity) -> int:
             EntityAlias.normalized == normalized,
             Entity.merged_into_id.is_(None),
         )
-        .distinct()
-        .limit(2)
+        .limit(2)  # no DISTINCT: (entity, normalized alias) is unique; it would cost a sort
     ).all()
     if len(candidates) == 1:
         return candidates[0]

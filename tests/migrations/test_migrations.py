@@ -1,17 +1,18 @@
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
-from app.db import migrate
+from app.db import fts, migrate
 from app.db.base import Base
 from app.db.engine import make_engine
 from app.db.fts import is_fts_object
 from app.db.models import Article, Entity, EntityArticle, Mention
-from tests.databases import temporary_database
+from tests.databases import backend, temporary_database
 from tests.entity_truth import assert_entity_stats_exact, stored_stats
 
 TABLES = {
@@ -143,5 +144,28 @@ def test_0004_back_fills_entity_stats_and_downgrades(tmp_path: Path) -> None:
                     )
                     == 2
                 )
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.skipif(backend() != "postgresql", reason="GIN indexes exist on PostgreSQL only")
+def test_0005_turns_off_the_pending_list_of_trigram_indexes(tmp_path: Path) -> None:
+    query = text("SELECT relname, reloptions FROM pg_class WHERE relname IN (:alias, :summary)")
+    names = {"alias": fts.ALIAS_TRIGRAMS, "summary": fts.SUMMARY_TRIGRAMS}
+    with temporary_database(tmp_path, "gin") as url:
+        engine = make_engine(url)
+        try:
+            migrate.upgrade(engine)
+            with engine.connect() as connection:
+                assert dict(connection.execute(query, names).all()) == {
+                    fts.ALIAS_TRIGRAMS: ["fastupdate=off"],
+                    fts.SUMMARY_TRIGRAMS: ["fastupdate=off"],
+                }
+            migrate.downgrade(engine, "0004")
+            with engine.connect() as connection:
+                assert dict(connection.execute(query, names).all()) == {
+                    fts.ALIAS_TRIGRAMS: None,
+                    fts.SUMMARY_TRIGRAMS: None,
+                }
         finally:
             engine.dispose()
