@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ReadCache,
             engine=app.state.engine,
             entries=settings.read_cache_size,
+            max_bytes=int(settings.read_cache_mb * 1_000_000),
             ttl=settings.read_cache_ttl,
         )
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)

@@ -63,10 +63,16 @@ class Settings(BaseSettings):
         description="Comma-separated origins allowed by CORS (`*` for any); empty = no CORS.",
     )
     read_cache_size: int = Field(
-        default=0,
+        default=2000,
         ge=0,
         description="GET /v1 answers each process keeps, revalidated against the change feed "
         "on every request (app/api/cache.py); 0 = no cache. Off while reads need a key.",
+    )
+    read_cache_mb: float = Field(
+        default=64.0,
+        gt=0,
+        description="Megabytes of answer bodies each process's read cache holds at most "
+        "(least recently used answers go first).",
     )
     read_cache_ttl: float = Field(
         default=300.0, gt=0, description="Seconds a cached answer lives at most."

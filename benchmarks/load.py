@@ -260,7 +260,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[tuple[str, Cell]
                     env={
                         "NEWSKB_DATABASE_URL": url,
                         "NEWSKB_RATE_LIMIT_ANONYMOUS": "",
-                        "NEWSKB_READ_CACHE_SIZE": str(args.cache_size if mode == "cache" else 0),
+                        **_cache_env(mode, args.cache_size),
                     },
                     log=logs / f"load-app-{backend}-{mode}.log",
                 )
@@ -294,6 +294,13 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[tuple[str, Cell]
     return cells
 
 
+def _cache_env(mode: str, size: int | None) -> dict[str, str]:
+    """``cache``: the app's default read cache (or ``--cache-size``); ``nocache``: none."""
+    if mode == "nocache":
+        return {"NEWSKB_READ_CACHE_SIZE": "0"}
+    return {} if size is None else {"NEWSKB_READ_CACHE_SIZE": str(size)}
+
+
 def table(backend: str, cells: list[tuple[str, Cell]]) -> str:
     ceiling = {c.connections: c.rps for name, c in cells if name == "ceiling"}
     lines = [
@@ -324,7 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--modes", default="cache,nocache", help="app servers: with the read cache, without"
     )
-    parser.add_argument("--cache-size", type=int, default=5000, help="NEWSKB_READ_CACHE_SIZE")
+    parser.add_argument(
+        "--cache-size", type=int, default=None, help="NEWSKB_READ_CACHE_SIZE (default: the app's)"
+    )
     parser.add_argument("--only", default="", help="endpoints to run (default: all)")
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     args = parser.parse_args(argv)

@@ -10,6 +10,7 @@ id first), so the version also counts the last ``WINDOW`` change rows: a late co
 window changes the count. Entries expire after ``ttl`` seconds all the same, which bounds the
 staleness of a commit later still.
 
+Bounded by a number of answers and by the bytes of their bodies, least recently used first.
 Pure ASGI and innermost (inside the gzip, rate-limit and request-id middleware), so limits,
 request ids and compression still apply to every answer. Only complete ``200`` answers up to
 ``max_body`` bytes are kept; requests carrying ``If-None-Match`` go through to the route, which
@@ -76,15 +77,18 @@ class ReadCache:
         *,
         engine: Engine,
         entries: int,
+        max_bytes: int = 64_000_000,
         ttl: float = 300.0,
         max_body: int = 1_000_000,
     ) -> None:
         self.app = app
         self.engine = engine
         self.entries = entries
+        self.max_bytes = max_bytes
         self.ttl = ttl
-        self.max_body = max_body
+        self.max_body = min(max_body, max_bytes)
         self._store: OrderedDict[_Key, _Entry] = OrderedDict()
+        self._bytes = 0  # of the bodies in the store
         self._flights: dict[_Key, _Flight] = {}
         self._next: asyncio.Future[tuple[int, int]] | None = None  # the batch not yet started
         self._reader: asyncio.Task[None] | None = None
@@ -283,10 +287,13 @@ class ReadCache:
         return record
 
     def _keep(self, key: _Key, entry: _Entry) -> None:
+        if (replaced := self._store.pop(key, None)) is not None:
+            self._bytes -= len(replaced.body)
         self._store[key] = entry
-        self._store.move_to_end(key)
-        while len(self._store) > self.entries:
-            self._store.popitem(last=False)
+        self._bytes += len(entry.body)
+        while len(self._store) > self.entries or self._bytes > self.max_bytes:
+            _, evicted = self._store.popitem(last=False)
+            self._bytes -= len(evicted.body)
 
 
 def _header(scope: Scope, name: bytes) -> bytes:

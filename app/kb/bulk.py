@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.extract.document import content_hash, parse_document
 from app.extract.types import ExtractedArticle, ParsedArticle
-from app.kb.ingest import extract_many, find_existing, ingest_article
+from app.kb.ingest import extract_many, find_existing_ids, ingest_article
 from app.kb.sql import refresh_statistics
 from app.kb.transaction import committing
 
@@ -195,7 +195,7 @@ class _Store:
 
     def prepare(self, batch: list[Document]) -> Fresh:
         """Parse a batch; report empty and already stored documents; return the ones to extract."""
-        fresh: Fresh = []
+        parsed_batch: list[tuple[Document, ParsedArticle, str]] = []
         for document in batch:
             parsed = parse_document(
                 text=document.text,
@@ -209,52 +209,66 @@ class _Store:
                 self.report.failed.append((document.name, "no text once cleaned"))
                 self.done(document.name, "failed")
                 continue
-            digest = content_hash(parsed)
-            with self.lock:
+            parsed_batch.append((document, parsed, content_hash(parsed)))
+        fresh: Fresh = []
+        stored: list[tuple[str, int]] = []
+        with self.lock:
+            # Under the lock, in a fresh transaction (a SQLite snapshot would miss later
+            # commits): an original being written is either still waiting (this is its copy)
+            # or committed (found here), never neither.
+            with self.sessions() as session:
+                by_hash, by_url = find_existing_ids(
+                    session,
+                    content_hashes=(digest for _, _, digest in parsed_batch),
+                    urls=(parsed.url for _, parsed, _ in parsed_batch if parsed.url),
+                )
+            for document, parsed, digest in parsed_batch:
                 if digest in self.waiting:
                     self.waiting[digest].append(document.name)
-                    continue
-                # Under the lock, in a fresh transaction (a SQLite snapshot would miss later
-                # commits): an original being written is either still waiting (this is its
-                # copy) or committed (found here), never neither.
-                with self.sessions() as session:
-                    existing = find_existing(session, content_hash=digest, url=parsed.url)
-                if existing is None:
+                elif (found := by_hash.get(digest) or by_url.get(parsed.url or "")) is not None:
+                    stored.append((document.name, found))
+                else:
                     self.waiting[digest] = []
-            if existing is not None:
-                self.report.duplicates.append((document.name, existing.id))
-                self.done(document.name, "duplicate")
-                continue
-            fresh.append((document, parsed))
+                    fresh.append((document, parsed))
+        for name, article_id in stored:
+            self.report.duplicates.append((name, article_id))
+            self.done(name, "duplicate")
         return fresh
 
     def write(self, fresh: Fresh, extracted: list[ExtractedArticle]) -> None:
-        for (document, _), result in zip(fresh, extracted, strict=True):
-            result.extra["raw_text"] = document.text or document.html or ""
-            try:
-                with self.sessions() as session:
-                    outcome = ingest_article(session, result)
-                    article_id = outcome.article.id
-                    with self.lock:  # committed: copies prepared from now on find it stored
-                        copies = self.waiting.pop(result.content_hash, [])
-            except Exception as exc:  # one bad article must not stop an archive load
-                with self.lock:
-                    copies = self.waiting.pop(result.content_hash, [])
-                self.report.failed.append((document.name, f"{exc.__class__.__name__}: {exc}"))
-                self.done(document.name, "failed")
-                for name in copies:
-                    self.report.failed.append((name, "a copy of a document that failed"))
-                    self.done(name, "failed")
-                continue
-            target = self.report.created if outcome.created else self.report.duplicates
-            target.append((document.name, article_id))
-            self.done(document.name, "created" if outcome.created else "duplicate")
+        """Store each article in its own transaction, all through one session."""
+        with self.sessions() as session:
+            for (document, _), result in zip(fresh, extracted, strict=True):
+                self._write_one(session, document, result)
+
+    def _write_one(self, session: Session, document: Document, result: ExtractedArticle) -> None:
+        result.extra["raw_text"] = document.text or document.html or ""
+        try:
+            outcome = ingest_article(session, result)
+            article_id = outcome.article.id
+            with self.lock:  # committed: copies prepared from now on find it stored
+                copies = self.waiting.pop(result.content_hash, [])
+        except Exception as exc:  # one bad article must not stop an archive load
+            session.rollback()
+            with self.lock:
+                copies = self.waiting.pop(result.content_hash, [])
+            self.report.failed.append((document.name, f"{exc.__class__.__name__}: {exc}"))
+            self.done(document.name, "failed")
             for name in copies:
-                self.report.duplicates.append((name, article_id))
-                self.done(name, "duplicate")
-            if len(self.report.created) >= self.next_analyze:
-                self.next_analyze *= 2
-                self.refresh_statistics()
+                self.report.failed.append((name, "a copy of a document that failed"))
+                self.done(name, "failed")
+            return
+        finally:
+            session.expunge_all()  # each article is its own unit: keep the identity map empty
+        target = self.report.created if outcome.created else self.report.duplicates
+        target.append((document.name, article_id))
+        self.done(document.name, "created" if outcome.created else "duplicate")
+        for name in copies:
+            self.report.duplicates.append((name, article_id))
+            self.done(name, "duplicate")
+        if len(self.report.created) >= self.next_analyze:
+            self.next_analyze *= 2
+            self.refresh_statistics()
 
     def refresh_statistics(self) -> None:
         with self.sessions() as session, committing(session):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -83,6 +83,25 @@ def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestRes
             raise
         return IngestResult(existing, created=False)
     return IngestResult(article, created=True)
+
+
+def find_existing_ids(
+    session: Session, *, content_hashes: Iterable[str], urls: Iterable[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Stored article ids by content hash and by URL, for a whole batch in one query."""
+    hashes, links = set(content_hashes), set(urls)
+    if not hashes and not links:
+        return {}, {}
+    query = select(Article.id, Article.content_hash, Article.url).where(
+        or_(Article.content_hash.in_(hashes), Article.url.in_(links))
+    )
+    by_hash: dict[str, int] = {}
+    by_url: dict[str, int] = {}
+    for id_, digest, url in session.execute(query):
+        by_hash[digest] = id_
+        if url:
+            by_url[url] = id_
+    return by_hash, by_url
 
 
 @metrics.observed_ingest

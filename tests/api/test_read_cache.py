@@ -51,7 +51,7 @@ class Served:
 
 
 def _serve(
-    tmp_path: Path, cache_size: int, versions: list[int], ttl: float = 300.0
+    tmp_path: Path, cache_size: int, versions: list[int], ttl: float = 300.0, mb: float = 64.0
 ) -> Iterator[Served]:
     with temporary_database(tmp_path, "cache") as url:
         engine = make_engine(url)
@@ -62,6 +62,7 @@ def _serve(
             api_keys=API_KEY,
             read_cache_size=cache_size,
             read_cache_ttl=ttl,
+            read_cache_mb=mb,
             log_level="warning",
         )
         app = create_app(settings)
@@ -101,6 +102,12 @@ def expiring(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
 
 
 @pytest.fixture
+def small(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
+    """Room for 100 answers but only 3 kB of bodies."""
+    yield from _serve(tmp_path, cache_size=100, versions=versions, mb=0.003)
+
+
+@pytest.fixture
 def uncached(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
     yield from _serve(tmp_path, cache_size=0, versions=versions)
 
@@ -126,6 +133,16 @@ def test_without_the_cache_every_read_queries_again(uncached: Served) -> None:
     _, _, count = uncached.get(f"/v1/articles/{article}")
     assert count > 5
     assert _version_queries(uncached) == 0
+
+
+def test_the_byte_budget_evicts_the_least_recently_used_answers(small: Served) -> None:
+    ids = [small.ingest(FIRST), small.ingest(SECOND)]
+    sizes = [len(small.get(f"/v1/articles/{i}")[1]) for i in ids]
+    assert sizes[0] + sizes[1] > 3000 >= max(sizes)  # one fits, not both
+    _, _, count = small.get(f"/v1/articles/{ids[1]}")
+    assert count == 0  # the most recent answer stayed
+    _, _, count = small.get(f"/v1/articles/{ids[0]}")
+    assert count > 5  # the older one made room for it
 
 
 def test_a_write_from_another_process_is_seen_by_the_next_read(cached: Served) -> None:
