@@ -170,7 +170,7 @@ def _counts(zone_doc: ZoneDoc) -> Iterator[Amount]:
     doc = zone_doc.doc
     for start, end in _number_phrases(doc):
         number = doc[start:end]
-        if _skip_number(number):
+        if _skip_number(number, zone_doc.text):
             continue
         unit_tokens = _unit_of(number)
         if unit_tokens is None:
@@ -189,7 +189,7 @@ def _counts(zone_doc: ZoneDoc) -> Iterator[Amount]:
         kind = "quantity" if singular(unit_tokens[-1].lower_) in _TIME_UNITS else "count"
         span = zone_doc.span(first.idx, last.idx + len(last))
         confidence = 0.5 if vague else (0.7 if value < 10 else 1.0)
-        text = doc.text[first.idx : last.idx + len(last)]
+        text = zone_doc.text[first.idx : last.idx + len(last)]
         yield Amount(text, span, value, unit, kind, confidence=confidence)  # type: ignore[arg-type]
 
 
@@ -211,7 +211,8 @@ def _number_phrases(doc: Doc) -> Iterator[tuple[int, int]]:
         i += 1
 
 
-def _skip_number(number: SpacySpan) -> bool:
+def _skip_number(number: SpacySpan, text: str) -> bool:
+    """``text``: the Doc's text, read once by the caller (``Doc.text`` rebuilds it per call)."""
     doc = number.doc
     first, last = number[0], number[-1]
     if any(t.ent_type_ in _NAME_LABELS for t in number):
@@ -221,12 +222,12 @@ def _skip_number(number: SpacySpan) -> bool:
         return True  # "Article 5", "per 100,000 people"
     if last.i + 1 < len(doc) and doc[last.i + 1].text in ("-", "–"):
         return True  # "five-storey", "25-year-old"
-    around = doc.text[max(first.idx - 6, 0) : last.idx + len(last) + 6]
+    around = text[max(first.idx - 6, 0) : last.idx + len(last) + 6]
     if _PHONE.search(around) or any(_SCORE.fullmatch(t.text) for t in number):
         return True
-    if re.search(r"\d\s?[-–]\s?$", doc.text[max(first.idx - 4, 0) : first.idx]):
+    if re.search(r"\d\s?[-–]\s?$", text[max(first.idx - 4, 0) : first.idx]):
         return True  # the second half of a score or a range handled elsewhere
-    return bool(last.i + 1 < len(doc) and re.match(r"[-–]\d", doc.text[last.idx + len(last) :][:2]))
+    return bool(last.i + 1 < len(doc) and re.match(r"[-–]\d", text[last.idx + len(last) :][:2]))
 
 
 def _unit_of(number: SpacySpan) -> list[Token] | None:

@@ -401,7 +401,8 @@ def _attachment(root: Token, chain: set[int]) -> int:
         if head.pos_ in ("VERB", "AUX"):
             # Another verb of the same line dates its own clause ("Born on June 23, 1941, he
             # met..."); one on another line is a parse glued across a subhead.
-            same_line = "\n" not in root.doc.text[min(head.idx, root.idx) : max(head.idx, root.idx)]
+            between = root.doc[min(head.i, root.i) : max(head.i, root.i)].text_with_ws
+            same_line = "\n" not in between
             return -1 if same_line else 0
         current = head
     return 0

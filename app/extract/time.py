@@ -58,7 +58,7 @@ def extract_timexes(docs: Sequence[ZoneDoc], *, published: date | None) -> list[
 
 def _timex(zone_doc: ZoneDoc, start: int, end: int, published: date | None) -> Timex | None:
     doc = zone_doc.doc
-    text = doc.text[start:end]
+    text = zone_doc.text[start:end]
     tokens = doc.char_span(start, end, alignment_mode="expand")
     if tokens is None or len(tokens) == 0:
         return None
