@@ -22,6 +22,7 @@ SQLite's FTS5 cannot intersect its index with a B-tree, so there one probe reads
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -46,9 +47,18 @@ SortKey = tuple[datetime, int]  # (sort_time, id)
 
 
 def newest_rows(
-    session: Session, statement: Select[Any], n: int, *, after: SortKey | None = None
+    session: Session,
+    statement: Select[Any],
+    n: int,
+    *,
+    after: SortKey | None = None,
+    wrap: Callable[[Select[Any]], Select[Any]] | None = None,
 ) -> list[Any]:
-    """Up to ``n`` rows of ``statement`` newest first, strictly after ``after`` in that order."""
+    """Up to ``n`` rows of ``statement`` newest first, strictly after ``after`` in that order.
+
+    ``wrap`` turns each probe, ordered and limited, into the statement sent: a select from it
+    that computes what only the rows kept need (e.g. a rank), in the same order.
+    """
     statement = statement.order_by(sort_time.desc(), Article.id.desc())
     # Upper bound of the next slice: the cursor's time (inclusive) or the last slice's lower.
     upper: datetime | None = None
@@ -66,7 +76,8 @@ def newest_rows(
         probing = statement
         if lower is not None or (upper is not None and not upper_inclusive):
             probing = statement.where(sort_time_between(lower, None if upper_inclusive else upper))
-        rows += session.execute(probing.limit(n - len(rows))).all()
+        probing = probing.limit(n - len(rows))
+        rows += session.execute(wrap(probing) if wrap else probing).all()
         if len(rows) >= n or lower is None:
             break
         covered += span
