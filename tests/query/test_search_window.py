@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, text, update
 from sqlalchemy.orm import Session
 
 from app.db.models import Article
@@ -227,3 +227,38 @@ def test_sliced_probes_read_no_large_table_in_full(
     assert sum("OFFSET" in s for s in statements) >= 1  # it did slice
     scans = {s: found for s, found in statements.items() if found}
     assert not scans, "\n\n".join(f"{found}\n{s}" for s, found in scans.items())
+
+
+@pytest.mark.usefixtures("undated_among_dated")
+@pytest.mark.parametrize("q", [COMMON, "lukashenko", "fire OR church"])
+def test_estimated_first_slices_list_the_same_pages(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch, q: str
+) -> None:
+    """The planner's estimate (PostgreSQL) only sizes the first slice: same pages, same
+    window, however small the slice it asks for."""
+    whole = flat(pages(api, q=q, sort="-published_at", limit=100))
+    ranked = flat(pages(api, q=q, limit=100))
+    monkeypatch.setattr(newest, "ESTIMATE_ABOVE", 0)
+    monkeypatch.setattr(newest, "SLICE_MARGIN", 1.0)
+    for limit in (1, 3, 100):
+        assert flat(pages(api, q=q, sort="-published_at", limit=limit)) == whole
+    assert flat(pages(api, q=q, limit=100)) == ranked
+
+
+def test_a_dense_word_gets_a_smaller_first_slice(
+    api: TestClient, corpus_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if corpus_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the estimate is PostgreSQL's planner's; SQLite reads every row at once")
+    corpus_session.execute(text("ANALYZE articles"))
+    spans: list[int] = []
+    nth = newest._nth_newest_date
+
+    def spy(session: Session, n: int, upper: datetime | None, inclusive: bool) -> Any:
+        spans.append(n)
+        return nth(session, n, upper, inclusive)
+
+    monkeypatch.setattr(newest, "_nth_newest_date", spy)
+    monkeypatch.setattr(newest, "ESTIMATE_ABOVE", 0)
+    api.get("/v1/articles", params={"q": COMMON, "sort": "-published_at", "limit": 20})
+    assert spans and spans[0] < newest.FIRST_SLICE_PER_ROW * 21 / 2
