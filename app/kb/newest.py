@@ -9,8 +9,8 @@ slice are read:
 
 1. the first slice covers the newest ``FIRST_SLICE_PER_ROW × n`` dated articles (at least
    ``MIN_FIRST_SLICE``; its lower date is read from the ``published_at`` index alone), or
-   fewer when PostgreSQL estimates that more than one article in ``FIRST_SLICE_PER_ROW``
-   matches (``ESTIMATE_ABOVE``);
+   fewer when the caller's estimate of the share of articles that match (``share``) says
+   that more than one in ``FIRST_SLICE_PER_ROW`` does;
 2. the next one is sized from the density of rows found so far, with a margin;
 3. when the first slice found nothing, or the next one would span more than
    ``MAX_SLICE_PER_ROW × n`` (at most ``MAX_SLICE``) articles, rows are rare: there are few
@@ -44,12 +44,6 @@ MAX_SLICE = 32_000  # articles walked in the date index to find a slice's lower 
 MAX_PROBES = 3
 SLICE_MARGIN = 1.25
 SLICED_DIALECTS = frozenset({"postgresql"})
-# A first slice of more articles than this is sized down from the planner's estimate of the
-# share of articles that match, to about ``n × SLICE_MARGIN`` matches: a word in most
-# articles ("said") otherwise read ten times the rows wanted. The estimate (one EXPLAIN, a
-# fraction of a millisecond) only ever shrinks the slice: it misjudges correlated words
-# ("prime minister": 1,312 estimated, 7,772 found at 100,000 articles).
-ESTIMATE_ABOVE = 2_000
 
 SortKey = tuple[datetime, int]  # (sort_time, id)
 
@@ -61,11 +55,16 @@ def newest_rows(
     *,
     after: SortKey | None = None,
     wrap: Callable[[Select[Any]], Select[Any]] | None = None,
+    share: float | None = None,
 ) -> list[Any]:
     """Up to ``n`` rows of ``statement`` newest first, strictly after ``after`` in that order.
 
     ``wrap`` turns each probe, ordered and limited, into the statement sent: a select from it
-    that computes what only the rows kept need (e.g. a rank), in the same order.
+    that computes what only the rows kept need (e.g. a rank), in the same order. ``share``,
+    an estimate of the share of articles that ``statement`` selects, only ever shrinks the
+    first slice, to about ``n × SLICE_MARGIN`` rows: estimates of several words assume them
+    independent and can be far too low ("prime minister": 1,312 estimated, 7,772 found at
+    100,000 articles), and a word in most articles read ten times the rows wanted.
     """
     statement = statement.order_by(sort_time.desc(), Article.id.desc())
     # Upper bound of the next slice: the cursor's time (inclusive) or the last slice's lower.
@@ -77,7 +76,7 @@ def newest_rows(
     sliced = session.get_bind().dialect.name in SLICED_DIALECTS
     rows: list[Any] = []
     span, covered = max(FIRST_SLICE_PER_ROW * n, MIN_FIRST_SLICE), 0
-    if sliced and span > ESTIMATE_ABOVE and (share := _estimated_share(session, statement)):
+    if share:
         span = max(n, min(span, math.ceil(n * SLICE_MARGIN / share)))
     widest = min(MAX_SLICE_PER_ROW * n, MAX_SLICE)
     for probe in range(1, MAX_PROBES + 1):
@@ -94,23 +93,6 @@ def newest_rows(
         span = max(n, math.ceil((n - len(rows)) * covered / max(len(rows), 1) * SLICE_MARGIN))
         upper, upper_inclusive = lower, False
     return rows
-
-
-def _estimated_share(session: Session, statement: Select[Any]) -> float | None:
-    """The planner's estimate of the share of all articles that ``statement`` selects
-    (PostgreSQL; None elsewhere or before the table was analyzed)."""
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        return None
-    compiled = statement.compile(
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
-    )
-    plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
-    rows = float(plan.scalar_one()[0]["Plan"]["Plan Rows"])
-    total = connection.exec_driver_sql(
-        "SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass"
-    ).scalar_one()
-    return min(rows / total, 1.0) if total and total > 0 else None
 
 
 def _nth_newest_date(

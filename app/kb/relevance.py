@@ -28,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    text,
 )
 from sqlalchemy.orm import Session, selectinload
 
@@ -64,11 +65,21 @@ class Ranked(NamedTuple):
     rank: float  # the dialect's raw rank: FTS5's bm25 is lower-is-better, ts_rank_cd higher
 
 
+# The planner's estimate of the articles that match some words, and of all articles. Plain
+# text: compiling the whole search statement for its EXPLAIN cost more than the estimate saved.
+_MATCHING = text(
+    "EXPLAIN (FORMAT JSON) SELECT 1 FROM articles"
+    " WHERE search_vector @@ websearch_to_tsquery('english'::regconfig, :words)"
+)
+_ARTICLES = text("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")
+
+
 class Match:
     """The dialect's way to match, rank and highlight one parsed query."""
 
     def __init__(self, session: Session, query: webquery.WebQuery) -> None:
         self.sqlite = session.get_bind().dialect.name == "sqlite"
+        self.query = query
         if self.sqlite:
             self.expression: Any = literal(query.fts5())
             self.rank: ColumnElement[float] = func.bm25(_FTS, 10.0, 5.0, 1.0)
@@ -85,6 +96,19 @@ class Match:
                 _FTS.op("MATCH")(self.expression)
             )
         return statement.where(_VECTOR.op("@@")(self.expression))
+
+    def share(self, session: Session) -> float | None:
+        """PostgreSQL's estimate of the share of articles that match (None on SQLite, or
+        before the table was analyzed): it sizes the first date slice of a window, so that
+        a word in most articles does not read ten times the rows it needs."""
+        if self.sqlite:
+            return None
+        connection = session.connection()
+        plan = connection.execute(_MATCHING, {"words": self.query.websearch()}).scalar_one()
+        total = float(connection.execute(_ARTICLES).scalar_one() or 0)
+        if total <= 0:
+            return None
+        return min(float(plan[0]["Plan"]["Plan Rows"]) / total, 1.0)
 
     def ranked(self, statement: Select[Any]) -> tuple[Select[Any], Wrap | None]:
         """``statement`` (with ``id`` and ``sort_time`` columns) plus a last column ``rank``,

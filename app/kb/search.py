@@ -164,13 +164,15 @@ def _window(
     dialect = session.get_bind().dialect.name
     columns = [_WINDOW_COLUMNS[name] for name in row._fields if name != "rank"]
     statement = filtered(typing.cast("Select[Any]", select(*columns)), filters, dialect)
-    wrap = None
+    wrap, share = None, None
     if parsed:
         match = Match(session, parsed)
         statement, wrap = match.ranked(match.apply(statement))
+        # Filters lower the share of the words alone: it would cut the first slice too short.
+        share = match.share(session) if filters == ArticleFilters() else None
     else:
         statement = statement.add_columns(null().label("rank"))
-    rows = newest_rows(session, statement, WINDOW + 1, wrap=wrap)
+    rows = newest_rows(session, statement, WINDOW + 1, wrap=wrap, share=share)
     return Window(tuple(map(row._make, rows[:WINDOW])), complete=len(rows) <= WINDOW)
 
 
