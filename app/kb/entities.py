@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.db.models import Entity, EntityAlias, EntityArticle, EntityStats, Role
 from app.errors import InvalidCursor, NotFound
+from app.kb.idlist import ids_in
 from app.kb.normalize import normalize_name
 from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
 from app.kb.search import Facet
@@ -27,6 +28,9 @@ ROLE_SUMMARY_LIMIT = 20
 # ``related`` counts co-mentions in this many of the entity's newest articles, so its cost
 # stops growing with the corpus once an entity is named that often.
 RELATED_WINDOW = 1000
+# A name prefix found in at most this many aliases is resolved to entity ids before the list
+# reads them (see ``name_matches``).
+NAME_CANDIDATES = 1000
 
 
 @dataclass(frozen=True)
@@ -42,19 +46,30 @@ class EntityPage:
     counts: dict[int, EntityCounts]
 
 
-def name_matches(q: str) -> ColumnElement[bool] | None:
-    """Entities with a name or alias in which a word starts with ``q`` (accents ignored)."""
+def name_matches(session: Session, q: str, column: Any = Entity.id) -> ColumnElement[bool] | None:
+    """``column`` (an entity id) is of an entity with a name or alias in which a word starts
+    with ``q`` (accents ignored).
+
+    The matching aliases are looked up first (PostgreSQL: trigram index). When there are at
+    most ``NAME_CANDIDATES``, the condition is their entity ids: the planner cannot tell where
+    a handful of matches fall in a list's order, and, guessing that many entities match, walked
+    the order index testing each entity's aliases, through every entity when the matches were
+    rarely mentioned. A prefix with more matches than that keeps the alias test (such a walk
+    finds enough of them early).
+    """
     needle = normalize_name(q)
     if not needle:
         return None
     escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    aliases = select(EntityAlias.entity_id).where(
-        or_(
-            EntityAlias.normalized.like(f"{escaped}%", escape="\\"),
-            EntityAlias.normalized.like(f"% {escaped}%", escape="\\"),
-        )
+    matching = or_(
+        EntityAlias.normalized.like(f"{escaped}%", escape="\\"),
+        EntityAlias.normalized.like(f"% {escaped}%", escape="\\"),
     )
-    return Entity.id.in_(aliases)
+    aliases = select(EntityAlias.entity_id).where(matching)
+    found = session.scalars(aliases.limit(NAME_CANDIDATES + 1)).all()
+    if len(found) > NAME_CANDIDATES:
+        return column.in_(aliases)  # type: ignore[no-any-return]
+    return ids_in(column, sorted(set(found)), session.get_bind().dialect.name)
 
 
 def list_entities(
@@ -81,17 +96,19 @@ def list_entities(
     )
     if sort == "name":
         keys = [SortKey(Entity.normalized_name, parse=str), SortKey(Entity.id, parse=int)]
-        type_column = Entity.type
+        type_column, id_column = Entity.type, Entity.id
     else:
         first = (
             SortKey(EntityStats.last_seen_at, True, datetime.fromisoformat, datetime.isoformat)
             if sort == "-last_seen"
             else SortKey(EntityStats.mention_count, descending=True, parse=int)
         )
-        keys, type_column = [first, SortKey(EntityStats.entity_id, parse=int)], EntityStats.type
+        keys = [first, SortKey(EntityStats.entity_id, parse=int)]
+        type_column, id_column = EntityStats.type, EntityStats.entity_id
     if type:
         query = query.where(type_column == type)
-    if q and (condition := name_matches(q)) is not None:
+    # On the table whose index gives the order, so that a walk of it tests ids as it goes.
+    if q and (condition := name_matches(session, q, id_column)) is not None:
         query = query.where(condition)
     elif q:
         query = query.where(literal(False))
@@ -351,7 +368,7 @@ def list_related(
 
 def type_facets(session: Session, q: str | None) -> list[Facet]:
     """How many live entities of each type match ``q`` (as in ``list_entities``)."""
-    condition = name_matches(q) if q else None
+    condition = name_matches(session, q) if q else None
     if q and condition is None:
         return []
     query = select(Entity.type, func.count(Entity.id)).where(Entity.merged_into_id.is_(None))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Source
-from app.kb.search import ArticleFilters, Facet, Window, match_window
+from app.kb.search import ArticleFilters, Facet, FacetRow, Window, match_window
 
 FACET_LIMIT = 50
 
@@ -32,7 +32,11 @@ class ArticleFacets:
 
 
 def article_facets(
-    session: Session, q: str | None, filters: ArticleFilters, *, window: Window | None = None
+    session: Session,
+    q: str | None,
+    filters: ArticleFilters,
+    *,
+    window: Window[FacetRow] | None = None,
 ) -> ArticleFacets:
     """Counts of the window's articles by source, section and published year, top 50 of each.
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, text, update
 from sqlalchemy.orm import Session
 
 from app.db.models import Article
-from app.kb import newest
+from app.kb import newest, relevance
 from app.kb import search as kb_search
 from tests.query.conftest import Corpus
 from tests.query.test_explain import planner, plans_of  # noqa: F401  (fixture)
@@ -227,3 +227,39 @@ def test_sliced_probes_read_no_large_table_in_full(
     assert sum("OFFSET" in s for s in statements) >= 1  # it did slice
     scans = {s: found for s, found in statements.items() if found}
     assert not scans, "\n\n".join(f"{found}\n{s}" for s, found in scans.items())
+
+
+@pytest.mark.usefixtures("undated_among_dated")
+@pytest.mark.parametrize("share", [1.0, 0.5, 0.01])
+@pytest.mark.parametrize("q", [COMMON, "lukashenko", "fire OR church"])
+def test_the_estimate_only_sizes_the_slices(
+    api: TestClient, window: int, monkeypatch: pytest.MonkeyPatch, q: str, share: float
+) -> None:
+    """Whatever the planner's estimate of the matching share says, the window, its ranking
+    and its facets are the same (sliced on both backends)."""
+    whole = api.get("/v1/search", params={"q": q}).json()
+    monkeypatch.setattr(newest, "SLICED_DIALECTS", frozenset({"sqlite", "postgresql"}))
+    monkeypatch.setattr(relevance.Match, "share", lambda self, session: share)
+    sliced = api.get("/v1/search", params={"q": q}).json()
+    assert sliced["articles"] == whole["articles"]
+    assert sliced["facets"] == whole["facets"]
+
+
+def test_a_dense_word_gets_a_smaller_first_slice(
+    api: TestClient, corpus_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's estimate for a word in most articles sizes the window's first slice to
+    about the window, not to ``FIRST_SLICE_PER_ROW`` times it."""
+    if corpus_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the estimate is PostgreSQL's planner's; SQLite reads every row at once")
+    corpus_session.execute(text("ANALYZE articles"))
+    spans: list[int] = []
+    nth = newest._nth_newest_date
+
+    def spy(session: Session, n: int, upper: datetime | None, inclusive: bool) -> Any:
+        spans.append(n)
+        return nth(session, n, upper, inclusive)
+
+    monkeypatch.setattr(newest, "_nth_newest_date", spy)
+    assert api.get("/v1/articles", params={"q": COMMON}).status_code == 200
+    assert spans and spans[0] < newest.FIRST_SLICE_PER_ROW * (kb_search.WINDOW + 1) / 4
