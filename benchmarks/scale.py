@@ -248,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
                 database_url=url_of(server, scale_build.scaled_name(size)),
                 rate_limit_anonymous="",
                 log_level="warning",
+                read_cache_size=0,  # the cost of each query, not of a cached answer
             )
             clients[size] = stack.enter_context(TestClient(create_app(settings)))
         logging.disable(logging.WARNING)
