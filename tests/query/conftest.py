@@ -103,7 +103,9 @@ def corpus_session(corpus_engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def corpus_app(corpus: Corpus, corpus_session: Session) -> Iterator[FastAPI]:
-    app = create_app(Settings(database_url=corpus.url, api_keys=API_KEY))
+    # No read cache: these tests record the statements a request sends (a cached answer sends
+    # none), and the cache's own connection cannot see writes in the test's transaction.
+    app = create_app(Settings(database_url=corpus.url, api_keys=API_KEY, read_cache_size=0))
     app.dependency_overrides[get_session] = lambda: corpus_session
     yield app
     app.dependency_overrides.clear()
