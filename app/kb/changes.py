@@ -58,7 +58,9 @@ def _entity_rows(session: Session, entity_ids: Iterable[int], action: str) -> li
         return []
     known = set(
         session.scalars(
-            select(Change.object_id).where(Change.kind == ENTITY, Change.object_id.in_(ids))
+            select(Change.object_id)
+            .where(Change.kind == ENTITY, Change.object_id.in_(ids))
+            .distinct()  # a busy entity has a row per article that names it
         )
     )
     return [
