@@ -39,10 +39,10 @@ def _add_entity_ruler(nlp: Language) -> None:
     Every ``patterns/*.jsonl`` is loaded in one ``add_patterns`` call (``from_disk`` would
     clear the patterns of the previous file); a small component then trims context words.
     """
-    from app.extract.ruler import TRIM_COMPONENT, load_patterns
+    from app.extract.ruler import TRIM_COMPONENT, compact_patterns, load_patterns
 
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
-    ruler.add_patterns(load_patterns(PATTERNS_DIR))  # type: ignore[attr-defined]
+    ruler.add_patterns(compact_patterns(load_patterns(PATTERNS_DIR)))  # type: ignore[attr-defined]
     nlp.add_pipe(TRIM_COMPONENT, after="entity_ruler")
 
 

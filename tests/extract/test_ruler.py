@@ -1,10 +1,17 @@
 """The EntityRuler patterns: weapons, named exercises and the gazetteer, before spaCy's NER."""
 
+import json
+from itertools import islice
+
 import pytest
 from spacy.language import Language
+from spacy.tokens import Doc
 
+from app.corpora import iter_bbc
+from app.extract.document import parse_document
 from app.extract.nlp import PATTERNS_DIR, get_nlp
-from app.extract.ruler import load_patterns
+from app.extract.ruler import compact_patterns, load_patterns
+from tests.corpus import corpus_path
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +25,9 @@ def labels(nlp: Language, text: str) -> dict[str, str]:
 
 def test_every_patterns_file_is_loaded(nlp: Language) -> None:
     ruler = nlp.get_pipe("entity_ruler")
-    assert len(ruler.patterns) == len(load_patterns(PATTERNS_DIR))  # type: ignore[attr-defined]
+    compacted = compact_patterns(load_patterns(PATTERNS_DIR))
+    as_json = [json.dumps(p, sort_keys=True) for p in ruler.patterns]  # type: ignore[attr-defined]
+    assert sorted(as_json) == sorted(json.dumps(p, sort_keys=True) for p in compacted)
     assert {p["label"] for p in ruler.patterns} >= {"WEAPON", "EVENT", "ORG", "FAC", "PRODUCT"}  # type: ignore[attr-defined]
 
 
@@ -93,3 +102,41 @@ def test_gazetteer_types(nlp: Language) -> None:
     assert found.get("NATO") == "ORG"
     assert found.get("EU") == "ORG"
     assert found.get("Telegram") == "PRODUCT"
+
+
+def test_compaction_leaves_few_token_patterns() -> None:
+    patterns = load_patterns(PATTERNS_DIR)
+    compacted = compact_patterns(patterns)
+    token_patterns = [p for p in compacted if not isinstance(p["pattern"], str)]
+    assert len(token_patterns) <= 12 < sum(not isinstance(p["pattern"], str) for p in patterns)
+    assert {p["label"] for p in compacted} == {p["label"] for p in patterns}
+
+
+def _matched(nlp: Language, docs: list[Doc], patterns: list[dict[str, object]]) -> list[object]:
+    ruler = nlp.add_pipe("entity_ruler", name="ruler_under_test", config={"overwrite_ents": True})
+    try:
+        ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+        return [[(e.start, e.end, e.label_, e.ent_id_) for e in ruler(d.copy()).ents] for d in docs]
+    finally:
+        nlp.remove_pipe("ruler_under_test")
+
+
+def test_compacted_patterns_match_what_the_files_say() -> None:
+    """On real news (and the designations above), compaction changes no match."""
+    nlp = get_nlp()
+    texts = [
+        "Troops gathered for Vostok-2022 and Tsentr 2019 strategic exercises; Trident Juncture,"
+        " Defender-Europe 21, Cobra Gold 2020 and RIMPAC followed. Germany sent a Patriot"
+        " battery and Kalibr cruise missiles; Javelin anti-tank missiles came from the US.",
+        *(
+            text
+            for doc in islice(iter_bbc(corpus_path("bbc")), 150)
+            for _, _, text in parse_document(text=doc.text, title=doc.title).zone_texts()
+        ),
+    ]
+    with nlp.select_pipes(disable=["entity_ruler", "newskb_trim_context", "ner"]):
+        docs = list(nlp.pipe(texts))
+    patterns = load_patterns(PATTERNS_DIR)
+    expected = _matched(nlp, docs, patterns)
+    assert any(expected), "the patterns matched nothing: the comparison would prove nothing"
+    assert _matched(nlp, docs, compact_patterns(patterns)) == expected
