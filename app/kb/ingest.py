@@ -30,7 +30,12 @@ from app.errors import EmptyArticle, NotFound
 from app.extract import types as x
 from app.extract.document import content_hash
 from app.kb import changes, entity_stats
-from app.kb.resolve import find_matching_event, resolve_entities
+from app.kb.resolve import (
+    EventCandidate,
+    EventReport,
+    resolve_entities,
+    stored_event_candidates,
+)
 from app.kb.sql import insert_ignore, lock_names
 from app.kb.transaction import committing
 
@@ -334,53 +339,87 @@ def _store_facts(session: Session, article: Article, extracted: x.ExtractedArtic
 def _store_events(
     session: Session, article_id: int, extracted: x.ExtractedArticle, ids: dict[str, int]
 ) -> dict[int, int]:
-    """Store events (joining ones already reported elsewhere); returns amount index → event id."""
-    event_of_amount: dict[int, int] = {}
-    evidence: list[dict[str, Any]] = []
-    links: list[tuple[int, date | None, list[int]]] = []
+    """Store events (joining ones already reported elsewhere); returns amount index → event id.
+
+    A few statements per article, not per event: one query finds what every event may join,
+    new events go in one INSERT, their participants in another. An event may also join one
+    created for an earlier event of the same article, as it would have found it stored.
+    """
     lock_names(session, _event_lock_names(extracted.events, ids))
-    for event in extracted.events:
-        participants = [
-            (ids[p.entity_key], p.role) for p in event.participants if p.entity_key in ids
-        ]
-        name_id = ids.get(event.name_key) if event.name_key else None
-        row = find_matching_event(
-            session, event, participant_ids={p for p, _ in participants}, name_entity_id=name_id
+    reports = [
+        EventReport(
+            event=event,
+            participants=tuple(
+                dict.fromkeys(
+                    (ids[p.entity_key], p.role) for p in event.participants if p.entity_key in ids
+                )
+            ),
+            name_entity_id=ids.get(event.name_key) if event.name_key else None,
         )
-        if row is None:
-            row = Event(
-                type=event.type,
-                status=event.status,
-                summary=event.summary,
-                date_start=event.date_start,
-                date_end=event.date_end,
-                date_precision=event.date_precision,
-                location_id=ids.get(event.location_key) if event.location_key else None,
-                name_entity_id=name_id,
-            )
-            session.add(row)
-            session.flush()
-        insert_ignore(
-            session,
-            EventParticipant.__table__,  # type: ignore[arg-type]
-            [
-                {"event_id": row.id, "entity_id": e, "role": r}
-                for e, r in dict.fromkeys(participants)
-            ],
-            ["event_id", "entity_id", "role"],
-        )
-        links.append((row.id, row.date_start, [e for e, _ in participants]))
+        for event in extracted.events
+    ]
+    created: list[EventCandidate] = []
+    targets: list[EventCandidate] = []
+    for report, stored in zip(reports, stored_event_candidates(session, reports), strict=True):
+        pool = [*stored, *created] if report.can_join else []
+        target = next((candidate for candidate in pool if candidate.joined_by(report)), None)
+        if target is None:
+            target = _new_event(report, ids)
+            created.append(target)
+        target.participant_ids |= report.participant_ids
+        targets.append(target)
+    if created:
+        session.add_all([candidate.new_row for candidate in created if candidate.new_row])
+        session.flush()
+    insert_ignore(
+        session,
+        EventParticipant.__table__,  # type: ignore[arg-type]
+        [
+            {"event_id": target.id, "entity_id": entity_id, "role": role}
+            for report, target in zip(reports, targets, strict=True)
+            for entity_id, role in report.participants
+        ],
+        ["event_id", "entity_id", "role"],
+    )
+    links: list[tuple[int, date | None, list[int]]] = []
+    evidence: list[dict[str, Any]] = []
+    event_of_amount: dict[int, int] = {}
+    for report, target in zip(reports, targets, strict=True):
+        event = report.event
+        links.append((target.id, target.date_start, [e for e, _ in report.participants]))
         texts = event.evidence_text or ("",) * len(event.evidence)
         evidence.extend(
-            {"event_id": row.id, "article_id": article_id, "text": text}
+            {"event_id": target.id, "article_id": article_id, "text": text}
             | _span(span, extracted.extractor_version, event.confidence)
             for span, text in zip(event.evidence, texts, strict=False)
         )
-        event_of_amount.update(dict.fromkeys(event.amount_indexes, row.id))
+        event_of_amount.update(dict.fromkeys(event.amount_indexes, target.id))
     entity_stats.link_events(session, links)
     if evidence:
         session.execute(insert(EventEvidence.__table__), evidence)  # type: ignore[arg-type]
     return event_of_amount
+
+
+def _new_event(report: EventReport, ids: dict[str, int]) -> EventCandidate:
+    event = report.event
+    row = Event(
+        type=event.type,
+        status=event.status,
+        summary=event.summary,
+        date_start=event.date_start,
+        date_end=event.date_end,
+        date_precision=event.date_precision,
+        location_id=ids.get(event.location_key) if event.location_key else None,
+        name_entity_id=report.name_entity_id,
+    )
+    return EventCandidate(
+        type=event.type,
+        name_entity_id=report.name_entity_id,
+        date_start=event.date_start,
+        date_end=event.date_end,
+        participant_ids=set(),
+        new_row=row,
+    )
 
 
 def _event_lock_names(events: Sequence[x.Event], ids: dict[str, int]) -> Iterator[str]:

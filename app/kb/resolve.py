@@ -9,10 +9,11 @@ Curated merges are followed, so later ingests land on the surviving entity.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Integer, literal, select, union_all
+from sqlalchemy.orm import Session
 
 from app.db.models import Entity, EntityAlias, Event, EventParticipant
 from app.extract import types as x
@@ -181,42 +182,120 @@ def _link_stands_for(session: Session, entities: Sequence[x.Entity], ids: dict[s
             row.stands_for_id = links[row.id]
 
 
-def find_matching_event(
-    session: Session,
-    event: x.Event,
-    *,
-    participant_ids: set[int],
-    name_entity_id: int | None,
-) -> Event | None:
-    """An already stored event that this one reports too, or None.
+@dataclass(frozen=True)
+class EventReport:
+    """An article's event with its entities resolved: what decides which event it joins."""
 
-    Same type, and either the same named event or overlapping participants (two of them when
-    both sides have two or more), and date ranges that overlap when both are dated.
-    """
-    if not participant_ids and name_entity_id is None:
-        return None
-    query = select(Event).where(Event.type == event.type).options(selectinload(Event.participants))
-    if name_entity_id is not None:
-        query = query.where(Event.name_entity_id == name_entity_id)
-    else:
-        query = query.where(
-            Event.id.in_(
-                select(EventParticipant.event_id).where(
-                    EventParticipant.entity_id.in_(participant_ids)
-                )
-            )
+    event: x.Event
+    participants: tuple[tuple[int, str], ...]  # (entity id, role)
+    name_entity_id: int | None
+
+    @property
+    def participant_ids(self) -> set[int]:
+        return {entity_id for entity_id, _ in self.participants}
+
+    @property
+    def can_join(self) -> bool:
+        return bool(self.participants) or self.name_entity_id is not None
+
+
+@dataclass
+class EventCandidate:
+    """An event a report may join: a stored one, or one created for an earlier report."""
+
+    type: str
+    name_entity_id: int | None
+    date_start: date | None
+    date_end: date | None
+    participant_ids: set[int]
+    stored_id: int | None = None
+    new_row: Event | None = None  # flushed before its id is read
+
+    @property
+    def id(self) -> int:
+        if self.stored_id is not None:
+            return self.stored_id
+        assert self.new_row is not None
+        return self.new_row.id
+
+    def joined_by(self, report: EventReport) -> bool:
+        """Same type, and either the same named event or overlapping participants (two of
+        them when both sides have two or more), and date ranges that overlap when both are
+        dated (an undated report only joins a named event)."""
+        if self.type != report.event.type:
+            return False
+        named = report.name_entity_id is not None
+        if named:
+            if self.name_entity_id != report.name_entity_id:
+                return False
+        else:
+            theirs, ours = self.participant_ids, report.participant_ids
+            needed = 2 if len(theirs) >= 2 and len(ours) >= 2 else 1
+            if len(theirs & ours) < needed:
+                return False
+        return _dates_compatible(
+            (report.event.date_start, report.event.date_end),
+            (self.date_start, self.date_end),
+            named=named,
         )
-    for candidate in session.scalars(query.order_by(Event.id).limit(50)):
-        theirs = {p.entity_id for p in candidate.participants}
-        needed = 2 if len(theirs) >= 2 and len(participant_ids) >= 2 else 1
-        shared_enough = name_entity_id is not None or len(theirs & participant_ids) >= needed
-        if shared_enough and _dates_compatible(
-            (event.date_start, event.date_end),
-            (candidate.date_start, candidate.date_end),
-            named=name_entity_id is not None,
-        ):
-            return candidate
-    return None
+
+
+# Stored events looked at per report, oldest first: bounds the work for a busy entity.
+CANDIDATES_PER_REPORT = 50
+
+
+def stored_event_candidates(
+    session: Session, reports: Sequence[EventReport]
+) -> list[list[EventCandidate]]:
+    """For each report, the stored events it may join, in one query for the whole article.
+
+    A stored event that several reports may join is one ``EventCandidate``, so participants
+    added for one report count for the next, as they would row by row.
+    """
+    members = []
+    for index, report in enumerate(reports):
+        if not report.can_join:
+            continue
+        query = select(
+            literal(index, Integer).label("report"),
+            Event.id,
+            Event.type,
+            Event.name_entity_id,
+            Event.date_start,
+            Event.date_end,
+        ).where(Event.type == report.event.type)
+        if report.name_entity_id is not None:
+            query = query.where(Event.name_entity_id == report.name_entity_id)
+        else:
+            participants = select(EventParticipant.event_id).where(
+                EventParticipant.entity_id.in_(report.participant_ids)
+            )
+            query = query.where(Event.id.in_(participants))
+        limited = query.order_by(Event.id).limit(CANDIDATES_PER_REPORT).subquery()
+        members.append(select(limited))
+    found: list[list[EventCandidate]] = [[] for _ in reports]
+    if not members:
+        return found
+    rows = session.execute(members[0] if len(members) == 1 else union_all(*members)).all()
+    by_id: dict[int, EventCandidate] = {}
+    for row in sorted(rows, key=lambda row: (row.report, row.id)):
+        if (candidate := by_id.get(row.id)) is None:
+            candidate = by_id[row.id] = EventCandidate(
+                type=row.type,
+                name_entity_id=row.name_entity_id,
+                date_start=row.date_start,
+                date_end=row.date_end,
+                participant_ids=set(),
+                stored_id=row.id,
+            )
+        found[row.report].append(candidate)
+    if by_id:
+        participants = select(EventParticipant.event_id, EventParticipant.entity_id).where(
+            EventParticipant.event_id.in_(by_id)
+        )
+        for event_id, entity_id in session.execute(participants):
+            by_id[event_id].participant_ids.add(entity_id)
+    return found
 
 
 def _dates_compatible(

@@ -1,7 +1,9 @@
+import dataclasses
+import re
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import (
@@ -16,6 +18,7 @@ from app.db.models import (
     Timex,
 )
 from app.errors import NotFound
+from app.extract import types as x
 from app.kb import ingest as kb_ingest
 from tests.factories import meeting_article
 
@@ -89,6 +92,62 @@ def test_events_on_different_dates_stay_apart(session: Session) -> None:
         ),
     )
     assert count(session, Event) == 2
+
+
+EVENTS = re.compile(r"\bevents\b")  # the table, not entity_events
+
+
+def _with_events(article: x.ExtractedArticle, *events: x.Event) -> x.ExtractedArticle:
+    return dataclasses.replace(article, events=events)
+
+
+def _meeting_on(article: x.ExtractedArticle, day: date, summary: str) -> x.Event:
+    return dataclasses.replace(article.events[0], summary=summary, date_start=day, date_end=day)
+
+
+def test_two_reports_of_one_event_in_an_article_are_one_event(session: Session) -> None:
+    article = meeting_article()
+    again = _meeting_on(article, date(2021, 9, 9), "Putin and Lukashenko meet again")
+    kb_ingest.ingest_article(session, _with_events(article, article.events[0], again))
+    assert count(session, Event) == 1
+    assert count(session, EventEvidence) == 2
+
+
+def test_an_article_joins_stored_events_and_adds_new_ones(session: Session) -> None:
+    kb_ingest.ingest_article(session, meeting_article())
+    article = meeting_article("Vladimir Putin hosted Alexander Lukashenko in Russia on Thursday.")
+    later = _meeting_on(article, date(2021, 10, 1), "They meet again in October")
+    kb_ingest.ingest_article(session, _with_events(article, article.events[0], later))
+    dates = session.scalars(select(Event.date_start).order_by(Event.date_start)).all()
+    assert dates == [date(2021, 9, 9), date(2021, 10, 1)]
+    assert count(session, EventEvidence) == 3
+
+
+def test_one_query_finds_the_stored_events_of_one_report_or_five(
+    session: Session,
+) -> None:
+    """The stored events every report may join come in one query, not one per event."""
+    article = meeting_article()
+    kb_ingest.ingest_article(session, article)
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    def event_statements(extracted: x.ExtractedArticle) -> int:
+        statements.clear()
+        event.listen(session.get_bind(), "before_cursor_execute", record)
+        try:
+            kb_ingest.ingest_article(session, extracted)
+        finally:
+            event.remove(session.get_bind(), "before_cursor_execute", record)
+        return sum(s.startswith("SELECT") and bool(EVENTS.search(s)) for s in statements)
+
+    one = meeting_article("Vladimir Putin welcomed Alexander Lukashenko in Russia on Thursday.")
+    five = meeting_article("Vladimir Putin received Alexander Lukashenko in Russia on Thursday.")
+    days = [date(2021, 9, 9), date(2021, 10, 1), date(2021, 11, 1), date(2021, 12, 1)]
+    five = _with_events(five, *(_meeting_on(five, d, f"meeting {d}") for d in [*days, days[-1]]))
+    assert event_statements(one) == event_statements(five) == 1
 
 
 def test_failed_ingest_writes_nothing(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
