@@ -95,8 +95,9 @@ def list_entities(
     cursor: CursorQuery = None,
 ) -> Page[EntitySummary]:
     """Counts are stored with each entity and kept exact by every write."""
+    names = kb_entities.name_filter(session, q=q)
     result = kb_entities.list_entities(
-        session, type=type, q=q, sort=sort, limit=limit, cursor=cursor, codec=codec
+        session, type=type, names=names, sort=sort, limit=limit, cursor=cursor, codec=codec
     )
     link_next(request, response, result.page.next_cursor)
     items = [

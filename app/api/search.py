@@ -69,8 +69,9 @@ def search(
         window=window,
     )
     entity_q = q[:200]
+    names = kb_entities.name_filter(session, q=entity_q)  # for the list and the type facets
     entities = kb_entities.list_entities(
-        session, type=None, q=entity_q, limit=limit, cursor=None, codec=codec
+        session, type=None, names=names, limit=limit, cursor=None, codec=codec
     )
     events = kb_events.list_events(
         session,
@@ -85,7 +86,7 @@ def search(
         codec=codec,
     )
     facets = kb_facets.article_facets(session, q, filters, window=window)
-    types = kb_entities.type_facets(session, entity_q)
+    types = kb_entities.type_facets(session, names=names)
 
     def more(path: str, query: str, cursor: str | None) -> str | None:
         if cursor is None:

@@ -46,43 +46,66 @@ class EntityPage:
     counts: dict[int, EntityCounts]
 
 
-def name_matches(session: Session, q: str, column: Any = Entity.id) -> ColumnElement[bool] | None:
-    """``column`` (an entity id) is of an entity with a name or alias in which a word starts
-    with ``q`` (accents ignored).
+@dataclass(frozen=True)
+class NameFilter:
+    """Entities with a name or alias in which a word starts with ``q`` (accents ignored),
+    looked up once (``name_filter``) so that the reads of a request share one alias query."""
+
+    needle: str  # ``q`` normalized; empty when it has nothing to match: nothing matches
+    ids: tuple[int, ...] | None  # the matching entities; None: more than NAME_CANDIDATES
+    dialect: str
+
+    def condition(self, column: Any) -> ColumnElement[bool]:
+        """``column`` (an entity id) is of a matching entity: one of the ids found, or, for a
+        prefix with too many of them, the alias test itself (such a walk finds enough early)."""
+        if not self.needle:
+            return literal(False)
+        if self.ids is None:
+            return column.in_(_aliases(self.needle))  # type: ignore[no-any-return]
+        return ids_in(column, self.ids, self.dialect)
+
+
+def name_filter(session: Session, *, q: str | None) -> NameFilter | None:
+    """The entities ``q`` finds by name; None without ``q`` (no name filter).
 
     The matching aliases are looked up first (PostgreSQL: trigram index). When there are at
     most ``NAME_CANDIDATES``, the condition is their entity ids: the planner cannot tell where
     a handful of matches fall in a list's order, and, guessing that many entities match, walked
     the order index testing each entity's aliases, through every entity when the matches were
-    rarely mentioned. A prefix with more matches than that keeps the alias test (such a walk
-    finds enough of them early).
+    rarely mentioned.
     """
-    needle = normalize_name(q)
-    if not needle:
+    if not q:
         return None
+    needle = normalize_name(q)
+    dialect = session.get_bind().dialect.name
+    if not needle:
+        return NameFilter(needle, (), dialect)
+    found = session.scalars(_aliases(needle).limit(NAME_CANDIDATES + 1)).all()
+    ids = None if len(found) > NAME_CANDIDATES else tuple(sorted(set(found)))
+    return NameFilter(needle, ids, dialect)
+
+
+def _aliases(needle: str) -> Select[int]:
+    """The entity ids of the aliases in which a word starts with ``needle``."""
     escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     matching = or_(
         EntityAlias.normalized.like(f"{escaped}%", escape="\\"),
         EntityAlias.normalized.like(f"% {escaped}%", escape="\\"),
     )
-    aliases = select(EntityAlias.entity_id).where(matching)
-    found = session.scalars(aliases.limit(NAME_CANDIDATES + 1)).all()
-    if len(found) > NAME_CANDIDATES:
-        return column.in_(aliases)  # type: ignore[no-any-return]
-    return ids_in(column, sorted(set(found)), session.get_bind().dialect.name)
+    return select(EntityAlias.entity_id).where(matching)
 
 
 def list_entities(
     session: Session,
     *,
     type: str | None,
-    q: str | None,
+    names: NameFilter | None,
     sort: str = "-mentions",
     limit: int,
     cursor: str | None,
     codec: CursorCodec,
 ) -> EntityPage:
-    """Entities (not merged away), filtered by type and by a name/alias word prefix.
+    """Entities (not merged away), filtered by type and by name (``name_filter``).
 
     The stored counts make each order one index of ``entity_stats`` (or ``entities`` for
     ``name``), read from the cursor on, instead of counting the mentions of every candidate.
@@ -108,11 +131,9 @@ def list_entities(
     if type:
         query = query.where(type_column == type)
     # On the table whose index gives the order, so that a walk of it tests ids as it goes.
-    if q and (condition := name_matches(session, q, id_column)) is not None:
-        query = query.where(condition)
-    elif q:
-        query = query.where(literal(False))
-    scope = f"entities:{sort}:{type}:{normalize_name(q or '')}"
+    if names is not None:
+        query = query.where(names.condition(id_column))
+    scope = f"entities:{sort}:{type}:{names.needle if names else ''}"
     if (bound := _resume_bound(codec, scope, cursor, keys[0])) is not None:
         query = query.where(bound)
 
@@ -366,14 +387,13 @@ def list_related(
     )
 
 
-def type_facets(session: Session, q: str | None) -> list[Facet]:
-    """How many live entities of each type match ``q`` (as in ``list_entities``)."""
-    condition = name_matches(session, q) if q else None
-    if q and condition is None:
+def type_facets(session: Session, *, names: NameFilter | None) -> list[Facet]:
+    """How many live entities of each type match ``names`` (as in ``list_entities``)."""
+    if names is not None and not names.needle:
         return []
     query = select(Entity.type, func.count(Entity.id)).where(Entity.merged_into_id.is_(None))
-    if condition is not None:
-        query = query.where(condition)
+    if names is not None:
+        query = query.where(names.condition(Entity.id))
     rows = session.execute(
         query.group_by(Entity.type).order_by(func.count(Entity.id).desc(), Entity.type)
     )

@@ -1,7 +1,8 @@
 """Entity name search: a prefix with few matching aliases is resolved to entity ids first
-(``app.kb.entities.name_matches``); more than ``NAME_CANDIDATES`` keep the alias test. Both
+(``app.kb.entities.name_filter``); more than ``NAME_CANDIDATES`` keep the alias test. Both
 ways find the same entities, in the same order, with the same type counts."""
 
+import re
 from typing import Any
 
 import pytest
@@ -52,3 +53,23 @@ def test_a_rare_prefix_lists_resolved_ids(
     assert "entity_aliases" not in _listing(api, corpus_session)
     monkeypatch.setattr(kb_entities, "NAME_CANDIDATES", 0)
     assert "entity_aliases" in _listing(api, corpus_session)
+
+
+# The alias lookup itself (the list's selectinload of aliases has no LIKE).
+_LOOKUP = re.compile(
+    r"^SELECT entity_aliases\.entity_id\s+FROM entity_aliases\s+WHERE .*LIKE", re.DOTALL
+)
+
+
+@pytest.mark.parametrize("candidates", [kb_entities.NAME_CANDIDATES, 0])
+def test_search_looks_the_name_up_once(
+    api: TestClient, corpus_session: Session, monkeypatch: pytest.MonkeyPatch, candidates: int
+) -> None:
+    """The entity section and the type facets share one alias lookup, whichever way the
+    prefix is resolved."""
+    monkeypatch.setattr(kb_entities, "NAME_CANDIDATES", candidates)
+    with recorded(corpus_session.connection()) as statements:
+        result = api.get("/v1/search", params={"q": "lukash", "limit": 3}).json()
+    assert result["entities"]["items"] and result["facets"]["entity_types"]
+    lookups = [s for s, _ in statements if _LOOKUP.match(s.lstrip())]
+    assert len(lookups) == 1, lookups
