@@ -108,13 +108,15 @@ def compact_patterns(patterns: list[dict[str, Any]]) -> list[dict[str, Any]]:
         first = {"ORTH": {"IN": sorted(set(words))}}
         compacted.append(_entry(label, pattern_id, [first, *json.loads(tail)]))
     for (label, pattern_id, size), names in dated_names.items():
-        columns = [{"ORTH": {"IN": sorted({name[i] for name in names})}} for i in range(size)]
+        columns: list[dict[str, Any]] = [
+            {"ORTH": {"IN": sorted({name[i] for name in names})}} for i in range(size)
+        ]
         compacted.append(_entry(label, pattern_id, [*columns, *_DATED_TAIL]))
     return compacted
 
 
 # The optional hyphen and the year after an exercise name: "Zapad 2021", "Tsentr - 19".
-_DATED_TAIL = [
+_DATED_TAIL: list[dict[str, Any]] = [
     {"ORTH": "-", "OP": "?"},
     {"TEXT": {"REGEX": "^(?:(?:19|20)[0-9]{2}|[0-9]{2})$"}},
 ]

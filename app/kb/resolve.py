@@ -290,10 +290,10 @@ def stored_event_candidates(
             )
         found[row.report].append(candidate)
     if by_id:
-        participants = select(EventParticipant.event_id, EventParticipant.entity_id).where(
+        links = select(EventParticipant.event_id, EventParticipant.entity_id).where(
             EventParticipant.event_id.in_(by_id)
         )
-        for event_id, entity_id in session.execute(participants):
+        for event_id, entity_id in session.execute(links):
             by_id[event_id].participant_ids.add(entity_id)
     return found
 
