@@ -10,12 +10,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, union
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from app.db.models import Change, Mention, Quote, Role
 from app.errors import InvalidCursor
 from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
+from app.kb.sql import insert_rows
 
 ARTICLE, ENTITY = "article", "entity"
 
@@ -80,9 +81,8 @@ def record_merge(session: Session, entity_id: int, into_id: int) -> None:
 
 
 def _add(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:  # an executemany: every row needs every key
-        rows = [{"merged_into_id": None} | row for row in rows]
-        session.execute(insert(Change.__table__), rows)  # type: ignore[arg-type]
+    rows = [{"merged_into_id": None} | row for row in rows]  # every row needs every key
+    insert_rows(session, Change.__table__, rows)  # type: ignore[arg-type]
 
 
 def list_changes(

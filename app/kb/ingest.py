@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,7 @@ from app.kb.resolve import (
     resolve_entities,
     stored_event_candidates,
 )
-from app.kb.sql import insert_ignore, lock_names
+from app.kb.sql import insert_ignore, insert_rows, lock_names
 from app.kb.transaction import committing
 
 
@@ -253,10 +253,9 @@ def _store_facts(session: Session, article: Article, extracted: x.ExtractedArtic
     ids = resolve_entities(session, extracted.entities)
 
     def bulk(model: type[Any], rows: list[dict[str, Any]]) -> None:
-        # Core executemany on the table: the ORM bulk path costs more per row and splits rows
-        # by which keys are None; every row here has every column, so the rows are the same.
-        if rows:
-            session.execute(insert(model.__table__), rows)
+        # Core on the table: the ORM bulk path costs more per row and splits rows by which
+        # keys are None; every row here has every column, so the rows are the same.
+        insert_rows(session, model.__table__, rows)
 
     bulk(
         Mention,
@@ -395,8 +394,7 @@ def _store_events(
         )
         event_of_amount.update(dict.fromkeys(event.amount_indexes, target.id))
     entity_stats.link_events(session, links)
-    if evidence:
-        session.execute(insert(EventEvidence.__table__), evidence)  # type: ignore[arg-type]
+    insert_rows(session, EventEvidence.__table__, evidence)  # type: ignore[arg-type]
     return event_of_amount
 
 
