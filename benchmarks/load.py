@@ -1,7 +1,7 @@
 """Read path under load: wrk against uvicorn serving the seed + BBC database, and the ceiling.
 
     python -m benchmarks.load [--db sqlite,postgresql] [--connections 1,16,64] [--duration 10]
-                              [--workers 2] [--only article,related]
+                              [--workers 2] [--repeats 3] [--only article,related]
 
 For each database (built once and cached by ``benchmarks.readdb``) it starts two servers with
 the same uvicorn command and workers: the real app (``app.asgi:app``, rate limit off, logs to
@@ -9,8 +9,11 @@ the same uvicorn command and workers: the real app (``app.asgi:app``, rate limit
 article answer). Then wrk (C, one thread: it takes a few percent of a core where a Python client
 would need a whole one) drives each endpoint for ``--duration`` seconds per connection count,
 rotating over URLs picked from the database: article and entity ids, common words (in many
-articles) and rare ones (in 1 to 3). Prints requests/s, p50 and p99 latency and the ratio to
-the ceiling's requests/s measured in the same run, at the same connection count.
+articles) and rare ones (in 1 to 3). Each cell is ``--repeats`` pairs of runs, the ceiling
+right before the endpoint at the same connection count; it reports the pair whose ratio is the
+median (requests/s, p50 and p99 latency, the ceiling's requests/s, the ratio), and prints every
+pair's ratio as it goes. On two cores one run can swing by half (wrk's connections land
+unevenly on the two workers, and wrk itself shares the cores): a single ratio proves little.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -77,6 +80,8 @@ class Cell:
     p50_ms: float
     p99_ms: float
     errors: int
+    ratio: float = 1.0  # to the ceiling run paired with it
+    ceiling_rps: float = 0.0
 
 
 def pick_targets(url: str, *, seed: int = 7, per_kind: int = 40) -> dict[str, list[str]]:
@@ -284,14 +289,38 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[tuple[str, Cell]
         for _name, base, paths in runs:  # warm every worker's connections and caches
             warm(base, paths)
             wrk(base, paths, connections=16, seconds=args.warmup, folder=folder)
+        ceiling_run, endpoint_runs = runs[0], runs[1:]
         for connections in args.connections:
-            for name, base, paths in runs:
-                cell = wrk(
-                    base, paths, connections=connections, seconds=args.duration, folder=folder
-                )
+            for name, base, paths in endpoint_runs:
+                pairs = []
+                for _ in range(args.repeats):  # ceiling, endpoint, ceiling, endpoint...
+                    pair = [
+                        wrk(b, p, connections=connections, seconds=args.duration, folder=folder)
+                        for _, b, p in (ceiling_run, (name, base, paths))
+                    ]
+                    pairs.append((pair[0], pair[1]))
+                cell = paired_median(pairs)
                 cells.append((name, cell))
-                print(f"  {name:<32}{connections:>4} conn {cell.rps:>8.0f} req/s", flush=True)
+                print(
+                    f"  {name:<32}{connections:>4} conn {cell.rps:>8.0f} req/s"
+                    f" ratio {cell.ratio:.2f} (runs: "
+                    + ", ".join(f"{e.rps / c.rps:.2f}" for c, e in pairs)
+                    + ")",
+                    flush=True,
+                )
     return cells
+
+
+def paired_median(pairs: list[tuple[Cell, Cell]]) -> Cell:
+    """The endpoint's run whose ratio to the ceiling run just before it is the median.
+
+    Each endpoint run is paired with a ceiling run taken right before it, so a burst of other
+    work on the machine, or wrk's connections landing unevenly on the workers, moves both
+    sides of a pair; the median pair is the figure reported.
+    """
+    ranked = sorted(pairs, key=lambda pair: pair[1].rps / pair[0].rps)
+    ceiling, endpoint = ranked[len(ranked) // 2]
+    return replace(endpoint, ratio=endpoint.rps / ceiling.rps, ceiling_rps=ceiling.rps)
 
 
 def _cache_env(mode: str, size: int | None) -> dict[str, str]:
@@ -302,21 +331,19 @@ def _cache_env(mode: str, size: int | None) -> dict[str, str]:
 
 
 def table(backend: str, cells: list[tuple[str, Cell]]) -> str:
-    ceiling = {c.connections: c.rps for name, c in cells if name == "ceiling"}
     lines = [
         f"### {backend}",
         "",
-        "| endpoint | conn | req/s | p50 ms | p99 ms | ratio to ceiling | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | conn | req/s | p50 ms | p99 ms | ceiling req/s | ratio | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     order = list(dict.fromkeys(name for name, _ in cells))
     for name in order:
         for name_, c in cells:
             if name_ == name:
-                ratio = c.rps / ceiling[c.connections] if ceiling.get(c.connections) else 0.0
                 lines.append(
                     f"| {name} | {c.connections} | {c.rps:.0f} | {c.p50_ms:.1f} | "
-                    f"{c.p99_ms:.1f} | {ratio:.2f} | {c.errors} |"
+                    f"{c.p99_ms:.1f} | {c.ceiling_rps:.0f} | {c.ratio:.2f} | {c.errors} |"
                 )
     return "\n".join(lines)
 
@@ -327,6 +354,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", default="1,16,64")
     parser.add_argument("--duration", type=int, default=10, help="seconds per cell")
     parser.add_argument("--warmup", type=int, default=2, help="seconds per endpoint")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="ceiling/endpoint pairs per cell (median pair)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (both servers)")
     parser.add_argument(
         "--modes", default="cache,nocache", help="app servers: with the read cache, without"
@@ -342,7 +372,10 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install -y wrk")
         return 2
-    print(f"{os.cpu_count()} cores, uvicorn --workers {args.workers}, wrk -t1, {args.duration} s")
+    print(
+        f"{os.cpu_count()} cores, uvicorn --workers {args.workers}, wrk -t1, {args.duration} s"
+        f" per run, {args.repeats} ceiling/endpoint pairs per cell"
+    )
     tables = [table(backend, run_backend(backend, args)) for backend in args.db.split(",")]
     print("\n\n".join(tables))
     return 0
