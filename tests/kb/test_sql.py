@@ -1,12 +1,18 @@
 """The dialect-aware SQL helpers, on the configured backend."""
 
+from datetime import UTC, date, datetime, timedelta, timezone
+
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Source
+from app.db.models import Change, Source, Timex
+from app.kb.ingest import ingest_article
 from app.kb.sql import insert_ignore, insert_rows
+from tests.factories import meeting_article
 
 SOURCES: Table = Source.__table__  # type: ignore[assignment]
+TIMEXES: Table = Timex.__table__  # type: ignore[assignment]
+CHANGES: Table = Change.__table__  # type: ignore[assignment]
 
 
 def test_insert_ignore_returns_only_the_rows_it_inserted(session: Session) -> None:
@@ -54,3 +60,54 @@ def test_insert_rows_with_conflicts_and_returning_on_many_rows(session: Session)
 
 def test_insert_rows_of_nothing_sends_nothing(session: Session) -> None:
     assert insert_rows(session, SOURCES, [], conflict=["name"], returning=(Source.name,)) == []
+
+
+def test_insert_rows_keeps_dates_times_booleans_floats_and_nulls(session: Session) -> None:
+    """Values of every kind survive the trip (on PostgreSQL, through one JSON parameter)."""
+    article = ingest_article(session, meeting_article()).article
+    day = date(2021, 9, 9)
+    rows = [
+        {
+            "article_id": article.id,
+            "text": text,
+            "value": value,
+            "precision": "day",
+            "anchor": None,
+            "range_start": day,
+            "range_end": None,
+            "imputed": imputed,
+            "ambiguous": False,
+            "start": start,
+            "end": start + 3,
+            "zone": "body",
+            "zone_index": 0,
+            "sentence": 0,
+            "confidence": confidence,
+            "extractor_version": "test",
+        }
+        for text, value, imputed, start, confidence in [
+            ('it "quoted" \\ é', "2021-09-09", True, 100, 0.25),
+            ("Thursday", None, False, 200, 1.0),
+        ]
+    ]
+    insert_rows(session, TIMEXES, rows)
+    stored = session.execute(
+        select(Timex.text, Timex.value, Timex.range_start, Timex.imputed, Timex.confidence)
+        .where(Timex.start >= 100)
+        .order_by(Timex.start)
+    ).all()
+    assert [tuple(row) for row in stored] == [
+        ('it "quoted" \\ é', "2021-09-09", day, True, 0.25),
+        ("Thursday", None, day, False, 1.0),
+    ]
+
+
+def test_insert_rows_stores_aware_datetimes_in_utc(session: Session) -> None:
+    naive, aware = datetime(2021, 1, 2, 3, 4, 5), datetime(2021, 1, 2, 5, 4, 5, tzinfo=UTC)
+    rows = [
+        {"kind": "article", "object_id": 1, "action": "created", "merged_into_id": None, "at": at}
+        for at in (naive, aware.astimezone(timezone(timedelta(hours=2))))
+    ]
+    insert_rows(session, CHANGES, rows)
+    stored = session.scalars(select(Change.at).order_by(Change.id)).all()
+    assert stored == [naive.replace(tzinfo=UTC), aware]
