@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -25,22 +26,70 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id and extra fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": _timestamp(record.created),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        request_id = getattr(record, "request_id", None) or request_id_var.get()
-        if request_id:
-            line["request_id"] = request_id
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD and key not in line:
-                line[key] = value
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        # ASCII only: no character of a hostile path or header can break the line in two.
-        return json.dumps(line, default=str)
+        return _json_line(
+            record.created,
+            record.levelname.lower(),
+            record.name,
+            record.getMessage(),
+            getattr(record, "request_id", None),
+            {k: v for k, v in record.__dict__.items() if k not in _STANDARD},
+            self.formatException(record.exc_info) if record.exc_info else None,
+        )
+
+
+def _json_line(
+    created: float,
+    level: str,
+    logger: str,
+    message: str,
+    request_id: str | None,
+    fields: dict[str, Any],
+    exception: str | None = None,
+) -> str:
+    line: dict[str, Any] = {"time": _timestamp(created), "level": level, "logger": logger}
+    line["message"] = message
+    if request_id := request_id or request_id_var.get():
+        line["request_id"] = request_id
+    for key, value in fields.items():
+        line.setdefault(key, value)
+    if exception:
+        line["exception"] = exception
+    # ASCII only: no character of a hostile path or header can break the line in two.
+    return json.dumps(line, default=str)
+
+
+def log_info(logger: logging.Logger, message: str, fields: dict[str, Any]) -> None:
+    """``logger.info(message, extra=fields)``, written straight to our JSON handler when it is
+    the only one that would see the line (the usual configuration).
+
+    One access line per request went through a LogRecord, the logger tree and the handler's
+    formatter: a tenth of a cached answer's CPU. The line is the same either way; any other
+    handler or filter on the way (a test's ``caplog``, a custom config) gets the usual path.
+    """
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    handlers = _only_ours(logger)
+    if handlers is None:
+        logger.info(message, extra=fields)
+        return
+    line = _json_line(time.time(), "info", logger.name, message, None, fields)
+    for handler in handlers:
+        handler.write_line(line)
+
+
+def _only_ours(logger: logging.Logger) -> list[_OurHandler] | None:
+    """The handlers a record of ``logger`` would reach, if all are ours and nothing filters."""
+    found: list[_OurHandler] = []
+    current: logging.Logger | None = logger
+    while current is not None:
+        if current.filters:
+            return None
+        for handler in current.handlers:
+            if type(handler) is not _OurHandler or handler.filters or handler.level > logging.INFO:
+                return None
+            found.append(handler)
+        current = current.parent if current.propagate else None
+    return found
 
 
 def _timestamp(created: float) -> str:
@@ -59,6 +108,15 @@ _last_second, _last_text = -1, ""
 
 class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Marks the handler we installed, so configuring twice replaces it instead of doubling."""
+
+    def write_line(self, line: str) -> None:
+        """What ``emit`` does with a formatted line, under the handler's lock."""
+        with self.lock:  # type: ignore[union-attr]
+            try:
+                self.stream.write(line + self.terminator)
+                self.flush()
+            except Exception:  # as ``emit`` does: a broken stream must not fail the request
+                self.handleError(logging.makeLogRecord({"msg": line}))
 
 
 def configure_logging(level: str = "info", stream: IO[str] | None = None) -> logging.Logger:

@@ -19,7 +19,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import metrics
-from app.logging import request_id_var
+from app.logging import log_info, request_id_var
 
 access_log = logging.getLogger("newskb.access")
 
@@ -108,14 +108,13 @@ class RequestContext:
             metrics.HTTP_IN_PROGRESS.dec()
             metrics.observe_request(scope.get("method", ""), route, status, seconds)
             client = scope.get("client")
-            access_log.info(
-                "%s %s %s",
-                scope.get("method", ""),
-                scope.get("path", ""),
-                status,
-                extra={
-                    "method": scope.get("method", ""),
-                    "path": scope.get("path", ""),
+            method, path = scope.get("method", ""), scope.get("path", "")
+            log_info(
+                access_log,
+                f"{method} {path} {status}",
+                {
+                    "method": method,
+                    "path": path,
                     "route": route,
                     "status": status,
                     "duration_ms": round(seconds * 1000, 1),

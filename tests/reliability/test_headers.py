@@ -2,12 +2,14 @@
 
 import io
 import json
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.logging import configure_logging
+from app.logging import JsonFormatter, configure_logging, log_info
 
 
 def log_lines(buffer: io.StringIO) -> list[dict[str, Any]]:
@@ -78,3 +80,86 @@ def test_a_hostile_path_cannot_split_a_log_line(client: TestClient) -> None:
     configure_logging("info", stream=buffer)
     client.get("/v1/articles/\u2028\u0085fake")
     assert len(buffer.getvalue().splitlines()) == 1  # splitlines also breaks at U+2028, U+0085
+
+
+@pytest.fixture
+def only_our_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
+    """Our JSON handler as the only one a newskb line reaches, as in a served process.
+
+    pytest captures logs with handlers of its own, added as each test phase starts; they would
+    send lines the usual way. The test body calls ``alone()`` once they are in place.
+    """
+    buffer = io.StringIO()
+    configure_logging("info", stream=buffer)
+    yield buffer
+
+
+def alone(monkeypatch: pytest.MonkeyPatch, buffer: io.StringIO) -> None:
+    newskb = logging.getLogger("newskb")
+    ours = [h for h in newskb.handlers if getattr(h, "stream", None) is buffer]
+    monkeypatch.setattr(newskb, "handlers", ours)
+    monkeypatch.setattr(newskb, "propagate", False)
+
+
+def test_the_direct_access_line_is_the_line_the_formatter_writes(
+    only_our_handler: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone(monkeypatch, only_our_handler)
+    logger = logging.getLogger("newskb.access")
+    fields = {"method": "GET", "path": "/v1/x\u2028", "status": 200, "client": None}
+    log_info(logger, "GET /v1/x\u2028 200", fields)
+    record = logger.makeRecord(logger.name, logging.INFO, "", 0, "GET /v1/x\u2028 200", (), None)
+    record.__dict__.update(fields)
+    direct, formatted = only_our_handler.getvalue(), JsonFormatter().format(record) + "\n"
+    assert direct.count("\n") == 1
+    assert {**json.loads(direct), "time": ""} == {**json.loads(formatted), "time": ""}
+    assert list(json.loads(direct)) == list(json.loads(formatted))  # same key order
+
+
+def test_a_served_request_writes_one_access_line_without_a_log_record(
+    client: TestClient, only_our_handler: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+    make_record = logging.Logger.makeRecord
+
+    def recording(self: logging.Logger, name: str, *args: Any, **kwargs: Any) -> Any:
+        made.append(name)
+        return make_record(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(logging.Logger, "makeRecord", recording)
+    alone(monkeypatch, only_our_handler)
+    client.get("/v1/articles/999999", headers={"X-Request-ID": "req-9"})
+    assert "newskb.access" not in made  # written straight to our handler
+    access = [line for line in log_lines(only_our_handler) if line["logger"] == "newskb.access"]
+    assert len(access) == 1
+    assert access[0]["request_id"] == "req-9" and access[0]["status"] == 404
+
+
+def test_other_handlers_still_get_access_records(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    configure_logging("info", stream=io.StringIO())
+    with caplog.at_level(logging.INFO, logger="newskb.access"):
+        client.get("/healthz")
+    records = [r for r in caplog.records if r.name == "newskb.access"]
+    assert records and records[-1].status == 200  # type: ignore[attr-defined]
+
+
+def test_a_filter_on_the_way_sees_every_access_record(
+    client: TestClient, only_our_handler: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone(monkeypatch, only_our_handler)
+    seen: list[logging.LogRecord] = []
+
+    def keep(record: logging.LogRecord) -> bool:
+        seen.append(record)
+        return True
+
+    logger = logging.getLogger("newskb.access")
+    logger.addFilter(keep)
+    try:
+        client.get("/healthz")
+    finally:
+        logger.removeFilter(keep)
+    assert [r.path for r in seen] == ["/healthz"]  # type: ignore[attr-defined]
+    assert '"path": "/healthz"' in only_our_handler.getvalue()
