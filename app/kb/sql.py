@@ -35,10 +35,14 @@ def insert_rows(
         rows = sorted(rows, key=lambda row: tuple(str(row[column]) for column in conflict))
     dialect = session.get_bind().dialect.name
     params: dict[str, str] | list[dict[str, Any]]
-    if dialect == "postgresql" and len(rows) > 1:
-        names = tuple(rows[0])
+    names = tuple(rows[0])
+    if (
+        dialect == "postgresql"
+        and len(rows) > 1
+        and (encoded := _json_rows(table, names, rows, session.get_bind().dialect)) is not None
+    ):
         statement = _insert_from_json(table, names, tuple(conflict), returning)
-        params = {"rows": _json_rows(table, names, rows, session.get_bind().dialect)}
+        params = {"rows": encoded}
     else:
         # executemany of one cached statement, not ``.values(rows)``: a multi-row VALUES is a
         # new statement for every row count, compiled again each time. SQLite runs it in C.
@@ -98,7 +102,7 @@ def _insert_from_json(
 
 def _json_rows(
     table: Table, names: tuple[str, ...], rows: list[dict[str, Any]], dialect: Dialect
-) -> str:
+) -> str | None:
     """The rows as JSON, with the column defaults and bind conversions SQLAlchemy would apply."""
     defaults: dict[str, Any] = {}
     for name in _python_defaults(table, names):
@@ -109,7 +113,10 @@ def _json_rows(
     if defaults:
         rows = [row | defaults for row in rows]
     # Dates and datetimes as ISO text, which PostgreSQL reads back into the column's type.
-    return json.dumps(rows, default=_iso, allow_nan=False)
+    try:
+        return json.dumps(rows, default=_iso, allow_nan=False)
+    except ValueError:  # NaN or infinity, which JSON cannot carry: such rows go one by one
+        return None
 
 
 @lru_cache(maxsize=256)

@@ -1,11 +1,12 @@
 """The dialect-aware SQL helpers, on the configured backend."""
 
+import math
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Change, Source, Timex
+from app.db.models import Amount, Change, Source, Timex
 from app.kb.ingest import ingest_article
 from app.kb.sql import insert_ignore, insert_rows
 from tests.factories import meeting_article
@@ -13,6 +14,7 @@ from tests.factories import meeting_article
 SOURCES: Table = Source.__table__  # type: ignore[assignment]
 TIMEXES: Table = Timex.__table__  # type: ignore[assignment]
 CHANGES: Table = Change.__table__  # type: ignore[assignment]
+AMOUNTS: Table = Amount.__table__  # type: ignore[assignment]
 
 
 def test_insert_ignore_returns_only_the_rows_it_inserted(session: Session) -> None:
@@ -111,3 +113,31 @@ def test_insert_rows_stores_aware_datetimes_in_utc(session: Session) -> None:
     insert_rows(session, CHANGES, rows)
     stored = session.scalars(select(Change.at).order_by(Change.id)).all()
     assert stored == [naive.replace(tzinfo=UTC), aware]
+
+
+def test_insert_rows_keeps_infinite_floats(session: Session) -> None:
+    """JSON has no infinity (nor NaN, which SQLite cannot store): such rows still go in."""
+    article = ingest_article(session, meeting_article()).article
+    rows = [
+        {
+            "article_id": article.id,
+            "event_id": None,
+            "text": text,
+            "value": value,
+            "unit": "USD",
+            "kind": "money",
+            "same_as_group": None,
+            "start": start,
+            "end": start + 1,
+            "zone": "body",
+            "zone_index": 0,
+            "sentence": 0,
+            "confidence": 1.0,
+            "extractor_version": "test",
+        }
+        for text, value, start in [("a lot", math.inf, 100), ("less", -math.inf, 200)]
+    ]
+    insert_rows(session, AMOUNTS, rows)
+    values = session.scalars(select(Amount.value).where(Amount.start >= 100).order_by(Amount.start))
+    stored = list(values)
+    assert stored == [math.inf, -math.inf]
