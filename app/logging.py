@@ -46,8 +46,12 @@ def _json_line(
     fields: dict[str, Any],
     exception: str | None = None,
 ) -> str:
-    line: dict[str, Any] = {"time": _timestamp(created), "level": level, "logger": logger}
-    line["message"] = message
+    line: dict[str, Any] = {
+        "time": _timestamp(created),
+        "level": level,
+        "logger": logger,
+        "message": message,
+    }
     if request_id := request_id or request_id_var.get():
         line["request_id"] = request_id
     for key, value in fields.items():

@@ -50,17 +50,6 @@ _EVENTS = cast(Table, EntityEvent.__table__)
 _COLUMNS = ["entity_id", "type", "mention_count", "article_count", "last_seen_at"]
 
 
-def link_article(session: Session, article: Article) -> None:
-    """Insert the article's (entity, article) rows, derived from its stored mentions."""
-    published = _utc(article.published_at)
-    params = {
-        "article_id": article.id,
-        "seen_at": published or _utc(article.created_at),
-        "published_on": published.date() if published else None,
-    }
-    session.execute(_LINK_ARTICLE, params)
-
-
 # Built once: composing these statements costs more CPU than sending them (~0.7 ms for the
 # stats upsert), and an ingest sends each once per article.
 _LINK_ARTICLE = insert(_LINKS).from_select(
@@ -77,6 +66,17 @@ _LINK_ARTICLE = insert(_LINKS).from_select(
     .where(Mention.article_id == bindparam("article_id"))
     .group_by(Mention.entity_id, Mention.article_id, Entity.type),
 )
+
+
+def link_article(session: Session, article: Article) -> None:
+    """Insert the article's (entity, article) rows, derived from its stored mentions."""
+    published = _utc(article.published_at)
+    params = {
+        "article_id": article.id,
+        "seen_at": published or _utc(article.created_at),
+        "published_on": published.date() if published else None,
+    }
+    session.execute(_LINK_ARTICLE, params)
 
 
 def link_events(session: Session, links: Iterable[tuple[int, date | None, Iterable[int]]]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import Integer, literal, select, union_all
 from sqlalchemy.orm import Session
@@ -190,9 +191,9 @@ class EventReport:
     participants: tuple[tuple[int, str], ...]  # (entity id, role)
     name_entity_id: int | None
 
-    @property
-    def participant_ids(self) -> set[int]:
-        return {entity_id for entity_id, _ in self.participants}
+    @cached_property  # read for every candidate the report is tested against
+    def participant_ids(self) -> frozenset[int]:
+        return frozenset(entity_id for entity_id, _ in self.participants)
 
     @property
     def can_join(self) -> bool:

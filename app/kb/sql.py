@@ -32,7 +32,7 @@ def insert_rows(
     if conflict:
         # One global order of inserted keys: two transactions then take the unique-index
         # locks in the same order, so concurrent ingests queue instead of deadlocking.
-        rows = sorted(rows, key=lambda row: tuple(str(row[column]) for column in conflict))
+        rows = sorted(rows, key=lambda row: tuple(str(row[name]) for name in conflict))
     dialect = session.get_bind().dialect.name
     params: dict[str, str] | list[dict[str, Any]]
     names = tuple(rows[0])
@@ -134,15 +134,16 @@ def _iso(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def _python_defaults(table: Table, names: tuple[str, ...]) -> list[str]:
+@lru_cache(maxsize=256)
+def _python_defaults(table: Table, names: tuple[str, ...]) -> tuple[str, ...]:
     """Columns left out of the rows whose default SQLAlchemy computes in Python."""
-    return [
-        column.name
-        for column in table.columns
-        if column.name not in names
-        and column.default is not None
-        and (column.default.is_scalar or column.default.is_callable)
-    ]
+    return tuple(
+        col.name
+        for col in table.columns
+        if col.name not in names
+        and col.default is not None
+        and (col.default.is_scalar or col.default.is_callable)
+    )
 
 
 def lock_names(session: Session, names: Iterable[str]) -> None:
