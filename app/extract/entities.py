@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
+from spacy.vocab import Vocab
 
 from app.extract.countries import (
     Country,
@@ -72,6 +73,12 @@ _DESIGNATION_PLURAL = re.compile(r"^([A-Za-z]+-\d+[A-Za-z0-9]*?\d)s$")
 _ACRONYM = re.compile(r"^[A-Z][A-Z&.]{1,7}$")
 _ACRONYM_STOPWORDS = frozenset({"of", "the", "and", "for", "de", "on", "in", "&"})
 _AGENT_PREPS = frozenset({"with", "against", "between"})
+_PLACE_PREPS = words("in at to from into across near via outside inside throughout toward towards")
+_CALENDAR_WORDS = words(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "monday tuesday wednesday thursday friday saturday sunday"
+)
 
 
 @dataclass
@@ -106,6 +113,7 @@ def extract_entities(docs: Sequence[ZoneDoc]) -> tuple[list[Entity], list[Role]]
         if ent.label_ not in _DROPPED_LABELS
         for m in _clean(index, zd, ent)
     ]
+    mentions.extend(_repeated_names(mentions, docs))
     clusters = _cluster(mentions, docs)
     keys = {id(c): f"e{n}" for n, c in enumerate(clusters, start=1)}
     entities = [_entity(c, keys[id(c)], docs, clusters, keys) for c in clusters]
@@ -127,8 +135,7 @@ def _clean(doc_index: int, zd: ZoneDoc, ent: SpacySpan) -> list[_Mention]:
     found: list[_Mention] = []
     start, end = _best_line(ent)
     label = ent.label_
-    whole = doc[start:end].text
-    keep_article = country_by_name(whole) is not None or country_by_capital(whole) is not None
+    keep_article = _article_in_name(doc[start:end])
     while start < end and (
         doc[start].is_punct
         or doc[start].is_space
@@ -138,6 +145,7 @@ def _clean(doc_index: int, zd: ZoneDoc, ent: SpacySpan) -> list[_Mention]:
         if label == "PERSON" and (nationality := _mention(doc_index, zd, start, start + 1, "NORP")):
             found.extend(m for m in [nationality] if m.type == "country")
         start += 1
+    end = _without_score(doc, start, end, label)
     while end > start and (
         doc[end - 1].is_punct or doc[end - 1].is_space or doc[end - 1].lower_ in _POSSESSIVES
     ):
@@ -149,6 +157,33 @@ def _clean(doc_index: int, zd: ZoneDoc, ent: SpacySpan) -> list[_Mention]:
     if start < end and (named := _mention(doc_index, zd, start, end, label)) is not None:
         found.append(named)
     return found
+
+
+def _without_score(doc: Doc, start: int, end: int, label: str) -> int:
+    """Where a name ends when NER glued a number to it: "J. Smith 63", "Mexico 2-0", "Durham
+    114", "SEOUL 1996-08-30". A person's name never ends in a number; other names keep a short
+    plain one ("Channel 4", "Route 66")."""
+    if label not in ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"):
+        return end
+    cut = end
+    while cut > start + 1 and not any(ch.isalpha() for ch in doc[cut - 1].text):
+        cut -= 1
+    tail = doc[cut:end].text
+    if not any(ch.isdigit() for ch in tail):
+        return end
+    if label == "PERSON" or not tail.isdigit() or len(tail) >= 3:
+        return cut
+    return end
+
+
+def _article_in_name(span: SpacySpan) -> bool:
+    """ "The Hague": a place whose name needs its article; "the United States" does not."""
+    if len(span) < 2 or span[0].lower_ not in _ARTICLES:
+        return False
+    rest = span[1:].text
+    if country_by_name(rest) is not None or country_by_capital(rest) is not None:
+        return False
+    return country_by_name(span.text) is not None or country_by_capital(span.text) is not None
 
 
 def _country_prefix(doc: Doc, start: int, end: int) -> int | None:
@@ -256,6 +291,104 @@ def _type_of(text: str, label: str) -> tuple[EntityType, Country | None]:
     return _LABEL_TYPES.get(label, "other"), None
 
 
+# --- names the model found once, found again -----------------------------------------------
+
+
+def _repeated_names(mentions: list[_Mention], docs: Sequence[ZoneDoc]) -> list[_Mention]:
+    """Where NER missed a name it found elsewhere in the article ("Alexander Lebed" ...
+    "Lebed said"): a later occurrence of a found name, or of a found person's surname, is a
+    mention too, with the label most of the found ones had.
+
+    Only whole names standing alone are taken: not inside another entity span, not glued to
+    another capitalized word ("Washington Post" is not "Washington"), written as a name (title
+    case, or all capitals in a capitalized headline), and never a one-word stop word or a month.
+    """
+    labels: dict[tuple[str, ...], Counter[str]] = {}
+    for m in mentions:
+        if m.type in ("weapon", "event", "product", "other"):
+            continue
+        span = docs[m.doc_index].doc[m.start : m.end]
+        names = [tuple(t.text for t in span)]
+        if m.label == "PERSON" and len(span) > 1 and span[-1].is_title:
+            names.append((span[-1].text,))  # the surname alone
+        for name in names:
+            if len(name) > 1 or _is_name_word(span.doc.vocab, name[0]):
+                labels.setdefault(tuple(w.casefold() for w in name), Counter())[m.label] += 1
+    if not labels:
+        return []
+    longest = max(len(name) for name in labels)
+    found: list[_Mention] = []
+    for index, zd in enumerate(docs):
+        doc = zd.doc
+        taken = [False] * len(doc)
+        for ent in doc.ents:
+            taken[ent.start : ent.end] = [True] * len(ent)
+        i = 0
+        while i < len(doc):
+            hit = _name_at(doc, i, taken, labels, longest)
+            if hit is None:
+                i += 1
+                continue
+            end, label = hit
+            if (m := _mention(index, zd, i, end, label)) is not None:
+                found.append(m)
+            i = end
+    return found
+
+
+def _is_name_word(vocab: Vocab, word: str) -> bool:
+    lower = word.casefold()
+    return (
+        len(word) > 1
+        and word[:1].isupper()
+        and word.replace("-", "").isalpha()
+        and not vocab[lower].is_stop
+        and lower not in _CALENDAR_WORDS
+    )
+
+
+def _name_at(
+    doc: Doc,
+    i: int,
+    taken: list[bool],
+    labels: dict[tuple[str, ...], Counter[str]],
+    longest: int,
+) -> tuple[int, str] | None:
+    """The longest found name starting at token ``i`` (its end and label), if it stands alone."""
+    if taken[i] or not doc[i].text[:1].isupper():
+        return None
+    for size in range(min(longest, len(doc) - i), 0, -1):
+        end = i + size
+        if any(taken[i:end]):
+            continue
+        tokens = doc[i:end]
+        counts = labels.get(tuple(t.lower_ for t in tokens))
+        if counts is None:
+            continue
+        shouting = all(t.is_upper for t in tokens if t.is_alpha)
+        if not shouting and not all(t.text[:1].isupper() or not t.is_alpha for t in tokens):
+            return None
+        if _glued_to_name(doc, i, end):
+            return None
+        return end, counts.most_common(1)[0][0]
+    return None
+
+
+def _glued_to_name(doc: Doc, start: int, end: int) -> bool:
+    """A capitalized word right before or after: part of a longer name ("Washington Post")."""
+    before = doc[start - 1] if start > 0 else None
+    after = doc[end] if end < len(doc) else None
+    if after is not None and after.is_title and after.is_alpha and not after.is_sent_start:
+        return True
+    return (
+        before is not None
+        and before.is_title
+        and before.is_alpha
+        and not doc[start].is_sent_start
+        and not before.is_sent_start
+    )
+
+
 # --- clustering ----------------------------------------------------------------------------
 
 
@@ -282,7 +415,7 @@ def _cluster(mentions: list[_Mention], docs: Sequence[ZoneDoc]) -> list[_Cluster
         if cluster.type != "country":
             cluster.country = None
     _retype_people(clusters)
-    clusters = _merge_surnames(clusters)
+    clusters = _merge_surnames(clusters, docs)
     clusters = _merge_acronyms(clusters, docs)
     clusters = _merge_event_years(clusters)
     clusters = _merge_same_names(clusters)
@@ -310,23 +443,47 @@ def _retype_people(clusters: list[_Cluster]) -> None:
             c.type = "person"
 
 
-def _merge_surnames(clusters: list[_Cluster]) -> list[_Cluster]:
-    """ "Lukashenko" joins "Alexander Lukashenko" when exactly one full name ends that way."""
-    full_names: dict[str, list[_Cluster]] = {}
+def _merge_surnames(clusters: list[_Cluster], docs: Sequence[ZoneDoc]) -> list[_Cluster]:
+    """A one-word name joins the one person whose full name starts or ends with it: "Lukashenko"
+    joins "Alexander Lukashenko", "Wang" joins "Wang Donghai", "Mark" joins "Mark Meadows",
+    whatever type NER gave the lone word. Two people it could be ("Doe" with "John Doe" and his
+    son "Jim Doe") keep it apart. A country or place joins only where no mention of it reads
+    as a place ("in Jordan")."""
+    people: dict[str, list[_Cluster]] = {}
     for c in clusters:
         if c.type == "person":
-            lasts = {_norm(s).split()[-1] for s in c.surfaces() if len(s.split()) > 1}
-            for last in lasts:
-                full_names.setdefault(last, []).append(c)
+            parts = {
+                part
+                for s in c.surfaces()
+                if len(tokens := _norm(s).split()) > 1
+                for part in (tokens[0], tokens[-1])
+            }
+            for part in parts:
+                people.setdefault(part, []).append(c)
     for c in clusters:
-        if c.type in ("country", "weapon", "event") or not c.mentions:
+        if c.type in ("weapon", "event") or not c.mentions:
             continue
         if any(len(s.split()) > 1 for s in c.surfaces()):
             continue
-        owners = [o for o in full_names.get(_norm(c.surfaces()[0]), []) if o is not c]
-        if len(owners) == 1:
-            _absorb(owners[0], c)
+        owners = [o for o in people.get(_norm(c.surfaces()[0]), []) if o is not c]
+        if len(owners) != 1:
+            continue
+        if c.type in ("country", "place") and any(_reads_as_place(m, docs) for m in c.mentions):
+            continue
+        _absorb(owners[0], c)
     return [c for c in clusters if c.mentions]
+
+
+def _reads_as_place(m: _Mention, docs: Sequence[ZoneDoc]) -> bool:
+    """ "in Jordan", "to Washington", "Jordanian": a mention that can only be a place."""
+    doc = docs[m.doc_index].doc
+    if m.label == "NORP" or (
+        m.country is not None
+        and m.country.name.casefold() != m.text.casefold()
+        and country_by_demonym(m.text) is not None
+    ):
+        return True
+    return m.start > 0 and doc[m.start - 1].lower_ in _PLACE_PREPS
 
 
 def _initials(name: str) -> str:

@@ -270,3 +270,77 @@ def test_name_with_given_name_and_surname_alone_later_is_one_person() -> None:
     person = named(entities, "Ulf Danielsson")
     assert person.type == "person"
     assert "Danielsson" in [m.text for m in person.mentions]
+
+
+# --- names found again where the model missed them, parts of names, spans ------------------
+
+
+def test_name_the_model_missed_later_is_a_mention_of_the_same_person() -> None:
+    text = (
+        "Security chief Alexander Lebed met rebel leaders on Friday.\n\n"
+        "Lebed said he hoped to sign a document later in the day.\n\n"
+        "Officials said Lebed would fly back to the capital on Saturday."
+    )
+    lebed = named(entities_of(text), "Alexander Lebed")
+    assert lebed.type == "person"
+    assert [m.text for m in lebed.mentions].count("Lebed") == 2
+
+
+def test_repeated_name_is_not_taken_from_inside_a_longer_name() -> None:
+    text = (
+        "George Washington was the first president.\n\n"
+        "The Washington Post reported the letter on Monday."
+    )
+    entities = entities_of(text)
+    person = named(entities, "George Washington")
+    assert all(m.text != "Washington" for m in person.mentions)
+
+
+def test_month_is_not_a_repeated_surname() -> None:
+    text = (
+        "Prime Minister Theresa May arrived in Brussels.\n\n"
+        "The talks are expected to end in May, officials said."
+    )
+    may = named(entities_of(text), "Theresa May")
+    assert len(may.mentions) == 1
+
+
+def test_surname_first_name_joins_its_person_whatever_its_label() -> None:
+    text = (
+        "Wang Donghai won the men's title in Beijing on Sunday.\n\n"
+        "Wang beat the defending champion in straight sets.\n\n"
+        "It was the third title of the season for Wang."
+    )
+    wang = named(entities_of(text), "Wang Donghai")
+    assert wang.type == "person"
+    assert sum(m.text == "Wang" for m in wang.mentions) >= 1
+    assert not [e for e in entities_of(text) if e.name == "Wang"]
+
+
+def test_lone_name_that_reads_as_a_place_stays_a_place() -> None:
+    text = (
+        "Michael Jordan visited Amman last week.\n\n"
+        "He said he would return to Jordan next year for a charity game."
+    )
+    entities = entities_of(text)
+    assert named(entities, "Jordan").type == "country"
+
+
+def test_the_is_not_part_of_a_country_mention_but_is_part_of_the_hague() -> None:
+    entities = entities_of("The United States and the Netherlands met in The Hague on Monday.")
+    assert "United States" in {m.text for m in named(entities, "United States").mentions}
+    assert {m.text for m in named(entities, "Netherlands").mentions} == {"Netherlands"}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Leading scores: J. Ratcliffe 63, G. Kersey 65.", "J. Ratcliffe"),
+        ("Results on Saturday: Mexico 2-0 Jamaica.", "Mexico"),
+    ],
+)
+def test_score_glued_to_a_name_is_not_part_of_it(text: str, name: str) -> None:
+    entities = entities_of(text)
+    spans = {m.text for e in entities for m in e.mentions}
+    assert name in spans
+    assert not [s for s in spans if s.startswith(name) and s != name]
