@@ -133,3 +133,22 @@ def is_seat_of_government(text: str) -> bool:
 def is_ambiguous_country_word(text: str) -> bool:
     """Country names that are also common words or given names ("Jordan", "Chad", "Turkey")."""
     return _key(text) in _NOT_COUNTRY_WORDS
+
+
+@lru_cache(maxsize=1)
+def _nations() -> frozenset[str]:
+    """Names of the nations inside a state (ISO 3166-2 types "Country" and "Nation", and the
+    "Province" Northern Ireland): England, Scotland, Wales."""
+    kinds = {"country", "nation", "province"}
+    return frozenset(
+        _key(name)
+        for sub in pycountry.subdivisions
+        if sub.type.casefold() in kinds and sub.country_code == "GB"
+        for name in re.split(r"[;\[]", sub.name)
+        if name.strip()
+    )
+
+
+def is_nation(text: str) -> bool:
+    """ "England", "Scotland", "Wales": a nation that is not a state of its own."""
+    return _key(text) in _nations()

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 from spacy.vocab import Vocab
 
@@ -23,9 +23,10 @@ from app.extract.countries import (
     country_by_demonym,
     country_by_name,
     is_ambiguous_country_word,
+    is_nation,
     is_seat_of_government,
 )
-from app.extract.given_names import looks_like_person
+from app.extract.given_names import is_given_name, looks_like_person
 from app.extract.nlp import ZoneDoc
 from app.extract.roles import (
     TITLE_HEADS,
@@ -73,6 +74,12 @@ _DESIGNATION_PLURAL = re.compile(r"^([A-Za-z]+-\d+[A-Za-z0-9]*?\d)s$")
 _ACRONYM = re.compile(r"^[A-Z][A-Z&.]{1,7}$")
 _ACRONYM_STOPWORDS = frozenset({"of", "the", "and", "for", "de", "on", "in", "&"})
 _AGENT_PREPS = frozenset({"with", "against", "between"})
+# Verbs whose subject and object are the two sides of a match.
+_MATCH_VERBS = words(
+    "beat defeat edge rout thrash trounce overcome eliminate dismiss outplay outscore upset "
+    "down whip crush hammer draw tie lose host"
+)
+_VERSUS = words("v v. vs vs. versus")
 _PLACE_PREPS = words("in at to from into across near via outside inside throughout toward towards")
 _CALENDAR_WORDS = words(
     "january february march april may june july august september october november december "
@@ -99,6 +106,7 @@ class _Cluster:
     mentions: list[_Mention] = field(default_factory=list)
     type: EntityType = "other"
     country: Country | None = None
+    team: bool = False  # typed an organization because it plays ("Surrey beat Kent")
 
     def surfaces(self) -> list[str]:
         return [m.text for m in self.mentions]
@@ -130,11 +138,33 @@ def extract_entities(docs: Sequence[ZoneDoc]) -> tuple[list[Entity], list[Role]]
 
 
 def _clean(doc_index: int, zd: ZoneDoc, ent: SpacySpan) -> list[_Mention]:
-    """The mention an entity span holds, plus a nationality swallowed into a PERSON span."""
+    """The mentions an entity span holds: usually one, two where NER joined the sides of a match
+    ("Leicester v Swansea", "Rochdale 3 Barnsley 1"), plus a nationality swallowed into a
+    PERSON span."""
+    return [
+        m
+        for start, end in _sides(ent.doc, *_best_line(ent))
+        for m in _clean_piece(doc_index, zd, start, end, ent.label_)
+    ]
+
+
+def _sides(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut at a "v"/"vs" or at a score standing between two names."""
+    pieces: list[tuple[int, int]] = []
+    piece = start
+    for i in range(start + 1, end - 1):
+        token = doc[i]
+        between_names = doc[i - 1].is_alpha and doc[i + 1].text[:1].isupper()
+        if between_names and (token.lower_ in _VERSUS or _is_score(token)):
+            pieces.append((piece, i))
+            piece = i + 1
+    pieces.append((piece, end))
+    return pieces
+
+
+def _clean_piece(doc_index: int, zd: ZoneDoc, start: int, end: int, label: str) -> list[_Mention]:
     doc = zd.doc
     found: list[_Mention] = []
-    start, end = _best_line(ent)
-    label = ent.label_
     keep_article = _article_in_name(doc[start:end])
     while start < end and (
         doc[start].is_punct
@@ -416,6 +446,7 @@ def _cluster(mentions: list[_Mention], docs: Sequence[ZoneDoc]) -> list[_Cluster
             cluster.country = None
     _retype_people(clusters)
     clusters = _merge_surnames(clusters, docs)
+    _retype_teams(clusters, docs)
     clusters = _merge_acronyms(clusters, docs)
     clusters = _merge_event_years(clusters)
     clusters = _merge_same_names(clusters)
@@ -441,6 +472,52 @@ def _retype_people(clusters: list[_Cluster]) -> None:
             continue
         if any(looks_like_person(s) and _norm(s).split()[-1] in singles for s in c.surfaces()):
             c.type = "person"
+
+
+def _retype_teams(clusters: list[_Cluster], docs: Sequence[ZoneDoc]) -> None:
+    """A town, county or person-like name that plays is a team, an organization: "Leicestershire
+    beat Somerset", "Chicago 4 Houston 3", "Benetton v Dinamo". Countries stay countries (a
+    national side is written as its country)."""
+    for c in clusters:
+        if c.type not in ("place", "person", "organization"):
+            continue
+        # Players are followed by their scores too ("G. Kersey 63"): a person needs a verb.
+        scores = c.type != "person"
+        if c.type == "person" and any(len(s.split()) > 1 or is_given_name(s) for s in c.surfaces()):
+            continue
+        if any(is_nation(s) for s in c.surfaces()):
+            continue  # "England beat Wales": the side is written as its nation
+        if any(_plays(docs[m.doc_index].doc, m.start, m.end, scores) for m in c.mentions):
+            c.type = "organization"
+            c.team = True
+
+
+def _plays(doc: Doc, start: int, end: int, scores: bool = True) -> bool:
+    """The name at ``doc[start:end]`` is a side in a match: a score follows it, it stands on
+    either side of "v"/"vs", or it is the subject or object of a verb of winning and losing
+    whose other side is a name too."""
+    after = doc[end] if end < len(doc) else None
+    if scores and after is not None and _is_score(after):
+        following = doc[end + 1] if end + 1 < len(doc) else None
+        if following is None or not (following.is_alpha and following.is_lower):
+            return True
+    if (after is not None and after.lower_ in _VERSUS) or (
+        start > 0 and doc[start - 1].lower_ in _VERSUS
+    ):
+        return True
+    root = doc[start:end].root
+    if root.dep_ not in ("nsubj", "dobj") or root.head.lemma_.casefold() not in _MATCH_VERBS:
+        return False
+    other = "dobj" if root.dep_ == "nsubj" else "nsubj"
+    return any(t.dep_ == other and t.pos_ == "PROPN" for t in root.head.children)
+
+
+def _is_score(token: Token) -> bool:
+    """ "4", "92-81", "429-7": a number that is not a year."""
+    text = token.text
+    if not text[:1].isdigit() or any(ch.isalpha() for ch in text):
+        return False
+    return not (len(text) == 4 and text.isdigit() and 1800 <= int(text) <= 2099)
 
 
 def _merge_surnames(clusters: list[_Cluster], docs: Sequence[ZoneDoc]) -> list[_Cluster]:

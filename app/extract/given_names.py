@@ -29,7 +29,7 @@ def _given_names() -> frozenset[str]:
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def _is_given_name(word: str) -> bool:
+def is_given_name(word: str) -> bool:
     return word.casefold() in _given_names()
 
 
@@ -43,4 +43,4 @@ def looks_like_person(text: str) -> bool:
         return False
     if any(p.lower() in _NOT_PERSON_WORDS for p in parts):
         return False
-    return _is_given_name(parts[0]) and not _is_given_name(parts[-1])
+    return is_given_name(parts[0]) and not is_given_name(parts[-1])

@@ -344,3 +344,28 @@ def test_score_glued_to_a_name_is_not_part_of_it(text: str, name: str) -> None:
     spans = {m.text for e in entities for m in e.mentions}
     assert name in spans
     assert not [s for s in spans if s.startswith(name) and s != name]
+
+
+@pytest.mark.parametrize(
+    ("text", "team"),
+    [
+        ("Ipswich beat Norwich by two goals on Saturday to go top of the table.", "Norwich"),
+        ("Results on Saturday: Rochdale 3 Barnsley 1, Chesterfield 0 Lincoln 2.", "Rochdale"),
+        ("Sunday's fixture is Leicester v Swansea at the new stadium.", "Swansea"),
+    ],
+)
+def test_town_that_plays_is_a_team(text: str, team: str) -> None:
+    assert named(entities_of(text), team).type == "organization"
+
+
+def test_nation_that_plays_stays_a_place_and_a_player_with_a_score_a_person() -> None:
+    entities = entities_of(
+        "England defeated Scotland at Twickenham on Saturday.\n\nLeading scores: J. Ratcliffe 63."
+    )
+    assert named(entities, "England").type == "place"
+    assert named(entities, "J. Ratcliffe").type == "person"
+
+
+def test_town_in_prose_stays_a_place() -> None:
+    entities = entities_of("Flooding hit Ipswich in 2003, when 300 homes were damaged.")
+    assert named(entities, "Ipswich").type == "place"
