@@ -49,13 +49,14 @@ _LABEL_TYPES: dict[str, EntityType] = {
     "EVENT": "event",
     "WEAPON": "weapon",
     "PRODUCT": "product",
-    "WORK_OF_ART": "other",
+    "WORK_OF_ART": "work",
     "LAW": "other",
     "LANGUAGE": "other",
 }
 # Ties in a type vote go to the first type here.
 _TYPE_PRIORITY: tuple[EntityType, ...] = (
-    "country", "weapon", "event", "person", "organization", "place", "product", "group", "other"
+    "country", "weapon", "event", "person", "organization", "place", "product", "work", "group",
+    "other",
 )  # fmt: skip
 _HONORIFICS = words(
     "mr mr. mrs mrs. ms ms. miss dr dr. sir dame lord lady prof prof. professor rev rev. "
@@ -79,6 +80,20 @@ _MATCH_VERBS = words(
     "beat defeat edge rout thrash trounce overcome eliminate dismiss outplay outscore upset "
     "down whip crush hammer draw tie lose host"
 )
+# Words that name a kind of work: the name right after one is a title ("the film Parasite").
+_WORK_NOUNS = words(
+    "film movie series show sitcom drama documentary album song single record book novel "
+    "memoir play musical opera painting sculpture podcast video game miniseries"
+)
+# Verbs whose quoted object is a work: "won best picture for 'Parasite'", "starring in 'Judy'".
+_WORK_VERBS = words("star direct produce write release publish premiere screen win nominate")
+# Last words of names of occasions: "the Academy Awards", "the Golden Globes", "Davos Summit".
+_OCCASION_HEADS = words(
+    "awards globes oscars baftas emmys grammys ceremony festival summit conference games "
+    "olympics championship championships tournament cup open marathon gala expo fair"
+)
+_NAMED_LABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "FAC", "EVENT", "PERSON", "LAW", "GPE"})
+_DATELINE_PARAGRAPHS = 3  # a dateline opens one of the body's first paragraphs
 _VERSUS = words("v v. vs vs. versus")
 _PLACE_PREPS = words("in at to from into across near via outside inside throughout toward towards")
 _CALENDAR_WORDS = words(
@@ -121,6 +136,7 @@ def extract_entities(docs: Sequence[ZoneDoc]) -> tuple[list[Entity], list[Role]]
         if ent.label_ not in _DROPPED_LABELS
         for m in _clean(index, zd, ent)
     ]
+    mentions = _with_dateline_places(mentions, docs)
     mentions.extend(_repeated_names(mentions, docs))
     clusters = _cluster(mentions, docs)
     keys = {id(c): f"e{n}" for n, c in enumerate(clusters, start=1)}
@@ -245,8 +261,31 @@ def _mention(doc_index: int, zd: ZoneDoc, start: int, end: int, label: str) -> _
         return None
     if label in ("ORG", "GPE", "PRODUCT", "NORP") and _follows_title(doc[start:end]):
         label = "PERSON"  # "Chancellor Olaf Scholz" tagged ORG
+    if _names_a_work(doc[start:end]):
+        label = "WORK_OF_ART"  # the film "Joker", "Parasite" tagged PERSON or ORG
+    elif label in _NAMED_LABELS and doc[end - 1].lower_ in _OCCASION_HEADS:
+        label = "EVENT"  # "the Academy Awards", "the Edinburgh Festival"
     mention_type, country = _type_of(text, label)
     return _Mention(doc_index, start, end, start_char, end_char, text, label, mention_type, country)
+
+
+def _names_a_work(span: SpacySpan) -> bool:
+    """A title: right after a word for a work ("the film Parasite", "the series 'Fleabag'"), or
+    alone between quotation marks as the object of starring, directing, winning..."""
+    doc = span.doc
+    before = span.start - 1
+    quoted = before >= 0 and doc[before].is_quote
+    if quoted:
+        before -= 1
+    if before >= 0 and doc[before].lemma_.casefold() in _WORK_NOUNS:
+        return True
+    closed = span.end < len(doc) and doc[span.end].is_quote
+    if not (quoted and closed) or len(span) > 6:
+        return False
+    head = span.root.head
+    return span.root.dep_ in ("dobj", "pobj", "nsubjpass") and (
+        head.lemma_.casefold() in _WORK_VERBS or head.head.lemma_.casefold() in _WORK_VERBS
+    )
 
 
 def _best_line(ent: SpacySpan) -> tuple[int, int]:
@@ -321,6 +360,75 @@ def _type_of(text: str, label: str) -> tuple[EntityType, Country | None]:
     return _LABEL_TYPES.get(label, "other"), None
 
 
+# --- datelines -----------------------------------------------------------------------------
+
+
+def _with_dateline_places(mentions: list[_Mention], docs: Sequence[ZoneDoc]) -> list[_Mention]:
+    """The place of a dateline opening one of the body's first paragraphs, whatever NER made of
+    it in capitals: "BELGRADE 1996-08-30", "LOS ANGELES (Reuters) -", "KYIV, Ukraine (AP) —",
+    "LONDON, Jan 5 (Reuters) -". The place and the region after its comma are places; the date
+    and the agency are left to the other extractors."""
+    body = next((zd for zd in docs if zd.zone == "body"), None)
+    if body is None:
+        return mentions
+    doc_index = docs.index(body)
+    places: list[_Mention] = []
+    for start in _paragraph_starts(body.doc, _DATELINE_PARAGRAPHS):
+        for first, last in _dateline_parts(body.doc, start):
+            places.extend(m for m in [_mention(doc_index, body, first, last, "GPE")] if m)
+    if not places:
+        return mentions
+    kept = [
+        m
+        for m in mentions
+        if m.doc_index != doc_index or not any(p.start <= m.start < p.end for p in places)
+    ]
+    return kept + places
+
+
+def _paragraph_starts(doc: Doc, limit: int) -> list[int]:
+    starts = [0] if len(doc) else []
+    for token in doc:
+        if len(starts) >= limit:
+            break
+        breaks = "\n" in token.whitespace_ or (token.is_space and "\n" in token.text)
+        if breaks and token.i + 1 < len(doc) and not doc[token.i + 1].is_space:
+            starts.append(token.i + 1)
+    return starts[:limit]
+
+
+def _dateline_parts(doc: Doc, start: int) -> list[tuple[int, int]]:
+    """``[(first, last)]`` token ranges of the place (and region) a dateline at ``start`` names,
+    or ``[]`` when the paragraph does not open with a dateline."""
+    end = start
+    while end < len(doc) and end - start < 4 and _is_capitals(doc[end]):
+        end += 1
+    if end == start:
+        return []
+    parts = [(start, end)]
+    cursor = end
+    if cursor < len(doc) and doc[cursor].text == ",":
+        region = cursor + 1
+        while region < len(doc) and region - cursor <= 3 and doc[region].is_title:
+            region += 1
+        if region > cursor + 1 and doc[cursor + 1].ent_type_ != "DATE":
+            parts.append((cursor + 1, region))
+            cursor = region
+        elif doc[cursor + 1 : cursor + 2] and doc[cursor + 1].ent_type_ == "DATE":
+            cursor += 1
+    if cursor >= len(doc):
+        return []
+    after = doc[cursor]
+    if after.ent_type_ == "DATE" or after.text in ("(", "-", "--", "—", "–"):
+        return parts
+    return []
+
+
+def _is_capitals(token: Token) -> bool:
+    letters = [ch for ch in token.text if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters) and token.text[0].isalpha()
+
+
 # --- names the model found once, found again -----------------------------------------------
 
 
@@ -335,7 +443,7 @@ def _repeated_names(mentions: list[_Mention], docs: Sequence[ZoneDoc]) -> list[_
     """
     labels: dict[tuple[str, ...], Counter[str]] = {}
     for m in mentions:
-        if m.type in ("weapon", "event", "product", "other"):
+        if m.type in ("weapon", "event", "product", "work", "other"):
             continue
         span = docs[m.doc_index].doc[m.start : m.end]
         names = [tuple(t.text for t in span)]

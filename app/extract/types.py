@@ -14,7 +14,16 @@ from typing import Literal
 
 Zone = Literal["body", "subhead", "title", "teaser", "caption"]
 EntityType = Literal[
-    "person", "organization", "country", "place", "group", "event", "weapon", "product", "other"
+    "person",
+    "organization",
+    "country",
+    "place",
+    "group",
+    "event",
+    "weapon",
+    "product",
+    "work",
+    "other",
 ]
 Precision = Literal[
     "datetime", "day", "week", "month", "quarter", "season", "year", "decade", "fuzzy"

@@ -369,3 +369,48 @@ def test_nation_that_plays_stays_a_place_and_a_player_with_a_score_a_person() ->
 def test_town_in_prose_stays_a_place() -> None:
     entities = entities_of("Flooding hit Ipswich in 2003, when 300 homes were damaged.")
     assert named(entities, "Ipswich").type == "place"
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        (
+            "Storm closes port\n\nHALIFAX 2021-03-04\n\nA storm closed the port on Thursday.",
+            "HALIFAX",
+        ),
+        (
+            "SAN ANTONIO (Reuters) - The city council voted on Tuesday to raise fares.",
+            "SAN ANTONIO",
+        ),
+        ("GDANSK, Poland (AP) — Shipyard workers walked out on Monday.", "GDANSK"),
+    ],
+)
+def test_dateline_place_in_capitals_is_a_place(text: str, place: str) -> None:
+    mentions = {m.text: e for e in entities_of(text) for m in e.mentions}
+    assert place in mentions
+    assert mentions[place].type in ("place", "country")
+
+
+def test_capitals_opening_a_sentence_without_date_or_agency_are_no_dateline() -> None:
+    entities = entities_of("WARNING: the bridge is closed.\n\nNASA said the launch was delayed.")
+    assert "WARNING" not in {m.text for e in entities for m in e.mentions}
+
+
+def test_titles_of_works_are_works_not_people() -> None:
+    entities = entities_of(
+        'Joaquin Phoenix won for the film Joker, while Renee Zellweger starred in "Judy" last year.'
+    )
+    assert named(entities, "Joker").type == "work"
+    assert named(entities, "Judy").type == "work"
+    assert named(entities, "Renee Zellweger").type == "person"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("The Academy Awards will be held in Los Angeles on Feb. 9.", "Academy Awards"),
+        ("The series took six awards at the Emmys on Sunday.", "Emmys"),
+    ],
+)
+def test_ceremonies_are_events(text: str, name: str) -> None:
+    assert named(entities_of(text), name).type == "event"

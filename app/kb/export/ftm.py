@@ -5,7 +5,7 @@ validated against its schema before it is written. Ids are ``make_entity_id("new
 id...)``, so they are stable across exports. The mapping, and what FtM cannot hold:
 
 - person → Person; organization and group → Organization; country → Territory; place →
-  Address; named event → Event; weapon and product → Asset; other → LegalEntity. Each carries
+  Address; named event → Event; weapon, product and work → Asset; other → LegalEntity. Each carries
   ``proof``: the Articles that mention it.
 - article → Article (title, bodyText, publishedAt, sourceUrl, author, publisher, language,
   summary, keywords, processingAgent, and the names of the people, organizations, places and
@@ -45,6 +45,7 @@ SCHEMATA = {
     "event": "Event",
     "weapon": "Asset",
     "product": "Asset",
+    "work": "Asset",
     "other": "LegalEntity",
 }
 MENTIONED = {

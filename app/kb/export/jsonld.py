@@ -39,6 +39,7 @@ SCHEMA_TYPES = {
     "event": "Event",
     "weapon": "Product",
     "product": "Product",
+    "work": "CreativeWork",
     "other": "Thing",
 }
 
