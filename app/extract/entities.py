@@ -468,8 +468,8 @@ def _repeated_names(mentions: list[_Mention], docs: Sequence[ZoneDoc]) -> list[_
                 i += 1
                 continue
             end, label = hit
-            if (m := _mention(index, zd, i, end, label)) is not None:
-                found.append(m)
+            if (again := _mention(index, zd, i, end, label)) is not None:
+                found.append(again)
             i = end
     return found
 
