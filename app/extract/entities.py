@@ -72,6 +72,7 @@ _JUNK = frozenset(
 _GLUED_CREDIT = re.compile(r"(?<=[a-z])Image$")
 _YEAR_SUFFIX = re.compile(r"[\s-]+(?:19|20)?\d{2}$")
 _DESIGNATION_PLURAL = re.compile(r"^([A-Za-z]+-\d+[A-Za-z0-9]*?\d)s$")
+_INITIAL = re.compile(r"^[A-Z]\.$")
 _ACRONYM = re.compile(r"^[A-Z][A-Z&.]{1,7}$")
 _ACRONYM_STOPWORDS = frozenset({"of", "the", "and", "for", "de", "on", "in", "&"})
 _AGENT_PREPS = frozenset({"with", "against", "between"})
@@ -132,7 +133,7 @@ def extract_entities(docs: Sequence[ZoneDoc]) -> tuple[list[Entity], list[Role]]
     mentions = [
         m
         for index, zd in enumerate(docs)
-        for ent in zd.doc.ents
+        for ent in _joined_names(zd.doc)
         if ent.label_ not in _DROPPED_LABELS
         for m in _clean(index, zd, ent)
     ]
@@ -151,6 +152,34 @@ def extract_entities(docs: Sequence[ZoneDoc]) -> tuple[list[Entity], list[Role]]
 
 
 # --- cleaning and typing one mention -------------------------------------------------------
+
+
+def _joined_names(doc: Doc) -> list[SpacySpan]:
+    """The entity spans, with a person's name that NER cut in two made whole again: "Michael R."
+    (PERSON) + "Bloomberg" (ORG) is the person "Michael R. Bloomberg". The first part must end
+    with an initial or a given name, the second be one or two capitalized words right after."""
+    ents = list(doc.ents)
+    out: list[SpacySpan] = []
+    i = 0
+    while i < len(ents):
+        ent = ents[i]
+        nxt = ents[i + 1] if i + 1 < len(ents) else None
+        if (
+            nxt is not None
+            and ent.label_ == "PERSON"
+            and nxt.start == ent.end
+            and nxt.label_ not in _DROPPED_LABELS
+            and len(nxt) <= 2
+            and all(t.is_title for t in nxt)
+            and "\n" not in ent[-1].whitespace_
+            and (_INITIAL.match(ent[-1].text) or is_given_name(ent[-1].text))
+        ):
+            out.append(SpacySpan(doc, ent.start, nxt.end, label="PERSON"))
+            i += 2
+            continue
+        out.append(ent)
+        i += 1
+    return out
 
 
 def _clean(doc_index: int, zd: ZoneDoc, ent: SpacySpan) -> list[_Mention]:
@@ -326,13 +355,16 @@ def _is_junk(text: str, span: SpacySpan) -> bool:
 
 
 def _is_title_part(span: SpacySpan) -> bool:
-    """ "State" in "Secretary of State": a word of a title, not an organization."""
+    """ "State" in "Secretary of State", "Transport" in "Transport Secretary": a word of a
+    title, not an organization."""
+    if not all(t.lower_ in TITLE_MODIFIERS or t.lower_ in TITLE_HEADS for t in span):
+        return False
+    after = span.doc[span.end] if span.end < len(span.doc) else None
+    if after is not None and after.lower_ in TITLE_HEADS:
+        return True
     before = span.doc[max(span.start - 2, 0) : span.start]
     return (
-        len(before) == 2
-        and before[1].lower_ in ("of", "for")
-        and before[0].lower_ in TITLE_HEADS
-        and all(t.lower_ in TITLE_MODIFIERS or t.lower_ in TITLE_HEADS for t in span)
+        len(before) == 2 and before[1].lower_ in ("of", "for") and before[0].lower_ in TITLE_HEADS
     )
 
 

@@ -414,3 +414,30 @@ def test_titles_of_works_are_works_not_people() -> None:
 )
 def test_ceremonies_are_events(text: str, name: str) -> None:
     assert named(entities_of(text), name).type == "event"
+
+
+@pytest.mark.parametrize("department", ["Transport", "Health", "Justice"])
+def test_department_word_before_a_title_is_no_organization(department: str) -> None:
+    entities = entities_of(f"{department} Secretary Grant Shapps said the plan would go ahead.")
+    assert department not in {m.text for e in entities for m in e.mentions}
+    assert named(entities, "Grant Shapps").type == "person"
+
+
+def test_person_name_cut_in_two_by_ner_is_one_person() -> None:
+    entities = entities_of(
+        "The billionaire Michael R. Bloomberg said on Tuesday that he would spend more.\n\n"
+        "Bloomberg has already spent $200 million."
+    )
+    bloomberg = named(entities, "Michael R. Bloomberg")
+    assert bloomberg.type == "person"
+    assert {m.text for m in bloomberg.mentions} >= {"Michael R. Bloomberg", "Bloomberg"}
+    assert not [e for e in entities if e.name in ("Michael R.", "Bloomberg")]
+
+
+def test_lone_given_name_joins_the_one_person_with_it() -> None:
+    entities = entities_of(
+        "White House chief of staff Mark Meadows spoke on Sunday.\n\n"
+        "Meadows told reporters the talks would go on. Mark added that nothing was agreed."
+    )
+    meadows = named(entities, "Mark Meadows")
+    assert {m.text for m in meadows.mentions} >= {"Mark Meadows", "Meadows", "Mark"}
