@@ -63,6 +63,12 @@ _HONORIFICS = words(
     "reverend president-elect"
 )
 _ARTICLES = frozenset({"the", "a", "an"})
+# Words that stand before a person's name only: "Mr Wang", "President Chen", "Sen. Doe".
+_PERSON_TITLES = _HONORIFICS | words(
+    "president premier chancellor senator sen sen. rep rep. gov gov. governor mayor judge "
+    "ambassador spokesman spokeswoman congressman congresswoman pope ayatollah sheikh "
+    "captain capt capt. lt lt. col col. gen gen. sgt sgt. mp"
+)
 _POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 # News-page furniture that NER takes for names.
 _JUNK = frozenset(
@@ -554,6 +560,7 @@ def _glued_to_name(doc: Doc, start: int, end: int) -> bool:
         before is not None
         and before.is_title
         and before.is_alpha
+        and before.lower_ not in _PERSON_TITLES
         and not doc[start].is_sent_start
         and not before.is_sent_start
     )
@@ -579,6 +586,9 @@ def _cluster(mentions: list[_Mention], docs: Sequence[ZoneDoc]) -> list[_Cluster
     clusters = list(groups.values())
     for cluster in clusters:
         votes = Counter(m.type for m in cluster.mentions)
+        if "country" not in votes and any(_after_honorific(m, docs) for m in cluster.mentions):
+            # "Mr Wang", "President Chen": a title or honorific before a name is a person's.
+            votes["person"] = len(cluster.mentions)
         best = max(votes.values())
         cluster.type = next(t for t in _TYPE_PRIORITY if votes.get(t) == best)
         cluster.country = next((m.country for m in cluster.mentions if m.country), None)
@@ -594,6 +604,13 @@ def _cluster(mentions: list[_Mention], docs: Sequence[ZoneDoc]) -> list[_Cluster
         cluster.mentions.sort(key=lambda m: (m.doc_index, m.start_char))
     clusters.sort(key=lambda c: (c.mentions[0].doc_index, c.mentions[0].start_char))
     return clusters
+
+
+def _after_honorific(m: _Mention, docs: Sequence[ZoneDoc]) -> bool:
+    doc = docs[m.doc_index].doc
+    if m.start == 0:
+        return False
+    return doc[m.start - 1].lower_ in _PERSON_TITLES
 
 
 def _absorb(into: _Cluster, other: _Cluster) -> None:

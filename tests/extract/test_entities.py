@@ -441,3 +441,12 @@ def test_lone_given_name_joins_the_one_person_with_it() -> None:
     )
     meadows = named(entities, "Mark Meadows")
     assert {m.text for m in meadows.mentions} >= {"Mark Meadows", "Meadows", "Mark"}
+
+
+def test_honorific_makes_a_person_of_a_name_ner_typed_otherwise() -> None:
+    entities = entities_of(
+        "Marasek scored twice on Sunday. Mr Marasek said the team was ready. Marasek won the award."
+    )
+    marasek = named(entities, "Marasek")
+    assert marasek.type == "person"
+    assert len(marasek.mentions) == 3
