@@ -206,7 +206,8 @@ def _sides(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
     for i in range(start + 1, end - 1):
         token = doc[i]
         between_names = doc[i - 1].is_alpha and doc[i + 1].text[:1].isupper()
-        if between_names and (token.lower_ in _VERSUS or _is_score(token)):
+        plain_score = _is_score(token) and ":" not in token.text and "." not in token.text
+        if between_names and (token.lower_ in _VERSUS or plain_score):
             pieces.append((piece, i))
             piece = i + 1
     pieces.append((piece, end))
