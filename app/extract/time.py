@@ -59,7 +59,7 @@ _NOMINAL = {"NOUN", "PROPN", "PRON"}
 _FUTURE_CUES = re.compile(
     r"\b(?:next|coming|upcoming|forthcoming|later this|later in the|this coming)"
     r" (?:\w+ )?(?:day|days|week|weeks|weekend|month|months|year|season|term)\b"
-    r"|\b(?:upcoming|forthcoming)\b|\bwill\b"
+    r"|\b(?:upcoming|forthcoming)\b"
     r"|\b(?:is|are|'s|'re) (?:due|set|scheduled|slated) (?:to|for|on|in)\b"
 )
 _PAST_CUES = re.compile(

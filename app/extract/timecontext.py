@@ -15,6 +15,7 @@ import re
 from spacy.tokens import Span as SpacySpan
 from spacy.tokens import Token
 
+from app.extract.timevalues import MONTH_RE
 from app.extract.types import Zone
 
 # Nouns for works and named instruments: a number right after one names it ("the album 1989").
@@ -28,6 +29,7 @@ WORK_NOUNS = {
 _TEMPORAL_BEFORE = {
     "in", "since", "by", "until", "till", "til", "from", "before", "after", "during", "through",
     "throughout", "to", "into", "between", "of", "circa", "c.", "ca.", "around", "about", "for",
+    "with", "than", "compared",
     "early", "late", "mid", "mid-", "year", "fiscal", "fy", "spring", "summer", "autumn", "fall",
     "winter",
 }  # fmt: skip
@@ -84,7 +86,12 @@ def _temporal(number: Token, depth: int) -> bool:
     if number.i > 0 and doc[number.i - 1].text == "(":
         return True  # "Titanic (1997)"
     if _modifies_noun(number):
-        return True  # "the 2016 referendum", "2003 World Indoor Championships"
+        return True  # "the 2016 referendum", "Capra's 1946 movie", "2003 World Championships"
+    following = doc[number.i + 1] if number.i + 1 < len(doc) else None
+    if following is not None and following.tag_ == "POS":
+        return True  # "2003's deficit"
+    if previous is not None and previous.lower_ in ("a", "an", "the") and following is not None:
+        return following.is_alpha and following.pos_ != "VERB"  # "a 2009 retelling"
     head = number.head
     if number.dep_ in ("nsubj", "nsubjpass") and head.lemma_ in _YEAR_SUBJECT_VERBS:
         return True
@@ -105,8 +112,6 @@ def _modifies_noun(number: Token) -> bool:
         number.dep_ in ("nummod", "compound", "amod", "nmod", "npadvmod", "quantmod")
         and head.i > number.i
         and head.pos_ in ("NOUN", "PROPN")
-        and head.lemma_.lower() not in WORK_NOUNS
-        and head.tag_ not in ("NNS",)
     )
 
 
@@ -132,7 +137,11 @@ _CLOSING = "\u201d\u00bb"
 
 def is_deictic(text: str) -> bool:
     """Counted from the day of speaking: "yesterday", "last week", "Monday", "two days ago"."""
-    return bool(_DEICTIC.search(text)) and not re.search(r"\d{4}", text)
+    return (
+        bool(_DEICTIC.search(text))
+        and not re.search(r"\d", text)
+        and not MONTH_RE.search(text.lower())
+    )
 
 
 def quoted_ranges(text: str) -> list[tuple[int, int]]:
