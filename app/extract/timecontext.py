@@ -20,10 +20,10 @@ from app.extract.types import Zone
 
 # Nouns for works and named instruments: a number right after one names it ("the album 1989").
 WORK_NOUNS = {
-    "film", "movie", "picture", "album", "song", "single", "record", "ep", "book", "novel",
+    "film", "movie", "picture", "album", "song", "single", "ep", "book", "novel",
     "memoir", "play", "musical", "opera", "show", "series", "sitcom", "documentary", "game",
-    "videogame", "title", "track", "poem", "painting", "epic", "thriller", "drama", "comedy",
-    "blockbuster", "feature", "production", "act", "directive", "law", "regulation", "model",
+    "videogame", "track", "poem", "painting", "epic", "thriller", "drama", "comedy",
+    "blockbuster", "act", "directive", "law", "regulation", "bill",
 }  # fmt: skip
 # Words before a year that make it a point or stretch of time.
 _TEMPORAL_BEFORE = {
@@ -99,6 +99,10 @@ def _temporal(number: Token, depth: int) -> bool:
         return True  # "the year was 1917"
     if depth < 3 and number.dep_ in ("conj", "appos") and is_year_like(head):
         return _temporal(head, depth + 1)  # "in 1990, 1994 and 1998"
+    after = doc[number.i + 2] if number.i + 2 < len(doc) else None
+    if depth < 3 and following is not None and following.lower_ in ("and", "or", "to"):
+        # "restate 2000 and 2003 results": a year coordinated with one in temporal context
+        return after is not None and is_year_like(after) and _temporal(after, depth + 1)
     return False
 
 
