@@ -70,7 +70,7 @@ def extract_amounts(docs: Sequence[ZoneDoc]) -> list[Amount]:
         rates = [_as_rate(a, zone_doc) for a in sorted(found, key=lambda a: a.span.start)]
         taken = [(a.span.start, a.span.end) for a in rates if a.kind == "rate"]
         amounts.extend(
-            _flag_approximate(a, zone_doc.text)
+            _flag_approximate(a, zone_doc)
             for a in rates
             if a.kind == "rate" or not _inside_any(a, taken)
         )
@@ -84,14 +84,19 @@ _APPROXIMATING = re.compile(
 )
 
 
-def _flag_approximate(amount: Amount, text: str) -> Amount:
+def _flag_approximate(amount: Amount, zone_doc: ZoneDoc) -> Amount:
     """ "hundreds of thousands of customers", "dozens", "about 300": not an exact figure."""
     words = amount.text.lower().split()
     vague = any(w in VAGUE for w in words) or any(
         f"{a} of {b}" in VAGUE for a, b in zip(words, words[2:], strict=False)
     )
-    hedged = bool(_APPROXIMATING.search(text[max(amount.span.start - 20, 0) : amount.span.start]))
-    return replace(amount, approximate=True) if vague or hedged else amount
+    window = max(amount.span.start - 20, 0)
+    hedge = _APPROXIMATING.search(zone_doc.text[window : amount.span.start])
+    if hedge is not None:
+        word = _token_at(zone_doc, window + hedge.start())
+        if word is not None and word.lower_ in ("about", "around") and word.pos_ == "ADP":
+            hedge = None  # "a drama about two boys", "around the 40 towns"
+    return replace(amount, approximate=True) if vague or hedge else amount
 
 
 def _inside_any(amount: Amount, taken: list[tuple[int, int]]) -> bool:
@@ -110,6 +115,7 @@ _RATE_BASES = {
     "student", "patient", "resident", "adult", "child", "vehicle", "car", "kwh", "piece",
 }  # fmt: skip
 _BASE_POS = {"NUM", "ADJ", "NOUN", "PROPN"}
+_CLOCK_UNITS = {"hour", "minute", "second"}
 _NOT_AFTER_RATE = {"ago", "earlier", "later", "before", "after", "old"}
 _SPEED_UNITS = {"mile", "miles", "kilometre", "kilometres", "kilometer", "kilometers", "km"}
 _SPEED_UNITS |= {"metre", "metres", "meter", "meters", "foot", "feet", "knot", "knots"}
@@ -145,9 +151,8 @@ def _as_rate(amount: Amount, zone_doc: ZoneDoc) -> Amount:
     base = text[head.end() : base_end].lower()
     if per != "per":
         base = singular(base)
-    speed = amount.unit.split()[-1] in _SPEED_UNITS and singular(base) in _TIME_UNITS
-    if amount.kind == "quantity" and speed:
-        return amount
+    if amount.unit.split()[-1] in _SPEED_UNITS and singular(base) in _CLOCK_UNITS:
+        return amount  # "74 miles per hour": a speed, a unit of its own
     return replace(
         amount,
         text=text[amount.span.start : base_end],

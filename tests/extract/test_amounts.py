@@ -293,3 +293,11 @@ def test_a_speed_stays_a_quantity_and_a_year_ago_is_not_a_base() -> None:
     assert speed.kind == "quantity"
     growth = only("Sales grew 5% a year ago.")
     assert (growth.kind, growth.unit) == ("percent", "%")
+
+
+def test_about_as_a_preposition_is_no_hedge() -> None:
+    assert only("The film is a drama about two teenage boys.").approximate is False
+
+
+def test_a_speed_in_miles_per_hour_is_not_a_rate() -> None:
+    assert only("Hurricanes must sustain winds of at least 74 miles per hour.").kind != "rate"
