@@ -330,7 +330,7 @@ def _governing_tense(span: SpacySpan) -> tuple[Tense, Token, bool]:
 
 
 def year_tense(span: SpacySpan) -> tuple[Tense, Tense]:
-    """The tense for the expression itself, and the direction in which to impute a missing year.
+    """The tense of the expression's clause, and the direction in which to impute a missing year.
 
     A careful reader dates "Feb. 9" in a 20 January article to the nearest 9 February unless
     the sentence points one way: a verb the date hangs on ("said on Dec. 20", "will open on
@@ -339,10 +339,9 @@ def year_tense(span: SpacySpan) -> tuple[Tense, Tense]:
     leaves the nearest year.
     """
     tense, verb, direct = _governing_tense(span)
-    cue = _cue_direction(verb.subtree, span)
-    if cue is not None and (tense == "present" or not direct):
-        return (cue if tense == "present" else tense), cue
-    return tense, (tense if direct else "present")
+    if direct and tense != "present":
+        return tense, tense
+    return tense, _cue_direction(verb.subtree, span) or "present"
 
 
 def _cue_direction(tokens: Iterable[Token], span: SpacySpan) -> Tense | None:
