@@ -67,8 +67,120 @@ def extract_amounts(docs: Sequence[ZoneDoc]) -> list[Amount]:
         for finder in (_money, _percents, _quantities, _counts):
             taken = [(a.span.start, a.span.end) for a in found]
             found.extend(a for a in finder(zone_doc) if not _overlaps_any(a, taken))
-        amounts.extend(sorted(found, key=lambda a: a.span.start))
+        rates = [_as_rate(a, zone_doc) for a in sorted(found, key=lambda a: a.span.start)]
+        taken = [(a.span.start, a.span.end) for a in rates if a.kind == "rate"]
+        amounts.extend(
+            _flag_approximate(a, zone_doc)
+            for a in rates
+            if a.kind == "rate" or not _inside_any(a, taken)
+        )
     return _group(amounts, docs)
+
+
+_APPROXIMATING = re.compile(
+    r"\b(?:about|around|approximately|roughly|nearly|almost|some|an estimated|estimated|"
+    r"close to|circa|or so)\s+\Z",
+    re.IGNORECASE,
+)
+
+
+def _flag_approximate(amount: Amount, zone_doc: ZoneDoc) -> Amount:
+    """ "hundreds of thousands of customers", "dozens", "about 300": not an exact figure."""
+    words = amount.text.lower().split()
+    vague = any(w in VAGUE for w in words) or any(
+        f"{a} of {b}" in VAGUE for a, b in zip(words, words[2:], strict=False)
+    )
+    window = max(amount.span.start - 20, 0)
+    hedge = _APPROXIMATING.search(zone_doc.text[window : amount.span.start])
+    if hedge is not None:
+        word = _token_at(zone_doc, window + hedge.start())
+        if word is not None and word.lower_ in ("about", "around") and word.pos_ == "ADP":
+            hedge = None  # "a drama about two boys", "around the 40 towns"
+    return replace(amount, approximate=True) if vague or hedge else amount
+
+
+def _inside_any(amount: Amount, taken: list[tuple[int, int]]) -> bool:
+    """An amount swallowed by a rate's base ("per 100,000 people")."""
+    return any(start < amount.span.start and amount.span.end <= end for start, end in taken)
+
+
+# "25.9 cases per 100,000 people", "$3 a gallon", "5 per cent a year": one amount per base.
+_RATE_HEAD = re.compile(r"\s+(per|a|an|each|every)\s+(?=\w)")
+_RATE_WORD = re.compile(rf"(?:{_NUMBER}|[a-z]+(?:-[a-z]+)*)(?= |\b)")
+_RATE_BASES = {
+    "second", "minute", "hour", "day", "night", "week", "fortnight", "month", "quarter",
+    "year", "decade", "gallon", "litre", "liter", "barrel", "tonne", "ton", "kilo", "kilogram",
+    "kg", "pound", "lb", "ounce", "share", "head", "person", "passenger", "unit", "mile",
+    "kilometre", "kilometer", "km", "ticket", "dose", "visit", "capita", "household", "pupil",
+    "student", "patient", "resident", "adult", "child", "vehicle", "car", "kwh", "piece",
+}  # fmt: skip
+_BASE_POS = {"NUM", "ADJ", "NOUN", "PROPN"}
+_CLOCK_UNITS = {"hour", "minute", "second"}
+_NOT_AFTER_RATE = {"ago", "earlier", "later", "before", "after", "old"}
+_SPEED_UNITS = {"mile", "miles", "kilometre", "kilometres", "kilometer", "kilometers", "km"}
+_SPEED_UNITS |= {"metre", "metres", "meter", "meters", "foot", "feet", "knot", "knots"}
+
+
+def _as_rate(amount: Amount, zone_doc: ZoneDoc) -> Amount:
+    """The amount as a rate when "per", "a" or "each" and a base follow it; else unchanged.
+
+    After "per" the base is a noun phrase of up to three words ("per 100,000 people", "per
+    capita"); after "a"/"an"/"each"/"every" one unit of time or of measure ("$3 a gallon",
+    "5% a year"), so that "5% a year ago" stays a percentage. Speeds ("75 miles per hour")
+    are units, not rates.
+    """
+    text = zone_doc.text
+    head = _RATE_HEAD.match(text, amount.span.end)
+    if head is None or amount.kind == "rate":
+        return amount
+    per = head[1]
+    base_end = None
+    for end in _word_ends(text, head.end(), 3 if per == "per" else 1):
+        word = _token_at(zone_doc, end - 1)
+        if word is None or word.lower_ == "cent" or word.pos_ not in _BASE_POS:
+            break  # "per day of carbon": the base stops before "of"
+        if per == "per" and (word.pos_ in ("NOUN", "PROPN") or word.lower_ in _RATE_BASES):
+            base_end = end
+        if per != "per" and singular(word.lower_) in _RATE_BASES:
+            base_end = end
+    if base_end is None:
+        return amount
+    following = text[base_end : base_end + 12].split()
+    if following and following[0].strip(".,;:").lower() in _NOT_AFTER_RATE:
+        return amount  # "5% a year ago"
+    base = text[head.end() : base_end].lower()
+    if per != "per":
+        base = singular(base)
+    if amount.unit.split()[-1] in _SPEED_UNITS and singular(base) in _CLOCK_UNITS:
+        return amount  # "74 miles per hour": a speed, a unit of its own
+    return replace(
+        amount,
+        text=text[amount.span.start : base_end],
+        span=zone_doc.span(amount.span.start, base_end),
+        unit=f"{amount.unit} per {base}",
+        kind="rate",
+    )
+
+
+def _word_ends(text: str, start: int, most: int) -> list[int]:
+    """Where each of up to ``most`` words from ``start`` on ends (single spaces between)."""
+    window = text[start : start + 80].lower()
+    ends: list[int] = []
+    position = 0
+    while len(ends) < most:
+        word = _RATE_WORD.match(window, position)
+        if word is None:
+            break
+        ends.append(start + word.end())
+        if window[word.end() : word.end() + 1] != " ":
+            break
+        position = word.end() + 1
+    return ends
+
+
+def _token_at(zone_doc: ZoneDoc, char: int) -> Token | None:
+    tokens = zone_doc.doc.char_span(char, char + 1, alignment_mode="expand")
+    return tokens[0] if tokens is not None and len(tokens) else None
 
 
 def _overlaps_any(amount: Amount, taken: list[tuple[int, int]]) -> bool:
@@ -184,6 +296,10 @@ def _counts(zone_doc: ZoneDoc) -> Iterator[Amount]:
             continue  # a label, not a count: "Falcon 9 rocket", "Boeing 737 jet"
         if start > 0 and doc[start - 1].lower_ in _REFERRING and value < 10:
             continue  # "the two countries" refers back, it does not count
+        if value == 1 and not number[0].is_digit and not _enumerates(number):
+            continue  # "One group of organizers", "one man": an indefinite, not a count
+        if _names_a_model(number):
+            continue  # "RTX 3080 cards", "iPhone 12 sales", "Boeing 737 jets"
         first, last = number[0], unit_tokens[-1]
         unit = " ".join(t.text for t in unit_tokens).lower().replace(" - ", "-")
         kind = "quantity" if singular(unit_tokens[-1].lower_) in _TIME_UNITS else "count"
@@ -198,6 +314,10 @@ def _number_phrases(doc: Doc) -> Iterator[tuple[int, int]]:
     i = 0
     while i < len(doc):
         token = doc[i]
+        if i + 2 < len(doc) and doc[i + 1].lower_ == "of" and _vague_of(token, doc[i + 2]):
+            yield i, i + 3  # "hundreds of thousands": one vague number, not 100 "of thousands"
+            i += 3
+            continue
         if token.like_num or token.lower_ in VAGUE or token.lower_ == "dozen":
             start = i
             if start > 0 and doc[start - 1].lower_ in ("a", "an") and token.lower_ == "dozen":
@@ -209,6 +329,38 @@ def _number_phrases(doc: Doc) -> Iterator[tuple[int, int]]:
                 i += 1
             yield start, i + 1
         i += 1
+
+
+def _enumerates(number: SpacySpan) -> bool:
+    """ "one MP of the PPC, one of the CCF and 8 independents": "one" among other counts."""
+    return any(
+        t.like_num
+        and t.ent_type_ not in ("DATE", "TIME", "ORDINAL")
+        and (t.i < number.start or t.i >= number.end)
+        for t in number.sent
+    )
+
+
+def _names_a_model(number: SpacySpan) -> bool:
+    """A number that ends a name ("RTX 3080", "iPhone 12", "Boeing 737") is part of it.
+
+    The word before is a proper name or written with capitals inside ("RTX", "iPhone"), joined
+    to the number by one space, and the number is bare digits (no "3,000" or "2.5").
+    """
+    first = number[0]
+    if first.i == 0 or not re.fullmatch(r"\d+", number.text):
+        return False
+    name = first.doc[first.i - 1]
+    if not name.whitespace_ or name.lower_ in _LABEL_WORDS:
+        return False
+    inner_capitals = any(c.isupper() for c in name.text[1:])
+    return inner_capitals or (name.pos_ == "PROPN" and name.text[:1].isupper())
+
+
+def _vague_of(first: Token, second: Token) -> bool:
+    return f"{first.lower_} of {second.lower_}" in VAGUE
+
+    return f"{first.lower_} of {second.lower_}" in VAGUE
 
 
 def _skip_number(number: SpacySpan, text: str) -> bool:

@@ -154,11 +154,16 @@ class Amount:
     text: str
     span: Span
     value: float
-    unit: str  # ISO 4217 code for money, else the counted noun ("military personnel")
-    kind: Literal["money", "count", "percent", "quantity"] = "count"
+    # ISO 4217 code for money, else the counted noun ("military personnel"); a rate's unit
+    # names its base: "cases per 100,000 people", "USD per gallon", "% per year".
+    unit: str
+    kind: Literal["money", "count", "percent", "quantity", "rate"] = "count"
     # Amounts in one article that express the same quantity share a group number.
     same_as_group: int | None = None
     confidence: float = 1.0
+    # A vague or hedged number: "hundreds of thousands" (its value the lower round figure),
+    # "dozens", "about 300", "an estimated 2 million".
+    approximate: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -326,6 +326,7 @@ def _store_facts(session: Session, article: Article, extracted: x.ExtractedArtic
                 "unit": a.unit,
                 "kind": a.kind,
                 "same_as_group": a.same_as_group,
+                "approximate": a.approximate,
             }
             | _span(a.span, version, a.confidence)
             for index, a in enumerate(extracted.amounts)

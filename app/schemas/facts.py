@@ -30,9 +30,18 @@ class AmountRead(Schema):
     zone: str = "body"
     value: float = Field(examples=[1e9])
     unit: str = Field(description="ISO 4217 code for money, else the noun", examples=["USD"])
-    kind: str = Field(examples=["money"])
+    kind: str = Field(
+        description="money, count, percent, quantity or rate (the unit names the base: "
+        "'cases per 100,000 people', 'USD per gallon')",
+        examples=["money"],
+    )
     same_as_group: int | None = Field(
         default=None, description="Amounts of one article with the same number state one quantity"
+    )
+    approximate: bool = Field(
+        default=False,
+        description="A vague or hedged figure: 'hundreds of thousands' (the lower round value), "
+        "'dozens', 'about 300'",
     )
     event_id: int | None = None
 

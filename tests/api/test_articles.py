@@ -202,3 +202,21 @@ def test_reextract_replaces_facts_with_the_current_version(
 
 def test_reextract_unknown_article_is_404(client: TestClient) -> None:
     assert_problem(client.post("/v1/articles/999999/reextract"), 404)
+
+
+def test_amounts_show_rates_and_approximate_figures(client: TestClient) -> None:
+    text = (
+        "Outages spread\n\n"
+        "The outages left hundreds of thousands of customers without power, and the county "
+        "recorded 25.9 cases per 100,000 people."
+    )
+    article = client.post("/v1/articles", json={"text": text}).json()
+    by_text = {a["text"]: a for a in article["amounts"]}
+    vague = by_text["hundreds of thousands of customers"]
+    assert (vague["value"], vague["unit"], vague["approximate"]) == (1e5, "customers", True)
+    rate = by_text["25.9 cases per 100,000 people"]
+    assert (rate["kind"], rate["unit"], rate["approximate"]) == (
+        "rate",
+        "cases per 100,000 people",
+        False,
+    )

@@ -210,3 +210,94 @@ def test_wikinews_money_entities_are_mostly_found(wikinews: list[list[ZoneDoc]])
                 found += any(s < ent.end_char and ent.start_char < e for s, e in starts)
     assert total >= 5
     assert found / total >= 0.8
+
+
+# Amounts that are facts (issue 14).
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "One group of organizers said the march would go ahead.",
+        "A man was arrested after one officer was hurt.",
+        "Police said an attacker had fled.",
+    ],
+)
+def test_one_or_a_before_a_noun_is_not_a_count(text: str) -> None:
+    assert amounts(text) == []
+
+
+def test_one_among_other_counts_is_a_count() -> None:
+    text = "The Greens won one seat, the Liberals 8 seats."
+    assert (1.0, "seat") in [(a.value, a.unit) for a in amounts(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [
+        ("The blackouts hit hundreds of thousands of customers.", 1e5, "customers"),
+        ("Tens of thousands of people marched through the city.", 1e4, "people"),
+        ("Dozens of shops closed early.", 12, "shops"),
+        ("Millions of viewers watched the final.", 1e6, "viewers"),
+    ],
+)
+def test_a_vague_number_is_one_approximate_count(text: str, value: float, unit: str) -> None:
+    amount = only(text)
+    assert (amount.value, amount.unit, amount.kind) == (value, unit, "count")
+    assert amount.approximate and amount.confidence < 1.0
+
+
+def test_a_hedged_number_is_approximate_and_an_exact_one_is_not() -> None:
+    about, exact = amounts("About 300 people attended and 42 people were arrested.")
+    assert (about.value, about.approximate) == (300, True)
+    assert exact.approximate is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gamers bought RTX 3080 cards within minutes.",
+        "Analysts said iPhone 12 sales were strong.",
+        "Airlines grounded their Boeing 737 jets.",
+        "The air force flew F-16 fighters over the parade.",
+    ],
+)
+def test_a_model_number_is_not_a_quantity(text: str) -> None:
+    assert amounts(text) == []
+
+
+def test_a_count_of_models_keeps_its_count() -> None:
+    assert [(a.value, a.unit) for a in amounts("The airline ordered 20 new jets.")] == [
+        (20, "new jets")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [
+        ("The county recorded 25.9 cases per 100,000 people.", 25.9, "cases per 100,000 people"),
+        ("Petrol now costs $3 a gallon in the state.", 3, "USD per gallon"),
+        ("Prices rose 5 per cent a year over the decade.", 5, "% per year"),
+        ("The plant emits 200 tonnes per day of carbon.", 200, "tonnes per day"),
+        ("Cleaners earn £9 an hour.", 9, "GBP per hour"),
+    ],
+)
+def test_a_rate_is_one_amount_with_its_base(text: str, value: float, unit: str) -> None:
+    amount = only(text)
+    assert (amount.value, amount.unit, amount.kind) == (value, unit, "rate")
+    assert unit.split(" per ")[-1] in amount.text
+
+
+def test_a_speed_stays_a_quantity_and_a_year_ago_is_not_a_base() -> None:
+    speed = only("Winds reached 75 miles per hour.")
+    assert speed.kind == "quantity"
+    growth = only("Sales grew 5% a year ago.")
+    assert (growth.kind, growth.unit) == ("percent", "%")
+
+
+def test_about_as_a_preposition_is_no_hedge() -> None:
+    assert only("The film is a drama about two teenage boys.").approximate is False
+
+
+def test_a_speed_in_miles_per_hour_is_not_a_rate() -> None:
+    assert only("Hurricanes must sustain winds of at least 74 miles per hour.").kind != "rate"

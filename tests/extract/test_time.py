@@ -10,7 +10,7 @@ import pytest
 
 from app.extract.nlp import ZoneDoc, analyse
 from app.extract.time import extract_timexes
-from app.extract.types import ParsedArticle, Timex
+from app.extract.types import Image, ParsedArticle, Timex
 from tests.corpus import corpus_path
 
 SEED_DAY = date(2021, 9, 12)  # a Sunday
@@ -272,3 +272,122 @@ def test_wikinews_day_dates_mostly_get_a_value(wikinews: list[tuple[date, list[Z
                 resolved += any(t.value for t in hit)
     assert with_day > 30
     assert resolved / with_day >= 0.75
+
+
+# A year that is not written: the nearest one, in the direction the sentence gives.
+
+
+def test_a_date_that_modifies_a_noun_takes_the_nearest_year_not_the_verbs_tense() -> None:
+    # The past tense dates the announcement, not the ceremony it names.
+    text = "Nominations were announced on Monday for the Feb. 9 ceremony."
+    timex = find(text, "Feb. 9", date(2020, 1, 20))
+    assert (timex.value, timex.imputed) == ("2020-02-09", True)
+
+
+def test_a_future_cue_in_the_clause_points_forward() -> None:
+    text = "The show drew fewer viewers; this year's upcoming ceremony airs Feb. 9."
+    assert find(text, "Feb. 9", date(2020, 1, 20)).value == "2020-02-09"
+
+
+def test_a_past_cue_in_the_clause_points_back() -> None:
+    text = "Ratings for the Feb. 9 broadcast are down sharply from the previous year."
+    assert find(text, "Feb. 9", date(2020, 1, 20)).value == "2019-02-09"
+
+
+def test_a_future_seen_from_the_past_takes_the_nearest_year() -> None:
+    text = "A hearing that had been scheduled for Dec. 20 was postponed."
+    assert find(text, "Dec. 20", date(2019, 12, 30)).value == "2019-12-20"
+
+
+def test_is_due_to_points_forward() -> None:
+    text = "He is due to appear in court on Dec. 20, his lawyer said."
+    assert find(text, "Dec. 20", date(2019, 12, 30)).value == "2020-12-20"
+
+
+def test_a_past_verb_the_date_hangs_on_still_points_back() -> None:
+    text = "The company said on Feb. 9 that it had closed the plant."
+    assert find(text, "Feb. 9", date(2020, 1, 20)).value == "2019-02-09"
+
+
+# A weekday in apposition names the date's day.
+
+
+def test_a_weekday_in_apposition_agrees_with_its_date() -> None:
+    text = "The House voted on Dec. 18, a Wednesday, to impeach him."
+    found = {t.text: t for t in timexes(text, date(2019, 12, 30))}
+    assert found["Dec. 18"].value == found["Wednesday"].value == "2019-12-18"
+
+
+def test_a_weekday_in_apposition_chooses_the_dates_year() -> None:
+    # A future sentence would take next 18 December; only 2019's is a Wednesday.
+    text = "Officials will review the vote held on Dec. 18, a Wednesday."
+    found = {t.text: t for t in timexes(text, date(2020, 1, 5))}
+    assert found["Dec. 18"].value == found["Wednesday"].value == "2019-12-18"
+
+
+def test_a_weekday_in_apposition_that_fits_no_year_marks_the_date_ambiguous() -> None:
+    text = "The House voted on Dec. 17, a Wednesday, to impeach him."
+    found = {t.text: t for t in timexes(text, date(2019, 12, 30))}
+    assert found["Dec. 17"].ambiguous and found["Wednesday"].value == found["Dec. 17"].value
+
+
+# A bare four-digit number is a year only in temporal context.
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Sam Mendes's 1917 won best picture at the ceremony.",
+        "The war film 1917 is nominated for ten awards.",
+        'Critics said "1917" was the favourite.',
+        "He will speak at 5 p.m. local time (2100 UTC) on Monday.",
+        "Customers still run Windows 2000 on old machines.",
+    ],
+)
+def test_a_number_that_names_a_work_or_a_time_is_not_a_year(sentence: str) -> None:
+    assert not [t for t in timexes(sentence, date(2020, 1, 20)) if "1917" in t.text or
+                re.fullmatch(r"\d{4}", t.text)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sentence", "year"),
+    [
+        ("He was born in 1917 in a small village.", "1917"),
+        ("The firm has owned the land since 1920.", "1920"),
+        ("She campaigned in the 2016 referendum.", "2016"),
+        ("Cuban roads are dangerous; 2018 saw many accidents.", "2018"),
+        ("The race was held in 1990, 1994 and 1998.", "1998"),
+    ],
+)
+def test_a_number_in_temporal_context_is_a_year(sentence: str, year: str) -> None:
+    assert year in [t.value for t in timexes(sentence, date(2020, 1, 20))]
+
+
+# Relative words that count from another day than publication are flagged.
+
+
+def test_yesterday_inside_a_direct_quote_is_flagged() -> None:
+    text = '"We met him yesterday," she said. Police arrested him yesterday.'
+    quoted, narrated = [t for t in timexes(text) if t.text == "yesterday"]
+    assert (quoted.ambiguous, quoted.confidence <= 0.5) == (True, True)
+    assert (narrated.ambiguous, narrated.confidence) == (False, 1.0)
+    assert quoted.value == narrated.value == "2021-09-11"  # the best guess is kept
+
+
+def test_a_weekday_in_a_caption_is_flagged() -> None:
+    docs = analyse(
+        [
+            ParsedArticle(
+                body="Protests continued.",
+                images=(Image(caption="Protesters marched on Monday in the capital."),),
+                published_at=datetime(2021, 9, 12),
+            )
+        ]
+    )[0]
+    (monday,) = [t for t in extract_timexes(docs, published=SEED_DAY) if "Monday" in t.text]
+    assert monday.span.zone == "caption" and monday.ambiguous and monday.confidence <= 0.5
+
+
+def test_a_month_inside_a_quote_is_not_flagged() -> None:
+    timex = find('"Sales fell last month," the chief executive said.', "last month")
+    assert (timex.value, timex.ambiguous) == ("2021-08", False)

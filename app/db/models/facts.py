@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base
@@ -52,6 +52,8 @@ class Amount(Base, SpanMixin):
     kind: Mapped[str] = mapped_column(String(16))
     # Amounts of one article that state the same quantity ("$1 billion (€850 million)").
     same_as_group: Mapped[int | None] = mapped_column(Integer)
+    # A vague or hedged figure ("hundreds of thousands", "about 300").
+    approximate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     article: Mapped[Article] = relationship(back_populates="amounts", lazy="raise")
     event: Mapped[Event | None] = relationship(back_populates="amounts", lazy="raise")
