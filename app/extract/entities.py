@@ -675,6 +675,8 @@ def _is_score(token: Token) -> bool:
     text = token.text
     if not text[:1].isdigit() or any(ch.isalpha() for ch in text):
         return False
+    if token.ent_type_ in ("DATE", "TIME") or text.count("-") > 1 or text.count("/") > 1:
+        return False  # "1996-08-30", "12/05/2020": a dateline's date
     return not (len(text) == 4 and text.isdigit() and 1800 <= int(text) <= 2099)
 
 
