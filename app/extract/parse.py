@@ -23,6 +23,9 @@ for one site, and each one is conservative, because losing body text is worse th
   paragraph after them (a related-content box) are dropped.
 * **Subheads**: a single short line (≤ 12 words, no final . , ; : or quote) between paragraphs and
   followed by prose stays in the body; its ``[start, end)`` goes into ``subhead_spans``.
+* **Dateline**: "LOS ANGELES (Reuters) -", "WASHINGTON (AP) —", "LONDON, Jan 5 (Reuters) -" or
+  "SALVADOR, Feb 26 -" opening the first paragraph gives the article's place (``dateline``) and
+  agency, and is removed from the body so that it never joins the first sentence's entities.
 * **Paragraphs**: blank lines separate paragraphs; inside a block, hard-wrapped lines (every line
   short, few ending a sentence) are joined with a space, other lines are paragraphs of their own.
 """
@@ -144,6 +147,15 @@ _HEADING_NEVER_ENDS = tuple(end for end in _SENTENCE_END if end != "?")  # "What
 # A title may end in "...", an abbreviation ("TO U.S.") or be all capitals (wire headlines).
 _TITLE_STOP = re.compile(r"(?:\.\.\.|(?:\b[A-Z]\.){2,}|^[^a-z]+)$")
 _GLUED = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# A dateline: a place in capitals (optionally ", Region"), an optional date ("Jan 5", "5 Jan"),
+# an optional agency in brackets, then a dash. Without an agency the place must be capitals.
+_DATELINE = re.compile(
+    r"(?P<place>[A-Z][A-Z.'’]*(?:[ -][A-Z][A-Z.'’]*)*"
+    r"(?:,\s*[A-Z][A-Za-z.'’]+(?:[ -][A-Z][A-Za-z.'’]+)*?)?)"
+    r"(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}\.?))?"
+    r"\s*(?:\((?P<agency>[^()]{2,40})\))?\s*(?:-+|–|—)\s+(?=\S)"
+)
+_AGENCY_NAME = re.compile(r"[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3}")
 _BREADCRUMB_SEP = re.compile(r"\s+(?:>|›|»|\||/|·|•)\s+")
 
 
@@ -207,7 +219,7 @@ def _lines(text: str) -> list[_Line]:
     return lines
 
 
-def _is_crumb(line: str) -> bool:
+def is_crumb(line: str) -> bool:
     return len(line) <= 60 and _CRUMB.fullmatch(line) is not None
 
 
@@ -254,6 +266,29 @@ def _agency_list(text: str) -> list[str] | None:
     items = [i.strip(" .") for i in re.split(r"\s*(?:,|/|&|\band\b)\s*", text) if i.strip(" .")]
     agencies = [AGENCIES.get(i.casefold()) for i in items]
     return [a for a in agencies if a] if items and all(agencies) else None
+
+
+def split_dateline(paragraph: str) -> tuple[str | None, list[str], str]:
+    """A paragraph opening with a dateline → (place, agencies, the paragraph without it).
+
+    "LONDON, Jan 5 (Reuters) - Prices rose" → ("LONDON", ["Reuters"], "Prices rose"). The place
+    must hold a word of three or more capitals ("U.S." alone is an abbreviation, not a place);
+    the bracket must name an agency or a short proper name ("(CNN)").
+    """
+    match = _DATELINE.match(paragraph)
+    if match is None:
+        return None, [], paragraph
+    place = match["place"]
+    head = place.split(",")[0]
+    if not re.search(r"[A-Z]{3}", head) or len(place) > 60:
+        return None, [], paragraph
+    agencies: list[str] = []
+    if match["agency"] is not None:
+        found = _agency_list(match["agency"])
+        if found is None and _AGENCY_NAME.fullmatch(match["agency"].strip()) is None:
+            return None, [], paragraph
+        agencies = found if found is not None else [match["agency"].strip()]
+    return place, agencies, paragraph[match.end() :]
 
 
 @dataclass(slots=True)
@@ -413,7 +448,7 @@ def _is_prose(paragraph: str) -> bool:
 
 def parse_text(text: str) -> ParsedArticle:
     """Parse pasted article text (see the module docstring for every heuristic)."""
-    lines = [line for line in _lines(text) if not _is_crumb(line.text)]
+    lines = [line for line in _lines(text) if not is_crumb(line.text)]
     had_crumbs = len(lines) < len(_lines(text))
     head = _read_head(lines)
     images = _read_images(lines)
@@ -427,6 +462,7 @@ def parse_text(text: str) -> ParsedArticle:
         and _is_prose(paragraphs[-2])
     ):
         paragraphs.pop()  # one heading with nothing under it, after prose: a related-content box
+    dateline, agencies = _take_dateline(paragraphs, agencies)
     body_parts: list[str] = []
     subheads: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -456,4 +492,16 @@ def parse_text(text: str) -> ParsedArticle:
         images=tuple(images),
         subheads=tuple(subheads),
         subhead_spans=tuple(spans),
+        dateline=dateline,
     )
+
+
+def _take_dateline(paragraphs: list[str], agencies: list[str]) -> tuple[str | None, list[str]]:
+    """Remove the dateline opening the first paragraph (in place) → (place, agencies)."""
+    if not paragraphs:
+        return None, agencies
+    place, found, rest = split_dateline(paragraphs[0])
+    if place is None:
+        return None, agencies
+    paragraphs[0] = rest
+    return place, list(dict.fromkeys([*found, *agencies]))
