@@ -138,10 +138,13 @@ def _first_heading(element: etree._Element) -> etree._Element | None:
 
 
 def _furniture_heading(element: etree._Element, table: Furniture) -> bool:
-    """A block whose own first heading names a furniture block ("In pictures")."""
-    if element.tag not in ("section", "aside", "div"):
+    """A block whose own first heading names a furniture block ("In pictures"), or that heading."""
+    if element.tag in _HEADINGS:
+        heading: etree._Element | None = element
+    elif element.tag in ("section", "aside", "div"):
+        heading = _first_heading(element)
+    else:
         return False
-    heading = _first_heading(element)
     if heading is None:
         return False
     text = text_of(heading).strip(" :")

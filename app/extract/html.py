@@ -11,6 +11,7 @@ Empty or unparsable input gives an empty body rather than an error: the caller r
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -96,6 +97,29 @@ _WRAPPERS = frozenset(
     "center blockquote ul ol dl table form figure a sub sup label".split()
 )
 _NESTING_LIMIT = 100
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_CHARSET = re.compile(
+    rb"""<(?:meta|\?xml)\b[^>]*?(?:charset|encoding)\s*=\s*["']?(?P<charset>[\w.:-]{2,40})""", re.I
+)
+_CHARSET_WINDOW = 4096  # bytes: where the page must declare its charset (1024 in the standard)
+_WINDOWS_1252_ALIASES = frozenset(
+    [
+        "iso-8859-1",
+        "iso8859-1",
+        "latin1",
+        "latin-1",
+        "l1",
+        "ascii",
+        "us-ascii",
+        "windows-1252",
+        "cp1252",
+        "x-cp1252",
+    ]
+)
 _CREDIT_TOKENS = (("credit",), ("copyright",), ("source",), ("attribution",), ("photographer",))
 _SHORT_TEXT = 300  # characters of main text under which trafilatura's guess is not trusted
 _SPACE = re.compile(r"\s+")
@@ -164,6 +188,42 @@ def parse_html(html: str, *, url: str | None = None) -> ParsedArticle:
         language=_language(root),
         dateline=dateline,
     )
+
+
+def decode_html(data: bytes, declared: str | None = None) -> str:
+    """A page's bytes as text, the way a browser picks the encoding (simplified).
+
+    A byte-order mark wins; then bytes that are valid UTF-8 are UTF-8 (pages often declare a
+    legacy charset they do not use); then the charset declared by the caller (the HTTP
+    ``Content-Type``), then the one the page declares (``<meta charset>``, ``http-equiv``, or an
+    XML declaration); then windows-1252. ``iso-8859-1`` and ``ascii`` read as windows-1252, as
+    the HTML standard says. Undecodable bytes become U+FFFD rather than an error.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(codec, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    match = _CHARSET.search(data[:_CHARSET_WINDOW])
+    for name in (declared, match["charset"].decode("ascii") if match else None):
+        codec = _codec(name)
+        if codec is not None and codec != "utf-8":
+            return data.decode(codec, errors="replace")
+    return data.decode("cp1252", errors="replace")
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = name.strip().strip("\"'").lower()
+    if name in _WINDOWS_1252_ALIASES:
+        return "cp1252"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
 
 
 def load_tree(html: str) -> lxml_html.HtmlElement | None:
