@@ -261,18 +261,34 @@ def merge_drop_caps(root: etree._Element) -> None:
         if not following:
             continue
         node = following[0]
-        rest = str(node).lstrip()
-        if not rest[:1].islower():
-            continue
         owner = node.getparent()
         if owner is None:
             continue
+        rest = str(node).lstrip()
+        text_block = _block(owner.getparent() if node.is_tail else owner)
+        if not rest[:1].islower() or (
+            rest != str(node) and text_block is not None and text_block is _block(element)
+        ):
+            continue  # "<b>I</b> think": a space after the letter in the same block ends a word
         if node.is_tail:
             owner.tail = letters + rest
         else:
             owner.text = letters + rest
         element.text = None
         drop_keeping_tail(element)
+
+
+_BLOCK_TAGS = frozenset(
+    "p div section article main aside header footer li td th blockquote figure figcaption "
+    "h1 h2 h3 h4 h5 h6 body".split()
+)
+
+
+def _block(element: etree._Element | None) -> etree._Element | None:
+    """The nearest block element at or above ``element``."""
+    while element is not None and element.tag not in _BLOCK_TAGS:
+        element = element.getparent()
+    return element
 
 
 def main_content(root: etree._Element) -> etree._Element | None:

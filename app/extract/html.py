@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from copy import deepcopy
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -152,15 +153,14 @@ def parse_html(html: str, *, url: str | None = None) -> ParsedArticle:
         return replace(_fallback(root, url), images=images)
     title = _attr(doc, "title")
     teaser = _attr(doc, "description")
-    blocks = _main_blocks(main)
-    blocks = _own_blocks(blocks, content)
-    blocks, teaser = _without_title_and_teaser(blocks, title, teaser, root)
+    blocks = _own_blocks(_main_blocks(main), content)
     if sum(len(text) for text, _ in blocks) < _SHORT_TEXT and len(blocks) < 2:
         # tiny pages: trafilatura's baseline glues blocks together; the visible text does not
-        fallback = _fallback(root, url)
+        fallback = _fallback(deepcopy(root), url)
         if fallback.body:
             blocks = [(text, text in fallback.subheads) for text in fallback.body.split("\n\n")]
         title = title or fallback.title
+    blocks, teaser = _without_title_and_teaser(blocks, title, teaser, root)
     dateline, dateline_agencies = _dateline(blocks)
     body, spans = _join(blocks)
     page_url = url or _attr(doc, "url")
