@@ -201,7 +201,8 @@ def is_furniture(element: etree._Element, table: Furniture) -> bool:
 def strip_furniture(root: etree._Element) -> None:
     """Remove furniture from ``root`` in place (see the module docstring)."""
     table = furniture()
-    total = _paragraph_chars(root) or len(text_of(root))
+    paragraph_total = _paragraph_chars(root)
+    text_total = 0 if paragraph_total else len(text_of(root))
     doomed: list[etree._Element] = []
     stack = list(reversed([child for child in root if isinstance(child.tag, str)]))
     while stack:  # iterative: pages can nest deeper than Python's recursion limit
@@ -214,8 +215,7 @@ def strip_furniture(root: etree._Element) -> None:
         small = len(text_of(element)) <= _LABEL_MAX
         if (small and len(element) <= 3 and is_label(text_of(element))) or (
             is_furniture(element, table)
-            and _paragraph_chars(element) < _MAJORITY * total
-            and not _holds_most_text(element, total)
+            and not _holds_the_article(element, paragraph_total, text_total)
         ):
             doomed.append(element)
             continue
@@ -224,9 +224,11 @@ def strip_furniture(root: etree._Element) -> None:
         drop_keeping_tail(element)
 
 
-def _holds_most_text(element: etree._Element, total: int) -> bool:
-    """Pages without ``<p>``: the block holds most of the page's text."""
-    return total > 0 and len(text_of(element)) >= _MAJORITY * total
+def _holds_the_article(element: etree._Element, paragraph_total: int, text_total: int) -> bool:
+    """The element holds half the page's paragraph text (or, without ``<p>``, of its text)."""
+    if paragraph_total:
+        return _paragraph_chars(element) >= _MAJORITY * paragraph_total
+    return text_total > 0 and len(text_of(element)) >= _MAJORITY * text_total
 
 
 def drop_keeping_tail(element: etree._Element) -> None:

@@ -207,7 +207,8 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     except UnicodeDecodeError:
         pass
     match = _CHARSET.search(data[:_CHARSET_WINDOW])
-    for name in (declared, match["charset"].decode("ascii") if match else None):
+    in_page = match["charset"].decode("ascii") if match else None
+    for name in (declared, in_page):
         codec = _codec(name)
         if codec is not None and codec != "utf-8":
             return data.decode(codec, errors="replace")

@@ -215,7 +215,7 @@ def test_paragraph_breaks_survive_nested_markup() -> None:
 
 
 def test_single_line_break_is_a_space_not_glue() -> None:
-    html = article("<p>Reporting from the port of London<br>Reuters staff said more.</p>", PARAGRAPH)
+    html = article("<p>Reported from the port of London<br>Reuters staff said more.</p>", PARAGRAPH)
     assert "London Reuters" in parse_html(html).body
 
 
