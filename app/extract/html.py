@@ -199,9 +199,9 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     XML declaration); then windows-1252. ``iso-8859-1`` and ``ascii`` read as windows-1252, as
     the HTML standard says. Undecodable bytes become U+FFFD rather than an error.
     """
-    for bom, codec in _BOMS:
+    for bom, bom_codec in _BOMS:
         if data.startswith(bom):
-            return data[len(bom) :].decode(codec, errors="replace")
+            return data[len(bom) :].decode(bom_codec, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
