@@ -314,3 +314,40 @@ def test_all_wikinews_corpus_dates_parse() -> None:
     docs = list(iter_wikinews(corpus_path("wikinews")))
     for doc in docs:
         assert parse_text(read_text(Path(doc.path))).published_at == doc.published_at
+
+
+@pytest.mark.parametrize(
+    ("lead", "place", "agencies"),
+    [
+        ("LOS ANGELES (Reuters) - The studio delayed its film.", "LOS ANGELES", ("Reuters",)),
+        ("WASHINGTON (AP) — The Senate passed the bill.", "WASHINGTON", ("AP",)),
+        ("LONDON, Jan 5 (Reuters) - Prices rose sharply.", "LONDON", ("Reuters",)),
+        ("SALVADOR, Feb 26 - Showers continued in the region.", "SALVADOR", ()),
+        ("KYIV, Ukraine (AFP) – Drones struck the city.", "KYIV, Ukraine", ("AFP",)),
+        ("NEW YORK, 5 March (CNN) - Stocks fell.", "NEW YORK", ("CNN",)),
+    ],
+)
+def test_dateline_gives_place_and_agency_and_leaves_the_body(
+    lead: str, place: str, agencies: tuple[str, ...]
+) -> None:
+    parsed = parse_text(f"Headline of the story\n\n{lead}\n\nA second paragraph follows here.")
+    assert parsed.dateline == place
+    assert parsed.agencies == agencies
+    first = parsed.body.split("\n\n")[0]
+    assert place not in first
+    assert first == re.split(r" [-–—] ", lead, maxsplit=1)[1]
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "U.S. - China talks resumed on Monday.",
+        "The UN - which met on Monday - said little.",
+        "NATO said on Monday it would send more troops.",
+        "Officials in LONDON (the capital) - said nothing.",
+    ],
+)
+def test_no_dateline_without_a_place_in_capitals(lead: str) -> None:
+    parsed = parse_text(f"Headline of the story\n\n{lead}")
+    assert parsed.dateline is None
+    assert parsed.body == lead
