@@ -147,12 +147,13 @@ _HEADING_NEVER_ENDS = tuple(end for end in _SENTENCE_END if end != "?")  # "What
 # A title may end in "...", an abbreviation ("TO U.S.") or be all capitals (wire headlines).
 _TITLE_STOP = re.compile(r"(?:\.\.\.|(?:\b[A-Z]\.){2,}|^[^a-z]+)$")
 _GLUED = re.compile(r"(?<=[a-z])(?=[A-Z])")
-# A dateline: a place in capitals (optionally ", Region"), an optional date ("Jan 5", "5 Jan"),
-# an optional agency in brackets, then a dash. Without an agency the place must be capitals.
+# A dateline: a place (optionally ", Region"), an optional date ("Jan 5", "5 Jan", "FEb 26"),
+# an optional agency in brackets, then a dash. ``split_dateline`` says which places count.
+_MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-zA-Z]{0,6}\.?"
+_NAME_WORDS = r"[A-Z][A-Za-z.'’]*(?:[ -][A-Z][A-Za-z.'’]*)*"
 _DATELINE = re.compile(
-    r"(?P<place>[A-Z][A-Z.'’]*(?:[ -][A-Z][A-Z.'’]*)*"
-    r"(?:,\s*[A-Z][A-Za-z.'’]+(?:[ -][A-Z][A-Za-z.'’]+)*?)?)"
-    r"(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}\.?))?"
+    rf"(?P<place>{_NAME_WORDS}(?:\s*,\s*{_NAME_WORDS})?)"
+    rf"(?P<date>,?\s+(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH}))?"
     r"\s*(?:\((?P<agency>[^()]{2,40})\))?\s*(?:-+|–|—)\s+(?=\S)"
 )
 _AGENCY_NAME = re.compile(r"[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3}")
@@ -272,22 +273,24 @@ def split_dateline(paragraph: str) -> tuple[str | None, list[str], str]:
     """A paragraph opening with a dateline → (place, agencies, the paragraph without it).
 
     "LONDON, Jan 5 (Reuters) - Prices rose" → ("LONDON", ["Reuters"], "Prices rose"). The place
-    must hold a word of three or more capitals ("U.S." alone is an abbreviation, not a place);
-    the bracket must name an agency or a short proper name ("(CNN)").
+    is in capitals (with a word of three or more: "U.S." alone is an abbreviation, "The IAAF"
+    is not a place), or is followed
+    by a date ("Toronto, Feb 26 -") or by a known agency ("London (Reuters) -"). The bracket
+    must name an agency, or after a place in capitals a short proper name ("(CNN)").
     """
     match = _DATELINE.match(paragraph)
-    if match is None:
+    if match is None or len(match["place"]) > 60:
         return None, [], paragraph
-    place = match["place"]
+    place = re.sub(r"\s+,", ",", match["place"])
     head = place.split(",")[0]
-    if not re.search(r"[A-Z]{3}", head) or len(place) > 60:
+    capitals = re.search(r"[A-Z]{3}", head) is not None and not re.search(r"[a-z]", head)
+    bracket = (match["agency"] or "").strip()
+    known = _agency_list(bracket) if bracket else None
+    if bracket and known is None and not (capitals and _AGENCY_NAME.fullmatch(bracket)):
         return None, [], paragraph
-    agencies: list[str] = []
-    if match["agency"] is not None:
-        found = _agency_list(match["agency"])
-        if found is None and _AGENCY_NAME.fullmatch(match["agency"].strip()) is None:
-            return None, [], paragraph
-        agencies = found if found is not None else [match["agency"].strip()]
+    if not (capitals or match["date"] or known):
+        return None, [], paragraph
+    agencies = known if known is not None else [bracket] if bracket else []
     return place, agencies, paragraph[match.end() :]
 
 

@@ -351,3 +351,20 @@ def test_no_dateline_without_a_place_in_capitals(lead: str) -> None:
     parsed = parse_text(f"Headline of the story\n\n{lead}")
     assert parsed.dateline is None
     assert parsed.body == lead
+
+
+def test_capitalised_subject_before_a_dash_is_not_a_dateline() -> None:
+    lead = "The IAAF - athletics' world governing body - has met officials."
+    assert parse_text(f"Headline of the story\n\n{lead}").dateline is None
+
+
+@pytest.mark.corpus
+def test_reuters_datelines_are_read() -> None:
+    from app.corpora import iter_reuters
+
+    docs = list(islice(iter_reuters(corpus_path("reuters21578")), 200))
+    parsed = [parse_text(doc.text) for doc in docs]
+    assert sum(p.dateline is not None for p in parsed) >= 195
+    for doc, p in zip(docs, parsed, strict=True):
+        if p.dateline:
+            assert not p.body.startswith(p.dateline), doc.path
