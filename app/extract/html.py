@@ -122,6 +122,7 @@ _WINDOWS_1252_ALIASES = frozenset(
     ]
 )
 _CREDIT_TOKENS = (("credit",), ("copyright",), ("source",), ("attribution",), ("photographer",))
+_MAJORITY = 0.5
 _SHORT_TEXT = 300  # characters of main text under which trafilatura's guess is not trusted
 _SPACE = re.compile(r"\s+")
 
@@ -362,7 +363,9 @@ def _own_blocks(
         return blocks
     inside = _squash(" ".join(content.itertext()))
     own = [block for block in blocks if _squash(block[0]) in inside]
-    return own if own else blocks
+    kept = sum(len(text) for text, _ in own)
+    # a wrong guess of the article's element must not cost the body: keep most of it or nothing
+    return own if kept >= _MAJORITY * sum(len(text) for text, _ in blocks) else blocks
 
 
 def _without_title_and_teaser(
@@ -377,11 +380,11 @@ def _without_title_and_teaser(
     when the page prints it as one (a standfirst class, or inside ``<header>``); otherwise it is
     the lead paragraph, which stays in the body, and the description is not kept as a teaser.
     """
-    repeats = {_squash(text) for text in (title, teaser) if text}
+    headlines = {_squash(text) for text in (title, *map(_text, root.iter("h1"))) if text}
+    repeats = headlines | ({_squash(teaser)} if teaser else set())
     blocks = list(blocks)
     while blocks and _squash(blocks[0][0]) in repeats:
-        first = _squash(blocks[0][0])
-        if title and first == _squash(title):
+        if _squash(blocks[0][0]) in headlines:
             blocks.pop(0)
             continue
         if _printed_as_standfirst(blocks[0][0], root):

@@ -278,3 +278,28 @@ def test_dateline_read_and_removed(lead: str, place: str, agency: str) -> None:
     assert parsed.dateline == place
     assert agency in parsed.agencies
     assert parsed.body.startswith(lead.split(" - ")[-1].split(" — ")[-1])
+
+
+def test_headline_from_h1_not_repeated_when_the_title_differs() -> None:
+    html = (
+        "<html><head><title>Breakwater approved | Harbour Gazette | Local news</title>"
+        '<meta property="og:title" content="Breakwater approved | Harbour Gazette">'
+        "</head><body><article><h1>Board backs new breakwater for the old port</h1>"
+        f"<p>Board backs new breakwater for the old port</p>{PARAGRAPHS}</article></body></html>"
+    )
+    assert parse_html(html).body.startswith("The harbour board met")
+
+
+def test_a_wrong_article_element_does_not_cost_the_body() -> None:
+    body = "".join(
+        f"<div class='text'>Paragraph {i} of the report says the harbour board met again "
+        f"and talked about the breakwater for a long time without a vote.<br><br></div>"
+        for i in range(8)
+    )
+    html = (
+        "<html><head><title>Harbour plan</title></head><body>"
+        "<article><p>A short teaser card for another story about roads.</p></article>"
+        f"<div class='story'>{body}</div></body></html>"
+    )
+    parsed = parse_html(html)
+    assert "Paragraph 7 of the report" in parsed.body
