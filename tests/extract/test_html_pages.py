@@ -298,8 +298,12 @@ def test_a_wrong_article_element_does_not_cost_the_body() -> None:
     )
     html = (
         "<html><head><title>Harbour plan</title></head><body>"
-        "<article><p>A short teaser card for another story about roads.</p></article>"
-        f"<div class='story'>{body}</div></body></html>"
+        "<div class='story'><article><p>The harbour board met on Tuesday and, after a long "
+        "debate, approved the plan for a new breakwater at the old port. Fishing crews, who "
+        "have asked for it since a storm wrecked the pier in 2019, cheered from the public "
+        "gallery, and the chairman said that work could start in the spring if the regional "
+        "government pays its half.</p></article>"
+        f"{body}</div></body></html>"
     )
     parsed = parse_html(html)
     assert "Paragraph 7 of the report" in parsed.body
