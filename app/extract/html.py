@@ -98,6 +98,23 @@ _WRAPPERS = frozenset(
     "center blockquote ul ol dl table form figure a sub sup label".split()
 )
 _NESTING_LIMIT = 100
+_LOOSE_TEXT_CONTAINERS = (
+    "div",
+    "section",
+    "article",
+    "main",
+    "td",
+    "th",
+    "li",
+    "blockquote",
+    "body",
+    "header",
+    "footer",
+)
+_BLOCK_LEVEL = frozenset(
+    "p div section article main aside header footer nav h1 h2 h3 h4 h5 h6 ul ol dl table "
+    "blockquote figure pre hr address form".split()
+)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -133,6 +150,7 @@ def parse_html(html: str, *, url: str | None = None) -> ParsedArticle:
     if root is None:
         return ParsedArticle(body="", url=url)
     merge_drop_caps(root)
+    wrap_loose_text(root)
     split_double_breaks(root)
     strip_furniture(root)
     content = main_content(root)
@@ -278,6 +296,47 @@ def flatten_nesting(html: str, limit: int = _NESTING_LIMIT) -> str:
         return html
     parts.append(html[position:])
     return "".join(parts)
+
+
+def wrap_loose_text(root: etree._Element) -> None:
+    """Text sitting beside block children gets a ``<p>`` of its own, as browsers box it.
+
+    trafilatura glues ``<div>Intro text<p>First</p><p>Second</p></div>`` into one paragraph;
+    wrapped, every run of loose text and inline elements is a paragraph apart.
+    """
+    for element in list(root.iter(*_LOOSE_TEXT_CONTAINERS)):
+        children = list(element)
+        if not any(isinstance(c.tag, str) and c.tag in _BLOCK_LEVEL for c in children):
+            continue
+        if not (element.text or "").strip() and not any((c.tail or "").strip() for c in children):
+            continue
+        text, element.text = element.text, None
+        for child in children:
+            element.remove(child)  # its tail goes with it
+        run = _paragraph(element, text) if text and text.strip() else None
+        for child in children:
+            if isinstance(child.tag, str) and child.tag in _BLOCK_LEVEL:
+                if run is not None:
+                    element.append(run)
+                tail, child.tail = child.tail, None
+                element.append(child)
+                run = _paragraph(element, tail) if tail and tail.strip() else None
+            elif run is None and not "".join(child.itertext()).strip():
+                element.append(child)  # an empty inline element or comment opens no paragraph
+                if (child.tail or "").strip():
+                    tail, child.tail = child.tail, None
+                    run = _paragraph(element, tail)
+            else:
+                run = run if run is not None else _paragraph(element, None)
+                run.append(child)
+        if run is not None:
+            element.append(run)
+
+
+def _paragraph(parent: etree._Element, text: str | None) -> etree._Element:
+    paragraph = parent.makeelement("p", {})
+    paragraph.text = text
+    return paragraph
 
 
 def split_double_breaks(root: etree._Element) -> None:

@@ -27,10 +27,10 @@ ARTICLE = (
 FURNITURE = "Volcano erupts near Reykjavik as Iceland declares emergency"
 
 
-def page(furniture_html: str, article_attrs: str = "") -> str:
+def page(furniture_html: str, article_class: str = "story") -> str:
     return (
         "<html><head><title>Harbour plan</title></head><body>"
-        f"<div class='story'{article_attrs}>{ARTICLE}{furniture_html}</div></body></html>"
+        f"<div class='{article_class}'>{ARTICLE}{furniture_html}</div></body></html>"
     )
 
 
@@ -133,7 +133,7 @@ def test_prose_is_not_a_label(sentence: str) -> None:
 
 
 def test_furniture_signal_on_the_articles_own_container_keeps_the_article() -> None:
-    text = stripped_text(page("", " class='article-body has-share-bar related-enabled'"))
+    text = stripped_text(page("", "article-body has-share-bar related-enabled"))
     assert "The harbour board approved" in text and "local investors next year" in text
 
 
@@ -193,3 +193,22 @@ def test_captions_only_from_figures_inside_the_article() -> None:
     )
     parsed = parse_html(html)
     assert [image.caption for image in parsed.images] == ["The old pier after the 2019 storm"]
+
+
+def test_text_line_of_a_label_between_paragraphs_is_dropped() -> None:
+    html = (
+        "<html><head><title>Harbour plan</title></head><body><article><div>"
+        f"Share this article{ARTICLE}</div></article></body></html>"
+    )
+    assert "Share this" not in parse_html(html).body
+
+
+def test_caption_blocks_are_not_glued() -> None:
+    html = (
+        "<html><head><title>Harbour plan</title></head><body><article>"
+        "<figure><img src='/a.jpg'><figcaption><p>The old pier after the storm in London</p>"
+        f"<p>Harbour Trust</p></figcaption></figure>{ARTICLE}</article></body></html>"
+    )
+    (image,) = parse_html(html).images
+    assert "LondonHarbour" not in image.caption
+    assert image.caption == "The old pier after the storm in London Harbour Trust"

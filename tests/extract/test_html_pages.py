@@ -307,3 +307,19 @@ def test_a_wrong_article_element_does_not_cost_the_body() -> None:
     )
     parsed = parse_html(html)
     assert "Paragraph 7 of the report" in parsed.body
+
+
+def test_loose_text_beside_paragraphs_is_a_paragraph_of_its_own() -> None:
+    html = article(
+        "<div>The board met on Tuesday in the old customs house by the port."
+        "<p>The chairman said the work could start in the spring next year.</p>"
+        "Fishing crews <b>cheered</b> the decision from the public gallery."
+        "<p>The money has not been found yet, the treasurer warned them.</p></div>",
+        PARAGRAPHS,
+    )
+    assert parse_html(html).body.split("\n\n")[:4] == [
+        "The board met on Tuesday in the old customs house by the port.",
+        "The chairman said the work could start in the spring next year.",
+        "Fishing crews cheered the decision from the public gallery.",
+        "The money has not been found yet, the treasurer warned them.",
+    ]
