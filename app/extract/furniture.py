@@ -35,6 +35,8 @@ _NEVER = frozenset(["html", "head", "body", "title", "meta", "link"])
 _CONTAINERS = frozenset(
     ["div", "section", "aside", "ul", "ol", "p", "header", "footer", "figure", "nav"]
 )
+# Attributes that name what an element is: classes, ids and the component names of templates.
+_NAMING_ATTRIBUTES = ("class", "id", "data-component", "data-testid", "data-module", "data-type")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
@@ -79,7 +81,10 @@ def furniture() -> Furniture:
         tokens=tuple(tuple(class_tokens(entry)) for entry in sections["tokens"]),
         roles=frozenset(sections["roles"]),
         labels=union(sections["labels"]),
-        headings=union(sections["headings"]),
+        # "In pictures: 22 September 2020", "Related stories | World" name the block too
+        headings=re.compile(
+            f"(?:{union(sections['headings']).pattern})(?:\\s*[:|–—-]\\s*.{{0,60}})?", re.I
+        ),
         social=frozenset(sections["social"]),
         standfirst=tuple(tuple(class_tokens(entry)) for entry in sections["standfirst"]),
     )
@@ -96,8 +101,9 @@ def _has_tokens(tokens: list[str], entry: tuple[str, ...]) -> bool:
 
 
 def has_any_token(element: etree._Element, entries: tuple[tuple[str, ...], ...]) -> bool:
-    """The element's class or id holds one of the token sequences."""
-    tokens = class_tokens(f"{element.get('class') or ''} {element.get('id') or ''}")
+    """The element's class, id or component name holds one of the token sequences."""
+    names = " ".join(element.get(attribute) or "" for attribute in _NAMING_ATTRIBUTES)
+    tokens = class_tokens(names)
     return bool(tokens) and any(_has_tokens(tokens, entry) for entry in entries)
 
 
@@ -141,7 +147,10 @@ def _furniture_heading(element: etree._Element, table: Furniture) -> bool:
     """A block whose own first heading names a furniture block ("In pictures"), or that heading."""
     if element.tag in _HEADINGS:
         heading: etree._Element | None = element
-    elif element.tag in ("section", "aside", "div"):
+    elif element.tag in ("section", "aside", "div", "nav", "ul"):
+        label = (element.get("aria-label") or "").strip()
+        if label and table.headings.fullmatch(label):
+            return True
         heading = _first_heading(element)
     else:
         return False

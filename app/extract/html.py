@@ -140,6 +140,7 @@ _WINDOWS_1252_ALIASES = frozenset(
 )
 _CREDIT_TOKENS = (("credit",), ("copyright",), ("source",), ("attribution",), ("photographer",))
 _MAJORITY = 0.5
+_LABELLED = re.compile(r"(?P<label>[^,:]{1,40})[,:]\s+(?P<rest>.+)", re.DOTALL)
 _SHORT_TEXT = 300  # characters of main text under which trafilatura's guess is not trusted
 _SPACE = re.compile(r"\s+")
 
@@ -528,6 +529,9 @@ def _figures(content: etree._Element) -> tuple[Image, ...]:
             else:
                 stack.extend(part)
         text = _caption_text(element)
+        labelled = _LABELLED.fullmatch(text)
+        if labelled and is_label(labelled["label"]):
+            text = labelled["rest"]  # "Media caption, Leila Hassan says..." printed as one text
         if not text or is_label(text):
             continue
         caption, credit = split_credit(text)

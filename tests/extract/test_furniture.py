@@ -55,6 +55,12 @@ def stripped_text(html: str) -> str:
         ("author bio class", f"<div class='author-bio'><p>{FURNITURE}</p></div>"),
         ("comments id", f"<section id='comments'><p>{FURNITURE}</p></section>"),
         ("promo class", f"<div class='promo'><p>{FURNITURE}</p></div>"),
+        ("component name", f"<div data-component='links-related'><p>{FURNITURE}</p></div>"),
+        ("ARIA label", f"<section aria-label='Most read'><p>{FURNITURE}</p></section>"),
+        (
+            "heading with a date after the label",
+            f"<div><h2>In pictures: 22 September 2020</h2><p>{FURNITURE}</p></div>",
+        ),
         (
             "block headed 'In pictures'",
             f"<section><h2>In pictures</h2><figure><figcaption>{FURNITURE}</figcaption></figure>"
@@ -212,3 +218,23 @@ def test_caption_blocks_are_not_glued() -> None:
     (image,) = parse_html(html).images
     assert "LondonHarbour" not in image.caption
     assert image.caption == "The old pier after the storm in London Harbour Trust"
+
+
+def test_caption_printed_after_its_label_loses_the_label() -> None:
+    html = (
+        "<html><head><title>Harbour plan</title></head><body><article>"
+        "<figure><img src='/a.jpg'><figcaption>Media caption, The chairman explains the plan"
+        f"</figcaption></figure>{ARTICLE}</article></body></html>"
+    )
+    (image,) = parse_html(html).images
+    assert image.caption == "The chairman explains the plan"
+
+
+def test_caption_with_a_comma_keeps_its_words() -> None:
+    html = (
+        "<html><head><title>Harbour plan</title></head><body><article>"
+        "<figure><img src='/a.jpg'><figcaption>Dover, the old pier after the storm"
+        f"</figcaption></figure>{ARTICLE}</article></body></html>"
+    )
+    (image,) = parse_html(html).images
+    assert image.caption == "Dover, the old pier after the storm"
