@@ -26,6 +26,7 @@ for one site, and each one is conservative, because losing body text is worse th
 * **Dateline**: "LOS ANGELES (Reuters) -", "WASHINGTON (AP) —", "LONDON, Jan 5 (Reuters) -" or
   "SALVADOR, Feb 26 -" opening the first paragraph gives the article's place (``dateline``) and
   agency, and is removed from the body so that it never joins the first sentence's entities.
+* **Repeats**: a first body paragraph that repeats the title or the teaser is dropped.
 * **Paragraphs**: blank lines separate paragraphs; inside a block, hard-wrapped lines (every line
   short, few ending a sentence) are joined with a space, other lines are paragraphs of their own.
 """
@@ -465,6 +466,9 @@ def parse_text(text: str) -> ParsedArticle:
         and _is_prose(paragraphs[-2])
     ):
         paragraphs.pop()  # one heading with nothing under it, after prose: a related-content box
+    repeated = {_folded(text) for text in (head.title, head.teaser) if text}
+    while len(paragraphs) > 1 and _folded(paragraphs[0]) in repeated:
+        paragraphs.pop(0)  # the headline or teaser printed again above the body
     dateline, agencies = _take_dateline(paragraphs, agencies)
     body_parts: list[str] = []
     subheads: list[str] = []
@@ -497,6 +501,10 @@ def parse_text(text: str) -> ParsedArticle:
         subhead_spans=tuple(spans),
         dateline=dateline,
     )
+
+
+def _folded(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().casefold()
 
 
 def _take_dateline(paragraphs: list[str], agencies: list[str]) -> tuple[str | None, list[str]]:

@@ -368,3 +368,12 @@ def test_reuters_datelines_are_read() -> None:
     for doc, p in zip(docs, parsed, strict=True):
         if p.dateline:
             assert not p.body.startswith(p.dateline), doc.path
+
+
+def test_title_printed_again_above_the_body_is_dropped() -> None:
+    parsed = parse_text(
+        "Storm hits coast\n\nStorm hits coast\n\nA powerful storm hit the coast of Portugal on "
+        "Monday. The government said repairs would take several days."
+    )
+    assert parsed.title == "Storm hits coast"
+    assert parsed.body.startswith("A powerful storm")
