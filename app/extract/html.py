@@ -421,7 +421,7 @@ def _own_blocks(
     """Only blocks printed inside the article's own element, when the page has one."""
     if content is None:
         return blocks
-    inside = _squash(" ".join(content.itertext()))
+    inside = _squash(normalize(" ".join(content.itertext())))  # as the blocks were cleaned
     own = [block for block in blocks if _squash(block[0]) in inside]
     kept = sum(len(text) for text, _ in own)
     # a wrong guess of the article's element must not cost the body: keep most of it or nothing

@@ -323,3 +323,10 @@ def test_loose_text_beside_paragraphs_is_a_paragraph_of_its_own() -> None:
         "Fishing crews cheered the decision from the public gallery.",
         "The money has not been found yet, the treasurer warned them.",
     ]
+
+
+def test_paragraph_in_decomposed_unicode_stays_in_the_body() -> None:
+    html = article("<p>The board met in Cre\u0301teil and the chair spoke first.</p>", PARAGRAPHS)
+    assert parse_html(html).body.split("\n\n")[0] == (
+        "The board met in Cr\u00e9teil and the chair spoke first."
+    )
