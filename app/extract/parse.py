@@ -8,7 +8,8 @@ for one site, and each one is conservative, because losing body text is worse th
   (NBSP, thin spaces, tabs) → one space, zero-width spaces/BOM and control characters dropped.
   Letters, quotes and dashes are never rewritten.
 * **Crumbs**: whole lines that are navigation ("1. Skip to content", "Skip to main menu",
-  "Advertisement", "Share this article", "Back to top"...) are dropped anywhere.
+  "Advertisement", "Share this article", "Back to top"...) or widget labels ("Media caption",
+  "Slideshow ( 15 images )", "4 min read": ``patterns/furniture.txt``) are dropped anywhere.
 * **Head** (the first lines, until the body starts): an optional section line before the title
   (breadcrumbs "World > Europe", or a glued "PoliticsBelarus" split at lower→upper case), the
   title (the first short line without a final full stop), a date line (any format dateparser reads
@@ -42,6 +43,7 @@ from urllib.parse import urlsplit
 
 from tld import get_fld
 
+from app.extract.furniture import is_label
 from app.extract.types import Image, ParsedArticle
 
 # Known publishers by registered domain; short-link hosts map to their publisher's domain.
@@ -222,7 +224,8 @@ def _lines(text: str) -> list[_Line]:
 
 
 def is_crumb(line: str) -> bool:
-    return len(line) <= 60 and _CRUMB.fullmatch(line) is not None
+    """Navigation or a widget label ("Media caption", "Slideshow (15 images)") alone on a line."""
+    return (len(line) <= 60 and _CRUMB.fullmatch(line) is not None) or is_label(line)
 
 
 def _is_title_like(line: str) -> bool:

@@ -377,3 +377,15 @@ def test_title_printed_again_above_the_body_is_dropped() -> None:
     )
     assert parsed.title == "Storm hits coast"
     assert parsed.body.startswith("A powerful storm")
+
+
+def test_widget_labels_pasted_with_the_text_are_dropped() -> None:
+    parsed = parse_text(
+        "Awards night\n\nThe film won the top prize on Sunday, beating two favourites.\n\n"
+        "Slideshow ( 15 images )\n\nMedia caption\n\n"
+        "The director thanked the cast from the stage in Los Angeles."
+    )
+    assert parsed.body == (
+        "The film won the top prize on Sunday, beating two favourites.\n\n"
+        "The director thanked the cast from the stage in Los Angeles."
+    )
