@@ -92,10 +92,13 @@ _TIMESTAMP_META = (
 )
 _XML_DECLARATION = re.compile(r"\s*<\?xml\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<(?P<close>/?)(?P<name>[A-Za-z][A-Za-z0-9]*)\b[^>]*?(?P<self>/?)>")
-# Elements that only wrap others; their tags are dropped past ``_NESTING_LIMIT`` levels.
-_WRAPPERS = frozenset(
-    "div span section article main aside header footer nav font b i u em strong small big "
-    "center blockquote ul ol dl table form figure a sub sup label".split()
+# Tags that never count as nesting: void elements, elements HTML closes by itself (a new <p> or
+# <li> ends the last one) and the page's skeleton. Any other element, custom ones included,
+# is a wrapper whose tags are dropped past ``_NESTING_LIMIT`` levels.
+_NOT_WRAPPERS = frozenset(
+    "area base br col embed hr img input link meta param source track wbr "
+    "html head body title script style template p li dt dd tr td th thead tbody tfoot "
+    "option optgroup colgroup caption rb rt rtc rp".split()
 )
 _NESTING_LIMIT = 100
 _LOOSE_TEXT_CONTAINERS = (
@@ -277,7 +280,7 @@ def flatten_nesting(html: str, limit: int = _NESTING_LIMIT) -> str:
     stacks: dict[str, list[bool]] = {}
     for match in _TAG.finditer(html):
         name = match["name"].lower()
-        if name not in _WRAPPERS or match["self"]:
+        if name in _NOT_WRAPPERS or match["self"]:
             continue
         stack = stacks.setdefault(name, [])
         if match["close"]:

@@ -180,6 +180,12 @@ def test_deeply_nested_divs(depth: int) -> None:
     assert time.perf_counter() - started < 20
 
 
+@pytest.mark.parametrize("tag", ["section", "x-card", "details", "font"])
+def test_deeply_nested_elements_of_any_kind(tag: str) -> None:
+    html = article(f"<{tag}>" * 3000, PARAGRAPHS, f"</{tag}>" * 3000)
+    assert "The harbour board met on Tuesday" in parse_html(html).body
+
+
 def test_flatten_nesting_keeps_text_and_shallow_pages() -> None:
     shallow = "<div><p>a</p></div>"
     assert flatten_nesting(shallow) is shallow
