@@ -238,3 +238,14 @@ def test_caption_with_a_comma_keeps_its_words() -> None:
     )
     (image,) = parse_html(html).images
     assert image.caption == "Dover, the old pier after the storm"
+
+
+@pytest.mark.parametrize("wrapper", ["article-body__hidden is-collapsed", "paywall-content"])
+def test_collapsed_or_metered_second_half_is_article_text(wrapper: str) -> None:
+    html = (
+        "<html><head><title>Harbour plan</title></head><body><div class='story'>"
+        f"{ARTICLE}{ARTICLE.replace('<p>', '<p>Later, ')}"
+        f"<div class='{wrapper}'><p>The chairman also said the old lighthouse would be kept.</p>"
+        "</div></div></body></html>"
+    )
+    assert "old lighthouse would be kept" in stripped_text(html)
