@@ -20,6 +20,7 @@ from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.api.security import WriteKey
 from app.errors import InvalidBody, InvalidInput, UnsupportedMediaType
 from app.extract.document import parse_document
+from app.extract.html import decode_html
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
 from app.kb import search as kb_search
@@ -34,13 +35,21 @@ router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_R
 
 
 async def read_article_body(request: Request) -> ArticleCreate:
-    """Accept JSON (`ArticleCreate`) or a raw `text/plain` / `text/html` body."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    """Accept JSON (`ArticleCreate`) or a raw `text/plain` / `text/html` body.
+
+    JSON and plain text must be UTF-8; an HTML page is read in the charset it declares (the
+    `Content-Type` charset, a byte-order mark or the page's `<meta charset>`), as a browser would.
+    """
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";")[0].strip().lower()
     raw = await request.body()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidBody(f"The body is not valid UTF-8 (byte {exc.start}).") from exc
+    if media_type == "text/html":
+        text = decode_html(raw, _charset(content_type))
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidBody(f"The body is not valid UTF-8 (byte {exc.start}).") from exc
     if "\x00" in text:
         raise InvalidBody("The body contains NUL characters.")
     if media_type in ("text/plain", "text/html"):
@@ -66,6 +75,14 @@ async def read_article_body(request: Request) -> ArticleCreate:
             "The article is not valid: " + "; ".join(str(e["msg"]) for e in errors[:5]),
             errors=errors,
         ) from exc
+
+
+def _charset(content_type: str) -> str | None:
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"') or None
+    return None
 
 
 ARTICLE_BODY_DOC: dict[str, Any] = {

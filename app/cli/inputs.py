@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from app.corpora import read_text
 from app.errors import NewsKBError
+from app.extract.html import decode_html
 from app.kb.bulk import Document
 from app.kb.intake import clean_article
 from app.schemas.articles import ArticleCreate
@@ -94,9 +95,10 @@ def load_file(path: Path) -> list[Document | Failure]:
     name = str(path)
     suffix = path.suffix.lower()
     try:
-        if suffix in (".txt", ".html", ".htm"):
-            kind = "text" if suffix == ".txt" else "html"
-            return [_document(name, {kind: read_text(path)})]
+        if suffix == ".txt":
+            return [_document(name, {"text": read_text(path)})]
+        if suffix in (".html", ".htm"):  # in the charset the page declares, as a browser reads it
+            return [_document(name, {"html": decode_html(path.read_bytes())})]
         content = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         return [Failure(name, f"cannot read the file: {exc.strerror or exc}")]

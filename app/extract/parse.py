@@ -8,7 +8,8 @@ for one site, and each one is conservative, because losing body text is worse th
   (NBSP, thin spaces, tabs) → one space, zero-width spaces/BOM and control characters dropped.
   Letters, quotes and dashes are never rewritten.
 * **Crumbs**: whole lines that are navigation ("1. Skip to content", "Skip to main menu",
-  "Advertisement", "Share this article", "Back to top"...) are dropped anywhere.
+  "Advertisement", "Share this article", "Back to top"...) or widget labels ("Media caption",
+  "Slideshow ( 15 images )", "4 min read": ``patterns/furniture.txt``) are dropped anywhere.
 * **Head** (the first lines, until the body starts): an optional section line before the title
   (breadcrumbs "World > Europe", or a glued "PoliticsBelarus" split at lower→upper case), the
   title (the first short line without a final full stop), a date line (any format dateparser reads
@@ -23,6 +24,10 @@ for one site, and each one is conservative, because losing body text is worse th
   paragraph after them (a related-content box) are dropped.
 * **Subheads**: a single short line (≤ 12 words, no final . , ; : or quote) between paragraphs and
   followed by prose stays in the body; its ``[start, end)`` goes into ``subhead_spans``.
+* **Dateline**: "LOS ANGELES (Reuters) -", "WASHINGTON (AP) —", "LONDON, Jan 5 (Reuters) -" or
+  "SALVADOR, Feb 26 -" opening the first paragraph gives the article's place (``dateline``) and
+  agency, and is removed from the body so that it never joins the first sentence's entities.
+* **Repeats**: a first body paragraph that repeats the title or the teaser is dropped.
 * **Paragraphs**: blank lines separate paragraphs; inside a block, hard-wrapped lines (every line
   short, few ending a sentence) are joined with a space, other lines are paragraphs of their own.
 """
@@ -38,6 +43,7 @@ from urllib.parse import urlsplit
 
 from tld import get_fld
 
+from app.extract.furniture import is_label
 from app.extract.types import Image, ParsedArticle
 
 # Known publishers by registered domain; short-link hosts map to their publisher's domain.
@@ -144,6 +150,16 @@ _HEADING_NEVER_ENDS = tuple(end for end in _SENTENCE_END if end != "?")  # "What
 # A title may end in "...", an abbreviation ("TO U.S.") or be all capitals (wire headlines).
 _TITLE_STOP = re.compile(r"(?:\.\.\.|(?:\b[A-Z]\.){2,}|^[^a-z]+)$")
 _GLUED = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# A dateline: a place (optionally ", Region"), an optional date ("Jan 5", "5 Jan", "FEb 26"),
+# an optional agency in brackets, then a dash. ``split_dateline`` says which places count.
+_MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-zA-Z]{0,6}\.?"
+_NAME_WORDS = r"[A-Z][A-Za-z.'’]*(?:[ -][A-Z][A-Za-z.'’]*)*"
+_DATELINE = re.compile(
+    rf"(?P<place>{_NAME_WORDS}(?:\s*,\s*{_NAME_WORDS})?)"
+    rf"(?P<date>,?\s+(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH}))?"
+    r"\s*(?:\((?P<agency>[^()]{2,40})\))?\s*(?:-+|–|—)\s+(?=\S)"
+)
+_AGENCY_NAME = re.compile(r"[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3}")
 _BREADCRUMB_SEP = re.compile(r"\s+(?:>|›|»|\||/|·|•)\s+")
 
 
@@ -207,8 +223,9 @@ def _lines(text: str) -> list[_Line]:
     return lines
 
 
-def _is_crumb(line: str) -> bool:
-    return len(line) <= 60 and _CRUMB.fullmatch(line) is not None
+def is_crumb(line: str) -> bool:
+    """Navigation or a widget label ("Media caption", "Slideshow (15 images)") alone on a line."""
+    return (len(line) <= 60 and _CRUMB.fullmatch(line) is not None) or is_label(line)
 
 
 def _is_title_like(line: str) -> bool:
@@ -254,6 +271,31 @@ def _agency_list(text: str) -> list[str] | None:
     items = [i.strip(" .") for i in re.split(r"\s*(?:,|/|&|\band\b)\s*", text) if i.strip(" .")]
     agencies = [AGENCIES.get(i.casefold()) for i in items]
     return [a for a in agencies if a] if items and all(agencies) else None
+
+
+def split_dateline(paragraph: str) -> tuple[str | None, list[str], str]:
+    """A paragraph opening with a dateline → (place, agencies, the paragraph without it).
+
+    "LONDON, Jan 5 (Reuters) - Prices rose" → ("LONDON", ["Reuters"], "Prices rose"). The place
+    is in capitals (with a word of three or more: "U.S." alone is an abbreviation, "The IAAF"
+    is not a place), or is followed
+    by a date ("Toronto, Feb 26 -") or by a known agency ("London (Reuters) -"). The bracket
+    must name an agency, or after a place in capitals a short proper name ("(CNN)").
+    """
+    match = _DATELINE.match(paragraph)
+    if match is None or len(match["place"]) > 60:
+        return None, [], paragraph
+    place = re.sub(r"\s+,", ",", match["place"])
+    head = place.split(",")[0]
+    capitals = re.search(r"[A-Z]{3}", head) is not None and not re.search(r"[a-z]", head)
+    bracket = (match["agency"] or "").strip()
+    known = _agency_list(bracket) if bracket else None
+    if bracket and known is None and not (capitals and _AGENCY_NAME.fullmatch(bracket)):
+        return None, [], paragraph
+    if not (capitals or match["date"] or known):
+        return None, [], paragraph
+    agencies = known if known is not None else [bracket] if bracket else []
+    return place, agencies, paragraph[match.end() :]
 
 
 @dataclass(slots=True)
@@ -413,7 +455,7 @@ def _is_prose(paragraph: str) -> bool:
 
 def parse_text(text: str) -> ParsedArticle:
     """Parse pasted article text (see the module docstring for every heuristic)."""
-    lines = [line for line in _lines(text) if not _is_crumb(line.text)]
+    lines = [line for line in _lines(text) if not is_crumb(line.text)]
     had_crumbs = len(lines) < len(_lines(text))
     head = _read_head(lines)
     images = _read_images(lines)
@@ -427,6 +469,10 @@ def parse_text(text: str) -> ParsedArticle:
         and _is_prose(paragraphs[-2])
     ):
         paragraphs.pop()  # one heading with nothing under it, after prose: a related-content box
+    repeated = {_folded(text) for text in (head.title, head.teaser) if text}
+    while len(paragraphs) > 1 and _folded(paragraphs[0]) in repeated:
+        paragraphs.pop(0)  # the headline or teaser printed again above the body
+    dateline, agencies = _take_dateline(paragraphs, agencies)
     body_parts: list[str] = []
     subheads: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -456,4 +502,20 @@ def parse_text(text: str) -> ParsedArticle:
         images=tuple(images),
         subheads=tuple(subheads),
         subhead_spans=tuple(spans),
+        dateline=dateline,
     )
+
+
+def _folded(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+def _take_dateline(paragraphs: list[str], agencies: list[str]) -> tuple[str | None, list[str]]:
+    """Remove the dateline opening the first paragraph (in place) → (place, agencies)."""
+    if not paragraphs:
+        return None, agencies
+    place, found, rest = split_dateline(paragraphs[0])
+    if place is None:
+        return None, agencies
+    paragraphs[0] = rest
+    return place, list(dict.fromkeys([*found, *agencies]))

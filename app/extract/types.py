@@ -83,6 +83,9 @@ class ParsedArticle:
     # [start, end) of each subhead within ``body``, in the same order as ``subheads``.
     subhead_spans: tuple[tuple[int, int], ...] = ()
     language: str = "en"
+    # The dateline's place ("LOS ANGELES" of "LOS ANGELES (Reuters) -"), removed from the body;
+    # its agency goes into ``agencies``.
+    dateline: str | None = None
 
     def zone_texts(self) -> list[tuple[Zone, int, str]]:
         """Every text that extraction reads, as (zone, zone_index, text); subheads live in body."""

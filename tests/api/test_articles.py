@@ -1,3 +1,6 @@
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -220,3 +223,47 @@ def test_amounts_show_rates_and_approximate_figures(client: TestClient) -> None:
         "cases per 100,000 people",
         False,
     )
+
+
+HTML_PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "html"
+
+
+def furniture_in(article: dict[str, Any], snippets: list[str]) -> list[str]:
+    """Furniture snippets that became an entity's name or one of an article's facts."""
+    names = [entity["name"] for entity in article["entities"]]
+    captions = [image["caption"] for image in article["images"]]
+    return [s for s in snippets if any(s in text for text in [*names, *captions])]
+
+
+@pytest.mark.parametrize("name", ["gallery", "broadsheet", "tabloid", "wire"])
+def test_post_html_page_stores_no_fact_from_page_furniture(client: TestClient, name: str) -> None:
+    gold = json.loads((HTML_PAGES / f"{name}.json").read_text(encoding="utf-8"))
+    page = (HTML_PAGES / f"{name}.html").read_bytes()
+    response = client.post(
+        "/v1/articles", content=page, headers={"content-type": "text/html; charset=utf-8"}
+    )
+    assert response.status_code == 201
+    article = response.json()
+    assert article["body"] == gold["body"]
+    assert article["entities"], "the article's own people and places are found"
+    assert furniture_in(article, gold["without"]) == []
+    for entity in article["entities"]:  # no glued names ("LondonReuters")
+        assert not re.search(r"[a-z][A-Z]|\d[A-Z]", entity["name"].replace("Mc", "")), entity
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/html; charset=windows-1252", "text/html", "text/html; charset=bogus"]
+)
+def test_post_html_in_a_legacy_charset(client: TestClient, content_type: str) -> None:
+    page = (HTML_PAGES / "legacy.html").read_bytes()
+    response = client.post("/v1/articles", content=page, headers={"content-type": content_type})
+    assert response.status_code == 201
+    assert "François Dupont" in response.json()["body"]
+    assert "AFP" in response.json()["agencies"]
+
+
+def test_post_html_with_an_xml_declaration(client: TestClient) -> None:
+    html = (HTML_PAGES / "xmldecl.html").read_text(encoding="utf-8")
+    response = client.post("/v1/articles", json={"html": html})
+    assert response.status_code == 201
+    assert response.json()["body"].startswith("The Senate passed")

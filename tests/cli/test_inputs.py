@@ -117,3 +117,10 @@ def test_empty_or_broken_json_files_fail(tmp_path: Path) -> None:
     assert isinstance(bad_json, Failure)
     assert bad_json.reason.startswith("not valid JSON")
     assert load_file(latin) == [Failure(str(latin), "not UTF-8 (byte 13)")]
+
+
+def test_html_file_is_read_in_the_charset_it_declares(tmp_path: Path) -> None:
+    page = tmp_path / "legacy.html"
+    html = '<html><head><meta charset="windows-1252"></head><body><p>Café “owners” – €5</p>'
+    page.write_bytes(html.encode("cp1252"))
+    assert load_file(page) == [Document(name=str(page), html=html)]

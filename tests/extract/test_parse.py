@@ -314,3 +314,78 @@ def test_all_wikinews_corpus_dates_parse() -> None:
     docs = list(iter_wikinews(corpus_path("wikinews")))
     for doc in docs:
         assert parse_text(read_text(Path(doc.path))).published_at == doc.published_at
+
+
+@pytest.mark.parametrize(
+    ("lead", "place", "agencies"),
+    [
+        ("LOS ANGELES (Reuters) - The studio delayed its film.", "LOS ANGELES", ("Reuters",)),
+        ("WASHINGTON (AP) — The Senate passed the bill.", "WASHINGTON", ("AP",)),
+        ("LONDON, Jan 5 (Reuters) - Prices rose sharply.", "LONDON", ("Reuters",)),
+        ("SALVADOR, Feb 26 - Showers continued in the region.", "SALVADOR", ()),
+        ("KYIV, Ukraine (AFP) – Drones struck the city.", "KYIV, Ukraine", ("AFP",)),
+        ("NEW YORK, 5 March (CNN) - Stocks fell.", "NEW YORK", ("CNN",)),
+    ],
+)
+def test_dateline_gives_place_and_agency_and_leaves_the_body(
+    lead: str, place: str, agencies: tuple[str, ...]
+) -> None:
+    parsed = parse_text(f"Headline of the story\n\n{lead}\n\nA second paragraph follows here.")
+    assert parsed.dateline == place
+    assert parsed.agencies == agencies
+    first = parsed.body.split("\n\n")[0]
+    assert place not in first
+    assert first == re.split(r" [-–—] ", lead, maxsplit=1)[1]
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "U.S. - China talks resumed on Monday.",
+        "The UN - which met on Monday - said little.",
+        "NATO said on Monday it would send more troops.",
+        "Officials in LONDON (the capital) - said nothing.",
+    ],
+)
+def test_no_dateline_without_a_place_in_capitals(lead: str) -> None:
+    parsed = parse_text(f"Headline of the story\n\n{lead}")
+    assert parsed.dateline is None
+    assert parsed.body == lead
+
+
+def test_capitalised_subject_before_a_dash_is_not_a_dateline() -> None:
+    lead = "The IAAF - athletics' world governing body - has met officials."
+    assert parse_text(f"Headline of the story\n\n{lead}").dateline is None
+
+
+@pytest.mark.corpus
+def test_reuters_datelines_are_read() -> None:
+    from app.corpora import iter_reuters
+
+    docs = list(islice(iter_reuters(corpus_path("reuters21578")), 200))
+    parsed = [parse_text(doc.text) for doc in docs]
+    assert sum(p.dateline is not None for p in parsed) >= 195
+    for doc, p in zip(docs, parsed, strict=True):
+        if p.dateline:
+            assert not p.body.startswith(p.dateline), doc.path
+
+
+def test_title_printed_again_above_the_body_is_dropped() -> None:
+    parsed = parse_text(
+        "Storm hits coast\n\nStorm hits coast\n\nA powerful storm hit the coast of Portugal on "
+        "Monday. The government said repairs would take several days."
+    )
+    assert parsed.title == "Storm hits coast"
+    assert parsed.body.startswith("A powerful storm")
+
+
+def test_widget_labels_pasted_with_the_text_are_dropped() -> None:
+    parsed = parse_text(
+        "Awards night\n\nThe film won the top prize on Sunday, beating two favourites.\n\n"
+        "Slideshow ( 15 images )\n\nMedia caption\n\n"
+        "The director thanked the cast from the stage in Los Angeles."
+    )
+    assert parsed.body == (
+        "The film won the top prize on Sunday, beating two favourites.\n\n"
+        "The director thanked the cast from the stage in Los Angeles."
+    )
