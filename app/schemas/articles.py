@@ -67,6 +67,10 @@ class ArticleEntity(EntityRef):
 
 
 class ArticleRead(ArticleSummary):
+    dateline: str | None = Field(
+        description='The place of the dateline that opened the story ("LOS ANGELES (Reuters) -").',
+        examples=["LOS ANGELES"],
+    )
     authors: list[str] = Field(examples=[["ar", "mm"]])
     agencies: list[str] = Field(examples=[["AFP", "Reuters"]])
     images: list[ImageRead]

@@ -267,3 +267,17 @@ def test_post_html_with_an_xml_declaration(client: TestClient) -> None:
     response = client.post("/v1/articles", json={"html": html})
     assert response.status_code == 201
     assert response.json()["body"].startswith("The Senate passed")
+
+
+def test_dateline_is_the_articles_place_and_not_in_the_body(client: TestClient) -> None:
+    text = (
+        "Council raises fares\n\n"
+        "SAN ANTONIO (Reuters) - The city council voted on Tuesday to raise bus fares by a "
+        "quarter, the first rise in a decade."
+    )
+    created = client.post("/v1/articles", json={"text": text})
+    assert created.status_code == 201
+    article = client.get(created.headers["location"]).json()
+    assert article["dateline"] == "SAN ANTONIO"
+    assert "Reuters" in article["agencies"]
+    assert article["body"].startswith("The city council")

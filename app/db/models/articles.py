@@ -36,6 +36,7 @@ class Article(Base, TimestampMixin):
     title: Mapped[str | None] = mapped_column(Text)
     teaser: Mapped[str | None] = mapped_column(Text)
     section: Mapped[str | None] = mapped_column(String(200), index=True)
+    dateline: Mapped[str | None] = mapped_column(String(200))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     agencies: Mapped[list[str]] = mapped_column(JSON, default=list)
