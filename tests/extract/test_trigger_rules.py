@@ -1,8 +1,10 @@
-"""Every event trigger rule, by name, with a sentence of the construction it exists for.
+"""Every event trigger rule and preposition-role row, by name, with a sentence of the
+construction it exists for.
 
-The rule tables live in ``app.extract.triggers`` and ``app.extract.other_triggers``; a rule with
-no type is a veto (the word in that company is no event). Adding a rule means adding its
-construction here: ``test_every_rule_has_a_construction`` fails otherwise.
+The trigger tables live in ``app.extract.triggers`` and ``app.extract.other_triggers`` (a rule
+with no type is a veto: the word in that company is no event), the preposition roles in
+``app.extract.event_args.PREP_ROLES``. Adding a rule means adding its construction here:
+``test_every_rule_has_a_construction`` fails otherwise.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
+from app.extract.event_args import PREP_ROLES, prep_rule
 from app.extract.nlp import get_nlp
 from app.extract.triggers import NOUNS, VERBS, deciding_rule, find_trigger
 
@@ -112,3 +115,68 @@ def test_rule_decides_its_construction(nlp: Language, name: str) -> None:
         assert trigger is None  # a veto: no event
     else:
         assert trigger is not None and (trigger.type, trigger.rule) == (rule.type, name)
+
+
+# row name -> (a sentence, the trigger word, the preposition, the role its object gets)
+PREP_CONSTRUCTIONS: dict[str, tuple[str, str, str, str | None]] = {
+    "bought-with": (
+        "India signed a purchase of fighter jets with France.",
+        "purchase",
+        "with",
+        "seller",
+    ),
+    "drills-with": (
+        "Chinese troops held joint naval drills with Iran.",
+        "drills",
+        "with",
+        "participant",
+    ),
+    "talks-with": ("The president held talks with the king.", "talks", "with", "counterpart"),
+    "bought-from": ("India will buy fighter jets from France.", "buy", "from", "seller"),
+    "sold-to": ("Russia sold missiles to India.", "sold", "to", "buyer"),
+    "went-to": ("The pope began a visit to Iraq.", "visit", "to", "location"),
+    "between": (
+        "The meeting between the two leaders lasted an hour.",
+        "meeting",
+        "between",
+        "participant",
+    ),
+    "legal-patient": (
+        "Police opened an investigation into the company.",
+        "investigation",
+        "into",
+        "target",
+    ),
+    "office-patient": (
+        "The resignation of the minister surprised many.",
+        "resignation",
+        "of",
+        "participant",
+    ),
+    "award-patient": ("The prize was awarded to the poet.", "awarded", "to", "winner"),
+    "killing-of": ("The killing of the journalist shocked the country.", "killing", "of", "target"),
+    "aimed-against": ("Protesters demanded sanctions on the regime.", "sanctions", "on", "target"),
+    "passive-by": ("The suspect was arrested by police.", "arrested", "by", "agent"),
+}
+
+
+def test_every_preposition_row_has_a_construction() -> None:
+    assert {r.construction for r in PREP_ROLES} == set(PREP_CONSTRUCTIONS)
+
+
+@pytest.mark.parametrize("name", sorted(PREP_CONSTRUCTIONS))
+def test_preposition_row_decides_its_construction(nlp: Language, name: str) -> None:
+    text, word, prep, role = PREP_CONSTRUCTIONS[name]
+    trigger = find_trigger(next(t for t in nlp(text) if t.lower_ == word))
+    assert trigger is not None
+    row = prep_rule(trigger, prep)
+    assert row is not None and (row.construction, row.role) == (name, role)
+
+
+def test_a_purchase_has_no_buyer_after_to(nlp: Language) -> None:
+    """ "bought jets to ..." gives no buyer: the subject is the buyer."""
+    trigger = find_trigger(
+        next(t for t in nlp("India will buy jets from France.") if t.lower_ == "buy")
+    )
+    assert trigger is not None and trigger.direction == "buy"
+    assert prep_rule(trigger, "to") is None
