@@ -58,10 +58,16 @@ FAMILY_PATIENTS = {
     "office": "participant",
     "award": "winner",
     "disaster": "affected",
+    "generic": "patient",  # a main event read off a headline's predicate
 }
 # The prepositions that introduce that entity in an ``other`` family ("an investigation into X",
 # "awarded to X").
-FAMILY_PREPS = {"legal": ("into", "of", "against"), "office": ("of",), "award": ("to",)}
+FAMILY_PREPS = {
+    "legal": ("into", "of", "against"),
+    "office": ("of",),
+    "award": ("to",),
+    "generic": ("of",),  # "the theft of a painting"
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,10 +228,19 @@ class ArgumentReader:
             for child in head.children:  # "hold drills with Iran"
                 if child.dep_ == "prep" and child.lower_ in ("with", "between", "against"):
                     self._argument(trigger, child, args)
+        if trigger.family == "generic" and token.dep_ == "nsubj":
+            self._hit_by(trigger, args)
         self._clause_location(token, args)
         if trigger.family == "disaster" and args.location_key is not None:
             args.add(args.location_key, "affected")  # "made landfall in the Bahamas"
         return args
+
+    def _hit_by(self, trigger: Trigger, args: Args) -> None:
+        """ "Blackouts hit California": the event noun's verb says what it happened to."""
+        for child in trigger.token.head.children:
+            if child.dep_ == "dobj":
+                args.location_key = args.location_key or self.place_key(child, whole=False)
+                self._patient(trigger, child, args)
 
     def _own_phrase(self, trigger: Trigger, args: Args) -> None:
         """Arguments hanging from the trigger, from its modifiers ("exercises underway with
