@@ -41,6 +41,8 @@ LABELS: dict[str, str] = {
 }
 PLACE_ENOUGH = frozenset({"protest", "attack", "election", "state_of_emergency"})
 SPEAKER_TYPES = frozenset({"person", "organization", "country", "group"})
+# Roles that a more telling one of another report replaces (counterpart → seller).
+LOOSE_ROLES = frozenset({"agent", "counterpart", "participant", "patient"})
 INVOLVE_VERBS = frozenset(
     {"involve", "include", "comprise", "feature", "bring", "gather", "mobilize", "draw"}
 )
@@ -225,6 +227,10 @@ def _merge_into(target: _Draft, other: _Draft) -> None:
         if key not in target.keys:
             target.participants.append((key, role))
             target.keys.add(key)
+        elif role not in LOOSE_ROLES:  # "a deal with Russia" / "weapons from Russia": seller
+            target.participants = [
+                (k, role if k == key and r in LOOSE_ROLES else r) for k, r in target.participants
+            ]
     target.location_key = target.location_key or other.location_key
     target.name_key = target.name_key or other.name_key
     narrower = (other.date_start or other.date_end) is not None and (
@@ -396,15 +402,11 @@ def extract_events(
     drafts = [d for zone in zones for d in _drafts_of_zone(zone)]
     main = _main_draft(zones)
     if main is not None:
-        # The main event replaces the draft of its own trigger (it adds the lead's arguments).
-        same = [i for i, d in enumerate(drafts) if d.anchor == main.anchor]
-        if same:
-            drafts[same[0]] = main
-        else:
-            drafts.insert(0, main)
+        # The main event replaces the draft of its own trigger (it adds the lead's arguments)
+        # and comes first, so that the other reports of it merge into it.
+        drafts = [main, *(d for d in drafts if d.anchor != main.anchor)]
     drafts.extend(_quote_statements(docs, entities))
     merged = _merge([d for d in drafts if _keep(d)])
-    merged.sort(key=lambda d: not d.main)  # the main event first
     for zdoc in docs:
         _named_event_mentions(zdoc, index, amounts, merged)
     return [
