@@ -145,6 +145,15 @@ def patient_role(trigger: Trigger, child: Token) -> str | None:
     return PATIENT_ROLES.get(trigger.type)
 
 
+def headline_passive(verb: Token) -> bool:
+    """Headline grammar drops the auxiliary of a passive: "Ex-minister jailed for fraud",
+    "Missing chef found dead". A past form with a subject, no auxiliary and no object."""
+    if verb.pos_ != "VERB" or verb.tag_ not in ("VBN", "VBD"):
+        return False
+    deps = {c.dep_ for c in verb.children}
+    return "nsubj" in deps and not deps & {"aux", "auxpass", "dobj"}
+
+
 def _place_prep(verb: Token, prep: Token) -> bool:
     """ "in Minsk", "near the border", and "to" after a verb of motion ("flew to Minsk")."""
     motion = prep.lower_ == "to" and verb.lemma_.lower() in MOTION_VERBS
@@ -217,6 +226,8 @@ class ArgumentReader:
         args = Args()
         token = trigger.token
         role = AGENT_ROLES.get(trigger.direction) or AGENT_ROLES.get(trigger.type, "agent")
+        if self.zdoc.zone == "title" and headline_passive(token):
+            role = patient_role(trigger, token) or "patient"  # "Ex-minister jailed"
         for key in self._agents(token):
             args.add(key, role)
         self._name(token, args)

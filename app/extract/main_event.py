@@ -57,6 +57,12 @@ EVENT_NOUNS = frozenset(
     "decision delay cancellation suspension visit trip return arrival departure "
     "discovery breakthrough landing mission crisis scandal row dispute split".split()
 )
+# Verbs that say what an event did to someone or somewhere ("Blackouts hit California",
+# "Fire kills five"): the event is their subject, not the verb.
+IMPACT_VERBS = frozenset(
+    "hit strike kill injure leave cause disrupt hurt rock shake sweep plunge halt affect force "
+    "damage destroy devastate paralyse paralyze cripple ground close shut delay".split()
+)
 # Children of a nominal root that can carry the headline's verb ("Charity boss sentenced").
 CLAUSE_DEPS = frozenset({"acl", "relcl", "ccomp", "conj", "advcl"})
 
@@ -94,7 +100,7 @@ def predicate(sent: SpacySpan) -> Token | None:
     sentenced for fraud"); else the first event noun ("Hundreds dead in stadium stampede")."""
     root = sent.root
     subjects = [c for c in root.children if c.dep_ == "nsubj" and is_event_noun(c)]
-    if root.pos_ == "VERB" and subjects:
+    if root.lemma_.lower() in IMPACT_VERBS and subjects:
         return subjects[0]  # "Blackouts hit California": the blackouts are the event
     if is_predicate(root):
         return root

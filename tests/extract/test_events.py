@@ -362,3 +362,22 @@ def test_without_a_headline_only_a_taxonomy_trigger_makes_the_lead_the_main_even
     assert [e.main for e in events] == [True]
     events, _, _ = events_of(nlp, "Angela Merkel recommends daily exercise in Berlin.")
     assert events == []
+
+
+def test_headline_passive_without_auxiliary_makes_the_subject_the_patient() -> None:
+    article = extracted(
+        "Former minister Tom Baker jailed for fraud",
+        "Tom Baker, who served in the cabinet for ten years, must spend six years in prison.",
+    )
+    event, people = main_event(article)
+    assert (event.type, event.trigger) == ("other", "jail")
+    assert people["Tom Baker"] == "target"
+
+
+def test_event_noun_subject_is_the_event_only_for_verbs_of_impact() -> None:
+    article = extracted(
+        "Strong sales lift Ford profits",
+        "Ford said on Tuesday that its profits rose by a fifth in the last quarter.",
+    )
+    event, _ = main_event(article)
+    assert event.trigger == "lift"
