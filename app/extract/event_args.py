@@ -225,26 +225,34 @@ class ArgumentReader:
     def read(self, trigger: Trigger) -> Args:
         args = Args()
         token = trigger.token
-        role = AGENT_ROLES.get(trigger.direction) or AGENT_ROLES.get(trigger.type, "agent")
-        if self.zdoc.zone == "title" and headline_passive(token):
-            role = patient_role(trigger, token) or "patient"  # "Ex-minister jailed"
+        role = self._agent_role(trigger)
         for key in self._agents(token):
             args.add(key, role)
         self._name(token, args)
         if trigger.family == "disaster":
             self._disaster(token, args)
         self._own_phrase(trigger, args)
-        head = token.head
-        if token.dep_ == "dobj" and head.lemma_.lower() in LIGHT_VERBS:
-            for child in head.children:  # "hold drills with Iran"
-                if child.dep_ == "prep" and child.lower_ in ("with", "between", "against"):
-                    self._argument(trigger, child, args)
+        self._light_verb(trigger, args)
         if trigger.family == "generic" and token.dep_ == "nsubj":
             self._hit_by(trigger, args)
         self._clause_location(token, args)
         if trigger.family == "disaster" and args.location_key is not None:
             args.add(args.location_key, "affected")  # "made landfall in the Bahamas"
         return args
+
+    def _agent_role(self, trigger: Trigger) -> str:
+        if self.zdoc.zone == "title" and headline_passive(trigger.token):
+            return patient_role(trigger, trigger.token) or "patient"  # "Ex-minister jailed"
+        return AGENT_ROLES.get(trigger.direction) or AGENT_ROLES.get(trigger.type, "agent")
+
+    def _light_verb(self, trigger: Trigger, args: Args) -> None:
+        """ "hold drills with Iran": the light verb's phrases belong to its object."""
+        token, head = trigger.token, trigger.token.head
+        if token.dep_ != "dobj" or head.lemma_.lower() not in LIGHT_VERBS:
+            return
+        for child in head.children:
+            if child.dep_ == "prep" and child.lower_ in ("with", "between", "against"):
+                self._argument(trigger, child, args)
 
     def _hit_by(self, trigger: Trigger, args: Args) -> None:
         """ "Blackouts hit California": the event noun's verb says what it happened to."""

@@ -222,7 +222,7 @@ def _same_event(a: _Draft, b: _Draft) -> bool:
     return a.location_key is None or b.location_key is None or a.location_key == b.location_key
 
 
-def _merge_into(target: _Draft, other: _Draft) -> None:
+def _merge_participants(target: _Draft, other: _Draft) -> None:
     for key, role in other.participants:
         if key not in target.keys:
             target.participants.append((key, role))
@@ -231,6 +231,10 @@ def _merge_into(target: _Draft, other: _Draft) -> None:
             target.participants = [
                 (k, role if k == key and r in LOOSE_ROLES else r) for k, r in target.participants
             ]
+
+
+def _merge_into(target: _Draft, other: _Draft) -> None:
+    _merge_participants(target, other)
     target.location_key = target.location_key or other.location_key
     target.name_key = target.name_key or other.name_key
     narrower = (other.date_start or other.date_end) is not None and (
@@ -350,25 +354,28 @@ def _lead(zone: _ZoneReader, count: int = 2) -> list[SpacySpan]:
     return list(itertools.islice(sents, count))
 
 
+def _main_sources(zones: Sequence[_ZoneReader]) -> list[tuple[_ZoneReader, list[SpacySpan]]]:
+    """Where the main event is read: the headline, then the lead's first sentence."""
+    sources = [(z, list(z.zdoc.doc.sents)[:1]) for z in zones if z.zdoc.zone == "title"]
+    sources += [(z, _lead(z)[:1]) for z in zones if z.zdoc.zone == "body"]
+    return sources
+
+
 def _main_draft(zones: Sequence[_ZoneReader]) -> _Draft | None:
     """The event the headline reports, else the lead's; the lead adds arguments and a date.
     Without a headline only a trigger of the taxonomy makes the lead's event the main one."""
-    title = next((z for z in zones if z.zdoc.zone == "title"), None)
+    has_title = any(z.zdoc.zone == "title" for z in zones)
     body = next((z for z in zones if z.zdoc.zone == "body"), None)
-    lead = _lead(body) if body is not None else []
-    sources = [(title, list(title.zdoc.doc.sents)[:1])] if title is not None else []
-    if body is not None:
-        sources.append((body, lead[:1]))
-    for zone, sents in sources:
+    for zone, sents in _main_sources(zones):
         trigger = next((t for s in sents if (t := main_trigger(s, zone.quoted))), None)
-        if trigger is None or (title is None and trigger.rule.startswith("headline")):
+        if trigger is None or (not has_title and trigger.rule.startswith("headline")):
             continue
         draft = zone.draft(trigger)
         if draft.type == "statement" and not draft.participants:
             continue  # "reports claim": no speaker, no statement
         draft.main = True
-        if zone is title and body is not None:
-            _support_from_lead(draft, trigger, body, lead)
+        if zone.zdoc.zone == "title" and body is not None:
+            _support_from_lead(draft, trigger, body, _lead(body))
         return draft
     return None
 

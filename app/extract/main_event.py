@@ -96,19 +96,24 @@ def is_predicate(token: Token) -> bool:
 
 
 def predicate(sent: SpacySpan) -> Token | None:
-    """The root if it is a predicate; else a verb clause of a nominal root ("Charity boss
-    sentenced for fraud"); else the first event noun ("Hundreds dead in stadium stampede")."""
+    """The event noun subject of a verb of impact ("Blackouts hit California"); else the root
+    if it is a predicate; else a verb clause of a nominal root ("Charity boss sentenced for
+    fraud"); else the first event noun ("Hundreds dead in stadium stampede")."""
     root = sent.root
-    subjects = [c for c in root.children if c.dep_ == "nsubj" and is_event_noun(c)]
-    if root.lemma_.lower() in IMPACT_VERBS and subjects:
-        return subjects[0]  # "Blackouts hit California": the blackouts are the event
+    if root.lemma_.lower() in IMPACT_VERBS:
+        subject = next((c for c in root.children if c.dep_ == "nsubj" and is_event_noun(c)), None)
+        if subject is not None:
+            return subject
     if is_predicate(root):
         return root
-    clauses = [c for c in root.children if c.dep_ in CLAUSE_DEPS and c.pos_ == "VERB"]
-    verbs = [c for c in clauses if is_predicate(c)]
-    if verbs:
-        return verbs[0]
+    clauses = [c for c in root.children if c.dep_ in CLAUSE_DEPS and is_verb_predicate(c)]
+    if clauses:
+        return clauses[0]
     return next((t for t in sent if is_event_noun(t)), None)
+
+
+def is_verb_predicate(token: Token) -> bool:
+    return token.pos_ == "VERB" and is_predicate(token)
 
 
 def generic_trigger(token: Token) -> Trigger:
