@@ -76,6 +76,11 @@ ATTACKER_WORDS = frozenset(
     "bomb bomber gunman gunmen militant attacker explosion blast airstrike strike attack "
     "shooting sniper shelling rocket missile insurgent".split()
 )
+# What kills without an attacker: accidents, disasters, illness.
+ACCIDENT_WORDS = frozenset(
+    "fire blaze crash collision pileup accident storm flood quake earthquake avalanche "
+    "landslide disease illness cancer virus outbreak heatwave".split()
+)
 KILL_NOUNS = frozenset({"killing", "assassination", "murder"})
 ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 RESTRICTION_NOUNS = frozenset({"restriction", "ban"})
@@ -118,7 +123,16 @@ def _killed_by_attacker(token: Token) -> bool:
     named doer, not "the disease killed thousands"."""
     agents = [o for c in token.children if c.dep_ == "agent" for o in c.children]
     doers = [s for s in subjects(token) if s.dep_ == "nsubj"] + agents
-    return any(words([d]) & ATTACKER_WORDS or _is_actor(d) for d in doers)
+    return any(_is_attacker(d) for d in doers)
+
+
+def _is_attacker(doer: Token) -> bool:
+    """A violent doer or a named one; "the Florida highway fire" is an accident, however
+    named its place."""
+    found = words([doer])
+    if found & ATTACKER_WORDS:
+        return True
+    return _is_actor(doer) and not found & ACCIDENT_WORDS
 
 
 def _downward(token: Token) -> bool:
