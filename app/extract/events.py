@@ -8,15 +8,20 @@ no participant, no name (and, for most types, no place) are dropped: too vague t
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from spacy.tokens import Span as SpacySpan
+from spacy.tokens import Token
+
 from app.extract.event_args import ArgumentReader, read_amounts, read_date, read_status
+from app.extract.main_event import main_trigger, same_event_token
 from app.extract.mention_index import EntityIndex
 from app.extract.nlp import ZoneDoc
 from app.extract.quotes import extract_quotes, find_quote_groups
-from app.extract.triggers import find_trigger, is_negated
+from app.extract.triggers import Trigger, find_trigger, is_negated
 from app.extract.types import (
     Amount,
     Entity,
@@ -36,6 +41,8 @@ LABELS: dict[str, str] = {
 }
 PLACE_ENOUGH = frozenset({"protest", "attack", "election", "state_of_emergency"})
 SPEAKER_TYPES = frozenset({"person", "organization", "country", "group"})
+# Roles that a more telling one of another report replaces (counterpart → seller).
+LOOSE_ROLES = frozenset({"agent", "counterpart", "participant", "patient"})
 INVOLVE_VERBS = frozenset(
     {"involve", "include", "comprise", "feature", "bring", "gather", "mobilize", "draw"}
 )
@@ -55,6 +62,10 @@ class _Draft:
     evidence: list[Span]
     evidence_text: list[str]
     confidence: float = 0.8
+    trigger: str = ""  # the trigger's lemma
+    family: str = ""  # the trigger's family (``other_triggers``; "generic" for a main event)
+    anchor: tuple[str, int, int] | None = None  # (zone, zone index, token index) of the trigger
+    main: bool = False
     keys: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -79,48 +90,74 @@ def _same_zone(span: Span, zdoc: ZoneDoc) -> bool:
     return (zone, span.zone_index) == (zdoc.zone, zdoc.zone_index)
 
 
-def _drafts_of_zone(
-    zdoc: ZoneDoc,
-    index: EntityIndex,
-    timexes: Sequence[Timex],
-    amounts: Sequence[Amount],
-    published: date | None,
-) -> list[_Draft]:
-    reader = ArgumentReader(zdoc, index)
-    quoted = [(p.start, p.end) for g in find_quote_groups(zdoc.text) for p in g.pieces]
-    zone_timexes = [t for t in timexes if _same_zone(t.span, zdoc)]
+class _ZoneReader:
+    """What reading the events of one zone needs: its parse, entities, timexes and amounts."""
+
+    def __init__(
+        self,
+        zdoc: ZoneDoc,
+        index: EntityIndex,
+        timexes: Sequence[Timex],
+        amounts: Sequence[Amount],
+        published: date | None,
+    ) -> None:
+        self.zdoc, self.amounts, self.published = zdoc, amounts, published
+        self.reader = ArgumentReader(zdoc, index)
+        self.quoted = [(p.start, p.end) for g in find_quote_groups(zdoc.text) for p in g.pieces]
+        self.timexes = [t for t in timexes if _same_zone(t.span, zdoc)]
+
+    def in_quote(self, token: Token) -> bool:
+        return any(s <= token.idx < e for s, e in self.quoted)
+
+    def draft(self, trigger: Trigger) -> _Draft:
+        """The event a trigger reports: its arguments, date and status, its sentence segment
+        as evidence."""
+        token, zdoc = trigger.token, self.zdoc
+        sent = token.sent
+        args = self.reader.read(trigger)
+        segment = _segment(zdoc.text, sent.start_char, sent.end_char, token.idx)
+        start, end, precision = read_date(self.reader, trigger, self.timexes, segment)
+        status = _dated_status(
+            read_status(self.reader, trigger, zdoc.zone), start, end, self.published
+        )
+        return _Draft(
+            type=trigger.type,
+            status=status,
+            participants=args.participants,
+            location_key=args.location_key,
+            name_key=args.name_key,
+            date_start=start,
+            date_end=end,
+            precision=precision,
+            amounts=list(read_amounts(self.reader, trigger, self.amounts)),
+            evidence=[zdoc.span(*segment)],
+            evidence_text=[zdoc.text[segment[0] : segment[1]]],
+            trigger=token.lemma_.lower(),
+            family=trigger.family,
+            anchor=(zdoc.zone, zdoc.zone_index, token.i),
+        )
+
+
+def _dated_status(
+    status: EventStatus, start: date | None, end: date | None, published: date | None
+) -> EventStatus:
+    """A date after publication makes the event expected; one wholly before, occurred."""
+    if published is not None:
+        if start is not None and start > published and status != "expected":
+            return "expected"
+        if end is not None and end < published:
+            return "occurred"  # all of it lies before publication
+    return status
+
+
+def _drafts_of_zone(zone: _ZoneReader) -> list[_Draft]:
     drafts: list[_Draft] = []
-    for sent in zdoc.doc.sents:
-        for token in sent:
-            if any(s <= token.idx < e for s, e in quoted):
-                continue  # what someone says will happen is not reported fact
-            trigger = find_trigger(token)
-            if trigger is None or is_negated(token):
-                continue
-            args = reader.read(trigger)
-            segment = _segment(zdoc.text, sent.start_char, sent.end_char, token.idx)
-            start, end, precision = read_date(reader, trigger, zone_timexes, segment)
-            status = read_status(reader, trigger, zdoc.zone)
-            if published is not None:
-                if start is not None and start > published and status != "expected":
-                    status = "expected"
-                elif end is not None and end < published:
-                    status = "occurred"  # all of it lies before publication
-            drafts.append(
-                _Draft(
-                    type=trigger.type,
-                    status=status,
-                    participants=args.participants,
-                    location_key=args.location_key,
-                    name_key=args.name_key,
-                    date_start=start,
-                    date_end=end,
-                    precision=precision,
-                    amounts=list(read_amounts(reader, trigger, amounts)),
-                    evidence=[zdoc.span(*segment)],
-                    evidence_text=[zdoc.text[segment[0] : segment[1]]],
-                )
-            )
+    for token in zone.zdoc.doc:
+        if zone.in_quote(token):
+            continue  # what someone says will happen is not reported fact
+        trigger = find_trigger(token)
+        if trigger is not None and not is_negated(token):
+            drafts.append(zone.draft(trigger))
     return drafts
 
 
@@ -160,7 +197,7 @@ def _quote_statements(docs: Sequence[ZoneDoc], entities: Sequence[Entity]) -> li
 
 
 def _keep(draft: _Draft) -> bool:
-    if draft.participants or draft.name_key:
+    if draft.main or draft.participants or draft.name_key:
         return True
     return draft.type in PLACE_ENOUGH and draft.location_key is not None
 
@@ -176,6 +213,8 @@ def _dates_compatible(a: _Draft, b: _Draft) -> bool:
 def _same_event(a: _Draft, b: _Draft) -> bool:
     if a.type != b.type:
         return False
+    if "generic" in (a.family, b.family) and a.trigger != b.trigger:
+        return False  # "X chose Y" and "X won Z" are two events
     if a.name_key and b.name_key:
         return a.name_key == b.name_key
     if not (a.keys & b.keys) or not _dates_compatible(a, b):
@@ -183,11 +222,19 @@ def _same_event(a: _Draft, b: _Draft) -> bool:
     return a.location_key is None or b.location_key is None or a.location_key == b.location_key
 
 
-def _merge_into(target: _Draft, other: _Draft) -> None:
+def _merge_participants(target: _Draft, other: _Draft) -> None:
     for key, role in other.participants:
         if key not in target.keys:
             target.participants.append((key, role))
             target.keys.add(key)
+        elif role not in LOOSE_ROLES:  # "a deal with Russia" / "weapons from Russia": seller
+            target.participants = [
+                (k, role if k == key and r in LOOSE_ROLES else r) for k, r in target.participants
+            ]
+
+
+def _merge_into(target: _Draft, other: _Draft) -> None:
+    _merge_participants(target, other)
     target.location_key = target.location_key or other.location_key
     target.name_key = target.name_key or other.name_key
     narrower = (other.date_start or other.date_end) is not None and (
@@ -202,6 +249,7 @@ def _merge_into(target: _Draft, other: _Draft) -> None:
         if span not in target.evidence:
             target.evidence.append(span)
             target.evidence_text.append(text)
+    target.main = target.main or other.main
     target.confidence = min(1.0, target.confidence + 0.1)
 
 
@@ -256,6 +304,8 @@ def _named_event_mentions(
 
 def _summary(draft: _Draft, index: EntityIndex, amounts: Sequence[Amount]) -> str:
     label = LABELS.get(draft.type, draft.type)
+    if draft.type == "other" and draft.trigger:
+        label = draft.trigger  # "theft (occurred): ..."
     parts = []
     if draft.name_key:
         label = f"{label} {index.name_of(draft.name_key)}"
@@ -294,6 +344,57 @@ def _date_text(day: date, precision: Precision | None) -> str:
     return day.isoformat()
 
 
+def _lead(zone: _ZoneReader, count: int = 2) -> list[SpacySpan]:
+    """The first sentences of the body, subheads aside."""
+    sents = (
+        sent
+        for sent in zone.zdoc.doc.sents
+        if sent.text.strip() and zone.zdoc.span(sent.start_char, sent.end_char).zone == "body"
+    )
+    return list(itertools.islice(sents, count))
+
+
+def _main_sources(zones: Sequence[_ZoneReader]) -> list[tuple[_ZoneReader, list[SpacySpan]]]:
+    """Where the main event is read: the headline, then the lead's first sentence."""
+    sources = [(z, list(z.zdoc.doc.sents)[:1]) for z in zones if z.zdoc.zone == "title"]
+    sources += [(z, _lead(z)[:1]) for z in zones if z.zdoc.zone == "body"]
+    return sources
+
+
+def _main_draft(zones: Sequence[_ZoneReader]) -> _Draft | None:
+    """The event the headline reports, else the lead's; the lead adds arguments and a date.
+    Without a headline only a trigger of the taxonomy makes the lead's event the main one."""
+    has_title = any(z.zdoc.zone == "title" for z in zones)
+    body = next((z for z in zones if z.zdoc.zone == "body"), None)
+    for zone, sents in _main_sources(zones):
+        trigger = next((t for s in sents if (t := main_trigger(s, zone.quoted))), None)
+        if trigger is None or (not has_title and trigger.rule.startswith("headline")):
+            continue
+        draft = zone.draft(trigger)
+        if draft.type == "statement" and not draft.participants:
+            continue  # "reports claim": no speaker, no statement
+        draft.main = True
+        if zone.zdoc.zone == "title" and body is not None:
+            _support_from_lead(draft, trigger, body, _lead(body))
+        return draft
+    return None
+
+
+def _support_from_lead(
+    draft: _Draft, trigger: Trigger, body: _ZoneReader, lead: list[SpacySpan]
+) -> None:
+    """The lead restates the headline in full: its token of the same lemma, or its trigger of
+    the same type, adds participants, place and date ("Ex-president dies" / "... died on
+    Sunday in Paris")."""
+    token = same_event_token(lead, trigger)
+    if token is None or body.in_quote(token):
+        return
+    found = find_trigger(token)
+    if found is None or found.type != trigger.type:
+        found = Trigger(token, trigger.type, trigger.direction, trigger.family, trigger.rule)
+    _merge_into(draft, body.draft(found))
+
+
 def extract_events(
     docs: Sequence[ZoneDoc],
     *,
@@ -304,9 +405,13 @@ def extract_events(
 ) -> list[Event]:
     """Events of one article's zones, one per real-world event, with evidence spans."""
     index = EntityIndex(entities)
-    drafts: list[_Draft] = []
-    for zdoc in docs:
-        drafts.extend(_drafts_of_zone(zdoc, index, timexes, amounts, published))
+    zones = [_ZoneReader(zdoc, index, timexes, amounts, published) for zdoc in docs]
+    drafts = [d for zone in zones for d in _drafts_of_zone(zone)]
+    main = _main_draft(zones)
+    if main is not None:
+        # The main event replaces the draft of its own trigger (it adds the lead's arguments)
+        # and comes first, so that the other reports of it merge into it.
+        drafts = [main, *(d for d in drafts if d.anchor != main.anchor)]
     drafts.extend(_quote_statements(docs, entities))
     merged = _merge([d for d in drafts if _keep(d)])
     for zdoc in docs:
@@ -325,6 +430,8 @@ def extract_events(
             date_precision=d.precision,
             amount_indexes=tuple(sorted(d.amounts)),
             name_key=d.name_key,
+            trigger=d.trigger,
+            main=d.main,
             confidence=round(d.confidence, 2),
         )
         for d in merged

@@ -5,13 +5,30 @@ Most map to the taxonomy's ``other`` (DESIGN.md); killings and shoot-downs are a
 family needs syntactic company that makes the reading unambiguous ("charged with", a court as
 subject of "ruled", a storm as subject of "hit", a prize as object of "won"), because a false
 event is worse than a missed one. ``Trigger.family`` tells ``event_args`` how to read roles.
+The rules are tables (``trigger_rules.Rule``): ``PRE_VERB_RULES`` come before the core verbs
+("the storm struck Florida" is no attack), the others after them.
 """
 
 from __future__ import annotations
 
 from spacy.tokens import Token
 
-from app.extract.types import EventType
+from app.extract.trigger_rules import (
+    Check,
+    Rule,
+    has_particle,
+    has_prep,
+    has_subject,
+    has_word_child,
+    lemma,
+    modifiers_include,
+    np_modifiers,
+    rule,
+    subject_in,
+    subjects,
+    unless,
+    words,
+)
 
 LEGAL_VERBS = frozenset(
     "sentence convict indict acquit arrest detain jail imprison prosecute sue extradite "
@@ -59,42 +76,40 @@ ATTACKER_WORDS = frozenset(
     "bomb bomber gunman gunmen militant attacker explosion blast airstrike strike attack "
     "shooting sniper shelling rocket missile insurgent".split()
 )
+# What kills without an attacker: accidents, disasters, illness.
+ACCIDENT_WORDS = frozenset(
+    "fire blaze crash collision pileup accident storm flood quake earthquake avalanche "
+    "landslide disease illness cancer virus outbreak heatwave".split()
+)
 KILL_NOUNS = frozenset({"killing", "assassination", "murder"})
 ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 RESTRICTION_NOUNS = frozenset({"restriction", "ban"})
 
 
-def _lemma(token: Token) -> str:
-    return token.lemma_.lower()
-
-
-def _lemmas(tokens: list[Token]) -> set[str]:
-    return {_lemma(t) for t in tokens} | {t.lower_ for t in tokens}
-
-
-def _modifiers(token: Token) -> list[Token]:
-    return [c for c in token.children if c.dep_ in ("amod", "compound", "nmod", "npadvmod")]
-
-
-def _subjects(verb: Token) -> list[Token]:
-    return [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
-
-
 def _objects(verb: Token) -> list[Token]:
+    """Objects and attributes, and the passive subject; with their conjuncts."""
     out = [c for c in verb.children if c.dep_ in ("dobj", "attr", "dative")]
     if any(c.dep_ == "nsubjpass" for c in verb.children):
         out.extend(c for c in verb.children if c.dep_ == "nsubjpass")
     return [t for o in out for t in (o, *o.conjuncts)]
 
 
-def _particle(verb: Token, word: str) -> bool:
-    return any(c.dep_ == "prt" and c.lower_ == word for c in verb.children)
+def _objects_include(vocabulary: frozenset[str]) -> Check:
+    return lambda token: bool(words(_objects(token)) & vocabulary)
+
+
+def _has_objects(token: Token) -> bool:
+    return bool(_objects(token))
 
 
 def _is_disaster(token: Token) -> bool:
     """A storm or quake: the noun itself, or a named one ("Hurricane Dorian")."""
-    words = _lemmas([token, *_modifiers(token)])
-    return bool(words & DISASTER_NOUNS)
+    return bool(words([token, *np_modifiers(token)]) & DISASTER_NOUNS)
+
+
+def _disaster_subject(token: Token) -> bool:
+    """ "the storm hit Florida", "Hurricane Dorian battered the Bahamas"."""
+    return any(_is_disaster(s) for s in subjects(token))
 
 
 def _is_actor(token: Token) -> bool:
@@ -103,86 +118,132 @@ def _is_actor(token: Token) -> bool:
     )
 
 
-def other_verb_trigger(token: Token) -> tuple[EventType, str] | None:
-    """(type, family) of a verb outside the diplomatic core, or None."""
-    lemma = _lemma(token)
-    subjects, objects = _subjects(token), _objects(token)
-    object_words = _lemmas(objects)
-    if lemma in DISASTER_VERBS and any(_is_disaster(s) for s in subjects):
-        return "other", "disaster"
-    if lemma == "crash" and _lemmas(subjects) & VEHICLE_WORDS:
-        return "other", "disaster"
-    if lemma in ("shoot", "shot", "down") and (lemma == "down" or _particle(token, "down")):
-        if object_words & AIRCRAFT_WORDS:
-            return "attack", ""
-        return None
-    if lemma == "assassinate":
-        return "attack", ""
-    if lemma == "kill" and objects:
-        agents = [o for c in token.children if c.dep_ == "agent" for o in c.children]
-        doers = [s for s in subjects if s.dep_ == "nsubj"] + agents
-        if any(_lemmas([d]) & ATTACKER_WORDS or _is_actor(d) for d in doers):
-            return "attack", ""
-        return None
-    if lemma in LEGAL_VERBS:
-        return "other", "legal"
-    if lemma == "charge" and any(c.dep_ == "prep" and c.lower_ == "with" for c in token.children):
-        return "other", "legal"
-    if lemma == "plead" and any(c.lower_ == "guilty" for c in token.subtree):
-        return "other", "legal"
-    if lemma in COURT_VERBS and any(_lemmas([s]) & COURT_WORDS for s in subjects):
-        return "other", "legal"
-    if lemma in OFFICE_VERBS or (lemma == "step" and _particle(token, "down")):
-        return "other", "office"
-    if lemma == "swear" and _particle(token, "in"):
-        return "other", "office"
-    if lemma in ("take", "assume", "leave") and "office" in object_words:
-        return "other", "office"
-    if lemma in LAW_VERBS and object_words & LAW_NOUNS:
-        return "other", "vote"
-    if lemma == "vote" and any(c.dep_ == "nsubj" for c in token.children):
-        if any(c.dep_ == "xcomp" and _lemma(c) == "elect" for c in token.children):
-            return "election", ""  # "members voted to elect X as leader"
-        return "other", "vote"
-    if lemma == "dissolve" and object_words & DISSOLVE_OBJECTS:
-        return "other", "office"
-    if lemma in WIN_VERBS and object_words & (PRIZE_WORDS | {"contest"}):
-        modifiers = _lemmas([m for o in objects for m in _modifiers(o)])
-        if modifiers & ELECTION_RACES:
-            return "election", ""  # "won the leadership contest"
-        if object_words & PRIZE_WORDS:
-            return "other", "award"
-    if lemma in RECORD_VERBS and "record" in object_words:
-        return "other", "award"
-    if lemma in RUN_VERBS and object_words & {"marathon", "race"}:
-        return "other", "award"
-    return None
+def _killed_by_attacker(token: Token) -> bool:
+    """ "a bomb killed 12", "gunmen killed a judge", "were killed by the Taliban": a violent or
+    named doer, not "the disease killed thousands"."""
+    agents = [o for c in token.children if c.dep_ == "agent" for o in c.children]
+    doers = [s for s in subjects(token) if s.dep_ == "nsubj"] + agents
+    return any(_is_attacker(d) for d in doers)
 
 
-def other_noun_trigger(token: Token) -> tuple[EventType, str] | None:
-    """(type, family) of a noun outside the diplomatic core, or None."""
-    lemma = _lemma(token)
-    modifiers = _lemmas(_modifiers(token))
-    if lemma == "landfall":
-        return "other", "disaster"
-    if lemma in DISASTER_EVENT_NOUNS:
-        return "other", "disaster"
-    if lemma == "crash" and modifiers & VEHICLE_WORDS:
-        return "other", "disaster"
-    if lemma == "downing" and any(
-        _lemmas([o]) & AIRCRAFT_WORDS for p in token.children for o in p.children
-    ):
-        return "attack", ""
-    if lemma in KILL_NOUNS and any(p.lower_ == "of" for p in token.children):
-        return "attack", ""
-    if lemma in LEGAL_NOUNS and not modifiers & NOT_LEGAL_MODIFIERS:
-        return "other", "legal"
-    if lemma in OFFICE_NOUNS:
-        return "other", "office"
-    if lemma in ("winner", "laureate") and _lemmas(list(token.subtree)) & (PRIZE_WORDS | {"nobel"}):
-        return "other", "award"
-    if lemma in RESTRICTION_NOUNS:
-        countries = [t for t in token.subtree if t.ent_type_ == "GPE" and t is not token]
-        if countries and any(p.dep_ == "prep" and p.lower_ == "on" for p in token.children):
-            return "sanction", ""
-    return None
+def _is_attacker(doer: Token) -> bool:
+    """A violent doer or a named one; "the Florida highway fire" is an accident, however
+    named its place."""
+    found = words([doer])
+    if found & ATTACKER_WORDS:
+        return True
+    return _is_actor(doer) and not found & ACCIDENT_WORDS
+
+
+def _downward(token: Token) -> bool:
+    """ "shot down" (or the particle itself, tagged as the verb)."""
+    return lemma(token) == "down" or has_particle("down")(token)
+
+
+def _pleads_guilty(token: Token) -> bool:
+    return any(c.lower_ == "guilty" for c in token.subtree)
+
+
+def _votes_to_elect(token: Token) -> bool:
+    """ "members voted to elect X as leader"."""
+    return any(c.dep_ == "xcomp" and lemma(c) == "elect" for c in token.children)
+
+
+def _race_won(token: Token) -> bool:
+    """ "won the leadership contest": a prize or contest modified by an election race."""
+    objects = _objects(token)
+    if not words(objects) & (PRIZE_WORDS | {"contest"}):
+        return False
+    return bool(words(m for o in objects for m in np_modifiers(o)) & ELECTION_RACES)
+
+
+def _downs_aircraft(token: Token) -> bool:
+    """ "the downing of the plane"."""
+    return any(words([o]) & AIRCRAFT_WORDS for p in token.children for o in p.children)
+
+
+def _clinical(token: Token) -> bool:
+    """ "a cardiac arrest", "a clinical investigation"."""
+    return bool(words(np_modifiers(token)) & NOT_LEGAL_MODIFIERS)
+
+
+def _prize_in_phrase(token: Token) -> bool:
+    """ "the winner of the Nobel prize"."""
+    return bool(words(token.subtree) & (PRIZE_WORDS | {"nobel"}))
+
+
+def _on_a_country(token: Token) -> bool:
+    """ "a ban on Russian oil": a restriction on a named country."""
+    countries = [t for t in token.subtree if t.ent_type_ == "GPE" and t is not token]
+    return bool(countries) and any(p.dep_ == "prep" and p.lower_ == "on" for p in token.children)
+
+
+PRE_VERB_RULES: tuple[Rule, ...] = (
+    rule("disaster-strikes", "other", DISASTER_VERBS, when=[_disaster_subject], family="disaster"),
+    rule("vehicle-crash", "other", {"crash"}, when=[subject_in(VEHICLE_WORDS)], family="disaster"),
+)
+
+OTHER_VERB_RULES: tuple[Rule, ...] = (
+    rule(
+        "shoot-down-aircraft",
+        "attack",
+        {"shoot", "shot", "down"},
+        when=[_downward, _objects_include(AIRCRAFT_WORDS)],
+    ),
+    rule("assassinate", "attack", {"assassinate"}),
+    rule("killed-by-attacker", "attack", {"kill"}, when=[_has_objects, _killed_by_attacker]),
+    rule("legal-verb", "other", LEGAL_VERBS, family="legal"),
+    rule("charged-with", "other", {"charge"}, when=[has_prep("with")], family="legal"),
+    rule("plead-guilty", "other", {"plead"}, when=[_pleads_guilty], family="legal"),
+    rule("court-rules", "other", COURT_VERBS, when=[subject_in(COURT_WORDS)], family="legal"),
+    rule("office-verb", "other", OFFICE_VERBS, family="office"),
+    rule("step-down", "other", {"step"}, when=[has_particle("down")], family="office"),
+    rule("sworn-in", "other", {"swear"}, when=[has_particle("in")], family="office"),
+    rule(
+        "take-office",
+        "other",
+        {"take", "assume", "leave"},
+        when=[_objects_include(frozenset({"office"}))],
+        family="office",
+    ),
+    rule("pass-a-law", "other", LAW_VERBS, when=[_objects_include(LAW_NOUNS)], family="vote"),
+    rule("vote-to-elect", "election", {"vote"}, when=[has_subject, _votes_to_elect]),
+    rule("vote-verb", "other", {"vote"}, when=[has_subject], family="vote"),
+    rule(
+        "dissolve-parliament",
+        "other",
+        {"dissolve"},
+        when=[_objects_include(DISSOLVE_OBJECTS)],
+        family="office",
+    ),
+    rule("win-a-race", "election", WIN_VERBS, when=[_race_won]),
+    rule("win-a-prize", "other", WIN_VERBS, when=[_objects_include(PRIZE_WORDS)], family="award"),
+    rule(
+        "set-a-record",
+        "other",
+        RECORD_VERBS,
+        when=[_objects_include(frozenset({"record"}))],
+        family="award",
+    ),
+    rule(
+        "run-a-race",
+        "other",
+        RUN_VERBS,
+        when=[_objects_include(frozenset({"marathon", "race"}))],
+        family="award",
+    ),
+)
+
+OTHER_NOUN_RULES: tuple[Rule, ...] = (
+    rule("landfall", "other", {"landfall"}, family="disaster"),
+    rule("disaster-noun", "other", DISASTER_EVENT_NOUNS, family="disaster"),
+    rule(
+        "crash-noun", "other", {"crash"}, when=[modifiers_include(VEHICLE_WORDS)], family="disaster"
+    ),
+    rule("downing-of-aircraft", "attack", {"downing"}, when=[_downs_aircraft]),
+    rule("killing-of", "attack", KILL_NOUNS, when=[has_word_child("of")]),
+    rule("legal-noun", "other", LEGAL_NOUNS, when=[unless(_clinical)], family="legal"),
+    rule("office-noun", "other", OFFICE_NOUNS, family="office"),
+    rule("prize-winner", "other", {"winner", "laureate"}, when=[_prize_in_phrase], family="award"),
+    rule("ban-on-a-country", "sanction", RESTRICTION_NOUNS, when=[_on_a_country]),
+)

@@ -1,9 +1,11 @@
 """The event trigger lexicon: which words, in which syntactic company, announce which event type.
 
-Each trigger is a token of the spaCy parse. Ambiguous words need company: "exercise" only in a
-military context, "strike" only with a military target, "buy" only when arms are bought, "sign"
-only with an agreement as object. Being conservative here is the point: a false event is worse
-than a missed one.
+Each trigger is a token of the spaCy parse, decided by the rule tables ``NOUN_RULES`` and
+``VERB_RULES`` (see ``trigger_rules``; the families beyond diplomacy and war are in
+``other_triggers``). Ambiguous words need company: "exercise" only in a military context,
+"strike" only with a military target, "buy" only when arms are bought, "sign" only with an
+agreement as object. Being conservative here is the point: a false event is worse than a
+missed one.
 """
 
 from __future__ import annotations
@@ -12,7 +14,26 @@ from dataclasses import dataclass
 
 from spacy.tokens import Token
 
-from app.extract.other_triggers import other_noun_trigger, other_verb_trigger
+from app.extract.other_triggers import (
+    OTHER_NOUN_RULES,
+    OTHER_VERB_RULES,
+    PRE_VERB_RULES,
+)
+from app.extract.trigger_rules import (
+    Check,
+    Rule,
+    RuleBook,
+    form_in,
+    has_subject,
+    has_word_child,
+    is_verb,
+    lemma,
+    modifiers_include,
+    np_modifiers,
+    rule,
+    unless,
+    words,
+)
 from app.extract.types import EventType
 
 MEETING_NOUNS = frozenset({"meeting", "summit", "talks"})
@@ -27,17 +48,30 @@ AGREEMENT_NOUNS = frozenset(
 )
 SIGN_VERBS = frozenset({"sign", "ink", "conclude"})
 DECLARE_VERBS = frozenset({"announce", "declare", "proclaim", "impose", "introduce"})
+STATEMENT_VERBS = frozenset({"announce", "declare", "proclaim"})
 DEPLOY_VERBS = frozenset({"deploy", "station", "send", "dispatch"})
 ATTACK_VERBS = frozenset({"attack", "bomb", "shell", "strike", "invade", "raid"})
+VIOLENT_VERBS = frozenset({"attack", "invade", "bomb", "shell"})
 ATTACK_NOUNS = frozenset(
     {"attack", "airstrike", "bombing", "shelling", "assault", "invasion", "raid", "strike"}
 )
+MILITARY_STRIKES = frozenset({"air", "missile", "drone", "military"})
 ELECTION_NOUNS = frozenset({"election", "referendum", "runoff", "by-election"})
 ELECTION_QUALIFIERS = frozenset({"presidential", "parliamentary", "general", "local", "national"})
 PROTEST_NOUNS = frozenset({"protest", "rally", "demonstration", "sit-in"})
 PROTEST_VERBS = frozenset({"protest", "rally", "demonstrate"})
-SANCTION_NOUNS = frozenset({"sanction", "embargo"})
-
+# "met the deadline", "met his death": what one meets that is no meeting.
+MET_NON_EVENTS = frozenset(
+    "demand requirement target standard need criterion expectation deadline goal obligation "
+    "condition death end fate".split()
+)
+NOT_VIOLENT_ATTACKS = frozenset(
+    {"heart", "verbal", "panic", "asthma", "cyber", "personal", "political"}
+)
+VIOLENT_WORDS = frozenset(
+    "kill wound injure dead bomb gunman militant missile rocket terrorist shoot explosion troop "
+    "soldier drone armed suicide military army insurgent rebel police casualty".split()
+)
 MILITARY_WORDS = frozenset(
     "military army naval navy air joint war troop soldier force defense defence combat "
     "tactical strategic nuclear missile tank live-fire fire warship nato artillery "
@@ -65,19 +99,10 @@ class Trigger:
     direction: str = ""
     # Families of ``other_triggers`` ("legal", "office", "vote", "award", "disaster"), else "".
     family: str = ""
+    rule: str = ""  # the name of the rule that fired
 
 
-def _lemma(token: Token) -> str:
-    return token.lemma_.lower()
-
-
-def _words(tokens: list[Token] | Token) -> set[str]:
-    items = [tokens] if isinstance(tokens, Token) else tokens
-    return {_lemma(t) for t in items} | {t.lower_ for t in items}
-
-
-def _np_modifiers(token: Token) -> list[Token]:
-    return [c for c in token.children if c.dep_ in ("amod", "compound", "nmod", "npadvmod")]
+# --- checks on a trigger's company ---------------------------------------------------------
 
 
 def _objects(verb: Token) -> list[Token]:
@@ -85,8 +110,7 @@ def _objects(verb: Token) -> list[Token]:
     out: list[Token] = []
     for child in verb.children:
         if child.dep_ in ("dobj", "nsubjpass", "attr"):
-            out.append(child)
-            out.extend(child.conjuncts)
+            out.extend((child, *child.conjuncts))
     for obj in list(out):
         for prep in obj.children:
             if prep.dep_ == "prep" and prep.lower_ == "of":
@@ -94,152 +118,142 @@ def _objects(verb: Token) -> list[Token]:
     return out
 
 
+def _objects_include(vocabulary: frozenset[str]) -> Check:
+    return lambda token: bool(words(_objects(token)) & vocabulary)
+
+
+def _has_objects(token: Token) -> bool:
+    return bool(_objects(token))
+
+
 def _military_context(token: Token) -> bool:
-    if _words(_np_modifiers(token)) & MILITARY_WORDS:
+    """ "joint exercises", "Zapad exercises", or a military word in the sentence."""
+    modifiers = np_modifiers(token)
+    if words(modifiers) & MILITARY_WORDS or any(t.ent_type_ == "EVENT" for t in modifiers):
         return True
-    if any(t.ent_type_ in ("EVENT",) for t in _np_modifiers(token)):
-        return True
-    return bool(_words(list(token.sent)) & MILITARY_WORDS)
+    return bool(words(token.sent) & MILITARY_WORDS)
 
 
 def _arms_in(tokens: list[Token]) -> bool:
-    return any((_words(list(t.subtree)) & ARMS_WORDS) or t.ent_type_ == "WEAPON" for t in tokens)
+    return any((words(t.subtree) & ARMS_WORDS) or t.ent_type_ == "WEAPON" for t in tokens)
 
 
-def _noun_trigger(token: Token) -> Trigger | None:
-    lemma, lower = _lemma(token), token.lower_
-    modifiers = _np_modifiers(token)
-    if lower in MEETING_NOUNS or lemma in ("meeting", "summit"):
-        return Trigger(token, "meeting")
-    if lemma in VISIT_NOUNS:
-        return Trigger(token, "visit")
-    if lemma in EXERCISE_NOUNS or lower in EXERCISE_NOUNS:
-        if _military_context(token):
-            return Trigger(token, "military_exercise")
-        return None
-    if lower == "games" and any(_lemma(m) == "war" for m in modifiers):
-        return Trigger(token, "military_exercise")
-    if lemma in DEAL_NOUNS and _arms_in([token]):
-        return Trigger(token, "arms_deal", "buy" if lemma in BUY_NOUNS else "")
-    if lemma == "state" and any(
-        p.lower_ == "of" and any(_lemma(o) == "emergency" for o in p.children)
-        for p in token.children
-    ):
-        return Trigger(token, "state_of_emergency")
-    if lemma == "law" and any(_lemma(m) == "martial" for m in modifiers):
-        return Trigger(token, "state_of_emergency")
-    if lemma == "deployment" and _military_context(token):
-        return Trigger(token, "deployment")
-    if lemma in ATTACK_NOUNS:
-        if lemma == "strike" and not (_words(modifiers) & {"air", "missile", "drone", "military"}):
-            return None
-        if lemma in ("attack", "assault", "raid") and not _violent_context(token):
-            return None
-        return Trigger(token, "attack")
-    if lemma in ELECTION_NOUNS or (
-        lemma in ("poll", "vote") and _words(modifiers) & ELECTION_QUALIFIERS
-    ):
-        return Trigger(token, "election")
-    if lemma in PROTEST_NOUNS:
-        bare = not any(c.dep_ in ("det", "poss", "amod", "compound") for c in token.children)
-        if bare and token.head.lower_ == "in" and lemma == "protest":
-            return None  # "resigned in protest": a manner, not a demonstration
-        return Trigger(token, "protest")
-    if lemma in SANCTION_NOUNS and (lemma == "embargo" or lower == "sanctions"):
-        return Trigger(token, "sanction")
-    return None
+def _is_arms_deal(token: Token) -> bool:
+    """ "the purchase of S-400 missiles": arms in the noun's own phrase."""
+    return _arms_in([token])
+
+
+def _arms_bought(token: Token) -> bool:
+    """ "buy fighter jets": arms among the verb's objects."""
+    return _arms_in(_objects(token))
 
 
 def _violent_context(token: Token) -> bool:
     """'attack' as violence, not 'verbal attack' or 'heart attack'."""
-    modifiers = _words(_np_modifiers(token))
-    if modifiers & {"heart", "verbal", "panic", "asthma", "cyber", "personal", "political"}:
+    if words(np_modifiers(token)) & NOT_VIOLENT_ATTACKS:
         return False
-    violent = {
-        "kill",
-        "wound",
-        "injure",
-        "dead",
-        "bomb",
-        "gunman",
-        "militant",
-        "missile",
-        "rocket",
-        "terrorist",
-        "shoot",
-        "explosion",
-        "troop",
-        "soldier",
-        "drone",
-        "armed",
-        "suicide",
-        "military",
-        "army",
-        "insurgent",
-        "rebel",
-        "police",
-        "casualty",
-    }
-    return bool(_words(list(token.sent)) & violent)
+    return bool(words(token.sent) & VIOLENT_WORDS)
 
 
-def _verb_trigger(token: Token) -> Trigger | None:
-    lemma = _lemma(token)
+def _of_emergency(token: Token) -> bool:
+    """ "state of emergency"."""
+    return any(
+        p.lower_ == "of" and any(lemma(o) == "emergency" for o in p.children)
+        for p in token.children
+    )
+
+
+def _in_protest(token: Token) -> bool:
+    """ "resigned in protest": a bare "protest" after "in" is a manner, not a demonstration."""
+    bare = not any(c.dep_ in ("det", "poss", "amod", "compound") for c in token.children)
+    return bare and token.head.lower_ == "in"
+
+
+def _object_is_event(token: Token) -> bool:
+    """ "declared a state of emergency": the object is the event."""
+    return any(_is_event_noun(o) for o in _objects(token))
+
+
+def _is_event_noun(token: Token) -> bool:
+    found = NOUNS.decide(token)
+    return found is not None and found.type is not None
+
+
+def _inner_event(token: Token) -> bool:
+    """ "announced plans to buy arms": an event inside the object."""
+    return any(find_trigger(t) for o in _objects(token) for t in o.subtree)
+
+
+def _target_objects(token: Token) -> bool:
+    """ "struck the base", "shelled Kharkiv": a target or a place as object."""
     objects = _objects(token)
-    object_words = _words(objects)
-    if lemma == "meet" and token.pos_ == "VERB":
-        if object_words & {
-            "demand",
-            "requirement",
-            "target",
-            "standard",
-            "need",
-            "criterion",
-            "expectation",
-            "deadline",
-            "goal",
-            "obligation",
-            "condition",
-            "death",
-            "end",
-            "fate",
-        }:
-            return None
-        return Trigger(token, "meeting")
-    if lemma == "visit":
-        return Trigger(token, "visit")
-    if lemma == "travel" and any(c.lower_ == "to" for c in token.children):
-        return Trigger(token, "visit")
-    if lemma in ACQUIRE_VERBS and _arms_in(objects):
-        return Trigger(token, "arms_deal", "buy")
-    if lemma in SELL_VERBS and _arms_in(objects):
-        return Trigger(token, "arms_deal", "sell")
-    if lemma in SIGN_VERBS and (object_words & AGREEMENT_NOUNS):
-        return Trigger(token, "agreement")
-    if lemma in DECLARE_VERBS and any(_noun_trigger(o) for o in objects):
-        return None  # "declared a state of emergency": the object is the event
-    if lemma in ("announce", "declare", "proclaim") and objects:
-        inner = [t for o in objects for t in o.subtree]
-        if any(find_trigger(t) for t in inner):
-            return None  # "announced plans to buy arms": the inner event is the news
-        return Trigger(token, "statement")
-    if lemma in DEPLOY_VERBS and object_words & TROOP_WORDS:
-        return Trigger(token, "deployment")
-    if lemma in ATTACK_VERBS:
-        if lemma in ("attack", "invade", "bomb", "shell") and _violent_context(token):
-            return Trigger(token, "attack")
-        if object_words & TARGET_WORDS or any(o.ent_type_ in ("GPE", "FAC") for o in objects):
-            return (
-                Trigger(token, "attack") if lemma != "attack" or _violent_context(token) else None
-            )
-        return None
-    if lemma == "elect" and token.tag_ == "VBN":
-        return Trigger(token, "election")
-    if lemma in PROTEST_VERBS and any(c.dep_ == "nsubj" for c in token.children):
-        return Trigger(token, "protest")
-    if lemma == "sanction" and objects:
-        return Trigger(token, "sanction")
-    return None
+    return bool(words(objects) & TARGET_WORDS) or any(
+        o.ent_type_ in ("GPE", "FAC") for o in objects
+    )
+
+
+def _elected(token: Token) -> bool:
+    return token.tag_ == "VBN"
+
+
+# --- the tables ----------------------------------------------------------------------------
+
+CORE_NOUN_RULES: tuple[Rule, ...] = (
+    rule("meeting-noun", "meeting", {"meeting", "summit"}, forms=MEETING_NOUNS),
+    rule("visit-noun", "visit", VISIT_NOUNS),
+    rule(
+        "military-exercise",
+        "military_exercise",
+        EXERCISE_NOUNS,
+        forms=EXERCISE_NOUNS,
+        when=[_military_context],
+    ),
+    rule("civil-exercise", None, EXERCISE_NOUNS, forms=EXERCISE_NOUNS),
+    rule("war-games", "military_exercise", forms={"games"}, when=[modifiers_include({"war"})]),
+    rule("arms-purchase-noun", "arms_deal", BUY_NOUNS, when=[_is_arms_deal], direction="buy"),
+    rule("arms-deal-noun", "arms_deal", DEAL_NOUNS - BUY_NOUNS, when=[_is_arms_deal]),
+    rule("state-of-emergency", "state_of_emergency", {"state"}, when=[_of_emergency]),
+    rule("martial-law", "state_of_emergency", {"law"}, when=[modifiers_include({"martial"})]),
+    rule("military-deployment-noun", "deployment", {"deployment"}, when=[_military_context]),
+    rule("labour-strike", None, {"strike"}, when=[unless(modifiers_include(MILITARY_STRIKES))]),
+    rule("nonviolent-attack", None, {"attack", "assault", "raid"}, when=[unless(_violent_context)]),
+    rule("attack-noun", "attack", ATTACK_NOUNS),
+    rule("election-noun", "election", ELECTION_NOUNS),
+    rule(
+        "qualified-poll",
+        "election",
+        {"poll", "vote"},
+        when=[modifiers_include(ELECTION_QUALIFIERS)],
+    ),
+    rule("in-protest", None, {"protest"}, when=[_in_protest]),
+    rule("protest-noun", "protest", PROTEST_NOUNS),
+    rule("embargo", "sanction", {"embargo"}),
+    rule("sanctions-noun", "sanction", {"sanction"}, when=[form_in("sanctions")]),
+)
+
+CORE_VERB_RULES: tuple[Rule, ...] = (
+    rule("meet-a-demand", None, {"meet"}, when=[is_verb, _objects_include(MET_NON_EVENTS)]),
+    rule("meet-verb", "meeting", {"meet"}, when=[is_verb]),
+    rule("visit-verb", "visit", {"visit"}),
+    rule("travel-to", "visit", {"travel"}, when=[has_word_child("to")]),
+    rule("buy-arms", "arms_deal", ACQUIRE_VERBS, when=[_arms_bought], direction="buy"),
+    rule("sell-arms", "arms_deal", SELL_VERBS, when=[_arms_bought], direction="sell"),
+    rule("sign-agreement", "agreement", SIGN_VERBS, when=[_objects_include(AGREEMENT_NOUNS)]),
+    rule("declare-an-event", None, DECLARE_VERBS, when=[_object_is_event]),
+    rule("announce-inner-event", None, STATEMENT_VERBS, when=[_has_objects, _inner_event]),
+    rule("announce-statement", "statement", STATEMENT_VERBS, when=[_has_objects]),
+    rule("deploy-troops", "deployment", DEPLOY_VERBS, when=[_objects_include(TROOP_WORDS)]),
+    rule("violent-attack-verb", "attack", VIOLENT_VERBS, when=[_violent_context]),
+    rule("strike-a-target", "attack", ATTACK_VERBS - {"attack"}, when=[_target_objects]),
+    rule("attack-verb-otherwise", None, ATTACK_VERBS),
+    rule("elected", "election", {"elect"}, when=[_elected]),
+    rule("protest-verb", "protest", PROTEST_VERBS, when=[has_subject]),
+    rule("sanction-verb", "sanction", {"sanction"}, when=[_has_objects]),
+)
+
+NOUNS = RuleBook(CORE_NOUN_RULES + OTHER_NOUN_RULES)
+# Disasters first ("the storm struck Florida" is no attack), then the core, then the families.
+VERBS = RuleBook(PRE_VERB_RULES + CORE_VERB_RULES + OTHER_VERB_RULES)
 
 
 def is_negated(token: Token) -> bool:
@@ -255,21 +269,19 @@ def is_negated(token: Token) -> bool:
     )
 
 
-def find_trigger(token: Token) -> Trigger | None:
-    """The event a token announces, if any."""
+def deciding_rule(token: Token) -> Rule | None:
+    """The rule that decides on a token (a veto included), or None when no rule applies."""
     # The small model tags some verbs with particles as nouns ("shot down").
     if token.pos_ == "VERB" or any(c.dep_ == "prt" for c in token.children):
-        other = other_verb_trigger(token)
-        if other is not None and other[1] == "disaster":
-            return Trigger(token, other[0], family=other[1])  # "the storm struck Florida"
-        core = _verb_trigger(token)
-        if core is not None or other is None:
-            return core
-        return Trigger(token, other[0], family=other[1])
+        return VERBS.decide(token)
     if token.pos_ in ("NOUN", "PROPN") or token.lower_ == "landfall":
-        core = _noun_trigger(token)
-        if core is not None:
-            return core
-        other = other_noun_trigger(token)
-        return Trigger(token, other[0], family=other[1]) if other else None
+        return NOUNS.decide(token)
     return None
+
+
+def find_trigger(token: Token) -> Trigger | None:
+    """The event a token announces, if any."""
+    found = deciding_rule(token)
+    if found is None or found.type is None:
+        return None
+    return Trigger(token, found.type, found.direction, found.family, found.name)

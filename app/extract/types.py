@@ -199,6 +199,8 @@ class Event:
     date_precision: Precision | None = None
     amount_indexes: tuple[int, ...] = ()  # indexes into ExtractedArticle.amounts
     name_key: str | None = None  # the named-event entity ("Zapad-2021"), if any
+    trigger: str = ""  # the lemma of the word that reports it ("win", "theft", "blackout")
+    main: bool = False  # the article's main event: what its headline (or lead) reports
     confidence: float = 1.0
 
 

@@ -391,7 +391,7 @@ def _store_events(
         links.append((target.id, target.date_start, [e for e, _ in report.participants]))
         texts = event.evidence_text or ("",) * len(event.evidence)
         evidence.extend(
-            {"event_id": target.id, "article_id": article_id, "text": text}
+            {"event_id": target.id, "article_id": article_id, "text": text, "main": event.main}
             | _span(span, extracted.extractor_version, event.confidence)
             for span, text in zip(event.evidence, texts, strict=False)
         )
@@ -412,6 +412,7 @@ def _new_event(report: EventReport, ids: dict[str, int]) -> EventCandidate:
         date_precision=event.date_precision,
         location_id=ids.get(event.location_key) if event.location_key else None,
         name_entity_id=report.name_entity_id,
+        trigger=event.trigger or None,
     )
     return EventCandidate(
         type=event.type,

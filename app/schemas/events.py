@@ -14,18 +14,30 @@ class ParticipantRead(Schema):
     role: str = Field(examples=["buyer"])
 
 
+class EventSpanRead(SpanRead):
+    main: bool = Field(
+        default=False,
+        description="The article reports this event as its main event (headline or lead)",
+    )
+
+
 class EventRead(Schema):
     id: int = Field(examples=[3])
     type: str = Field(examples=["arms_deal"])
     status: str = Field(description="occurred, ongoing or expected", examples=["expected"])
     summary: str = Field(examples=["Belarus plans to buy $1 billion of weapons from Russia"])
+    trigger: str | None = Field(
+        default=None,
+        description="The lemma of the word that reports it; what an `other` event is",
+        examples=["buy"],
+    )
     date_start: date | None = Field(examples=["2021-09-12"])
     date_end: date | None = Field(examples=["2025-12-31"])
     date_precision: str | None = Field(examples=["year"])
     location: EntityRef | None = None
     participants: list[ParticipantRead] = Field(default_factory=list)
     amounts: list[AmountRead] = Field(default_factory=list)
-    evidence: list[SpanRead] = Field(default_factory=list)
+    evidence: list[EventSpanRead] = Field(default_factory=list)
 
 
 class EventArticle(Schema):

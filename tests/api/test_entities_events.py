@@ -1,5 +1,7 @@
 """Entity, event and quote reads over data stored through the real ingest path."""
 
+import dataclasses
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -92,3 +94,15 @@ def test_article_detail_lists_its_facts(client: TestClient, stored: int) -> None
 
 def test_quotes_list_is_empty_without_quotes(client: TestClient, stored: int) -> None:
     assert client.get("/v1/quotes").json() == {"items": [], "next_cursor": None}
+
+
+def test_event_shows_its_trigger_word_and_main_evidence(
+    client: TestClient, session: Session
+) -> None:
+    article = meeting_article()
+    main = dataclasses.replace(article.events[0], main=True, trigger="meet")
+    kb_ingest.ingest_article(session, dataclasses.replace(article, events=(main,)))
+    [event] = client.get("/v1/events").json()["items"]
+    detail = client.get(f"/v1/events/{event['id']}").json()
+    assert detail["trigger"] == "meet"
+    assert [span["main"] for span in detail["evidence"]] == [True]

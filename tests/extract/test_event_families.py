@@ -138,3 +138,9 @@ def test_statement_keeps_each_quote_sentence_as_evidence(quoted: ExtractedArticl
 def test_unattributed_quote_makes_no_statement() -> None:
     article = extract('"Nobody knows what happens next," a source close to the talks said.')
     assert [e for e in article.events if e.type == "statement"] == []
+
+
+def test_accident_in_a_named_place_that_kills_is_no_attack() -> None:
+    """ "Florida" names where the fire was, not who attacked."""
+    events = described(extract("A Florida highway fire killed five drivers on Sunday."))
+    assert all(kind != "attack" for kind, _ in events)

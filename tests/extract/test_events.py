@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -262,3 +262,122 @@ def test_wikinews_events_are_well_formed(nlp: Language) -> None:
                 assert zones[zone_key][span.start : span.end] == text
             assert all(0 <= i < len(article.amounts) for i in event.amount_indexes)
     assert count > 10
+
+
+# --- the article's main event: what the headline (and the lead) report ---------------------
+
+MAIN_PUBLISHED = datetime(2021, 10, 12, tzinfo=UTC)
+
+
+def extracted(title: str, body: str) -> ExtractedArticle:
+    parsed = ParsedArticle(body=body, title=title, published_at=MAIN_PUBLISHED)
+    [article] = extract_parsed([parsed])
+    return article
+
+
+def main_event(article: ExtractedArticle) -> tuple[Event, dict[str, str]]:
+    """The one main event, which comes first, and {participant name: role}."""
+    mains = [e for e in article.events if e.main]
+    assert len(mains) == 1 and article.events[0] is mains[0], article.events
+    names = {e.key: e.name for e in article.entities}
+    return mains[0], {names[p.entity_key]: p.role for p in mains[0].participants}
+
+
+def test_headline_present_tense_reports_a_past_death_with_lead_place_and_date() -> None:
+    article = extracted(
+        "Former senator John Miller dies at 90",
+        "John Miller, who served three terms in the Senate, died on Sunday in Boston.",
+    )
+    event, people = main_event(article)
+    assert (event.type, event.trigger, event.status) == ("other", "die", "occurred")
+    assert people["John Miller"] == "agent"
+    names = {e.key: e.name for e in article.entities}
+    assert names[event.location_key or ""] == "Boston"
+    assert event.date_start == date(2021, 10, 10)
+    assert event.summary.startswith("die (occurred)")
+
+
+def test_event_noun_subject_of_a_headline_verb_is_the_event() -> None:
+    article = extracted(
+        "Blackouts hit northern California",
+        "Power companies cut electricity to thousands of homes on Monday as strong winds "
+        "raised the risk of fire.",
+    )
+    event, _ = main_event(article)
+    assert (event.type, event.trigger) == ("other", "blackout")
+    names = {e.key: e.name for e in article.entities}
+    assert "California" in names[event.location_key or ""]
+
+
+def test_verbless_headline_takes_its_event_noun() -> None:
+    article = extracted(
+        "Hundreds dead in stadium stampede",
+        "Hundreds of football fans were hurt when a crowd surged towards the exits in Lagos.",
+    )
+    event, _ = main_event(article)
+    assert (event.type, event.trigger, event.status) == ("other", "stampede", "occurred")
+
+
+def test_headline_with_a_taxonomy_trigger_gives_a_typed_main_event() -> None:
+    article = extracted(
+        "Chancellor Olaf Scholz to visit Japan",
+        "German Chancellor Olaf Scholz will travel to Tokyo next week for talks on trade.",
+    )
+    event, people = main_event(article)
+    assert (event.type, event.status) == ("visit", "expected")
+    assert people["Olaf Scholz"] == "agent"
+
+
+def test_quotes_do_not_replace_the_news_and_give_one_statement_per_speaker() -> None:
+    article = extracted(
+        "Thieves steal painting from Dutch museum",
+        "Thieves stole a painting by Vincent van Gogh from a museum in Amsterdam overnight. "
+        '"We are devastated," museum director Anna Berg said. '
+        '"It was the heart of our collection," Berg added. '
+        '"We will find it," Berg told reporters.',
+    )
+    event, _ = main_event(article)
+    assert (event.type, event.trigger) == ("other", "steal")
+    names = {e.key: e.name for e in article.entities}
+    speakers = [
+        names[p.entity_key] for e in article.events if e.type == "statement" for p in e.participants
+    ]
+    assert speakers == ["Anna Berg"]
+
+
+def test_headline_of_saying_makes_the_statement_the_main_event() -> None:
+    article = extracted(
+        "Finance minister Paul Green says economy will grow",
+        "Finance minister Paul Green told parliament on Tuesday that the economy would grow.",
+    )
+    event, people = main_event(article)
+    assert event.type == "statement"
+    assert people["Paul Green"] == "agent"
+
+
+def test_without_a_headline_only_a_taxonomy_trigger_makes_the_lead_the_main_event(
+    nlp: Language,
+) -> None:
+    events, _, _ = events_of(nlp, "Angela Merkel met Emmanuel Macron in Paris on Tuesday.")
+    assert [e.main for e in events] == [True]
+    events, _, _ = events_of(nlp, "Angela Merkel recommends daily exercise in Berlin.")
+    assert events == []
+
+
+def test_headline_passive_without_auxiliary_makes_the_subject_the_patient() -> None:
+    article = extracted(
+        "Former minister Tom Baker jailed for fraud",
+        "Tom Baker, who served in the cabinet for ten years, must spend six years in prison.",
+    )
+    event, people = main_event(article)
+    assert (event.type, event.trigger) == ("other", "jail")
+    assert people["Tom Baker"] == "target"
+
+
+def test_event_noun_subject_is_the_event_only_for_verbs_of_impact() -> None:
+    article = extracted(
+        "Strong sales lift Ford profits",
+        "Ford said on Tuesday that its profits rose by a fifth in the last quarter.",
+    )
+    event, _ = main_event(article)
+    assert event.trigger == "lift"

@@ -200,3 +200,17 @@ def test_replace_facts_swaps_them_for_the_new_version(session: Session) -> None:
     assert count(session, Event) == 0
     assert session.scalar(select(Article.extractor_version)) == "9.9.9"
     assert set(session.scalars(select(Mention.extractor_version))) == {"9.9.9"}
+
+
+def test_main_event_mark_and_trigger_word_are_stored(session: Session) -> None:
+    """The article's main event marks its evidence (events are shared between articles, the
+    mark is the article's); the trigger word says what the event is."""
+    article = meeting_article()
+    main = dataclasses.replace(article.events[0], main=True, trigger="meet")
+    kb_ingest.ingest_article(session, dataclasses.replace(article, events=(main,)))
+    assert session.scalar(select(Event.trigger)) == "meet"
+    assert session.scalars(select(EventEvidence.main)).all() == [True]
+    other = meeting_article("Vladimir Putin met Alexander Lukashenko in Russia. Thursday.")
+    kb_ingest.ingest_article(session, other)  # reports the same meeting, not as its main event
+    marks = session.execute(select(EventEvidence.article_id, EventEvidence.main)).all()
+    assert sorted(main for _, main in marks) == [False, True]

@@ -52,7 +52,12 @@ def test_location_filter(api: TestClient) -> None:
 def test_date_range_filter(api: TestClient) -> None:
     found = events(api, date_from="2021-09-10", date_to="2021-09-30")
     assert found
-    assert all("2021-09-10" <= e["date_start"] <= "2021-09-30" for e in found)
+    # The filter keeps events that overlap the range ("Events ending on or after"): a range
+    # such as 2000/2050 is one of them.
+    assert all(
+        e["date_start"] <= "2021-09-30" and (e["date_end"] or e["date_start"]) >= "2021-09-10"
+        for e in found
+    )
 
 
 def test_q_filter_matches_every_word_of_the_summary(api: TestClient) -> None:

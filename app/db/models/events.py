@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, TimestampMixin
@@ -34,6 +34,8 @@ class Event(Base, TimestampMixin):
     name_entity_id: Mapped[int | None] = mapped_column(
         ForeignKey("entities.id", ondelete="SET NULL"), index=True
     )
+    # The lemma of the word that reported it first ("win", "theft"): what an ``other`` is.
+    trigger: Mapped[str | None] = mapped_column(String(64))
 
     location: Mapped[Entity | None] = relationship(lazy="raise", foreign_keys=[location_id])
     name_entity: Mapped[Entity | None] = relationship(lazy="raise", foreign_keys=[name_entity_id])
@@ -72,6 +74,8 @@ class EventEvidence(Base, SpanMixin):
         ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
     text: Mapped[str] = mapped_column(Text)
+    # The article reports this event as its main event (its headline or lead).
+    main: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     event: Mapped[Event] = relationship(back_populates="evidence", lazy="raise")
     article: Mapped[Article] = relationship(back_populates="evidence", lazy="raise")
