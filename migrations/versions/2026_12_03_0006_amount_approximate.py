@@ -26,5 +26,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("amounts") as batch:
-        batch.drop_column("approximate")
+    op.drop_column("amounts", "approximate")  # not batch mode: see 0007

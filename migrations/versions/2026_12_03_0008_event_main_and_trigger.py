@@ -5,8 +5,8 @@
 the event as its main event (what its headline or lead report); events are shared between
 articles, so the mark belongs to the article's evidence.
 
-Revision ID: 0007
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 12:30:00.000000
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0005"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -31,7 +31,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("event_evidence", schema=None) as batch_op:
-        batch_op.drop_column("main")
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_column("trigger")
+    # Not batch mode: on SQLite it copies the table and drops the old one, which deletes every
+    # row that references it (ON DELETE CASCADE). SQLite drops a column since 3.35.
+    op.drop_column("event_evidence", "main")
+    op.drop_column("events", "trigger")
