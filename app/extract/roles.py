@@ -53,11 +53,13 @@ TITLE_MODIFIERS = words(
 
 def _load_titles(path: Path) -> dict[str, dict[str, str]]:
     """``patterns/titles.tsv`` by kind: abbreviations, qualifiers and party words."""
-    tables: dict[str, dict[str, str]] = {"abbrev": {}, "qualifier": {}, "party": {}}
+    tables: dict[str, dict[str, str]] = {
+        k: {} for k in ("abbrev", "qualifier", "party", "honorific")
+    }
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        kind, written, meaning = (line.split("\t") + [""])[:3]
+        kind, written, meaning = [*line.split("\t"), ""][:3]
         tables[kind][written.strip().casefold()] = meaning.strip()
     return tables
 
@@ -69,6 +71,11 @@ ABBREVIATIONS: dict[str, str] = _TITLES["abbrev"]
 QUALIFIERS: dict[str, str] = _TITLES["qualifier"]
 # "Conservative", "Labour": a party before a legislator's title is not part of the title.
 PARTY_WORDS = frozenset(_TITLES["party"])
+# "Doctor", "Reverend": titles of address, given way to any other title before them.
+HONORIFIC_TITLES = frozenset(_TITLES["honorific"])
+# Modifiers that name an organization of their own ("Army sergeant"): when NER found them as
+# one, they stay the title's "of" rather than a word of the title.
+_ORGANIZATION_MODIFIERS = words("army navy naval air force police military party club team")
 # Titles a party word qualifies ("Labour MP") rather than names a portfolio ("Labour Minister").
 LEGISLATOR_HEADS = words(
     """mp mps mep msp mla td senator congressman congresswoman representative lawmaker
@@ -124,7 +131,9 @@ def qualifier_at(doc: Doc, i: int) -> str | None:
 
 def _is_role_word(doc: Doc, i: int) -> bool:
     token = doc[i]
-    return is_title_word(token) or abbreviation(token) is not None or qualifier_at(doc, i) is not None
+    return (
+        is_title_word(token) or abbreviation(token) is not None or qualifier_at(doc, i) is not None
+    )
 
 
 def _split_abbreviation_dot(doc: Doc, i: int) -> bool:
@@ -186,8 +195,26 @@ def extract_roles(docs: Sequence[ZoneDoc], mentions: Sequence[KeyedMention]) -> 
         (r.person_key, r.title.casefold(), r.qualifier) for r in roles if r.of_key is not None
     }
     return [
-        r for r in roles if r.of_key or (r.person_key, r.title.casefold(), r.qualifier) not in stated
+        r
+        for r in roles
+        if (r.of_key or (r.person_key, r.title.casefold(), r.qualifier) not in stated)
+        and not _read_qualified_elsewhere(r, roles)
     ]
+
+
+def _read_qualified_elsewhere(role: Role, roles: Sequence[Role]) -> bool:
+    """An unqualified role that another reading of the same words gave with its qualifier (the
+    parse's apposition missed the "ex-" that the walk over the title kept)."""
+    return role.qualifier is None and any(
+        other.qualifier is not None
+        and (other.person_key, other.title.casefold(), other.of_key)
+        == (role.person_key, role.title.casefold(), role.of_key)
+        and other.span.zone == role.span.zone
+        and other.span.zone_index == role.span.zone_index
+        and other.span.start < role.span.end
+        and role.span.start < other.span.end
+        for other in roles
+    )
 
 
 def _premodifier_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> Role | None:
@@ -196,7 +223,23 @@ def _premodifier_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> R
     while sent_start > 1 and _split_abbreviation_dot(doc, sent_start - 1):
         sent_start = doc[sent_start - 2].sent.start  # "Sgt", "." taken for a sentence end
     i = person.start - 1
-    while i >= sent_start and doc[i].is_space:
+    while i >= sent_start and (doc[i].is_space or _split_abbreviation_dot(doc, i)):
+        i -= 1
+    if i < sent_start:
+        return None
+    if (abbreviation(doc[i]) or doc[i].text).casefold() in HONORIFIC_TITLES:
+        # "MAB spokesman Dr Azzam Tamimi": the title before the honorific, else the honorific.
+        before = _title_before(zd, person, locator, i - 1, sent_start)
+        return before or _role(zd, person, [doc[i]], None, doc[i].idx)
+    return _title_before(zd, person, locator, i, sent_start)
+
+
+def _title_before(
+    zd: ZoneDoc, person: KeyedMention, locator: _Locator, i: int, sent_start: int
+) -> Role | None:
+    """The title written right before the name, walking left from token ``i``."""
+    doc = zd.doc
+    while i >= sent_start and (doc[i].is_space or _split_abbreviation_dot(doc, i)):
         i -= 1
     if i < sent_start:
         return None
@@ -236,9 +279,7 @@ def _premodifier_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> R
         else:
             break
         i -= 1
-    while words and not (
-        _is_role_word(doc, words[0].i) or words[0].lower_ in _TITLE_PREFIXES
-    ):
+    while words and not (_is_role_word(doc, words[0].i) or words[0].lower_ in _TITLE_PREFIXES):
         words.pop(0)
     of_key, title_tokens = _split_of_phrase(words, person.doc_index, locator)
     if not title_tokens:
@@ -255,15 +296,24 @@ def _names_a_portfolio(doc: Doc, found: KeyedMention, words: list[Token]) -> boo
     "Justice" in "Justice Secretary" tagged ORG): a word of the title, not its organization."""
     if not words or not is_title_word(words[0]) or words[0].lower_ in _CONNECTORS:
         return False
-    return all(t.lower_ in TITLE_MODIFIERS for t in doc[found.start : found.end])
+    legislator = _is_legislator(words[-1])  # "Labour MP": the party; "Labor Secretary": a post
+    return all(
+        t.lower_ in TITLE_MODIFIERS
+        and not (legislator and t.lower_ in PARTY_WORDS)
+        and t.lower_ not in _ORGANIZATION_MODIFIERS
+        for t in doc[found.start : found.end]
+    )
+
+
+def _is_legislator(head: Token) -> bool:
+    return (abbreviation(head) or head.text).casefold() in LEGISLATOR_HEADS
 
 
 def _qualifier_before(doc: Doc, i: int, sent_start: int) -> list[Token]:
     """A qualifier written before the country or organization of a title ("former US
     President", "ex-Google chief"), as the tokens to add in front of the title."""
-    if i >= sent_start and doc[i].text == "-" and i - 1 >= sent_start:
-        if qualifier_at(doc, i - 1) is not None:
-            return [doc[i - 1], doc[i]]
+    if i - 1 >= sent_start and doc[i].text == "-" and qualifier_at(doc, i - 1) is not None:
+        return [doc[i - 1], doc[i]]
     if i >= sent_start and qualifier_at(doc, i) is not None:
         return [doc[i]]
     return []
@@ -290,9 +340,7 @@ def _postposed_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> Rol
         if found is not None and found.type in QUALIFIER_TYPES and found.start == after + 1:
             of_key = found.key
             end_token = doc[found.end - 1]
-    return _role(
-        zd, person, [title], of_key, doc[person.start].idx, end_token.idx + len(end_token)
-    )
+    return _role(zd, person, [title], of_key, doc[person.start].idx, end_token.idx + len(end_token))
 
 
 def _split_of_phrase(
@@ -320,6 +368,8 @@ def _appositive_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> Ro
             continue
         title_tokens = _title_chain(doc, head)
         of_key = _qualifier_of(head, person.doc_index, locator)
+        if any(_key_at(t, person.doc_index, locator) == of_key for t in title_tokens):
+            of_key = None  # "Cabinet Secretary": a word of the title, not its organization
         start = min(t.idx for t in [*title_tokens, doc[person.start]])
         for child in head.children:
             found = locator.at(person.doc_index, child)
@@ -349,11 +399,25 @@ def _copula_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> Role |
             continue
         title_tokens = _title_chain(doc, head)
         of_key = _qualifier_of(head, person.doc_index, locator)
+        if any(_key_at(t, person.doc_index, locator) == of_key for t in title_tokens):
+            of_key = None  # "Cabinet Secretary": a word of the title, not its organization
         end_token = max(head.subtree, key=lambda t: t.i)
         return _role(
             zd, person, title_tokens, of_key, doc[person.start].idx, end_token.idx + len(end_token)
         )
     return None
+
+
+def _is_party_word(tokens: Sequence[Token], n: int, legislator: bool) -> bool:
+    """A party word inside a title ("Tory education secretary", "Labour MP"): not a word of the
+    title. "Labour" right before its head word names a portfolio ("Labour Minister") unless the
+    title is a legislator's."""
+    word = tokens[n].lower_
+    if word not in PARTY_WORDS or n == len(tokens) - 1:
+        return False
+    if word in TITLE_MODIFIERS and not legislator:
+        return n + 1 != len(tokens) - 1
+    return True
 
 
 def _title_chain(doc: Doc, head: Token) -> list[Token]:
@@ -376,6 +440,11 @@ def _title_chain(doc: Doc, head: Token) -> list[Token]:
         chain.add(i)
         i -= 1
     return tokens
+
+
+def _key_at(token: Token, doc_index: int, locator: _Locator) -> str | None:
+    found = locator.at(doc_index, token)
+    return found.key if found is not None else None
 
 
 def _qualifier_of(head: Token, doc_index: int, locator: _Locator) -> str | None:
@@ -415,15 +484,19 @@ def _role(
     qualifier: str | None = None
     words: list[str] = []
     heads: set[int] = set()  # indexes into words of words that can end a title
+    legislator = _is_legislator(title_tokens[-1])
     skip_hyphen = False
-    for t in title_tokens:
+    for n, t in enumerate(title_tokens):
         if skip_hyphen and t.text == "-":
             skip_hyphen = False
             continue
         skip_hyphen = False
-        if not words and (meaning := qualifier_at(doc, t.i)) is not None:
+        if n < len(title_tokens) - 1 and (meaning := qualifier_at(doc, t.i)) is not None:
             qualifier = qualifier or meaning  # "former", "then-": kept apart from the title
             skip_hyphen = True
+            continue
+        if _is_party_word(title_tokens, n, legislator):
+            skip_hyphen = True  # "ex-Tory education secretary"
             continue
         expanded = abbreviation(t)
         text = expanded or t.text
@@ -437,9 +510,6 @@ def _role(
             heads.add(len(words) - 1)
         else:
             heads.discard(len(words) - 1)
-    if heads and max(heads) == len(words) - 1 and words[-1].lower() in LEGISLATOR_HEADS:
-        words = [w for w in words[:-1] if w.lower() not in PARTY_WORDS] + words[-1:]
-        heads = {len(words) - 1}
     last_head = max(heads) if heads else -1
     if last_head < 0 or (last_head != len(words) - 1 and words[last_head + 1].lower() != "of"):
         return None  # the title must end with a head word or its "of"-phrase
