@@ -194,11 +194,14 @@ def extract_roles(docs: Sequence[ZoneDoc], mentions: Sequence[KeyedMention]) -> 
     stated = {
         (r.person_key, r.title.casefold(), r.qualifier) for r in roles if r.of_key is not None
     }
+    # "Dr. Jane Roe, director of ...": a title of address says nothing once a post is stated.
+    positioned = {r.person_key for r in roles if r.title.casefold() not in HONORIFIC_TITLES}
     return [
         r
         for r in roles
         if (r.of_key or (r.person_key, r.title.casefold(), r.qualifier) not in stated)
         and not _read_qualified_elsewhere(r, roles)
+        and not (r.title.casefold() in HONORIFIC_TITLES and r.person_key in positioned)
     ]
 
 
@@ -366,7 +369,7 @@ def _appositive_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> Ro
     for head in heads:
         if head.lower_ not in TITLE_HEADS:
             continue
-        title_tokens = _title_chain(doc, head)
+        title_tokens = _title_chain(doc, head) + _portfolio_after(doc, head, person, locator)
         of_key = _qualifier_of(head, person.doc_index, locator)
         if any(_key_at(t, person.doc_index, locator) == of_key for t in title_tokens):
             of_key = None  # "Cabinet Secretary": a word of the title, not its organization
@@ -397,7 +400,7 @@ def _copula_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> Role |
     for head in (c for c in verb.children if c.dep_ in ("attr", "acomp", "oprd")):
         if head.lower_ not in TITLE_HEADS or head.i < person.end:
             continue
-        title_tokens = _title_chain(doc, head)
+        title_tokens = _title_chain(doc, head) + _portfolio_after(doc, head, person, locator)
         of_key = _qualifier_of(head, person.doc_index, locator)
         if any(_key_at(t, person.doc_index, locator) == of_key for t in title_tokens):
             of_key = None  # "Cabinet Secretary": a word of the title, not its organization
@@ -406,6 +409,25 @@ def _copula_role(zd: ZoneDoc, person: KeyedMention, locator: _Locator) -> Role |
             zd, person, title_tokens, of_key, doc[person.start].idx, end_token.idx + len(end_token)
         )
     return None
+
+
+def _portfolio_after(doc: Doc, head: Token, person: KeyedMention, locator: _Locator) -> list[Token]:
+    """ "of Transportation" in "the Secretary of Transportation": an "of"-phrase made only of
+    title modifiers (and no named country or organization) belongs to the title."""
+    i = head.i + 1
+    if i >= len(doc) or doc[i].lower_ != "of":
+        return []
+    end = i + 1
+    while end < len(doc) and (
+        doc[end].lower_ in TITLE_MODIFIERS or (doc[end].lower_ == "and" and end > i + 1)
+    ):
+        found = locator.at(person.doc_index, doc[end])
+        if found is not None and found.type in QUALIFIER_TYPES:
+            return []
+        end += 1
+    while end > i + 1 and doc[end - 1].lower_ == "and":
+        end -= 1
+    return list(doc[i:end]) if end > i + 1 else []
 
 
 def _is_party_word(tokens: Sequence[Token], n: int, legislator: bool) -> bool:

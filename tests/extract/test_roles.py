@@ -322,3 +322,13 @@ def test_business_secretary_is_a_department_title() -> None:
     assert ("Kwasi Kwarteng", "Business Secretary", None) in roles_in(
         "Business Secretary Kwasi Kwarteng said prices would rise."
     )
+
+
+def test_portfolio_of_phrase_in_an_apposition_is_part_of_the_title() -> None:
+    found = roles_in("She wrote to Elaine Chao, the Secretary of Transportation, on Monday.")
+    assert ("Elaine Chao", "Secretary of Transportation", None) in found
+
+
+def test_honorific_is_no_role_of_a_person_with_a_post() -> None:
+    found = roles_in("Dr. Jane Roe, the director of the Acme Institute, said the risk was low.")
+    assert found == {("Jane Roe", "Director", "Acme Institute")}

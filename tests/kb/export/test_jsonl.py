@@ -87,7 +87,9 @@ def test_lines_are_plain_json_with_metadata(session: Session) -> None:
 
 
 def test_a_role_qualifier_is_exported(session: Session) -> None:
-    article = meeting_article("Vladimir Putin met Alexander Lukashenko in Russia on Thursday again.")
+    article = meeting_article(
+        "Vladimir Putin met Alexander Lukashenko in Russia on Thursday again."
+    )
     acting = dataclasses.replace(article.roles[0], qualifier="acting")
     stored = kb_ingest.ingest_article(session, dataclasses.replace(article, roles=(acting,)))
     records = [
