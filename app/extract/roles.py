@@ -528,7 +528,7 @@ def _role(
             words[-1] += text
         else:
             words.append(text)
-        if expanded is not None or words[-1].lower() in TITLE_HEADS:
+        if expanded is not None or words[-1].lower().split("-")[-1] in TITLE_HEADS:
             heads.add(len(words) - 1)
         else:
             heads.discard(len(words) - 1)

@@ -332,3 +332,8 @@ def test_portfolio_of_phrase_in_an_apposition_is_part_of_the_title() -> None:
 def test_honorific_is_no_role_of_a_person_with_a_post() -> None:
     found = roles_in("Dr. Jane Roe, the director of the Acme Institute, said the risk was low.")
     assert found == {("Jane Roe", "Director", "Acme Institute")}
+
+
+def test_co_chairman_in_an_apposition() -> None:
+    found = roles_in("Liam Fox, Tory co-chairman, said the party was ready.")
+    assert any(p == "Liam Fox" and t == "Co-Chairman" for p, t, _ in found)
