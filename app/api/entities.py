@@ -115,6 +115,7 @@ def _entity_read(session: SessionDep, entity_id: int) -> EntityRead:
         RoleSummary.model_validate(
             {
                 "title": role.evidence.title,
+                "qualifier": role.evidence.qualifier,
                 "person": role.evidence.person,
                 "of": role.evidence.of,
                 "evidence": role.evidence,
@@ -135,7 +136,8 @@ def _entity_read(session: SessionDep, entity_id: int) -> EntityRead:
     responses={200: {"headers": ETAG_HEADER}, 304: {"description": "Not modified"}, **MOVED},
 )
 def get_entity(entity_id: LiveEntity, session: SessionDep, request: Request) -> Response:
-    """Aliases, counts, and a summary of its roles: each distinct role (title + of) once,
+    """Aliases, counts, and a summary of its roles: each distinct role (title + of +
+    qualifier: a former minister is not a minister) once,
     with how many statements and articles state it and its newest statement as evidence,
     most stated first, at most 20 (`role_count` tells how many there are). Every statement
     with its evidence: `GET /v1/entities/{id}/roles`. A merged id answers 308 to its new home.

@@ -29,6 +29,7 @@ from app.extract.countries import (
 from app.extract.given_names import is_given_name, looks_like_person
 from app.extract.nlp import ZoneDoc
 from app.extract.roles import (
+    ABBREVIATIONS,
     TITLE_HEADS,
     TITLE_MODIFIERS,
     KeyedMention,
@@ -344,6 +345,7 @@ def _is_person_prefix(word: str) -> bool:
     lower = word.casefold()
     return (
         lower in _HONORIFICS
+        or lower.removesuffix(".") in ABBREVIATIONS  # "Supt", "Lt Col" glued to a name
         or lower in TITLE_HEADS
         or lower in TITLE_MODIFIERS
         or country_by_demonym(word) is not None

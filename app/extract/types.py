@@ -134,6 +134,10 @@ class Role:
     span: Span
     text: str = ""
     confidence: float = 1.0
+    # When or how the title is held, kept out of ``title``: "former" (also "ex-"), "then",
+    # "acting", "interim", "outgoing", "incoming", "caretaker", "late"; None when unqualified.
+    # A former minister and a minister are two roles.
+    qualifier: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -234,7 +234,8 @@ def require_entity(session: Session, entity_id: int) -> None:
 
 @dataclass(frozen=True)
 class RoleSummary:
-    """One distinct role (title + of) of a person: how often it was stated, newest evidence."""
+    """One distinct role (title + of + qualifier) of a person: how often it was stated, newest
+    evidence. A former minister and a minister are two roles."""
 
     evidence: Role  # the newest statement (highest id), with ``of`` and ``person`` loaded
     evidence_count: int
@@ -274,7 +275,7 @@ def role_summary(session: Session, person_id: int, *, limit: int) -> tuple[list[
             func.count().over().label("roles"),
         )
         .where(Role.person_id == person_id)
-        .group_by(Role.title, Role.of_id)
+        .group_by(Role.title, Role.of_id, Role.qualifier)
         .order_by(desc("articles"), desc("statements"), desc("newest"))
         .limit(limit)
     ).all()

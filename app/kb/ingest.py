@@ -277,6 +277,7 @@ def _store_facts(session: Session, article: Article, extracted: x.ExtractedArtic
                 "person_id": ids[r.person_key],
                 "of_id": ids.get(r.of_key) if r.of_key else None,
                 "title": r.title,
+                "qualifier": r.qualifier,
                 "text": r.text,
             }
             | _span(r.span, version, r.confidence)

@@ -42,6 +42,12 @@ class RelatedEntity(EntitySummary):
 
 class RoleRead(Schema):
     title: str = Field(examples=["Prime Minister"])
+    qualifier: str | None = Field(
+        default=None,
+        description="When or how the title is held, as the text says: former (also for "
+        "ex-), then, acting, interim, outgoing, incoming, caretaker or late; null when unsaid.",
+        examples=["former"],
+    )
     person: EntityRef
     of: EntityRef | None = Field(description="The country or organization, when stated.")
     evidence: "SpanRead"
@@ -51,12 +57,19 @@ class RoleRead(Schema):
     def _from_row(cls, data: Any) -> Any:
         """A stored role is its own evidence: it carries the span it was read from."""
         if hasattr(data, "person_id"):
-            return {"title": data.title, "person": data.person, "of": data.of, "evidence": data}
+            return {
+                "title": data.title,
+                "qualifier": data.qualifier,
+                "person": data.person,
+                "of": data.of,
+                "evidence": data,
+            }
         return data
 
 
 class RoleSummary(RoleRead):
-    """One distinct role (title + of) of a person, with its newest statement as evidence."""
+    """One distinct role (title + of + qualifier) of a person, with its newest statement as
+    evidence."""
 
     evidence_count: int = Field(
         description="Statements of this role (each with its evidence span)", examples=[12]
@@ -87,8 +100,9 @@ class EntityRead(EntitySummary):
     )
     roles: list[RoleSummary] = Field(
         default_factory=list,
-        description="Distinct roles (title + of), most stated first, at most 20; `evidence` is "
-        "the newest statement of each. Every statement: `GET /v1/entities/{id}/roles`.",
+        description="Distinct roles (title + of + qualifier), most stated first, at most 20; "
+        "`evidence` is the newest statement of each. Every statement: "
+        "`GET /v1/entities/{id}/roles`.",
     )
     role_count: int = Field(
         default=0, description="Distinct roles in all (more than `roles` lists when capped)"

@@ -19,7 +19,12 @@ START = datetime(2021, 9, 1, 9, tzinfo=UTC)
 
 
 def role_article(
-    n: int, title: str, *, of: str | None = "Russia", times: int = 1
+    n: int,
+    title: str,
+    *,
+    of: str | None = "Russia",
+    times: int = 1,
+    qualifier: str | None = None,
 ) -> x.ExtractedArticle:
     """Article ``n`` (published on day ``n``) stating ``times`` that Putin holds ``title``."""
     lines = [
@@ -36,7 +41,8 @@ def role_article(
     if of:
         entities.append(entity(body, "r", "country", of))
     roles = tuple(
-        x.Role("p", title, "r" if of else None, span_of(body, line), line) for line in lines
+        x.Role("p", title, "r" if of else None, span_of(body, line), line, qualifier=qualifier)
+        for line in lines
     )
     return x.ExtractedArticle(
         parsed=parsed,
@@ -82,6 +88,21 @@ def test_entity_page_lists_each_role_once_most_stated_first(
     newest = get(client, f"/v1/entities/{stated}/roles", title="President", limit=1)["items"][0]
     assert roles[0]["evidence"] == newest["evidence"]
     assert roles[0]["evidence"]["text"] == "Vladimir Putin, President of Russia, spoke (4.0)."
+
+
+def test_a_former_role_is_a_role_of_its_own(client: TestClient, session: Session) -> None:
+    """A former president and a president are two roles, each with its qualifier."""
+    kb_ingest.ingest_article(session, role_article(1, "President"))
+    kb_ingest.ingest_article(session, role_article(2, "President", qualifier="former", times=2))
+    person = putin(session)
+    page = get(client, f"/v1/entities/{person}")
+    assert [(r["qualifier"], r["title"], r["evidence_count"]) for r in page["roles"]] == [
+        ("former", "President", 2),
+        (None, "President", 1),
+    ]
+    assert page["role_count"] == 2
+    items = get(client, f"/v1/entities/{person}/roles")["items"]
+    assert sorted((r["qualifier"] or "") for r in items) == ["", "former", "former"]
 
 
 def test_entity_page_caps_its_roles(

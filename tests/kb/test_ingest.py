@@ -40,6 +40,13 @@ def test_ingest_stores_article_and_every_fact(session: Session) -> None:
     assert session.scalar(select(Source.name)) == "Test Wire"
 
 
+def test_ingest_stores_a_role_qualifier(session: Session) -> None:
+    article = meeting_article()
+    former = dataclasses.replace(article.roles[0], qualifier="former")
+    kb_ingest.ingest_article(session, dataclasses.replace(article, roles=(former,)))
+    assert session.scalars(select(Role.qualifier)).all() == ["former"]
+
+
 def test_reingest_same_article_creates_nothing(session: Session) -> None:
     first = kb_ingest.ingest_article(session, meeting_article())
     tables = (Article, Entity, EntityAlias, Mention, Event, EventEvidence, Timex)

@@ -94,6 +94,8 @@ class Role(Base, SpanMixin):
         ForeignKey("entities.id", ondelete="SET NULL"), index=True
     )
     title: Mapped[str] = mapped_column(String(200))
+    # "former", "then", "acting", ... (``app.extract.types.Role.qualifier``); None: unqualified.
+    qualifier: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text, default="")
 
     article: Mapped[Article] = relationship(back_populates="roles", lazy="raise")

@@ -16,7 +16,8 @@ id...)``, so they are stable across exports. The mapping, and what FtM cannot ho
   no character offsets: spans are in the JSON Lines and JSON-LD exports only.
 - events → Event (name = summary, dates, location, involved) and one UnknownLink per
   participant carrying its role (``buyer``, ``seller``...), for any entity type.
-- roles → Position + Occupancy; quotes → Note (entity = the speaker, description = the text).
+- roles → Position + Occupancy (its description = the role's qualifier: "former", "acting");
+  quotes → Note (entity = the speaker, description = the text).
 - timexes and amounts have no FtM schema and are left out.
 """
 
@@ -175,7 +176,12 @@ def _role_proxies(role: Role, article_id: str, positions: set[str]) -> Iterator[
     yield _proxy(
         "Occupancy",
         ftm_id("role", role.id),
-        {"holder": ftm_id("entity", role.person_id), "post": position_id, "proof": article_id},
+        {
+            "holder": ftm_id("entity", role.person_id),
+            "post": position_id,
+            "proof": article_id,
+            "description": role.qualifier,  # "former", "acting"...: the post is the title's
+        },
     )
 
 

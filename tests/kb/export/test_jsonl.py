@@ -1,5 +1,6 @@
 """JSON Lines export, read back with pydantic: every article and every fact, with spans."""
 
+import dataclasses
 import json
 from collections import Counter
 
@@ -8,8 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Amount, Article, EventEvidence, Mention, Quote, Role, Timex
+from app.kb import ingest as kb_ingest
 from app.kb.export import stream_export
 from app.schemas.export import ArticleExport
+from tests.factories import meeting_article
 
 
 @pytest.fixture
@@ -81,3 +84,17 @@ def test_lines_are_plain_json_with_metadata(session: Session) -> None:
     assert first["url"] == "https://p.dw.com/p/40DrA"
     assert first["source"]["name"] == "DW"
     assert first["body"] == seed.body
+
+
+def test_a_role_qualifier_is_exported(session: Session) -> None:
+    article = meeting_article(
+        "Vladimir Putin met Alexander Lukashenko in Russia on Thursday again."
+    )
+    acting = dataclasses.replace(article.roles[0], qualifier="acting")
+    stored = kb_ingest.ingest_article(session, dataclasses.replace(article, roles=(acting,)))
+    records = [
+        ArticleExport.model_validate_json(line)
+        for line in "".join(stream_export(session, "jsonl")).splitlines()
+    ]
+    (record,) = [r for r in records if r.id == stored.article.id]
+    assert [(r.qualifier, r.title) for r in record.roles] == [("acting", "President")]
