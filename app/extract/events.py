@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.extract.event_args import ArgumentReader, read_amounts, read_date, read_status
+from app.extract.failures import guard
 from app.extract.mention_index import EntityIndex
 from app.extract.nlp import ZoneDoc
 from app.extract.quotes import extract_quotes, find_quote_groups
@@ -97,30 +98,31 @@ def _drafts_of_zone(
             trigger = find_trigger(token)
             if trigger is None or is_negated(token):
                 continue
-            args = reader.read(trigger)
-            segment = _segment(zdoc.text, sent.start_char, sent.end_char, token.idx)
-            start, end, precision = read_date(reader, trigger, zone_timexes, segment)
-            status = read_status(reader, trigger, zdoc.zone)
-            if published is not None:
-                if start is not None and start > published and status != "expected":
-                    status = "expected"
-                elif end is not None and end < published:
-                    status = "occurred"  # all of it lies before publication
-            drafts.append(
-                _Draft(
-                    type=trigger.type,
-                    status=status,
-                    participants=args.participants,
-                    location_key=args.location_key,
-                    name_key=args.name_key,
-                    date_start=start,
-                    date_end=end,
-                    precision=precision,
-                    amounts=list(read_amounts(reader, trigger, amounts)),
-                    evidence=[zdoc.span(*segment)],
-                    evidence_text=[zdoc.text[segment[0] : segment[1]]],
+            with guard("events", zdoc, token.idx, token.idx + len(token)):  # this trigger only
+                args = reader.read(trigger)
+                segment = _segment(zdoc.text, sent.start_char, sent.end_char, token.idx)
+                start, end, precision = read_date(reader, trigger, zone_timexes, segment)
+                status = read_status(reader, trigger, zdoc.zone)
+                if published is not None:
+                    if start is not None and start > published and status != "expected":
+                        status = "expected"
+                    elif end is not None and end < published:
+                        status = "occurred"  # all of it lies before publication
+                drafts.append(
+                    _Draft(
+                        type=trigger.type,
+                        status=status,
+                        participants=args.participants,
+                        location_key=args.location_key,
+                        name_key=args.name_key,
+                        date_start=start,
+                        date_end=end,
+                        precision=precision,
+                        amounts=list(read_amounts(reader, trigger, amounts)),
+                        evidence=[zdoc.span(*segment)],
+                        evidence_text=[zdoc.text[segment[0] : segment[1]]],
+                    )
                 )
-            )
     return drafts
 
 
@@ -133,29 +135,30 @@ def _quote_statements(docs: Sequence[ZoneDoc], entities: Sequence[Entity]) -> li
         speaker = quote.speaker_key
         if speaker is None or types.get(speaker) not in SPEAKER_TYPES:
             continue
-        zdoc = next((z for z in docs if _same_zone(quote.span, z)), None)
-        if zdoc is None:
-            continue
-        sent = zdoc.doc.char_span(quote.span.start, quote.span.end, alignment_mode="expand")
-        bounds = (sent.sent.start_char, sent.sent.end_char) if sent is not None else None
-        start, end = bounds or (quote.span.start, quote.span.end)
-        segment = _segment(zdoc.text, start, end, quote.span.start)
-        drafts.append(
-            _Draft(
-                type="statement",
-                status="occurred",
-                participants=[(speaker, "agent")],
-                location_key=None,
-                name_key=None,
-                date_start=None,
-                date_end=None,
-                precision=None,
-                amounts=[],
-                evidence=[zdoc.span(*segment)],
-                evidence_text=[zdoc.text[segment[0] : segment[1]]],
-                confidence=0.6,
+        with guard("events"):  # this quote's statement only
+            zdoc = next((z for z in docs if _same_zone(quote.span, z)), None)
+            if zdoc is None:
+                continue
+            sent = zdoc.doc.char_span(quote.span.start, quote.span.end, alignment_mode="expand")
+            bounds = (sent.sent.start_char, sent.sent.end_char) if sent is not None else None
+            start, end = bounds or (quote.span.start, quote.span.end)
+            segment = _segment(zdoc.text, start, end, quote.span.start)
+            drafts.append(
+                _Draft(
+                    type="statement",
+                    status="occurred",
+                    participants=[(speaker, "agent")],
+                    location_key=None,
+                    name_key=None,
+                    date_start=None,
+                    date_end=None,
+                    precision=None,
+                    amounts=[],
+                    evidence=[zdoc.span(*segment)],
+                    evidence_text=[zdoc.text[segment[0] : segment[1]]],
+                    confidence=0.6,
+                )
             )
-        )
     return drafts
 
 

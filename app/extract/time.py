@@ -11,6 +11,7 @@ from datetime import date
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
+from app.extract.failures import guard
 from app.extract.nlp import ZoneDoc
 from app.extract.timenorm import normalize
 from app.extract.timevalues import WEEKDAYS, Resolved, Tense
@@ -33,7 +34,7 @@ _EXTRA = re.compile(
     r"|\b\d{4}-\d{2}-\d{2}\b"
 )
 _CLOCK = re.compile(
-    r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?"
+    r"\b(1[0-2]|0?\d)(?:[:.]([0-5]\d))?\s*([ap])\.?\s?m\b\.?"
     r"|\b([01]?\d|2[0-3]):([0-5]\d)\b|\b(noon|midday|midnight)\b",
     re.IGNORECASE,
 )
@@ -49,9 +50,10 @@ def extract_timexes(docs: Sequence[ZoneDoc], *, published: date | None) -> list[
     """Every date or time expression of the article's zones, in zone and text order."""
     timexes: list[Timex] = []
     for zone_doc in docs:
-        found = [
-            _timex(zone_doc, start, end, published) for start, end in _candidates(zone_doc.doc)
-        ]
+        found: list[Timex | None] = []
+        for start, end in _candidates(zone_doc.doc):
+            with guard("time", zone_doc, start, end):  # a span that fails is dropped alone
+                found.append(_timex(zone_doc, start, end, published))
         timexes.extend(_attach_clock_days([t for t in found if t is not None]))
     return timexes
 

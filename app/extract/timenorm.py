@@ -45,8 +45,15 @@ _FUZZY_MODIFIER = re.compile(
 
 
 def normalize(text: str, anchor: date | None, tense: Tense = "present") -> Resolved | None:
-    """Resolve ``text``; None when it is not a date at all (a duration such as "seven hours")."""
-    return _normalize(clean(text), anchor, tense)
+    """Resolve ``text``; None when it is not a date at all (a duration such as "seven hours").
+
+    Also None when the date falls outside years 1 to 9999, where ``datetime.date`` raises: a
+    year 0 written ("Q1 0000"), or an anchor at the calendar's edge ("next year" in 9999).
+    """
+    try:
+        return _normalize(clean(text), anchor, tense)
+    except (OverflowError, ValueError):
+        return None
 
 
 @lru_cache(maxsize=4096)
