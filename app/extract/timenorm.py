@@ -91,7 +91,8 @@ def _range(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
         first = int(years[1])
         last = int(years[2]) if len(years[2]) == 4 else first // 100 * 100 + int(years[2])
         if first < last <= first + 100:
-            return Resolved(f"{first}/{last}", "year", date(first, 1, 1), date(last, 12, 31))
+            value = f"{first:04d}/{last:04d}"
+            return Resolved(value, "year", date(first, 1, 1), date(last, 12, 31))
         return None
     days = re.fullmatch(
         rf"(?:from |between )?({MONTHS})\.? (\d{{1,2}})\s*(?:-|–|to|and)\s*(\d{{1,2}})"

@@ -230,13 +230,12 @@ def decade(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
     if first % 100 == 0 and len(m[2]) == 4 and first < 2000:  # "the 1800s": a century, mostly
         end = first + 99
         return Resolved(
-            f"{first}/{end}", "fuzzy", date(first, 1, 1), date(end, 12, 31), ambiguous=True
+            f"{first:04d}/{end:04d}", "fuzzy", date(first, 1, 1), date(end, 12, 31), ambiguous=True
         )
     end = first + 9
     ambiguous = first % 100 == 0 and len(m[2]) == 4
-    return Resolved(
-        f"{first}/{end}", "decade", date(first, 1, 1), date(end, 12, 31), ambiguous=ambiguous
-    )
+    value = f"{first:04d}/{end:04d}"
+    return Resolved(value, "decade", date(first, 1, 1), date(end, 12, 31), ambiguous=ambiguous)
 
 
 def century(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
@@ -246,7 +245,8 @@ def century(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
     first = (int(m[2]) - 1) * 100
     if first < 1:
         return None
-    return Resolved(f"{first}/{first + 99}", "fuzzy", date(first, 1, 1), date(first + 99, 12, 31))
+    last = first + 99
+    return Resolved(f"{first:04d}/{last:04d}", "fuzzy", date(first, 1, 1), date(last, 12, 31))
 
 
 def quarter_or_season(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
