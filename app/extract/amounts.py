@@ -69,12 +69,16 @@ def extract_amounts(docs: Sequence[ZoneDoc]) -> list[Amount]:
         for finder in (_money, _percents, _quantities, _counts):
             taken = [(a.span.start, a.span.end) for a in found]
             found.extend(
-                a
-                for a in finder(zone_doc)
-                if math.isfinite(a.value) and not _overlaps_any(a, taken)  # "$1e300 billion"
+                a for a in finder(zone_doc) if _storable(a) and not _overlaps_any(a, taken)
             )
         amounts.extend(sorted(found, key=lambda a: a.span.start))
     return _group(amounts, docs)
+
+
+def _storable(amount: Amount) -> bool:
+    """A finite value ("$1e300 billion" is not), and a text and unit of sane length: a longer
+    one is a run of digits or a table row, and would not fit the store (500 and 200)."""
+    return math.isfinite(amount.value) and len(amount.text) <= 200 and len(amount.unit) <= 100
 
 
 def _overlaps_any(amount: Amount, taken: list[tuple[int, int]]) -> bool:

@@ -38,6 +38,9 @@ _CLOCK = re.compile(
     r"|\b([01]?\d|2[0-3]):([0-5]\d)\b|\b(noon|midday|midnight)\b",
     re.IGNORECASE,
 )
+# Characters: a longer "date" is a table row or a run-on list read as one span (and more than
+# the store's 500).
+_LONGEST = 200
 _SEASON_WORDS = {"spring", "summer", "autumn", "fall", "winter"}
 _PARTS_OF_DAY = {"morning", "afternoon", "evening", "night", "overnight"}
 _FUTURE_MODALS = {"will", "'ll", "shall", "wo", "would", "could", "may", "might", "should", "must"}
@@ -61,6 +64,8 @@ def extract_timexes(docs: Sequence[ZoneDoc], *, published: date | None) -> list[
 def _timex(zone_doc: ZoneDoc, start: int, end: int, published: date | None) -> Timex | None:
     doc = zone_doc.doc
     text = zone_doc.text[start:end]
+    if len(text) > _LONGEST:
+        return None
     tokens = doc.char_span(start, end, alignment_mode="expand")
     if tokens is None or len(tokens) == 0:
         return None

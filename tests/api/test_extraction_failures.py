@@ -79,3 +79,11 @@ def test_every_extractor_is_a_metrics_label_from_the_start(client: TestClient) -
     response = client.get("/metrics")
     for extractor in ("entities", "time", "amounts", "quotes", "events"):
         assert f'newskb_extractor_failures_total{{extractor="{extractor}"}}' in response.text
+
+
+def test_a_run_on_date_longer_than_the_store_keeps_the_article(client: TestClient) -> None:
+    """PostgreSQL refused the 1,060-character "date" (varchar 500): the ingest answered 500."""
+    text = "Long dates\n\nIt happened " + " ".join(["Monday"] * 150) + " days later, they said."
+    response = post(client, text)
+    assert response.status_code == 201
+    assert all(len(t["text"]) <= 200 for t in response.json()["timexes"])

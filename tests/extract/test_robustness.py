@@ -19,6 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.db import models as db
+from app.db.base import Base
 from app.extract import failures
 from app.extract.failures import collecting, guard
 from app.extract.parse import parse_text
@@ -121,6 +123,40 @@ def mixed_scripts(draw: st.DrawFn) -> str:
     return " ".join(draw(st.lists(words, min_size=1, max_size=40)))
 
 
+@st.composite
+def long_runs(draw: st.DrawFn) -> str:
+    """A name, a number, a date or a title run on for hundreds of characters."""
+    word = draw(st.sampled_from(["Grand", "Monday", "1,000", "heavy", "Minister", "9" * 50, "x"]))
+    run = draw(st.sampled_from([" ", "-", " and ", ",", ""])).join(
+        [word] * draw(st.integers(20, 150))
+    )
+    frame = draw(st.sampled_from([
+        "{} Corporation said on Monday it sold shares.", "The company sold {} machines.",
+        "It cost ${} billion.", "It happened {} days later.", "Prime Minister {} Johnson said.",
+        'The {} said: "We will win this war, whatever it costs."', "On {} they met in Paris.",
+    ]))  # fmt: skip
+    return frame.format(run)
+
+
+def column_length(model: type[Base], column: str) -> int:
+    length = model.__table__.c[column].type.length  # type: ignore[attr-defined]
+    assert isinstance(length, int)
+    return length
+
+
+def assert_fits_the_store(extracted: ExtractedArticle) -> None:
+    """PostgreSQL refuses a string longer than its column: the whole article would be lost."""
+    for entity in extracted.entities:
+        assert len(entity.name) <= column_length(db.Entity, "name"), entity.name
+        assert all(len(a) <= column_length(db.EntityAlias, "alias") for a in entity.aliases)
+        assert all(len(m.text) <= column_length(db.Mention, "text") for m in entity.mentions)
+    assert all(len(r.title) <= column_length(db.Role, "title") for r in extracted.roles)
+    assert all(len(t.text) <= column_length(db.Timex, "text") for t in extracted.timexes)
+    for amount in extracted.amounts:
+        assert len(amount.text) <= column_length(db.Amount, "text"), amount
+        assert len(amount.unit) <= column_length(db.Amount, "unit"), amount
+
+
 def extract(text: str, published: datetime | None) -> ExtractedArticle:
     parsed = parse_text(text)
     if published is not None:
@@ -220,6 +256,14 @@ def test_number_tables(text: str, published: datetime | None) -> None:
 @given(odd_numbers(), PUBLISHED)
 def test_huge_and_odd_numbers(text: str, published: datetime | None) -> None:
     assert_sound(extract(text, published))
+
+
+@PROPERTY
+@given(long_runs(), PUBLISHED)
+def test_long_runs_fit_the_store(text: str, published: datetime | None) -> None:
+    extracted = extract(text, published)
+    assert_sound(extracted)
+    assert_fits_the_store(extracted)
 
 
 @PROPERTY
