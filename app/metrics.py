@@ -30,6 +30,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from app import __version__
+from app.extract.failures import EXTRACTORS
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -95,6 +96,16 @@ EXTRACTION_ERRORS = Counter(
     ["error"],
     registry=REGISTRY,
 )
+
+EXTRACTOR_FAILURES = Counter(
+    "newskb_extractor_failures",
+    "Facts dropped because an extractor raised on one candidate (a date, an amount, a quote, "
+    "an event trigger) or on a whole article; the article was still stored. By extractor.",
+    ["extractor"],
+    registry=REGISTRY,
+)
+for extractor in EXTRACTORS:
+    EXTRACTOR_FAILURES.labels(extractor=extractor)
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:

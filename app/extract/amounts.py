@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -18,6 +19,7 @@ from app.extract.currencies import (
     currency_from_name,
     singular,
 )
+from app.extract.failures import guard
 from app.extract.nlp import ZoneDoc
 from app.extract.numbers import HEDGES, MULTIPLIERS, VAGUE, parse_number
 from app.extract.types import Amount
@@ -66,13 +68,15 @@ def extract_amounts(docs: Sequence[ZoneDoc]) -> list[Amount]:
         found: list[Amount] = []
         for finder in (_money, _percents, _quantities, _counts):
             taken = [(a.span.start, a.span.end) for a in found]
-            found.extend(a for a in finder(zone_doc) if not _overlaps_any(a, taken))
+            found.extend(
+                a for a in finder(zone_doc) if _storable(a) and not _overlaps_any(a, taken)
+            )
         rates = [_as_rate(a, zone_doc) for a in sorted(found, key=lambda a: a.span.start)]
         taken = [(a.span.start, a.span.end) for a in rates if a.kind == "rate"]
         amounts.extend(
             _flag_approximate(a, zone_doc)
             for a in rates
-            if a.kind == "rate" or not _inside_any(a, taken)
+            if (a.kind == "rate" or not _inside_any(a, taken)) and _storable(a)
         )
     return _group(amounts, docs)
 
@@ -183,6 +187,12 @@ def _token_at(zone_doc: ZoneDoc, char: int) -> Token | None:
     return tokens[0] if tokens is not None and len(tokens) else None
 
 
+def _storable(amount: Amount) -> bool:
+    """A finite value ("$1e300 billion" is not), and a text and unit of sane length: a longer
+    one is a run of digits or a table row, and would not fit the store (500 and 200)."""
+    return math.isfinite(amount.value) and len(amount.text) <= 200 and len(amount.unit) <= 100
+
+
 def _overlaps_any(amount: Amount, taken: list[tuple[int, int]]) -> bool:
     return any(amount.span.start < end and start < amount.span.end for start, end in taken)
 
@@ -190,29 +200,30 @@ def _overlaps_any(amount: Amount, taken: list[tuple[int, int]]) -> bool:
 def _money(zone_doc: ZoneDoc) -> Iterator[Amount]:
     text = zone_doc.text
     for match in MONEY.finditer(text):
-        if match["prefix"]:
-            currency = currency_from_code(match["prefix"])
-            number = match["num"]
-        else:
-            name = match["name"]
-            currency = currency_from_code(name) or currency_from_name(name)
-            number = match["num2"]
-            if name.lower() == "won" and not re.search(r"[a-z]\Z", number):
-                continue  # "3 won" is a verb; "1.2 trillion won" is money
-            if _is_weight(name, number):
+        with guard("amounts", zone_doc, match.start(), match.end()):
+            if match["prefix"]:
+                currency = currency_from_code(match["prefix"])
+                number = match["num"]
+            else:
+                name = match["name"]
+                currency = currency_from_code(name) or currency_from_name(name)
+                number = match["num2"]
+                if name.lower() == "won" and not re.search(r"[a-z]\Z", number):
+                    continue  # "3 won" is a verb; "1.2 trillion won" is money
+                if _is_weight(name, number):
+                    continue
+            value = parse_number(number)
+            if currency is None or value is None:
                 continue
-        value = parse_number(number)
-        if currency is None or value is None:
-            continue
-        start, end = match.start(), match.end()
-        later = _RANGE_MULTIPLIER.match(text, end)
-        if later and not re.search(r"[a-z]\s*\Z", number):
-            value *= MULTIPLIERS[later[1].lower()]  # "between $300 and 400 billion"
-        if match["prefix"] and _inside_word(text, start, end):
-            continue
-        confidence = 0.9 if match["prefix"] == "$" else 1.0
-        yield Amount(text[start:end], zone_doc.span(start, end), value, currency, "money",
-                     confidence=confidence)  # fmt: skip
+            start, end = match.start(), match.end()
+            later = _RANGE_MULTIPLIER.match(text, end)
+            if later and not re.search(r"[a-z]\s*\Z", number):
+                value *= MULTIPLIERS[later[1].lower()]  # "between $300 and 400 billion"
+            if match["prefix"] and _inside_word(text, start, end):
+                continue
+            confidence = 0.9 if match["prefix"] == "$" else 1.0
+            yield Amount(text[start:end], zone_doc.span(start, end), value, currency, "money",
+                         confidence=confidence)  # fmt: skip
 
 
 _RANGE_MULTIPLIER = re.compile(
@@ -238,20 +249,26 @@ def _inside_word(text: str, start: int, end: int) -> bool:
 def _percents(zone_doc: ZoneDoc) -> Iterator[Amount]:
     text = zone_doc.text
     for match in PERCENT.finditer(text):
-        value = parse_number(match["num"])
-        if value is None:
-            continue
-        unit = "percentage points" if "point" in match["unit"].lower() else "%"
-        yield Amount(match[0], zone_doc.span(match.start(), match.end()), value, unit, "percent")
+        with guard("amounts", zone_doc, match.start(), match.end()):
+            value = parse_number(match["num"])
+            if value is None:
+                continue
+            unit = "percentage points" if "point" in match["unit"].lower() else "%"
+            yield Amount(
+                match[0], zone_doc.span(match.start(), match.end()), value, unit, "percent"
+            )
     for ent in zone_doc.doc.ents:
         if ent.label_ != "PERCENT" or any(c.isdigit() for c in ent.text):
             continue
-        words = re.sub(r"\b(?:per\s?cent|percent|percentage points?)\b", "", ent.text, flags=re.I)
-        value = parse_number(words.strip())
-        if value is not None:
-            unit = "percentage points" if "point" in ent.text.lower() else "%"
-            yield Amount(ent.text, zone_doc.span(ent.start_char, ent.end_char), value, unit,
-                         "percent")  # fmt: skip
+        with guard("amounts", zone_doc, ent.start_char, ent.end_char):
+            words = re.sub(
+                r"\b(?:per\s?cent|percent|percentage points?)\b", "", ent.text, flags=re.I
+            )
+            value = parse_number(words.strip())
+            if value is not None:
+                unit = "percentage points" if "point" in ent.text.lower() else "%"
+                yield Amount(ent.text, zone_doc.span(ent.start_char, ent.end_char), value, unit,
+                             "percent")  # fmt: skip
 
 
 def _quantities(zone_doc: ZoneDoc) -> Iterator[Amount]:
@@ -259,17 +276,20 @@ def _quantities(zone_doc: ZoneDoc) -> Iterator[Amount]:
     for ent in zone_doc.doc.ents:
         if ent.label_ != "QUANTITY":
             continue
-        number_end = ent.start
-        while number_end < ent.end and _is_number_word(ent.doc[number_end]):
-            number_end += 1
-        value = (
-            parse_number(ent.doc[ent.start : number_end].text) if number_end > ent.start else None
-        )
-        unit = ent.doc[number_end : ent.end].text.lower().strip()
-        if value is None or not unit or not re.search(r"[a-z]", unit):
-            continue
-        span = zone_doc.span(ent.start_char, ent.end_char)
-        yield Amount(ent.text, span, value, unit, "quantity")
+        with guard("amounts", zone_doc, ent.start_char, ent.end_char):
+            number_end = ent.start
+            while number_end < ent.end and _is_number_word(ent.doc[number_end]):
+                number_end += 1
+            value = (
+                parse_number(ent.doc[ent.start : number_end].text)
+                if number_end > ent.start
+                else None
+            )
+            unit = ent.doc[number_end : ent.end].text.lower().strip()
+            if value is None or not unit or not re.search(r"[a-z]", unit):
+                continue
+            span = zone_doc.span(ent.start_char, ent.end_char)
+            yield Amount(ent.text, span, value, unit, "quantity")
 
 
 def _is_number_word(token: Token) -> bool:
@@ -281,32 +301,33 @@ def _counts(zone_doc: ZoneDoc) -> Iterator[Amount]:
     """Numbers that count something: "200,000 military personnel", "thousands of protesters"."""
     doc = zone_doc.doc
     for start, end in _number_phrases(doc):
-        number = doc[start:end]
-        if _skip_number(number, zone_doc.text):
-            continue
-        unit_tokens = _unit_of(number)
-        if unit_tokens is None:
-            continue
-        words = number.text
-        vague = words.lower() in VAGUE or (len(number) > 1 and doc[end - 1].lower_ in VAGUE)
-        value = parse_number(words)
-        if value is None or value <= 0:
-            continue
-        if value != 1 and unit_tokens[-1].tag_ == "NN" and number[-1].like_num:
-            continue  # a label, not a count: "Falcon 9 rocket", "Boeing 737 jet"
-        if start > 0 and doc[start - 1].lower_ in _REFERRING and value < 10:
-            continue  # "the two countries" refers back, it does not count
-        if value == 1 and not number[0].is_digit and not _enumerates(number):
-            continue  # "One group of organizers", "one man": an indefinite, not a count
-        if _names_a_model(number):
-            continue  # "RTX 3080 cards", "iPhone 12 sales", "Boeing 737 jets"
-        first, last = number[0], unit_tokens[-1]
-        unit = " ".join(t.text for t in unit_tokens).lower().replace(" - ", "-")
-        kind = "quantity" if singular(unit_tokens[-1].lower_) in _TIME_UNITS else "count"
-        span = zone_doc.span(first.idx, last.idx + len(last))
-        confidence = 0.5 if vague else (0.7 if value < 10 else 1.0)
-        text = zone_doc.text[first.idx : last.idx + len(last)]
-        yield Amount(text, span, value, unit, kind, confidence=confidence)  # type: ignore[arg-type]
+        with guard("amounts", zone_doc, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])):
+            number = doc[start:end]
+            if _skip_number(number, zone_doc.text):
+                continue
+            unit_tokens = _unit_of(number)
+            if unit_tokens is None:
+                continue
+            words = number.text
+            vague = words.lower() in VAGUE or (len(number) > 1 and doc[end - 1].lower_ in VAGUE)
+            value = parse_number(words)
+            if value is None or value <= 0:
+                continue
+            if value != 1 and unit_tokens[-1].tag_ == "NN" and number[-1].like_num:
+                continue  # a label, not a count: "Falcon 9 rocket", "Boeing 737 jet"
+            if start > 0 and doc[start - 1].lower_ in _REFERRING and value < 10:
+                continue  # "the two countries" refers back, it does not count
+            if value == 1 and not number[0].is_digit and not _enumerates(number):
+                continue  # "One group of organizers", "one man": an indefinite, not a count
+            if _names_a_model(number):
+                continue  # "RTX 3080 cards", "iPhone 12 sales", "Boeing 737 jets"
+            first, last = number[0], unit_tokens[-1]
+            unit = " ".join(t.text for t in unit_tokens).lower().replace(" - ", "-")
+            kind = "quantity" if singular(unit_tokens[-1].lower_) in _TIME_UNITS else "count"
+            span = zone_doc.span(first.idx, last.idx + len(last))
+            confidence = 0.5 if vague else (0.7 if value < 10 else 1.0)
+            text = zone_doc.text[first.idx : last.idx + len(last)]
+            yield Amount(text, span, value, unit, kind, confidence=confidence)  # type: ignore[arg-type]
 
 
 def _number_phrases(doc: Doc) -> Iterator[tuple[int, int]]:

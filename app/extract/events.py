@@ -17,6 +17,7 @@ from spacy.tokens import Span as SpacySpan
 from spacy.tokens import Token
 
 from app.extract.event_args import ArgumentReader, read_amounts, read_date, read_status
+from app.extract.failures import guard
 from app.extract.main_event import main_trigger, same_event_token
 from app.extract.mention_index import EntityIndex
 from app.extract.nlp import ZoneDoc
@@ -157,7 +158,8 @@ def _drafts_of_zone(zone: _ZoneReader) -> list[_Draft]:
             continue  # what someone says will happen is not reported fact
         trigger = find_trigger(token)
         if trigger is not None and not is_negated(token):
-            drafts.append(zone.draft(trigger))
+            with guard("events", zone.zdoc, token.idx, token.idx + len(token)):  # this one only
+                drafts.append(zone.draft(trigger))
     return drafts
 
 
@@ -170,29 +172,30 @@ def _quote_statements(docs: Sequence[ZoneDoc], entities: Sequence[Entity]) -> li
         speaker = quote.speaker_key
         if speaker is None or types.get(speaker) not in SPEAKER_TYPES:
             continue
-        zdoc = next((z for z in docs if _same_zone(quote.span, z)), None)
-        if zdoc is None:
-            continue
-        sent = zdoc.doc.char_span(quote.span.start, quote.span.end, alignment_mode="expand")
-        bounds = (sent.sent.start_char, sent.sent.end_char) if sent is not None else None
-        start, end = bounds or (quote.span.start, quote.span.end)
-        segment = _segment(zdoc.text, start, end, quote.span.start)
-        drafts.append(
-            _Draft(
-                type="statement",
-                status="occurred",
-                participants=[(speaker, "agent")],
-                location_key=None,
-                name_key=None,
-                date_start=None,
-                date_end=None,
-                precision=None,
-                amounts=[],
-                evidence=[zdoc.span(*segment)],
-                evidence_text=[zdoc.text[segment[0] : segment[1]]],
-                confidence=0.6,
+        with guard("events"):  # this quote's statement only
+            zdoc = next((z for z in docs if _same_zone(quote.span, z)), None)
+            if zdoc is None:
+                continue
+            sent = zdoc.doc.char_span(quote.span.start, quote.span.end, alignment_mode="expand")
+            bounds = (sent.sent.start_char, sent.sent.end_char) if sent is not None else None
+            start, end = bounds or (quote.span.start, quote.span.end)
+            segment = _segment(zdoc.text, start, end, quote.span.start)
+            drafts.append(
+                _Draft(
+                    type="statement",
+                    status="occurred",
+                    participants=[(speaker, "agent")],
+                    location_key=None,
+                    name_key=None,
+                    date_start=None,
+                    date_end=None,
+                    precision=None,
+                    amounts=[],
+                    evidence=[zdoc.span(*segment)],
+                    evidence_text=[zdoc.text[segment[0] : segment[1]]],
+                    confidence=0.6,
+                )
             )
-        )
     return drafts
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -64,4 +65,5 @@ def parse_number(text: str) -> float | None:
                 current = (current or 1) * factor
         else:
             return None
-    return total + current if seen else None
+    value = total + current
+    return value if seen and math.isfinite(value) else None  # 400 nines overflow to inf

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from app.extract.amounts import extract_amounts
 from app.extract.document import (
@@ -13,10 +14,22 @@ from app.extract.document import (
 )
 from app.extract.entities import extract_entities
 from app.extract.events import extract_events
+from app.extract.failures import collecting, guard
 from app.extract.nlp import DEFAULT_MODELS, ZoneDoc, analyse
 from app.extract.quotes import extract_quotes
 from app.extract.time import extract_timexes
-from app.extract.types import ExtractedArticle, ParsedArticle
+from app.extract.types import (
+    Amount,
+    Entity,
+    Event,
+    ExtractedArticle,
+    ParsedArticle,
+    Quote,
+    Role,
+    Timex,
+)
+
+T = TypeVar("T")
 
 __all__ = [
     "EXTRACTOR_VERSION",
@@ -42,14 +55,21 @@ def extract_parsed(
 
 
 def _extract_one(parsed: ParsedArticle, docs: list[ZoneDoc]) -> ExtractedArticle:
+    """Every extractor in turn; one that fails leaves its facts empty and the others go on."""
     published = parsed.published_at.date() if parsed.published_at else None
-    entities, roles = extract_entities(docs)
-    timexes = extract_timexes(docs, published=published)
-    amounts = extract_amounts(docs)
-    quotes = extract_quotes(docs, entities)
-    events = extract_events(
-        docs, entities=entities, timexes=timexes, amounts=amounts, published=published
-    )
+    with collecting() as failures:
+        no_entities: tuple[list[Entity], list[Role]] = ([], [])
+        entities, roles = _run("entities", lambda: extract_entities(docs), no_entities)
+        timexes: list[Timex] = _run("time", lambda: extract_timexes(docs, published=published), [])
+        amounts: list[Amount] = _run("amounts", lambda: extract_amounts(docs), [])
+        quotes: list[Quote] = _run("quotes", lambda: extract_quotes(docs, entities), [])
+        events: list[Event] = _run(
+            "events",
+            lambda: extract_events(
+                docs, entities=entities, timexes=timexes, amounts=amounts, published=published
+            ),
+            [],
+        )
     return ExtractedArticle(
         parsed=parsed,
         content_hash=content_hash(parsed),
@@ -60,4 +80,12 @@ def _extract_one(parsed: ParsedArticle, docs: list[ZoneDoc]) -> ExtractedArticle
         amounts=tuple(amounts),
         quotes=tuple(quotes),
         events=tuple(events),
+        failures=tuple(failures),
     )
+
+
+def _run(extractor: str, extract: Callable[[], T], empty: T) -> T:
+    """One extractor over the whole article; ``empty`` (recorded as a failure) if it raises."""
+    with guard(extractor):
+        return extract()
+    return empty

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Span as SpacySpan
 from spacy.tokens import Token
 
+from app.extract.failures import guard
 from app.extract.mention_index import EntityIndex
 from app.extract.nlp import ZoneDoc
 from app.extract.types import Entity, Quote
@@ -285,26 +286,27 @@ def _quotes_of_zone(zdoc: ZoneDoc, index: EntityIndex) -> list[Quote]:
     attributor = _Attributor(zdoc, index)
     quotes: list[Quote] = []
     for group in find_quote_groups(zdoc.text):
-        if not zdoc.text[group.start : group.end].strip():
-            continue
-        partial = _is_partial(zdoc, group)
-        speaker, confidence, channel = _attribute(zdoc, group, attributor, partial)
-        if partial and speaker is None:
-            continue  # scare quotes, titles of works: not something anyone is quoted saying
-        for piece in group.pieces:
-            start, end = _trim(zdoc.text, piece.start, piece.end)
-            if start >= end:
+        with guard("quotes", zdoc, group.start, group.end):  # a quote that fails is dropped
+            if not zdoc.text[group.start : group.end].strip():
                 continue
-            quotes.append(
-                Quote(
-                    text=zdoc.text[start:end],
-                    span=zdoc.span(start, end),
-                    speaker_key=speaker,
-                    channel=channel,
-                    direct=not partial,
-                    confidence=confidence,
+            partial = _is_partial(zdoc, group)
+            speaker, confidence, channel = _attribute(zdoc, group, attributor, partial)
+            if partial and speaker is None:
+                continue  # scare quotes, titles of works: not something anyone is quoted saying
+            for piece in group.pieces:
+                start, end = _trim(zdoc.text, piece.start, piece.end)
+                if start >= end:
+                    continue
+                quotes.append(
+                    Quote(
+                        text=zdoc.text[start:end],
+                        span=zdoc.span(start, end),
+                        speaker_key=speaker,
+                        channel=channel,
+                        direct=not partial,
+                        confidence=confidence,
+                    )
                 )
-            )
     return quotes
 
 

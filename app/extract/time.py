@@ -11,6 +11,7 @@ from datetime import date
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
+from app.extract.failures import guard
 from app.extract.nlp import ZoneDoc
 from app.extract.timecontext import (
     is_bare_year,
@@ -40,7 +41,7 @@ _EXTRA = re.compile(
     r"|\b\d{4}-\d{2}-\d{2}\b"
 )
 _CLOCK = re.compile(
-    r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?"
+    r"\b(1[0-2]|0?\d)(?:[:.]([0-5]\d))?\s*([ap])\.?\s?m\b\.?"
     r"|\b([01]?\d|2[0-3]):([0-5]\d)\b|\b(noon|midday|midnight)\b",
     re.IGNORECASE,
 )
@@ -48,6 +49,9 @@ _APPOSITION_GAP = re.compile(r"\s*,\s*(?:(?:on|a|an|which was|that was|which is)
 _BARE_WEEKDAY = re.compile(
     r"(?:(?:a|an|on)\s+)?((?:mon|tues|wednes|thurs|fri|satur|sun)day)", re.IGNORECASE
 )
+# Characters: a longer "date" is a table row or a run-on list read as one span (and more than
+# the store's 500).
+_LONGEST = 200
 _SEASON_WORDS = {"spring", "summer", "autumn", "fall", "winter"}
 _PARTS_OF_DAY = {"morning", "afternoon", "evening", "night", "overnight"}
 _FUTURE_MODALS = {"will", "'ll", "shall", "wo", "would", "could", "may", "might", "should", "must"}
@@ -73,10 +77,10 @@ def extract_timexes(docs: Sequence[ZoneDoc], *, published: date | None) -> list[
     timexes: list[Timex] = []
     for zone_doc in docs:
         quotes = quoted_ranges(zone_doc.text)
-        found = [
-            _timex(zone_doc, start, end, published, quotes)
-            for start, end in _candidates(zone_doc.doc)
-        ]
+        found: list[Timex | None] = []
+        for start, end in _candidates(zone_doc.doc):
+            with guard("time", zone_doc, start, end):  # a span that fails is dropped alone
+                found.append(_timex(zone_doc, start, end, published, quotes))
         dated = _agree_weekdays([t for t in found if t is not None], zone_doc.text, published)
         timexes.extend(_attach_clock_days(dated))
     return timexes
@@ -147,6 +151,8 @@ def _timex(
 ) -> Timex | None:
     doc = zone_doc.doc
     text = zone_doc.text[start:end]
+    if len(text) > _LONGEST:
+        return None
     tokens = doc.char_span(start, end, alignment_mode="expand")
     if tokens is None or len(tokens) == 0:
         return None

@@ -45,8 +45,15 @@ _FUZZY_MODIFIER = re.compile(
 
 
 def normalize(text: str, anchor: date | None, tense: Tense = "present") -> Resolved | None:
-    """Resolve ``text``; None when it is not a date at all (a duration such as "seven hours")."""
-    return _normalize(clean(text), anchor, tense)
+    """Resolve ``text``; None when it is not a date at all (a duration such as "seven hours").
+
+    Also None when the date falls outside years 1 to 9999, where ``datetime.date`` raises: a
+    year 0 written ("Q1 0000"), or an anchor at the calendar's edge ("next year" in 9999).
+    """
+    try:
+        return _normalize(clean(text), anchor, tense)
+    except (OverflowError, ValueError):
+        return None
 
 
 @lru_cache(maxsize=4096)
@@ -84,7 +91,8 @@ def _range(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
         first = int(years[1])
         last = int(years[2]) if len(years[2]) == 4 else first // 100 * 100 + int(years[2])
         if first < last <= first + 100:
-            return Resolved(f"{first}/{last}", "year", date(first, 1, 1), date(last, 12, 31))
+            value = f"{first:04d}/{last:04d}"
+            return Resolved(value, "year", date(first, 1, 1), date(last, 12, 31))
         return None
     days = re.fullmatch(
         rf"(?:from |between )?({MONTHS})\.? (\d{{1,2}})\s*(?:-|–|to|and)\s*(\d{{1,2}})"

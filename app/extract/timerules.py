@@ -20,6 +20,7 @@ from app.extract.timevalues import (
     Tense,
     add_months,
     day,
+    fits,
     interval,
     month,
     month_interval,
@@ -183,6 +184,9 @@ def ago(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
         return unresolved(UNITS[m[3]])  # type: ignore[arg-type]
     sign = -1 if m[4] == " ago" else 1
     unit, count = m[3], int(n) * sign
+    days = count * {"day": 1, "week": 7}.get(unit, 0)
+    if not fits(anchor, days=days, months=count * {"month": 1, "year": 12}.get(unit, 0)):
+        return unresolved(UNITS[unit])  # type: ignore[arg-type]  # "3000 years ago": before year 1
     if unit == "day":
         return day(anchor + timedelta(days=count))
     if unit == "week":
@@ -200,10 +204,12 @@ def past_n(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
         return None
     if anchor is None:
         return unresolved()
-    days = {"day": 1, "week": 7}.get(m[2])
+    days = int(n) * {"day": 1, "week": 7}.get(m[2], 0)
+    months = int(n) * {"month": 1, "year": 12}.get(m[2], 0)
+    if not fits(anchor, days=-days, months=-months):
+        return unresolved()  # "the past 3000 years": from before year 1
     if days:
-        return interval(anchor - timedelta(days=days * int(n)), anchor, "fuzzy", confidence=0.7)
-    months = int(n) * (12 if m[2] == "year" else 1)
+        return interval(anchor - timedelta(days=days), anchor, "fuzzy", confidence=0.7)
     return interval(add_months(anchor, -months), anchor, "fuzzy", confidence=0.7)
 
 
@@ -224,13 +230,12 @@ def decade(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
     if first % 100 == 0 and len(m[2]) == 4 and first < 2000:  # "the 1800s": a century, mostly
         end = first + 99
         return Resolved(
-            f"{first}/{end}", "fuzzy", date(first, 1, 1), date(end, 12, 31), ambiguous=True
+            f"{first:04d}/{end:04d}", "fuzzy", date(first, 1, 1), date(end, 12, 31), ambiguous=True
         )
     end = first + 9
     ambiguous = first % 100 == 0 and len(m[2]) == 4
-    return Resolved(
-        f"{first}/{end}", "decade", date(first, 1, 1), date(end, 12, 31), ambiguous=ambiguous
-    )
+    value = f"{first:04d}/{end:04d}"
+    return Resolved(value, "decade", date(first, 1, 1), date(end, 12, 31), ambiguous=ambiguous)
 
 
 def century(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
@@ -240,7 +245,8 @@ def century(t: str, anchor: date | None, tense: Tense) -> Resolved | None:
     first = (int(m[2]) - 1) * 100
     if first < 1:
         return None
-    return Resolved(f"{first}/{first + 99}", "fuzzy", date(first, 1, 1), date(first + 99, 12, 31))
+    last = first + 99
+    return Resolved(f"{first:04d}/{last:04d}", "fuzzy", date(first, 1, 1), date(last, 12, 31))
 
 
 def quarter_or_season(t: str, anchor: date | None, tense: Tense) -> Resolved | None:

@@ -69,6 +69,13 @@ def week_of(d: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
+def fits(anchor: date, *, days: int = 0, months: int = 0) -> bool:
+    """Whether ``anchor`` moved by ``days`` and ``months`` stays inside years 1 to 9999."""
+    if not date.min.toordinal() <= anchor.toordinal() + days <= date.max.toordinal():
+        return False
+    return date.min.year <= (anchor.year * 12 + anchor.month - 1 + months) // 12 <= date.max.year
+
+
 def add_months(d: date, months: int) -> date:
     index = d.year * 12 + d.month - 1 + months
     y, m = divmod(index, 12)

@@ -209,6 +209,17 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtractionFailure:
+    """One extractor that raised on one candidate, or on the whole article when ``span`` is
+    None: that fact (or that extractor's facts) was dropped and the rest of the article kept."""
+
+    extractor: str  # "entities", "time", "amounts", "quotes", "events"
+    error: str  # "ValueError: year -981 is out of range"
+    span: Span | None = None
+    text: str = ""  # the candidate's text, cut short
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractedArticle:
     """Everything extraction found in one article."""
 
@@ -221,4 +232,5 @@ class ExtractedArticle:
     amounts: tuple[Amount, ...] = ()
     quotes: tuple[Quote, ...] = ()
     events: tuple[Event, ...] = ()
+    failures: tuple[ExtractionFailure, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)

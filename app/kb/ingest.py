@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -39,6 +40,8 @@ from app.kb.resolve import (
 from app.kb.sql import insert_ignore, insert_rows, lock_names
 from app.kb.transaction import committing
 
+logger = logging.getLogger("newskb.ingest")
+
 
 @dataclass(frozen=True)
 class IngestResult:
@@ -75,6 +78,7 @@ def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestRes
     paying a SELECT.
     """
     url = extracted.parsed.url
+    report_failures(extracted)
     try:
         with committing(session):
             article = _store_article(session, extracted)
@@ -88,6 +92,29 @@ def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestRes
             raise
         return IngestResult(existing, created=False)
     return IngestResult(article, created=True)
+
+
+def report_failures(extracted: x.ExtractedArticle) -> None:
+    """Log and count each fact an extractor dropped by failing; the article is stored anyway."""
+    parsed = extracted.parsed
+    for failure in extracted.failures:
+        metrics.EXTRACTOR_FAILURES.labels(extractor=failure.extractor).inc()
+        span = failure.span
+        logger.warning(
+            "extractor failed: %s dropped a fact of the article",
+            failure.extractor,
+            extra={
+                "extractor": failure.extractor,
+                "error": failure.error,
+                "content_hash": extracted.content_hash,
+                "title": parsed.title,
+                "url": parsed.url,
+                "zone": span.zone if span else None,
+                "start": span.start if span else None,
+                "end": span.end if span else None,
+                "text": failure.text,
+            },
+        )
 
 
 def find_existing_ids(
@@ -160,6 +187,7 @@ def reextract_article(session: Session, article_id: int, *, model_names: str) ->
 
 def replace_facts(session: Session, article_id: int, extracted: x.ExtractedArticle) -> Article:
     """Re-extraction: swap an article's facts for newer ones in one transaction."""
+    report_failures(extracted)
     with committing(session):
         article = session.get(Article, article_id)
         if article is None:
