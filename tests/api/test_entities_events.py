@@ -1,11 +1,14 @@
 """Entity, event and quote reads over data stored through the real ingest path."""
 
+from dataclasses import replace
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.extract import types as x
 from app.kb import ingest as kb_ingest
-from tests.factories import meeting_article
+from tests.factories import meeting_article, span_of
 
 
 @pytest.fixture
@@ -92,3 +95,24 @@ def test_article_detail_lists_its_facts(client: TestClient, stored: int) -> None
 
 def test_quotes_list_is_empty_without_quotes(client: TestClient, stored: int) -> None:
     assert client.get("/v1/quotes").json() == {"items": [], "next_cursor": None}
+
+
+def test_quote_of_an_unnamed_speaker_keeps_its_description(
+    client: TestClient, session: Session
+) -> None:
+    body = (
+        "Vladimir Putin met Alexander Lukashenko in Russia on Thursday. "
+        '"Talks went well," a Kremlin spokesman said.'
+    )
+    article = meeting_article(body)
+    quote = x.Quote(
+        "Talks went well",
+        span_of(body, "Talks went well"),
+        None,
+        speaker_description="a Kremlin spokesman",
+    )
+    kb_ingest.ingest_article(session, replace(article, quotes=(quote,)))
+    items = client.get("/v1/quotes").json()["items"]
+    assert [(q["speaker"], q["speaker_description"]) for q in items] == [
+        (None, "a Kremlin spokesman")
+    ]
