@@ -358,12 +358,16 @@ def _attribute(
     verbs = _speech_verbs(tokens, quoted)
     distance = {v.i: min(abs(v.idx - group.start), abs(v.idx - group.end)) for v in verbs}
     penalty = 1.0
-    if not verbs and sents and sents[0].start > 0:
-        # "X said:" / "X added." in the sentence just before the quote.
-        previous = zdoc.doc[sents[0].start - 1].sent
-        verbs = _speech_verbs(list(previous), quoted)
-        distance = {v.i: group.start - v.idx for v in verbs}
-        penalty = 1.0 if previous.text.rstrip().endswith(":") else 0.7
+    if not verbs and sents:
+        # "X said:" / "X added." just before the quote: in the sentence before it, or in the
+        # previous paragraph when the parser glued that paragraph to the quote.
+        glued = [t for t in sents[0] if t.idx < first]
+        if glued or sents[0].start > 0:
+            previous = glued or list(zdoc.doc[sents[0].start - 1].sent)
+            verbs = _speech_verbs(previous, quoted)
+            distance = {v.i: group.start - v.idx for v in verbs}
+            lead = zdoc.text[previous[0].idx : group.start].rstrip(' \n"“„')
+            penalty = 1.0 if lead.endswith(":") else 0.7
     for verb in sorted(verbs, key=lambda v: distance[v.i]):
         subject = _subject(verb)
         if subject is not None and _inside(subject, quoted):

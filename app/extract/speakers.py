@@ -20,7 +20,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc, Token
 
-from app.extract.given_names import Gender, given_name_gender
+from app.extract.given_names import Gender, given_name_gender, looks_like_person
 from app.extract.mention_index import EntityIndex
 from app.extract.nlp import ZoneDoc
 from app.extract.roles import TITLE_HEADS
@@ -117,7 +117,7 @@ class People:
         doc = zdoc.doc
         found = self.mentions.setdefault((zdoc.zone, zdoc.zone_index), [])
         for ref in self.index.mentions_in(zdoc):
-            if ref.type != "person":
+            if ref.type != "person" and not looks_like_person(self.index.name_of(ref.key)):
                 continue
             span = doc.char_span(ref.start, ref.end, alignment_mode="expand")
             if span is None:
@@ -136,6 +136,8 @@ class People:
             )
             profile.words |= words | described
             honorific = _premodifiers(doc, span.start, span.end, honorifics_only=True)
+            if len(span) > 1:  # "Mrs Robin Park": a title word that NER kept in the name
+                honorific |= _forms(span[0])
             gender = _gender_of_words(described | honorific)
             if gender is not None:
                 profile.gender = gender if profile.gender in (None, gender) else None
@@ -320,21 +322,28 @@ class SpeakerResolver:
         return None
 
     def _title_of_place_name(self, token: Token) -> str | None:
-        """ "President of Ukraine Volodymyr Zelenskyy": a title, "of", a country or organization
-        and right after it the person's name, all in one phrase."""
+        """ "President of Ukraine Volodymyr Zelenskyy", "Ambassador to the UN Nikki Haley": a
+        title, a preposition, a country or organization and right after it the person's name
+        ("a spokesman for John Smith" is not: a preposition, not a name, comes before him)."""
         if token.lower_ not in TITLE_HEADS:
             return None
         for prep in token.children:
-            if prep.dep_ != "prep" or prep.lower_ != "of":
+            if prep.dep_ != "prep":
                 continue
-            last: str | None = None
-            for t in prep.subtree:
+            previous: tuple[str | None, int] = (None, -2)  # (key, index of its last token)
+            for t in sorted(prep.subtree, key=lambda t: t.i):
                 key = self.index.token_key(self.zdoc, t)
-                if key is not None and key != last:
-                    if last is not None and self.index.type_of(key) == "person":
-                        return key
-                    last = key
+                if key is None or key == previous[0]:
+                    previous = (previous[0], t.i) if key is not None else previous
+                    continue
+                if previous[1] == t.i - 1 and self._is_person(key):
+                    return key
+                previous = (key, t.i)
         return None
+
+    def _is_person(self, key: str) -> bool:
+        """A person, or a name NER typed otherwise that is written as a person's name."""
+        return self.index.type_of(key) == "person" or looks_like_person(self.index.name_of(key))
 
     # --- descriptions -----------------------------------------------------------------------
 
