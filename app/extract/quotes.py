@@ -143,9 +143,10 @@ def _sentences_around(zdoc: ZoneDoc, group: _Group) -> list[SpacySpan]:
     return sents
 
 
-def _subject(verb: Token) -> Token | None:
+def _subject(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | None:
     """The speaker token of a speech verb: its subject, "X was quoted as saying", or the
-    subject of the verb it is coordinated with ("praised ... and said")."""
+    subject of the verb it is coordinated with ("praised ... and said"). A subject inside
+    quotes ('"A literate population," insisted Mr Sener,') gives way to one outside."""
     head = verb
     if (
         verb.dep_ == "pcomp"
@@ -154,11 +155,15 @@ def _subject(verb: Token) -> Token | None:
     ):
         head = verb.head.head
     for _ in range(3):
-        for child in head.children:
-            if child.dep_ == "nsubj" or (
-                child.dep_ == "nsubjpass" and head.lemma_ in ("quote", "cite")
-            ):
-                return child
+        subjects = [
+            child
+            for child in head.children
+            if child.dep_ == "nsubj"
+            or (child.dep_ == "nsubjpass" and head.lemma_ in ("quote", "cite"))
+        ]
+        if subjects:
+            outside = [c for c in subjects if not _inside(c, quoted)]
+            return (outside or subjects)[0]
         if head.dep_ == "conj" and head.head.pos_ in ("VERB", "AUX"):
             head = head.head
         else:
@@ -344,7 +349,7 @@ def _attribute(
 ) -> tuple[Speaker, str | None]:
     if partial:
         verb = _governing_speech_verb(zdoc, group)
-        if verb is None or (subject := _subject(verb)) is None:
+        if verb is None or (subject := _subject(verb, quoted)) is None:
             return Speaker(confidence=0.5), None
         return resolver.resolve(subject, group.start), _channel(verb)
     sents = _sentences_around(zdoc, group)
@@ -354,7 +359,9 @@ def _attribute(
     last = len(zdoc.text) if last < 0 else last
     tokens = [t for s in sents for t in s if first <= t.idx < last]
     if (source := _according_to(tokens, group)) is not None:
-        return resolver.resolve(source, group.start), None
+        speaker = resolver.resolve(source, group.start)
+        if speaker.key is not None or speaker.description is not None:
+            return speaker, None
     verbs = _speech_verbs(tokens, quoted)
     distance = {v.i: min(abs(v.idx - group.start), abs(v.idx - group.end)) for v in verbs}
     penalty = 1.0
@@ -369,7 +376,7 @@ def _attribute(
             lead = zdoc.text[previous[0].idx : group.start].rstrip(' \n"“„')
             penalty = 1.0 if lead.endswith(":") else 0.7
     for verb in sorted(verbs, key=lambda v: distance[v.i]):
-        subject = _subject(verb)
+        subject = _subject(verb, quoted)
         if subject is not None and _inside(subject, quoted):
             # '"Our team" co-author Jane Doe said': the name in apposition to quoted words.
             subject = next(

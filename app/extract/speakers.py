@@ -446,9 +446,13 @@ def _can_speak(token: Token) -> bool:
     """A description head that can be a speaker: a name nobody linked ("Moyes"), a title
     word, an age ("the 30-year-old") or a noun of ``speaker_nouns`` ("a spokesperson")."""
     if token.pos_ == "PROPN" and token.is_title and not _has_determiner(token):
-        return True
+        # A name nobody linked: "Moyes", "Mr Davies"; not "Republic Act No. 3846".
+        name = [t for t in token.subtree if t.i <= token.i]
+        return len(name) <= 4 and all(t.is_title or t.text.rstrip(".").isalpha() for t in name)
     if token.lower_ == "old" and any(c.lower_ in ("year", "years") for c in token.children):
         return True
+    if token.tag_ in ("NNP", "JJ") and _has_determiner(token) and token.ent_type_ == "NORP":
+        return True  # "the American", "the Frenchman"
     return bool(_forms(token) & (word_set("speaker_nouns") | TITLE_HEADS))
 
 
@@ -469,4 +473,5 @@ def _is_description_head(token: Token, key: str, index: EntityIndex) -> bool:
     """ "the Conservative MP": a determiner before a title word that NER glued to a group."""
     if index.type_of(key) == "person" or not _has_determiner(token):
         return False
-    return token.pos_ == "NOUN" or token.lower_ in TITLE_HEADS
+    demonym = index.type_of(key) in ("country", "group") and token.text not in index.name_of(key)
+    return token.pos_ == "NOUN" or token.lower_ in TITLE_HEADS or demonym

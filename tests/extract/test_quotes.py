@@ -406,3 +406,30 @@ def test_quote_reopened_after_a_sentence_end_is_one_quotation() -> None:
     assert [[text[p.start : p.end] for p in g.pieces] for g in groups] == [
         ["We played well. ", "The second half was our best,"]
     ]
+
+
+def test_demonym_description_resolves_to_the_person_it_described(nlp: Language) -> None:
+    text = (
+        'American Andy Roddick lost in four sets on Sunday. "It is just tough," said the American.'
+    )
+    quotes, entities = quotes_of(nlp, text)
+    assert quotes[0].speaker_key == key_of(entities, "Andy Roddick")
+
+
+def test_quote_split_by_an_inverted_cue_verb_gives_both_parts_to_the_speaker(
+    nlp: Language,
+) -> None:
+    text = (
+        '"A literate and qualified population," insisted Deputy Prime Minister Ali Demir, '
+        '"will make a positive impact on the union."'
+    )
+    quotes, entities = quotes_of(nlp, text)
+    assert len(quotes) == 2
+    assert {q.speaker_key for q in quotes} == {key_of(entities, "Ali Demir")}
+
+
+def test_a_document_that_states_is_no_speaker(nlp: Language) -> None:
+    text = 'The broadcasting law states "no station shall operate without a licence."'
+    quotes, _ = quotes_of(nlp, text)
+    assert quotes[0].speaker_key is None
+    assert quotes[0].speaker_description is None
