@@ -145,7 +145,8 @@ def _sentences_around(zdoc: ZoneDoc, group: _Group) -> list[SpacySpan]:
 
 def _subject(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | None:
     """The speaker token of a speech verb: its subject, "X was quoted as saying", or the
-    subject of the verb it is coordinated with ("praised ... and said"). A subject inside
+    subject of the verb it is coordinated with ("praised ... and said") or that it follows as
+    a participle ("X expressed a view, saying"). A subject inside
     quotes ('"A literate population," insisted Mr Sener,') gives way to one outside."""
     head = verb
     if (
@@ -164,7 +165,8 @@ def _subject(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | Non
         if subjects:
             outside = [c for c in subjects if not _inside(c, quoted)]
             return (outside or subjects)[0]
-        if head.dep_ == "conj" and head.head.pos_ in ("VERB", "AUX"):
+        participle = head.dep_ in ("advcl", "xcomp") and head.tag_ == "VBG"  # "..., saying"
+        if (head.dep_ == "conj" or participle) and head.head.pos_ in ("VERB", "AUX"):
             head = head.head
         else:
             return None
@@ -217,6 +219,32 @@ def _speech_verbs(tokens: Sequence[Token], quoted: Sequence[tuple[int, int]]) ->
         for t in tokens
         if t.lemma_.lower() in verbs and t.pos_ in ("VERB", "AUX") and not _inside(t, quoted)
     ]
+
+
+def _colon_verb(zdoc: ZoneDoc, group: _Group) -> Token | None:
+    """ "X addressed the public: "...": the verb of a clause that introduces the quote with a
+    colon, whatever the verb."""
+    lead = zdoc.text[: group.start - 1].rstrip()
+    if not lead.endswith(":"):
+        return None
+    colon = zdoc.doc.char_span(len(lead) - 1, len(lead), alignment_mode="expand")
+    if colon is None:
+        return None
+    head = colon[0].head
+    return head if head.pos_ in ("VERB", "AUX") and head.i < colon[0].i else None
+
+
+def _after_a_full_stop(zdoc: ZoneDoc, group: _Group, verb: Token) -> bool:
+    """A verb after a quote that ends its sentence inside the marks ('..." Some analysts
+    maintain') belongs to the next sentence: attribution after a quote follows a comma, or
+    comes right after a question or exclamation ('"Why?" asked Smith')."""
+    if verb.idx < group.end:
+        return False
+    quoted = zdoc.text[group.pieces[-1].start : group.pieces[-1].end].rstrip()
+    if quoted.endswith("."):
+        return True
+    words_between = len(zdoc.text[group.end : verb.idx].split())
+    return quoted.endswith(("?", "!")) and words_between > 3
 
 
 def _according_to(tokens: Sequence[Token], group: _Group) -> Token | None:
@@ -362,9 +390,11 @@ def _attribute(
         speaker = resolver.resolve(source, group.start)
         if speaker.key is not None or speaker.description is not None:
             return speaker, None
-    verbs = _speech_verbs(tokens, quoted)
+    verbs = [v for v in _speech_verbs(tokens, quoted) if not _after_a_full_stop(zdoc, group, v)]
     distance = {v.i: min(abs(v.idx - group.start), abs(v.idx - group.end)) for v in verbs}
     penalty = 1.0
+    if not verbs and (introducer := _colon_verb(zdoc, group)) is not None:
+        verbs, distance = [introducer], {introducer.i: 0}
     if not verbs and sents:
         # "X said:" / "X added." just before the quote: in the sentence before it, or in the
         # previous paragraph when the parser glued that paragraph to the quote.

@@ -234,7 +234,7 @@ def _description_text(token: Token, quoted: Sequence[tuple[int, int]]) -> str:
     tokens = [t for t in token.subtree if not _inside(t.idx, quoted)]
     if len(tokens) > _MAX_DESCRIPTION:
         tokens = [t for t in tokens if t.i <= token.i]
-    while tokens and (tokens[-1].is_punct or tokens[-1].is_space):
+    while tokens and (tokens[-1].is_punct or tokens[-1].is_space) and tokens[-1].text != ")":
         tokens.pop()
     while tokens and (tokens[0].is_punct or tokens[0].is_space):
         tokens.pop(0)
@@ -315,6 +315,8 @@ class SpeakerResolver:
                     return Speaker(child_key, confidence=1.0)
         if (titled := self._title_of_place_name(token)) is not None:
             return Speaker(titled, confidence=0.9)
+        if (author := self._author_of_channel(token)) is not None:
+            return Speaker(author, confidence=0.9)
         if key is None and token.pos_ == "PROPN" and token.is_title and not _has_determiner(token):
             person = self.people.by_surname(self.zdoc, token.text, before)
             if person is not None:
@@ -341,6 +343,24 @@ class SpeakerResolver:
                 previous = (key, t.i)
         return None
 
+    def _author_of_channel(self, token: Token) -> str | None:
+        """ "Judge Miller's statement reads", "a statement from the ministry said": whoever
+        issued the statement, letter or post is the speaker."""
+        if token.lemma_.lower() not in word_set("channel_nouns"):
+            return None
+        owners = [c for c in token.children if c.dep_ == "poss"]
+        owners += [
+            g
+            for c in token.children
+            if c.dep_ == "prep" and c.lower_ in ("from", "by", "of")
+            for g in c.children
+            if g.dep_ == "pobj"
+        ]
+        for owner in owners:
+            if (key := self.index.token_key(self.zdoc, owner)) is not None:
+                return key
+        return None
+
     def _is_person(self, key: str) -> bool:
         """A person, or a name NER typed otherwise that is written as a person's name."""
         return self.index.type_of(key) == "person" or looks_like_person(self.index.name_of(key))
@@ -353,11 +373,37 @@ class SpeakerResolver:
             key = self.people.describe(self.zdoc, token, before)
             if key is not None:
                 return Speaker(key, confidence=0.8)
+            if _can_speak(token) and (key := self._recent_undescribed(token, before)):
+                return Speaker(key, confidence=0.6)
         if (collective := self._collective(token)) is not None:
             return Speaker(collective, confidence=0.6)
         if not _can_speak(token):
             return Speaker(confidence=0.4)
         return Speaker(None, text, confidence=0.7)
+
+    def _recent_undescribed(self, head: Token, before: int) -> str | None:
+        """ "Simon Le Bon said ... "...," the singer said": a definite description that nothing
+        in the article attached to anyone is the person last named as a subject in the three
+        sentences before, when nothing describes that person as something else."""
+        sentences = list(self.zdoc.doc.sents)
+        here = next((n for n, s in enumerate(sentences) if s.start_char <= before < s.end_char), 0)
+        since = sentences[max(here - 3, 0)].start_char
+        heads = _synonyms().get(head.lower_, frozenset()) | _forms(head)
+        kinds = word_set("speaker_nouns") | TITLE_HEADS
+        wanted = _gender_of_words(_forms(head))
+        for candidate in self._before(before):
+            if candidate.position < since:
+                return None
+            if candidate.kind != "person" or not candidate.subject or candidate.key is None:
+                continue
+            profile = self.people.profiles.get(candidate.key)
+            if profile is None:
+                return candidate.key
+            other = (profile.words & kinds) - heads
+            if other or (wanted and profile.gender not in (None, wanted)):
+                return None
+            return candidate.key
+        return None
 
     def _collective(self, token: Token) -> str | None:
         """ "Iranian officials", "representatives from Iran": the plural envoys of one state or
@@ -406,6 +452,7 @@ class SpeakerResolver:
                 and token.tag_ in ("NNS", "NNPS")
                 and self.index.token_key(self.zdoc, token) is None
                 and not _inside(token.idx, self.quoted)
+                and _can_speak(token)
             ):
                 text = _description_text(token, self.quoted)
                 found.append(_Candidate(token.idx, None, "plural", True, text))

@@ -433,3 +433,49 @@ def test_a_document_that_states_is_no_speaker(nlp: Language) -> None:
     quotes, _ = quotes_of(nlp, text)
     assert quotes[0].speaker_key is None
     assert quotes[0].speaker_description is None
+
+
+def test_verb_after_a_quote_that_ended_its_sentence_is_not_its_cue(nlp: Language) -> None:
+    text = (
+        '"No end is in sight," said Carlos Mendes, a strategist at a bank. '
+        '"The euro will reach new highs." Some analysts maintain the dollar will recover.'
+    )
+    quotes, entities = quotes_of(nlp, text)
+    assert only(quotes, "The euro").speaker_key == key_of(entities, "Carlos Mendes")
+
+
+def test_clause_ending_in_a_colon_introduces_the_quote_whatever_its_verb(nlp: Language) -> None:
+    text = 'Governor Maria Lopez addressed the public: "No one should take this storm lightly."'
+    quotes, entities = quotes_of(nlp, text)
+    assert quotes[0].speaker_key == key_of(entities, "Maria Lopez")
+
+
+def test_participle_saying_takes_the_subject_of_its_clause(nlp: Language) -> None:
+    text = 'Maria Lopez expressed a similar view, saying "we have never seen a storm like this."'
+    quotes, entities = quotes_of(nlp, text)
+    assert quotes[0].speaker_key == key_of(entities, "Maria Lopez")
+
+
+def test_statement_read_credits_whoever_issued_it(nlp: Language) -> None:
+    text = '"The rules no longer apply," reads the statement of Judge Harold Baines.'
+    quotes, entities = quotes_of(nlp, text)
+    assert quotes[0].speaker_key == key_of(entities, "Harold Baines")
+
+
+def test_description_nobody_attached_is_the_person_just_named_as_subject(nlp: Language) -> None:
+    text = (
+        "Simon Harper said the band would tour again next year. "
+        '"We would not want to lose our older fans," the singer said.'
+    )
+    quotes, entities = quotes_of(nlp, text)
+    assert quotes[0].speaker_key == key_of(entities, "Simon Harper")
+
+
+def test_description_of_someone_else_is_not_the_last_subject(nlp: Language) -> None:
+    text = (
+        "Simon Harper, the band's drummer, said they would tour again next year. "
+        '"We would not want to lose our older fans," the singer said.'
+    )
+    quotes, _ = quotes_of(nlp, text)
+    assert quotes[0].speaker_key is None
+    assert quotes[0].speaker_description == "the singer"
