@@ -401,6 +401,10 @@ def _attribute(
         glued = [t for t in sents[0] if t.idx < first]
         if glued or sents[0].start > 0:
             previous = glued or list(zdoc.doc[sents[0].start - 1].sent)
+            if (source := _according_to(previous, group)) is not None:
+                speaker = resolver.resolve(source, group.start)
+                if speaker.key is not None or speaker.description is not None:
+                    return Speaker(speaker.key, speaker.description, 0.7), None
             verbs = _speech_verbs(previous, quoted)
             distance = {v.i: group.start - v.idx for v in verbs}
             lead = zdoc.text[previous[0].idx : group.start].rstrip(' \n"“„')

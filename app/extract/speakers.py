@@ -82,6 +82,7 @@ class _Profile:
 
     name: str
     words: set[str] = field(default_factory=set)
+    heads: set[str] = field(default_factory=set)  # head nouns of what describes them
     last_words: set[str] = field(default_factory=set)
     gender: Gender | None = None
 
@@ -135,6 +136,7 @@ class People:
                 | _predicates(span.root)
             )
             profile.words |= words | described
+            profile.heads |= _description_heads(doc, span.root, span.start)
             honorific = _premodifiers(doc, span.start, span.end, honorifics_only=True)
             if len(span) > 1:  # "Mrs Robin Park": a title word that NER kept in the name
                 honorific |= _forms(span[0])
@@ -192,6 +194,19 @@ def _premodifiers(doc: Doc, start: int, end: int, *, honorifics_only: bool = Fal
     return words
 
 
+def _description_heads(doc: Doc, root: Token, start: int) -> set[str]:
+    """Head nouns describing a name: "drummer" in "X, the band's drummer," or "X is a
+    drummer", "MP" in "Conservative MP X" (lowercase)."""
+    heads = {c.lemma_.lower() for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"}
+    if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+        heads.add(root.head.lemma_.lower())
+    if root.dep_ in SUBJECT_DEPS and root.head.lemma_ == "be":
+        heads |= {c.lemma_.lower() for c in root.head.children if c.dep_ == "attr"}
+    if start > 0 and doc[start - 1].lower_ in TITLE_HEADS:
+        heads.add(doc[start - 1].lower_)
+    return heads
+
+
 def _subtree_words(token: Token, skip: range) -> set[str]:
     words: set[str] = set()
     for t in token.subtree:
@@ -234,6 +249,8 @@ def _description_text(token: Token, quoted: Sequence[tuple[int, int]]) -> str:
     tokens = [t for t in token.subtree if not _inside(t.idx, quoted)]
     if len(tokens) > _MAX_DESCRIPTION:
         tokens = [t for t in tokens if t.i <= token.i]
+    while tokens and tokens[-1].dep_ == "cc":
+        tokens.pop()
     while tokens and (tokens[-1].is_punct or tokens[-1].is_space) and tokens[-1].text != ")":
         tokens.pop()
     while tokens and (tokens[0].is_punct or tokens[0].is_space):
@@ -304,14 +321,12 @@ class SpeakerResolver:
         if key is not None and not _is_description_head(token, key, self.index):
             return Speaker(key, confidence=1.0)
         for child in token.children:
-            if child.dep_ in ("compound", "appos"):
+            if child.dep_ in ("compound", "appos", "conj"):
                 child_key = self.index.token_key(self.zdoc, child)
                 # Only a person in the phrase names the speaker: "GOP" in "one GOP operative"
                 # or "Kremlin" in "a Kremlin spokesman" is who they speak for. An apposition
                 # names them whatever NER made of it ("a spokesperson, Morgan Ortagus,").
-                if child_key is not None and (
-                    child.dep_ == "appos" or self.index.type_of(child_key) == "person"
-                ):
+                if child_key is not None and (child.dep_ == "appos" or self._is_person(child_key)):
                     return Speaker(child_key, confidence=1.0)
         if (titled := self._title_of_place_name(token)) is not None:
             return Speaker(titled, confidence=0.9)
@@ -373,7 +388,7 @@ class SpeakerResolver:
             key = self.people.describe(self.zdoc, token, before)
             if key is not None:
                 return Speaker(key, confidence=0.8)
-            if _can_speak(token) and (key := self._recent_undescribed(token, before)):
+            if _is_person_noun(token) and (key := self._recent_undescribed(token, before)):
                 return Speaker(key, confidence=0.6)
         if (collective := self._collective(token)) is not None:
             return Speaker(collective, confidence=0.6)
@@ -399,7 +414,7 @@ class SpeakerResolver:
             profile = self.people.profiles.get(candidate.key)
             if profile is None:
                 return candidate.key
-            other = (profile.words & kinds) - heads
+            other = ((profile.words & kinds) | profile.heads) - heads
             if other or (wanted and profile.gender not in (None, wanted)):
                 return None
             return candidate.key
@@ -500,7 +515,17 @@ def _can_speak(token: Token) -> bool:
         return True
     if token.tag_ in ("NNP", "JJ") and _has_determiner(token) and token.ent_type_ == "NORP":
         return True  # "the American", "the Frenchman"
-    return bool(_forms(token) & (word_set("speaker_nouns") | TITLE_HEADS))
+    speakers = word_set("speaker_nouns") | word_set("organization_nouns") | TITLE_HEADS
+    return bool(_forms(token) & speakers)
+
+
+def _is_person_noun(token: Token) -> bool:
+    """A description of one person that may stand for the person just named ("the singer");
+    not a body ("the party") nor someone usually left unnamed ("the spokesman")."""
+    forms = _forms(token)
+    if forms & (word_set("organization_nouns") | word_set("never_last_subject")):
+        return False
+    return bool(forms & (word_set("speaker_nouns") | TITLE_HEADS))
 
 
 def _person_like(root: Token) -> bool:
