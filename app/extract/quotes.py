@@ -231,7 +231,15 @@ def _colon_verb(zdoc: ZoneDoc, group: _Group) -> Token | None:
     if colon is None:
         return None
     head = colon[0].head
-    return head if head.pos_ in ("VERB", "AUX") and head.i < colon[0].i else None
+    if head.pos_ in ("VERB", "AUX") and head.i < colon[0].i:
+        return head
+    # The parser hung the colon on the quote's verb: climb from the word before the colon.
+    token = zdoc.doc[colon[0].i - 1] if colon[0].i > 0 else colon[0]
+    while token.pos_ not in ("VERB", "AUX") and token.head is not token:
+        if token.head.i >= colon[0].i:
+            return None
+        token = token.head
+    return token if token.pos_ in ("VERB", "AUX") and token.i < colon[0].i else None
 
 
 def _after_a_full_stop(zdoc: ZoneDoc, group: _Group, verb: Token) -> bool:
@@ -393,8 +401,9 @@ def _attribute(
     verbs = [v for v in _speech_verbs(tokens, quoted) if not _after_a_full_stop(zdoc, group, v)]
     distance = {v.i: min(abs(v.idx - group.start), abs(v.idx - group.end)) for v in verbs}
     penalty = 1.0
-    if not verbs and (introducer := _colon_verb(zdoc, group)) is not None:
-        verbs, distance = [introducer], {introducer.i: 0}
+    if (introducer := _colon_verb(zdoc, group)) is not None:
+        # "X saw compromise as the answer: "..."": the clause right before the colon speaks.
+        verbs, distance = [introducer, *verbs], {**distance, introducer.i: -1}
     if not verbs and sents:
         # "X said:" / "X added." just before the quote: in the sentence before it, or in the
         # previous paragraph when the parser glued that paragraph to the quote.

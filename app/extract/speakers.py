@@ -300,7 +300,7 @@ class SpeakerResolver:
             return self._personal_pronoun("m" if lower == "he" else "f", before)
         if lower == "they":
             return self._plural_pronoun(before)
-        if lower in ("who", "that") and token.head.dep_ == "relcl":
+        if lower in ("who", "that", "which") and token.head.dep_ == "relcl":
             return self.resolve(token.head.head, before)
         if token.pos_ == "PRON":
             return Speaker(confidence=0.5)
@@ -364,6 +364,9 @@ class SpeakerResolver:
         if token.lemma_.lower() not in word_set("channel_nouns"):
             return None
         owners = [c for c in token.children if c.dep_ == "poss"]
+        if token.dep_ == "dobj" and token.head.lemma_ in ("release", "issue", "publish", "post"):
+            # "Facebook released a statement which read": who released it.
+            owners += [c for c in token.head.children if c.dep_ == "nsubj"]
         owners += [
             g
             for c in token.children

@@ -479,3 +479,21 @@ def test_description_of_someone_else_is_not_the_last_subject(nlp: Language) -> N
     quotes, _ = quotes_of(nlp, text)
     assert quotes[0].speaker_key is None
     assert quotes[0].speaker_description == "the singer"
+
+
+def test_colon_clause_wins_over_a_cue_verb_further_back(nlp: Language) -> None:
+    text = (
+        "Joe Biden called on the president to act, while Phil Collins saw a compromise as the "
+        'best way: "I think that those countries should split the disputed area in half."'
+    )
+    quotes, entities = quotes_of(nlp, text)
+    assert quotes[0].speaker_key == key_of(entities, "Phil Collins")
+
+
+def test_statement_which_read_credits_whoever_released_it(nlp: Language) -> None:
+    text = 'Acme Corp released a statement which read, "This ruling raises serious questions."'
+    overrides = {"Acme Corp": ("Acme Corp", "organization")}
+    docs = [zone(nlp, text)]
+    entities = build_entities(docs, overrides)
+    quotes = extract_quotes(docs, entities)
+    assert quotes[0].speaker_key == key_of(entities, "Acme Corp")
