@@ -233,13 +233,18 @@ def _colon_verb(zdoc: ZoneDoc, group: _Group) -> Token | None:
     head = colon[0].head
     if head.pos_ in ("VERB", "AUX") and head.i < colon[0].i:
         return head
-    # The parser hung the colon on the quote's verb: climb from the word before the colon.
+    # The parser hung the colon on the quote's verb: climb from the word before the colon to
+    # the first finite verb with a subject ("saw", not "to resolve" in "X saw compromise as the
+    # way for the two nations to resolve their differences:").
     token = zdoc.doc[colon[0].i - 1] if colon[0].i > 0 else colon[0]
-    while token.pos_ not in ("VERB", "AUX") and token.head is not token:
-        if token.head.i >= colon[0].i:
-            return None
+    while token.i < colon[0].i:
+        finite = token.tag_ in ("VBD", "VBZ", "VBP")
+        if finite and any(c.dep_ in ("nsubj", "nsubjpass") for c in token.children):
+            return token
+        if token.head.i == token.i:  # the root (Token objects are made afresh: no "is")
+            break
         token = token.head
-    return token if token.pos_ in ("VERB", "AUX") and token.i < colon[0].i else None
+    return None
 
 
 def _after_a_full_stop(zdoc: ZoneDoc, group: _Group, verb: Token) -> bool:
@@ -330,7 +335,7 @@ def _governing_speech_verb(zdoc: ZoneDoc, group: _Group) -> Token | None:
     verbs = word_set("speech_verbs") | word_set("partial_verbs")
     token = span.root
     for _ in range(8):
-        if token.head is token:
+        if token.head.i == token.i:
             return None
         token = token.head
         if (
@@ -402,8 +407,18 @@ def _attribute(
     distance = {v.i: min(abs(v.idx - group.start), abs(v.idx - group.end)) for v in verbs}
     penalty = 1.0
     if (introducer := _colon_verb(zdoc, group)) is not None:
-        # "X saw compromise as the answer: "..."": the clause right before the colon speaks.
-        verbs, distance = [introducer, *verbs], {**distance, introducer.i: -1}
+        # "X saw compromise as the answer: "..."": the clause right before the colon speaks,
+        # unless a cue verb comes right after the quote ('"...," says Hammons, "...').
+        right_after = [
+            v
+            for v in verbs
+            if v.idx >= group.end
+            and distance[v.i] < 30
+            # 'X indicated ...: "...," he said': the pronoun is the colon clause's subject.
+            and not ((subject := _subject(v, quoted)) is not None and subject.pos_ == "PRON")
+        ]
+        verbs = [*right_after, introducer]
+        distance = {**distance, introducer.i: 30}
     if not verbs and sents:
         # "X said:" / "X added." just before the quote: in the sentence before it, or in the
         # previous paragraph when the parser glued that paragraph to the quote.

@@ -497,3 +497,13 @@ def test_statement_which_read_credits_whoever_released_it(nlp: Language) -> None
     entities = build_entities(docs, overrides)
     quotes = extract_quotes(docs, entities)
     assert quotes[0].speaker_key == key_of(entities, "Acme Corp")
+
+
+def test_cue_verb_right_after_the_quote_wins_over_a_colon_before_it(nlp: Language) -> None:
+    text = (
+        "Bill Harmon gave us his own plan for the court:\n\n"
+        '"The number of justices should be set at thirteen," says Anna Kowalski, '
+        '"and the new justices should be chosen carefully."'
+    )
+    quotes, entities = quotes_of(nlp, text)
+    assert only(quotes, "The number").speaker_key == key_of(entities, "Anna Kowalski")
