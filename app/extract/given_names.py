@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal, cast
 
 GIVEN_NAMES_FILE = Path(__file__).parent / "patterns" / "given_names.txt"
+GENDERED_NAMES_FILE = Path(__file__).parent / "patterns" / "given_names_gender.tsv"
+Gender = Literal["f", "m"]
 _NOT_PERSON_WORDS = frozenset(
     "company co corp corporation inc ltd llc plc group bank university college school institute "
     "party club team fc united city county parish state province district street avenue road "
@@ -44,3 +47,15 @@ def looks_like_person(text: str) -> bool:
     if any(p.lower() in _NOT_PERSON_WORDS for p in parts):
         return False
     return is_given_name(parts[0]) and not is_given_name(parts[-1])
+
+
+@cache
+def _genders() -> dict[str, Gender]:
+    rows = GENDERED_NAMES_FILE.read_text(encoding="utf-8").splitlines()
+    pairs = (row.split("\t") for row in rows if row and not row.startswith("#"))
+    return {name: cast(Gender, gender) for name, gender in pairs}
+
+
+def given_name_gender(word: str) -> Gender | None:
+    """ "f" or "m" for a given name that is nearly always one or the other, else None."""
+    return _genders().get(word.casefold())

@@ -3,9 +3,10 @@
 A quote group is one quotation, possibly over several paragraphs (each paragraph reopens the
 quote and only the last one closes it). Every paragraph piece becomes one ``Quote``; the group
 shares its speaker, channel and direct/partial reading. The speaker comes from the subject of a
-speech verb outside the quote marks in the same sentence ("..., he said."), "according to X",
-"X was quoted as saying", or from the sentence just before ("X said: ..."). Pronouns resolve to
-the nearest preceding person mentioned as a subject; anything unclear stays ``None``.
+cue verb (``patterns/quotes.json``, by lemma) outside the quote marks in the same sentence
+("..., he said."), "according to X", "X was quoted as saying", or from the sentence just before
+("X said: ..."); ``speakers.py`` resolves that subject to an entity or keeps the description of
+an unnamed speaker. Quoted titles of works ("the film "Parasite"") are not quotes.
 """
 
 from __future__ import annotations
@@ -20,34 +21,15 @@ from spacy.tokens import Token
 from app.extract.failures import guard
 from app.extract.mention_index import EntityIndex
 from app.extract.nlp import ZoneDoc
+from app.extract.speakers import People, Speaker, SpeakerResolver, word_set
 from app.extract.types import Entity, Quote
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-SPEECH_VERBS = _words(
-    "say tell add warn stress ask write tweet post state insist explain note declare "
-    "announce claim argue reply respond comment continue conclude urge emphasize "
-    "emphasise remark recall acknowledge admit suggest quote cite complain predict "
-    "promise vow pledge threaten caution assert maintain confirm deny reiterate told "
-    "answer observe describe call"
-)
-# Verbs that govern a short partial quote: "warned of 'provocations'", "called it a 'farce'".
-PARTIAL_VERBS = SPEECH_VERBS | _words(
-    "denounce condemn accuse dub label brand term criticize criticise praise hail slam "
-    "blast describe characterize characterise decry reject"
-)
-CHANNEL_NOUNS = _words(
-    "statement interview post tweet letter message speech address conference briefing "
-    "broadcast video op-ed article column communique communiqué podcast blog channel "
-    "television tv radio twitter facebook telegram instagram website newspaper show "
-    "programme program session meeting hearing call"
-)
-PERSONAL_PRONOUNS = frozenset({"he", "she"})
-SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 _OPEN = {"“": "”", '"': '"', "„": "“"}  # opening mark → its closing mark
+# Words that may stand lowercase inside a title of a work ("Game of Thrones").
+_TITLE_SMALL_WORDS = frozenset(
+    "a an the of and or in on at to for with from by de la le del von van is".split()
+)
+_MAX_TITLE_WORDS = 8
 
 
 @dataclass
@@ -71,7 +53,9 @@ class _Group:
 
 def find_quote_groups(text: str) -> list[_Group]:
     """Quoted stretches of ``text``, paragraph by paragraph; unclosed ones continue if the next
-    paragraph reopens a quote."""
+    paragraph reopens a quote. A quote reopened after a sentence end inside an open quote
+    ('"... done. "Next ...') is the same quotation going on, as over a paragraph break that
+    was lost (a straight mark with a space before it and a word after it opens)."""
     groups: list[_Group] = []
     carry: _Group | None = None  # a group whose last paragraph ended without a closing mark
     for line in re.finditer(r"[^\n]+", text):
@@ -87,6 +71,12 @@ def find_quote_groups(text: str) -> list[_Group]:
                     carry = None  # the previous paragraph's quote did not continue here
                 opened_at, closing = i + 1, _OPEN[ch]
                 first_mark = False
+            elif opened_at is not None and _reopens(text, opened_at, i, end):
+                carry = carry or _Group()
+                carry.pieces.append(_Piece(opened_at, i))
+                if len(carry.pieces) == 1:
+                    groups.append(carry)
+                opened_at = i + 1
             elif opened_at is not None and (ch == closing or (ch in '”"' and closing in '”"')):
                 piece = _Piece(opened_at, i)
                 group = carry or _Group()
@@ -105,6 +95,18 @@ def find_quote_groups(text: str) -> list[_Group]:
     return groups
 
 
+def _reopens(text: str, opened_at: int, i: int, line_end: int) -> bool:
+    """An opening mark at ``i`` inside a quote opened at ``opened_at``, right after the end of a
+    sentence: "“” for typographic marks, a space before and a word after for straight ones."""
+    ch = text[i]
+    if ch not in '“"' or i + 1 >= line_end:
+        return False
+    before = text[opened_at:i].rstrip()
+    if not before.endswith((".", "!", "?", "…")) or before == text[opened_at:i]:
+        return False
+    return ch == "“" or (text[i - 1].isspace() and text[i + 1].isalnum())
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
@@ -115,6 +117,15 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _outside(group: _Group, token: Token) -> bool:
     return not any(p.start <= token.idx < p.end for p in group.pieces)
+
+
+def _inside(token: Token, quoted: Sequence[tuple[int, int]]) -> bool:
+    return any(start <= token.idx < end for start, end in quoted)
+
+
+def _spans(groups: Sequence[_Group]) -> list[tuple[int, int]]:
+    """Every quoted stretch of a zone, closing marks included."""
+    return [(p.start - 1, p.end + 1) for g in groups for p in g.pieces]
 
 
 def _sentences_around(zdoc: ZoneDoc, group: _Group) -> list[SpacySpan]:
@@ -133,9 +144,11 @@ def _sentences_around(zdoc: ZoneDoc, group: _Group) -> list[SpacySpan]:
     return sents
 
 
-def _subject(verb: Token) -> Token | None:
+def _subject(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | None:
     """The speaker token of a speech verb: its subject, "X was quoted as saying", or the
-    subject of the verb it is coordinated with ("praised ... and said")."""
+    subject of the verb it is coordinated with ("praised ... and said") or that it follows as
+    a participle ("X expressed a view, saying"). A subject inside
+    quotes ('"A literate population," insisted Mr Sener,') gives way to one outside."""
     head = verb
     if (
         verb.dep_ == "pcomp"
@@ -144,12 +157,17 @@ def _subject(verb: Token) -> Token | None:
     ):
         head = verb.head.head
     for _ in range(3):
-        for child in head.children:
-            if child.dep_ == "nsubj" or (
-                child.dep_ == "nsubjpass" and head.lemma_ in ("quote", "cite")
-            ):
-                return child
-        if head.dep_ == "conj" and head.head.pos_ in ("VERB", "AUX"):
+        subjects = [
+            child
+            for child in head.children
+            if child.dep_ == "nsubj"
+            or (child.dep_ == "nsubjpass" and head.lemma_ in ("quote", "cite"))
+        ]
+        if subjects:
+            outside = [c for c in subjects if not _inside(c, quoted)]
+            return (outside or subjects)[0]
+        participle = head.dep_ in ("advcl", "xcomp") and head.tag_ == "VBG"  # "..., saying"
+        if (head.dep_ == "conj" or participle) and head.head.pos_ in ("VERB", "AUX"):
             head = head.head
         else:
             return None
@@ -182,8 +200,8 @@ def _channel(verb: Token) -> str | None:
             if prep == "by" and quoted:
                 return _phrase(obj)
             if prep in ("in", "on", "at", "during", "to", "via") and (
-                obj.lower_ in CHANNEL_NOUNS
-                or obj.lemma_.lower() in CHANNEL_NOUNS
+                obj.lower_ in word_set("channel_nouns")
+                or obj.lemma_.lower() in word_set("channel_nouns")
                 or (prep in ("on", "to", "via") and obj.pos_ == "PROPN")
             ):
                 return _phrase(obj)
@@ -195,48 +213,52 @@ def _phrase(token: Token) -> str:
     return doc[token.left_edge.i : token.right_edge.i + 1].text.strip(' ,.;:"“”')
 
 
-class _Attributor:
-    def __init__(self, zdoc: ZoneDoc, index: EntityIndex) -> None:
-        self.zdoc, self.index = zdoc, index
+def _speech_verbs(tokens: Sequence[Token], quoted: Sequence[tuple[int, int]]) -> list[Token]:
+    verbs = word_set("speech_verbs")
+    return [
+        t
+        for t in tokens
+        if t.lemma_.lower() in verbs and t.pos_ in ("VERB", "AUX") and not _inside(t, quoted)
+    ]
 
-    def speaker_key(self, token: Token, before: int) -> tuple[str | None, float]:
-        """The entity of a speaker token, with a confidence; pronouns look back for a subject."""
-        if token.lower_ in PERSONAL_PRONOUNS:
-            key = self._previous_subject_person(before)
-            return key, 0.8
-        if token.pos_ == "PRON":
-            return None, 0.5
-        for candidate in [token, *(c for c in token.children if c.dep_ in ("compound", "appos"))]:
-            key = self.index.token_key(self.zdoc, candidate)
-            if key is not None:
-                return key, 1.0
-        # "a spokesman for the Kremlin": the organization or country the speaker speaks for.
-        for child in token.children:
-            if child.dep_ in ("prep", "poss", "amod", "compound"):
-                keys = self.index.keys_in_tokens(self.zdoc, child.subtree)
-                if keys:
-                    return keys[0], 0.7
-        return None, 0.5
 
-    def _previous_subject_person(self, before: int) -> str | None:
-        doc = self.zdoc.doc
-        for ref in reversed(self.index.mentions_in(self.zdoc)):
-            if ref.start >= before or ref.type != "person":
-                continue
-            span = doc.char_span(ref.start, ref.end, alignment_mode="expand")
-            if span is not None and (span.root.dep_ in SUBJECT_DEPS):
-                return ref.key
+def _colon_verb(zdoc: ZoneDoc, group: _Group) -> Token | None:
+    """ "X addressed the public: "...": the verb of a clause that introduces the quote with a
+    colon, whatever the verb."""
+    lead = zdoc.text[: group.start - 1].rstrip()
+    if not lead.endswith(":"):
         return None
+    colon = zdoc.doc.char_span(len(lead) - 1, len(lead), alignment_mode="expand")
+    if colon is None:
+        return None
+    head = colon[0].head
+    if head.pos_ in ("VERB", "AUX") and head.i < colon[0].i:
+        return head
+    # The parser hung the colon on the quote's verb: climb from the word before the colon to
+    # the first finite verb with a subject ("saw", not "to resolve" in "X saw compromise as the
+    # way for the two nations to resolve their differences:").
+    token = zdoc.doc[colon[0].i - 1] if colon[0].i > 0 else colon[0]
+    while token.i < colon[0].i:
+        finite = token.tag_ in ("VBD", "VBZ", "VBP")
+        if finite and any(c.dep_ in ("nsubj", "nsubjpass") for c in token.children):
+            return token
+        if token.head.i == token.i:  # the root (Token objects are made afresh: no "is")
+            break
+        token = token.head
+    return None
 
 
-def _speech_verbs(tokens: Sequence[Token], group: _Group, verbs: frozenset[str]) -> list[Token]:
-    found = []
-    for token in tokens:
-        if not _outside(group, token):
-            continue
-        if token.lemma_.lower() in verbs and token.pos_ in ("VERB", "AUX"):
-            found.append(token)
-    return found
+def _after_a_full_stop(zdoc: ZoneDoc, group: _Group, verb: Token) -> bool:
+    """A verb after a quote that ends its sentence inside the marks ('..." Some analysts
+    maintain') belongs to the next sentence: attribution after a quote follows a comma, or
+    comes right after a question or exclamation ('"Why?" asked Smith')."""
+    if verb.idx < group.end:
+        return False
+    quoted = zdoc.text[group.pieces[-1].start : group.pieces[-1].end].rstrip()
+    if quoted.endswith("."):
+        return True
+    words_between = len(zdoc.text[group.end : verb.idx].split())
+    return quoted.endswith(("?", "!")) and words_between > 3
 
 
 def _according_to(tokens: Sequence[Token], group: _Group) -> Token | None:
@@ -262,19 +284,64 @@ def _is_partial(zdoc: ZoneDoc, group: _Group) -> bool:
     return len(words) < 4 or not has_verb
 
 
+def _title_cased(text: str) -> bool:
+    """ "Parasite", "Game of Thrones", "The Girl Who Played With Fire": every word capitalized
+    but small ones, and no sentence punctuation inside."""
+    words = text.strip(" ,.").split()
+    if not 1 <= len(words) <= _MAX_TITLE_WORDS or not words[0][:1].isupper():
+        return False
+    if re.search(r"[.!?;:]\s", text.strip() + " ") and not text.strip().endswith("."):
+        return False
+    return all(
+        w[:1].isupper() or w.lower() in _TITLE_SMALL_WORDS or not w[:1].isalpha() for w in words
+    )
+
+
+def _work_context(zdoc: ZoneDoc, group: _Group) -> bool:
+    """A work noun just before the quote ("the film", "Netflix's series", "a book called"), or a
+    verb of works governing it ("starring in", "won for", "directed")."""
+    doc = zdoc.doc
+    span = doc.char_span(group.start, group.end, alignment_mode="expand")
+    if span is None:
+        return False
+    links = word_set("title_links")
+    i = span.start - 1
+    while i >= 0 and (doc[i].is_quote or doc[i].lower_ in links):
+        i -= 1
+    if i >= 0 and doc[i].lemma_.lower() in word_set("work_nouns"):
+        return True
+    head = span.root.head
+    if head.dep_ == "prep" or head.pos_ == "ADP":
+        head = head.head
+    return not span.start <= head.i < span.end and head.lemma_.lower() in (
+        word_set("work_verbs") | word_set("work_nouns")
+    )
+
+
+def _work_titles(zdoc: ZoneDoc, groups: Sequence[_Group]) -> set[str]:
+    """Quoted texts that name a work somewhere in the zone: not quotes anywhere in it."""
+    titles: set[str] = set()
+    for group in groups:
+        text = zdoc.text[group.start : group.end]
+        if len(group.pieces) == 1 and _title_cased(text) and _work_context(zdoc, group):
+            titles.add(text.strip(" ,.").casefold())
+    return titles
+
+
 def _governing_speech_verb(zdoc: ZoneDoc, group: _Group) -> Token | None:
     """For a partial quote: the first speech verb up the parse from the quoted words."""
     span = zdoc.doc.char_span(group.start, group.end, alignment_mode="expand")
     if span is None:
         return None
+    verbs = word_set("speech_verbs") | word_set("partial_verbs")
     token = span.root
     for _ in range(8):
-        if token.head is token:
+        if token.head.i == token.i:
             return None
         token = token.head
         if (
             _outside(group, token)
-            and token.lemma_.lower() in PARTIAL_VERBS
+            and token.lemma_.lower() in verbs
             and token.pos_ == "VERB"
             and _subject(token) is not None
         ):
@@ -282,17 +349,22 @@ def _governing_speech_verb(zdoc: ZoneDoc, group: _Group) -> Token | None:
     return None
 
 
-def _quotes_of_zone(zdoc: ZoneDoc, index: EntityIndex) -> list[Quote]:
-    attributor = _Attributor(zdoc, index)
+def _quotes_of_zone(zdoc: ZoneDoc, index: EntityIndex, people: People) -> list[Quote]:
+    groups = [g for g in find_quote_groups(zdoc.text) if zdoc.text[g.start : g.end].strip()]
+    quoted = _spans(groups)
+    resolver = SpeakerResolver(zdoc, index, people, quoted)
+    works = _work_titles(zdoc, groups)
     quotes: list[Quote] = []
-    for group in find_quote_groups(zdoc.text):
+    for group in groups:
+        if zdoc.text[group.start : group.end].strip(" ,.").casefold() in works:
+            continue
         with guard("quotes", zdoc, group.start, group.end):  # a quote that fails is dropped
-            if not zdoc.text[group.start : group.end].strip():
-                continue
             partial = _is_partial(zdoc, group)
-            speaker, confidence, channel = _attribute(zdoc, group, attributor, partial)
-            if partial and speaker is None:
+            speaker, channel = _attribute(zdoc, group, resolver, quoted, partial)
+            if partial and speaker.key is None and speaker.description is None:
                 continue  # scare quotes, titles of works: not something anyone is quoted saying
+            if speaker.key is not None:
+                resolver.note(group.start, speaker.key)
             for piece in group.pieces:
                 start, end = _trim(zdoc.text, piece.start, piece.end)
                 if start >= end:
@@ -301,24 +373,28 @@ def _quotes_of_zone(zdoc: ZoneDoc, index: EntityIndex) -> list[Quote]:
                     Quote(
                         text=zdoc.text[start:end],
                         span=zdoc.span(start, end),
-                        speaker_key=speaker,
+                        speaker_key=speaker.key,
                         channel=channel,
                         direct=not partial,
-                        confidence=confidence,
+                        confidence=speaker.confidence,
+                        speaker_description=speaker.description,
                     )
                 )
     return quotes
 
 
 def _attribute(
-    zdoc: ZoneDoc, group: _Group, attributor: _Attributor, partial: bool
-) -> tuple[str | None, float, str | None]:
+    zdoc: ZoneDoc,
+    group: _Group,
+    resolver: SpeakerResolver,
+    quoted: Sequence[tuple[int, int]],
+    partial: bool,
+) -> tuple[Speaker, str | None]:
     if partial:
         verb = _governing_speech_verb(zdoc, group)
-        if verb is None or (subject := _subject(verb)) is None:
-            return None, 0.5, None
-        key, confidence = attributor.speaker_key(subject, group.start)
-        return key, confidence, _channel(verb)
+        if verb is None or (subject := _subject(verb, quoted)) is None:
+            return Speaker(confidence=0.5), None
+        return resolver.resolve(subject, group.start), _channel(verb)
     sents = _sentences_around(zdoc, group)
     # Attribution lives in the quote's own paragraph(s); the sentence splitter may glue the next.
     first = zdoc.text.rfind("\n", 0, group.start) + 1
@@ -326,24 +402,53 @@ def _attribute(
     last = len(zdoc.text) if last < 0 else last
     tokens = [t for s in sents for t in s if first <= t.idx < last]
     if (source := _according_to(tokens, group)) is not None:
-        key, confidence = attributor.speaker_key(source, group.start)
-        return key, confidence, None
-    verbs = _speech_verbs(tokens, group, SPEECH_VERBS)
+        speaker = resolver.resolve(source, group.start)
+        if speaker.key is not None or speaker.description is not None:
+            return speaker, None
+    verbs = [v for v in _speech_verbs(tokens, quoted) if not _after_a_full_stop(zdoc, group, v)]
     distance = {v.i: min(abs(v.idx - group.start), abs(v.idx - group.end)) for v in verbs}
     penalty = 1.0
-    if not verbs and sents and sents[0].start > 0:
-        # "X said:" / "X added." in the sentence just before the quote.
-        previous = zdoc.doc[sents[0].start - 1].sent
-        verbs = _speech_verbs(list(previous), group, SPEECH_VERBS)
-        distance = {v.i: group.start - v.idx for v in verbs}
-        penalty = 1.0 if previous.text.rstrip().endswith(":") else 0.7
+    if (introducer := _colon_verb(zdoc, group)) is not None:
+        # "X saw compromise as the answer: "..."": the clause right before the colon speaks,
+        # unless a cue verb comes right after the quote ('"...," says Hammons, "...').
+        right_after = [
+            v
+            for v in verbs
+            if v.idx >= group.end
+            and distance[v.i] < 30
+            # 'X indicated ...: "...," he said': the pronoun is the colon clause's subject.
+            and not ((subject := _subject(v, quoted)) is not None and subject.pos_ == "PRON")
+        ]
+        verbs = [*right_after, introducer]
+        distance = {**distance, introducer.i: 30}
+    if not verbs and sents:
+        # "X said:" / "X added." just before the quote: in the sentence before it, or in the
+        # previous paragraph when the parser glued that paragraph to the quote.
+        glued = [t for t in sents[0] if t.idx < first]
+        if glued or sents[0].start > 0:
+            previous = glued or list(zdoc.doc[sents[0].start - 1].sent)
+            if (source := _according_to(previous, group)) is not None:
+                speaker = resolver.resolve(source, group.start)
+                if speaker.key is not None or speaker.description is not None:
+                    return Speaker(speaker.key, speaker.description, 0.7), None
+            verbs = _speech_verbs(previous, quoted)
+            distance = {v.i: group.start - v.idx for v in verbs}
+            lead = zdoc.text[previous[0].idx : group.start].rstrip(' \n"“„')
+            penalty = 1.0 if lead.endswith(":") else 0.7
     for verb in sorted(verbs, key=lambda v: distance[v.i]):
-        subject = _subject(verb)
+        subject = _subject(verb, quoted)
+        if subject is not None and _inside(subject, quoted):
+            # '"Our team" co-author Jane Doe said': the name in apposition to quoted words.
+            subject = next(
+                (c for c in subject.children if c.dep_ == "appos" and not _inside(c, quoted)),
+                None,
+            )
         if subject is None:
             continue
-        key, confidence = attributor.speaker_key(subject, group.start)
-        return key, confidence * penalty, _channel(verb)
-    return None, 0.4, None
+        speaker = resolver.resolve(subject, group.start)
+        confidence = speaker.confidence * penalty
+        return Speaker(speaker.key, speaker.description, confidence), _channel(verb)
+    return Speaker(confidence=0.4), None
 
 
 # The last article's quotes: events read statements off the same quotes the pipeline has just
@@ -370,7 +475,8 @@ def extract_quotes(docs: Sequence[ZoneDoc], entities: Sequence[Entity]) -> list[
 
 def _extract_quotes(docs: Sequence[ZoneDoc], entities: Sequence[Entity]) -> list[Quote]:
     index = EntityIndex(entities)
+    people = People(docs, index)
     quotes: list[Quote] = []
     for zdoc in docs:
-        quotes.extend(_quotes_of_zone(zdoc, index))
+        quotes.extend(_quotes_of_zone(zdoc, index, people))
     return quotes

@@ -181,6 +181,9 @@ class Quote:
     channel: str | None = None
     direct: bool = True  # False for a short partial quote ("warned of 'provocations'")
     confidence: float = 1.0
+    # How the text describes a speaker it does not name ("a spokesperson", "one GOP
+    # operative"); None when the speaker is an entity or nobody is credited.
+    speaker_description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -340,6 +340,7 @@ def _store_facts(session: Session, article: Article, extracted: x.ExtractedArtic
                 "text": q.text,
                 "channel": q.channel,
                 "direct": q.direct,
+                "speaker_description": q.speaker_description,
             }
             | _span(q.span, version, q.confidence)
             for q in extracted.quotes

@@ -51,6 +51,11 @@ class QuoteRead(Schema):
     article_id: int
     text: str = Field(examples=["We are not aiming our rockets at neighboring countries"])
     speaker: EntityRef | None
+    speaker_description: str | None = Field(
+        default=None,
+        description="An unnamed speaker as the text describes them; null when the speaker is named",
+        examples=["a spokesperson for the ministry"],
+    )
     channel: str | None = Field(examples=["the Telegram channel of the Belarusian presidency"])
     direct: bool = Field(description="False for a short partial quote")
     start: int

@@ -6,8 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.extract import types as x
 from app.kb import ingest as kb_ingest
-from tests.factories import meeting_article
+from tests.factories import meeting_article, span_of
 
 
 @pytest.fixture
@@ -106,3 +107,24 @@ def test_event_shows_its_trigger_word_and_main_evidence(
     detail = client.get(f"/v1/events/{event['id']}").json()
     assert detail["trigger"] == "meet"
     assert [span["main"] for span in detail["evidence"]] == [True]
+
+
+def test_quote_of_an_unnamed_speaker_keeps_its_description(
+    client: TestClient, session: Session
+) -> None:
+    body = (
+        "Vladimir Putin met Alexander Lukashenko in Russia on Thursday. "
+        '"Talks went well," a Kremlin spokesman said.'
+    )
+    article = meeting_article(body)
+    quote = x.Quote(
+        "Talks went well",
+        span_of(body, "Talks went well"),
+        None,
+        speaker_description="a Kremlin spokesman",
+    )
+    kb_ingest.ingest_article(session, dataclasses.replace(article, quotes=(quote,)))
+    items = client.get("/v1/quotes").json()["items"]
+    assert [(q["speaker"], q["speaker_description"]) for q in items] == [
+        (None, "a Kremlin spokesman")
+    ]

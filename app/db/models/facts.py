@@ -72,6 +72,8 @@ class Quote(Base, SpanMixin):
     text: Mapped[str] = mapped_column(Text)
     channel: Mapped[str | None] = mapped_column(Text)
     direct: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An unnamed speaker as the text describes them ("a spokesperson"); NULL when named.
+    speaker_description: Mapped[str | None] = mapped_column(Text)
 
     article: Mapped[Article] = relationship(back_populates="quotes", lazy="raise")
     speaker: Mapped[Entity | None] = relationship(lazy="raise")
