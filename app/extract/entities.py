@@ -716,11 +716,7 @@ def _merge_surnames(clusters: list[_Cluster], docs: Sequence[ZoneDoc]) -> list[_
 def _reads_as_place(m: _Mention, docs: Sequence[ZoneDoc]) -> bool:
     """ "in Jordan", "to Washington", "Jordanian": a mention that can only be a place."""
     doc = docs[m.doc_index].doc
-    if m.label == "NORP" or (
-        m.country is not None
-        and m.country.name.casefold() != m.text.casefold()
-        and country_by_demonym(m.text) is not None
-    ):
+    if m.label == "NORP" or country_by_demonym(m.text) is not None:
         return True
     return m.start > 0 and doc[m.start - 1].lower_ in _PLACE_PREPS
 
