@@ -6,6 +6,7 @@ Bounded by ``--max-examples`` per operation and a ``--max-time`` budget for the 
 The schemathesis CLI runs in a subprocess (its pytest plugin does not support pytest 9 yet).
 """
 
+import importlib.util
 import json
 import os
 import shutil
@@ -43,6 +44,15 @@ def served_requests(log: Path) -> int:
     return count
 
 
+def without_extras() -> list[str]:
+    """Without the ``ftm`` extra, ``/v1/export`` answers ``format=ftm`` with its documented 501,
+    which schemathesis counts as a server error: leave that path to the run with the extra
+    (``.ci/run`` installs it as a step of its own and runs this test again)."""
+    if importlib.util.find_spec("followthemoney") is None:
+        return ["--exclude-path", "/v1/export"]
+    return []
+
+
 def test_schemathesis_finds_no_5xx_and_no_schema_violation(tmp_path: Path) -> None:
     with temporary_database(tmp_path, "fuzz") as url:
         seeded = run_seed(url)
@@ -74,6 +84,7 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(tmp_path: Path) -> No
                     "--suppress-health-check",
                     "all",
                     "--no-color",
+                    *without_extras(),
                 ],
                 cwd=tmp_path,
                 capture_output=True,
