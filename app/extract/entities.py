@@ -763,9 +763,9 @@ def _introduced_as_kin(person: _Cluster, docs: Sequence[ZoneDoc]) -> bool:
 
 
 def _given_gender(person: _Cluster) -> Gender | None:
-    genders = {
-        given_name_gender(s.split()[0]) for s in person.surfaces() if len(s.split()) > 1
-    } - {None}
+    genders = {given_name_gender(s.split()[0]) for s in person.surfaces() if len(s.split()) > 1} - {
+        None
+    }
     return genders.pop() if len(genders) == 1 else None
 
 

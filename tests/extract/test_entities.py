@@ -147,7 +147,7 @@ def test_lone_surname_goes_to_the_person_not_introduced_as_a_relative() -> None:
 def test_honorific_gender_picks_the_relative_who_shares_the_surname() -> None:
     found = entities_of(
         "Mark Meadows said he would leave the White House. His wife, Debbie Meadows, said the "
-        "family was ready. \"We are proud,\" Mrs. Meadows said. Their son, Blake Meadows, is a "
+        'family was ready. "We are proud," Mrs. Meadows said. Their son, Blake Meadows, is a '
         "student. Mr. Meadows will join a think tank."
     )
     assert len(named(found, "Debbie Meadows").mentions) == 2
