@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
-from app.kb.pagination import CursorCodec
+from app.kb.sql.pagination import CursorCodec
 from app.settings import Settings
 
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Change, Mention, Quote, Role
 from app.errors import InvalidCursor
-from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
-from app.kb.sql import insert_rows
+from app.kb.sql.dialect import insert_rows
+from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
 
 ARTICLE, ENTITY = "article", "entity"
 

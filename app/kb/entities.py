@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.db.models import Entity, EntityAlias, EntityArticle, EntityStats, Role
 from app.errors import InvalidCursor, NotFound
-from app.kb.idlist import ids_in
 from app.kb.normalize import normalize_name
-from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
-from app.kb.search import Facet
+from app.kb.search.articles import Facet
+from app.kb.sql.idlist import ids_in
+from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
 
 SORTS = ("-mentions", "name", "-last_seen")
 # The entity page lists at most this many distinct roles; GET /v1/entities/{id}/roles has all.

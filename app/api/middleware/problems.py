@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.middleware import error_headers
+from app.api.middleware.context import error_headers
 from app.errors import NewsKBError
 
 logger = logging.getLogger("newskb")

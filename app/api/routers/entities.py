@@ -6,18 +6,18 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from app.api.conditional import etag_response
 from app.api.deps import MAX_ID, CodecDep, CursorQuery, EntityIdPath, LimitQuery, SessionDep
+from app.api.middleware.security import WriteKey
 from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
-from app.api.security import WriteKey
 from app.db.models import Entity
 from app.extract.types import EntityType
 from app.kb import curate as kb_curate
 from app.kb import entities as kb_entities
 from app.kb import events as kb_events
 from app.kb import quotes as kb_quotes
-from app.kb import search as kb_search
 from app.kb import timeline as kb_timeline
-from app.kb.search import ArticleFilters
+from app.kb.search import articles as kb_search
+from app.kb.search.articles import ArticleFilters
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.curation import EntityUpdate, MergeRequest
 from app.schemas.entities import EntityRead, EntitySummary, RelatedEntity, RoleRead, RoleSummary

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from app.api.cache import ReadCache
+from app.api.middleware.cache import ReadCache
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
 from app.kb import ingest as kb_ingest
