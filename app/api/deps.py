@@ -1,6 +1,7 @@
 """Dependencies shared by the routers, declared once as named ``Annotated`` aliases."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -16,6 +17,15 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+
+
+def get_session_factory(request: Request) -> SessionFactory:
+    """The app's sessionmaker: a streamed body outlives the request's own session."""
+    factory: SessionFactory = request.app.state.sessionmaker
+    return factory
+
+
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -27,6 +37,7 @@ def get_codec(request: Request) -> CursorCodec:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CodecDep = Annotated[CursorCodec, Depends(get_codec)]
 

@@ -194,6 +194,12 @@ def entity_counts(session: Session, entity_ids: Sequence[int]) -> dict[int, Enti
     return {stats.entity_id: _counts(stats) for stats in rows}
 
 
+def with_counts(session: Session, entities: Sequence[Entity]) -> list[tuple[Entity, EntityCounts]]:
+    """Each entity with its stored counts (zeros for one that was never counted)."""
+    counts = entity_counts(session, [e.id for e in entities])
+    return [(e, counts.get(e.id, EntityCounts())) for e in entities]
+
+
 def _counts(stats: EntityStats) -> EntityCounts:
     last_seen = stats.last_seen_at if stats.article_count else None
     return EntityCounts(stats.mention_count, stats.article_count, last_seen)

@@ -2,9 +2,8 @@
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
-from app.db.migrate import current_revision, head_revision
+from app.kb import health as kb_health
 
 router = APIRouter(tags=["health"])
 
@@ -20,25 +19,5 @@ def healthz() -> dict[str, str]:
     responses={503: {"description": "Not ready: database down or not migrated"}},
 )
 def readyz(request: Request) -> JSONResponse:
-    engine = request.app.state.engine
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        revision = current_revision(engine)
-    except Exception as exc:  # any failure to reach the database means "not ready"
-        return JSONResponse(
-            {"status": "unavailable", "database": "unreachable", "error": exc.__class__.__name__},
-            status_code=503,
-        )
-    head = head_revision()
-    if revision != head:
-        return JSONResponse(
-            {
-                "status": "unavailable",
-                "database": "not migrated",
-                "revision": revision,
-                "head": head,
-            },
-            status_code=503,
-        )
-    return JSONResponse({"status": "ok", "database": "ok", "revision": revision})
+    ready, body = kb_health.readiness(request.app.state.engine)
+    return JSONResponse(body, status_code=200 if ready else 503)

@@ -106,7 +106,7 @@ def search(
             complete=window.complete,
         ),
         entities=EntitySection(
-            items=summaries(session, entities.page.items),
+            items=summaries(kb_entities.with_counts(session, entities.page.items)),
             next_cursor=entities.page.next_cursor,
             more=more("/v1/entities", entity_q, entities.page.next_cursor),
         ),
