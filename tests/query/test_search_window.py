@@ -16,8 +16,8 @@ from sqlalchemy import Connection, text, update
 from sqlalchemy.orm import Session
 
 from app.db.models import Article
-from app.kb import newest, relevance
 from app.kb.search import articles as kb_search
+from app.kb.search import newest, relevance
 from tests.query.conftest import Corpus
 from tests.query.test_explain import planner, plans_of  # noqa: F401  (fixture)
 
