@@ -66,7 +66,7 @@ class Settings(BaseSettings):
         default=2000,
         ge=0,
         description="GET /v1 answers each process keeps, revalidated against the change feed "
-        "on every request (app/api/cache.py); 0 = no cache. Off while reads need a key.",
+        "on every request (app/api/middleware/cache.py); 0 = no cache. Off while reads need a key.",
     )
     read_cache_mb: float = Field(
         default=64.0,

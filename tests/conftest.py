@@ -45,7 +45,8 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     # No read cache: its version query runs on a connection of its own, which cannot see the
-    # writes of a test's outer transaction (tests/api/test_read_cache.py commits for real).
+    # writes of a test's outer transaction (tests/api/middleware/test_read_cache.py commits for
+    # real).
     return Settings(
         database_url=database_url, max_body_bytes=200_000, api_keys=API_KEY, read_cache_size=0
     )

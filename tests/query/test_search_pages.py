@@ -1,5 +1,5 @@
 """Relevance pages: the window is read with its ranks, the page's ids are chosen from them, and
-only the page's articles are read whole (``app.kb.relevance``), on both backends."""
+only the page's articles are read whole (``app.kb.search.relevance``), on both backends."""
 
 from typing import Any
 
@@ -7,9 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.kb import relevance
-from app.kb import search as kb_search
-from app.kb.webquery import parse
+from app.kb.search import articles as kb_search
+from app.kb.search import relevance
+from app.kb.search.webquery import parse
 from tests.query.conftest import Corpus
 from tests.query.test_explain import recorded
 from tests.query.test_search_window import COMMON, flat, newest_first, pages

@@ -1,7 +1,7 @@
 """The relevance window: relevance ranks, and facets count, only the newest matches.
 
-The window size (``app.kb.search.WINDOW``, 1,000) is patched down so the 51-article corpus
-overflows it; the date-slice reader (``app.kb.newest``) is patched to slice tiny ranges, on
+The window size (``app.kb.search.articles.WINDOW``, 1,000) is patched down so the 51-article corpus
+overflows it; the date-slice reader (``app.kb.search.newest``) is patched to slice tiny ranges, on
 SQLite too, so its probes, bounds and cursors run on both backends.
 """
 
@@ -16,8 +16,8 @@ from sqlalchemy import Connection, text, update
 from sqlalchemy.orm import Session
 
 from app.db.models import Article
-from app.kb import newest, relevance
-from app.kb import search as kb_search
+from app.kb.search import articles as kb_search
+from app.kb.search import newest, relevance
 from tests.query.conftest import Corpus
 from tests.query.test_explain import planner, plans_of  # noqa: F401  (fixture)
 

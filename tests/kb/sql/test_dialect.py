@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Amount, Change, Source, Timex
 from app.kb.ingest import ingest_article
-from app.kb.sql import insert_ignore, insert_rows
+from app.kb.sql.dialect import insert_ignore, insert_rows
 from tests.factories import meeting_article
 
 SOURCES: Table = Source.__table__  # type: ignore[assignment]

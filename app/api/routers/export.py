@@ -1,28 +1,17 @@
 """Export: the whole knowledge base as one streamed file."""
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
 
+from app.api.deps import SessionFactoryDep
 from app.kb import export as kb_export
 from app.schemas.common import PROBLEM_RESPONSES, Problem
 
 router = APIRouter(prefix="/v1/export", tags=["export"], responses=PROBLEM_RESPONSES)
 
-SessionFactory = Callable[[], AbstractContextManager[Session]]
-
-
-def get_session_factory(request: Request) -> SessionFactory:
-    """The app's sessionmaker: a streamed body outlives the request's own session."""
-    factory: SessionFactory = request.app.state.sessionmaker
-    return factory
-
-
-SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
 FormatQuery = Annotated[
     kb_export.ExportFormat,
     Query(

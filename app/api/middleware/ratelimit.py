@@ -18,7 +18,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.security import key_matches
+from app.api.middleware.security import key_matches
 from app.settings import Settings
 
 LIMITED_PREFIX = "/v1/"

@@ -1,7 +1,7 @@
 """How a parsed query matches, ranks and highlights articles (FTS5 | tsvector), and relevance
 pages.
 
-The window (``app.kb.search``) is read with each row's rank, so a first page is the window
+The window (``app.kb.search.articles``) is read with each row's rank, so a first page is the window
 sorted by rank; later pages rank the window again in SQL from the cursor on. Either way only
 the page's articles are then read whole, with their snippets: ranking whole article rows
 carried every column of up to ``WINDOW`` candidates through the sort for a page of them.
@@ -34,11 +34,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.db.models import Article
 from app.errors import InvalidCursor
-from app.kb import webquery
-from app.kb.idlist import ids_in
-from app.kb.newest import SortKey as NewestKey
-from app.kb.newest import not_older_than
-from app.kb.pagination import CursorCodec, Page
+from app.kb.search import webquery
+from app.kb.search.newest import SortKey as NewestKey
+from app.kb.search.newest import not_older_than
+from app.kb.sql.idlist import ids_in
+from app.kb.sql.pagination import CursorCodec, Page
 
 START, STOP = "\ue000", "\ue001"  # private-use markers, turned into <mark> after escaping
 _fts = table("articles_fts")

@@ -225,7 +225,7 @@ def test_amounts_show_rates_and_approximate_figures(client: TestClient) -> None:
     )
 
 
-HTML_PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "html"
+HTML_PAGES = Path(__file__).resolve().parents[2] / "fixtures" / "html"
 
 
 def furniture_in(article: dict[str, Any], snippets: list[str]) -> list[str]:

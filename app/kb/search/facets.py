@@ -1,8 +1,8 @@
 """Facet counts of an article search: over its window, as relevance ranks it.
 
 Grouping every match of a common word by source, section and year read all of them; counting
-the window (``app.kb.search.WINDOW`` newest matches) reads nothing more than finding it did,
-and ``complete`` says whether that was every match.
+the window (``app.kb.search.articles.WINDOW`` newest matches) reads nothing more than finding
+it did, and ``complete`` says whether that was every match.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Source
-from app.kb.search import ArticleFilters, Facet, FacetRow, Window, match_window
+from app.kb.search.articles import ArticleFilters, Facet, FacetRow, Window, match_window
 
 FACET_LIMIT = 50
 

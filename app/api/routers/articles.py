@@ -15,16 +15,16 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.api.middleware.security import WriteKey
 from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
-from app.api.security import WriteKey
 from app.errors import InvalidBody, InvalidInput, UnsupportedMediaType
 from app.extract.document import parse_document
 from app.extract.html import decode_html
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
-from app.kb import search as kb_search
 from app.kb.intake import clean_article
+from app.kb.search import articles as kb_search
 from app.schemas.articles import ArticleCreate, ArticleEntity, ArticleRead
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.entities import MentionRead

@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from app.api.deps import CodecDep, SessionDep
-from app.api.entities import summaries
 from app.api.pages import article_hits
+from app.api.routers.entities import summaries
 from app.kb import entities as kb_entities
 from app.kb import events as kb_events
-from app.kb import facets as kb_facets
-from app.kb import search as kb_search
+from app.kb.search import articles as kb_search
+from app.kb.search import facets as kb_facets
 from app.schemas.common import PROBLEM_RESPONSES
 from app.schemas.events import EventRead
 from app.schemas.search import (
@@ -106,7 +106,7 @@ def search(
             complete=window.complete,
         ),
         entities=EntitySection(
-            items=summaries(session, entities.page.items),
+            items=summaries(kb_entities.with_counts(session, entities.page.items)),
             next_cursor=entities.page.next_cursor,
             more=more("/v1/entities", entity_q, entities.page.next_cursor),
         ),

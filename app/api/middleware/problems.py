@@ -6,12 +6,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.middleware import error_headers
+from app.api.middleware.context import error_headers
 from app.errors import NewsKBError
+from app.kb import health as kb_health
 
 logger = logging.getLogger("newskb")
 PROBLEM_BASE = "https://newskb.dev/problems/"
@@ -94,8 +93,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """A lost connection is an outage (503); any other driver error is a bug (500)."""
-    assert isinstance(exc, DBAPIError)
-    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+    if kb_health.lost_connection(exc):
         return await _database_unavailable(request, exc)
     return await _unexpected(request, exc)
 
@@ -136,7 +134,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NewsKBError, _newskb_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(OperationalError, _database_unavailable)
-    app.add_exception_handler(PoolTimeout, _database_unavailable)
-    app.add_exception_handler(DBAPIError, _database_error)
+    for database_error in kb_health.DATABASE_ERRORS:
+        app.add_exception_handler(database_error, _database_error)
     app.add_exception_handler(Exception, _unexpected)

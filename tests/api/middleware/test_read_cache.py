@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from app.api.cache import ReadCache
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
 from app.kb import ingest as kb_ingest
+from app.kb.changes import VersionReader
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import API_KEY
@@ -80,13 +80,13 @@ def _serve(
 def versions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the version queries (they run on a raw connection, unseen by engine events)."""
     calls: list[int] = []
-    query = ReadCache._read_version
+    query = VersionReader.read
 
-    async def counted(self: ReadCache) -> tuple[int, int]:
+    async def counted(self: VersionReader) -> tuple[int, int]:
         calls.append(1)
         return await query(self)
 
-    monkeypatch.setattr(ReadCache, "_read_version", counted)
+    monkeypatch.setattr(VersionReader, "read", counted)
     return calls
 
 

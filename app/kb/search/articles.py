@@ -1,14 +1,14 @@
 """Full-text article search (FTS5 | tsvector) with filters, relevance and snippets.
 
-Relevance and facets (``app.kb.facets``) look at a bounded **window**: the ``WINDOW`` newest
+Relevance and facets (``app.kb.search.facets``) look at a bounded **window**: the ``WINDOW`` newest
 matches, i.e. the first ``WINDOW`` articles of the ``sort=-published_at`` list. Ranking every
 match read every match's ``tsvector`` (TOASTed: a page or more each) and facets grouped every
 match, so both grew with the corpus; bounding the work per query is Elasticsearch's rescore
 window and ``track_total_hits`` trade, and the answer says when the window left matches out.
-Newest-first pages and the window are read in date slices (``app.kb.newest``), so a common
+Newest-first pages and the window are read in date slices (``app.kb.search.newest``), so a common
 word reads about as many rows as it returns. The window is read with its ranks, and every
 order finds the page's ids before reading the page's articles, with their snippets
-(``app.kb.relevance``).
+(``app.kb.search.relevance``).
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from sqlalchemy.orm import Session, selectinload
 from app.db.base import UTCDateTime
 from app.db.models import Article, Mention, Source
 from app.errors import InvalidCursor, InvalidQuery
-from app.kb import webquery
 from app.kb.articles import sort_time
-from app.kb.idlist import ids_in
-from app.kb.newest import SortKey as NewestKey
-from app.kb.newest import newest_rows
-from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
-from app.kb.relevance import ArticleHit, Match, first_page, ranked_page
+from app.kb.search import webquery
+from app.kb.search.newest import SortKey as NewestKey
+from app.kb.search.newest import newest_rows
+from app.kb.search.relevance import ArticleHit, Match, first_page, ranked_page
+from app.kb.sql.idlist import ids_in
+from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
 
 SORTS = ("-published_at", "published_at", "relevance")
 # Relevance ranks, and facets count, at most this many matches: the newest ones.

@@ -4,11 +4,10 @@ Reads outnumber writes by far, and building an answer (an article with all its f
 of search hits with facets) costs 10-100 times more than sending its bytes. Every write use
 case records a row in ``changes`` inside its transaction (``app.kb.changes``), so the highest
 change id is a version of the whole knowledge base: an answer stored under version N is served
-again while the version is still N. One cheap indexed query per request replaces the queries,
-the ORM and the serialization. On PostgreSQL two writes can commit out of id order (the later
-id first), so the version also counts the last ``WINDOW`` change rows: a late commit inside that
-window changes the count. Entries expire after ``ttl`` seconds all the same, which bounds the
-staleness of a commit later still.
+again while the version is still N. One cheap indexed query per request
+(``app.kb.changes.VersionReader``) replaces the queries, the ORM and the serialization. Entries
+expire after ``ttl`` seconds all the same, which bounds the staleness of a commit that lands
+out of order later than the version's window can see.
 
 Bounded by a number of answers and by the bytes of their bodies, least recently used first.
 Pure ASGI and innermost (inside the gzip, rate-limit and request-id middleware), so limits,
@@ -31,23 +30,13 @@ import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.pool import PoolProxiedConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-if TYPE_CHECKING:
-    import psycopg
+from app.kb.changes import VersionReader
 
 CACHED_PREFIX = "/v1/"
-WINDOW = 1000
-SQLITE_BUSY_MS = 200  # the version query runs in the event loop: never wait long for a lock
-POSTGRES_TIMEOUT_MS = 2000
-_VERSION = (
-    "SELECT max(id), count(*) FROM changes "
-    f"WHERE id > (SELECT coalesce(max(id), 0) - {WINDOW} FROM changes)"
-)
 
 
 _Key = tuple[str, bytes, bytes, bytes]  # path, query string, Host, scheme
@@ -75,14 +64,14 @@ class ReadCache:
         self,
         app: ASGIApp,
         *,
-        engine: Engine,
+        versions: VersionReader,
         entries: int,
         max_bytes: int = 64_000_000,
         ttl: float = 300.0,
         max_body: int = 1_000_000,
     ) -> None:
         self.app = app
-        self.engine = engine
+        self.versions = versions
         self.entries = entries
         self.max_bytes = max_bytes
         self.ttl = ttl
@@ -92,9 +81,6 @@ class ReadCache:
         self._flights: dict[_Key, _Flight] = {}
         self._next: asyncio.Future[tuple[int, int]] | None = None  # the batch not yet started
         self._reader: asyncio.Task[None] | None = None
-        self._connection: PoolProxiedConnection | None = None  # SQLite
-        self._async: psycopg.AsyncConnection[Any] | None = None  # PostgreSQL
-        self._async_loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -173,63 +159,11 @@ class ReadCache:
             while (batch := self._next) is not None:
                 self._next = None
                 try:
-                    batch.set_result(await self._read_version())
+                    batch.set_result(await self.versions.read())
                 except Exception as exc:  # every waiter of the batch gets the error
                     batch.set_exception(exc)
         finally:
             self._reader = None
-
-    async def _read_version(self) -> tuple[int, int]:
-        """The version, read in the event loop: no thread hop (a third of a cache hit's CPU).
-
-        SQLite answers from a local file in tens of microseconds, so it runs inline on a
-        dedicated connection whose short busy timeout bounds any wait. PostgreSQL runs on an
-        async psycopg connection, bounded by its connect and statement timeouts.
-        """
-        if self.engine.dialect.name == "sqlite":
-            return self._sqlite_version()
-        return await self._postgres_version()
-
-    def _sqlite_version(self) -> tuple[int, int]:
-        if self._connection is None:
-            connection = self.engine.raw_connection()
-            cursor = connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-            cursor.close()
-            self._connection = connection
-        try:
-            cursor = self._connection.cursor()
-            cursor.execute(_VERSION)
-            row = cursor.fetchone()
-            cursor.close()
-        except Exception:
-            self._connection.invalidate()  # a fresh one next time
-            self._connection = None
-            raise
-        return (int(row[0] or 0), int(row[1])) if row else (0, 0)
-
-    async def _postgres_version(self) -> tuple[int, int]:
-        loop = asyncio.get_running_loop()
-        if self._async is not None and self._async_loop is not loop:
-            self._drop_async()  # made in another event loop (tests run several)
-        if self._async is None:
-            import psycopg  # only PostgreSQL deployments pay for the import
-
-            url = self.engine.url.set(drivername="postgresql")
-            self._async = await psycopg.AsyncConnection.connect(
-                url.render_as_string(hide_password=False),
-                autocommit=True,
-                connect_timeout=5,
-                options=f"-c statement_timeout={POSTGRES_TIMEOUT_MS}",
-            )
-            self._async_loop = loop
-        try:
-            cursor = await self._async.execute(_VERSION)
-            row = await cursor.fetchone()
-        except Exception:
-            self._drop_async()  # a fresh one next time (database restarted...)
-            raise
-        return (int(row[0] or 0), int(row[1])) if row else (0, 0)
 
     def _closing_on_shutdown(self, receive: Receive) -> Receive:
         async def watched() -> Message:
@@ -241,16 +175,7 @@ class ReadCache:
         return watched
 
     def close(self) -> None:
-        self._drop_async()
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-    def _drop_async(self) -> None:
-        """Close the socket without awaiting: its event loop may be gone."""
-        if self._async is not None:
-            self._async.pgconn.finish()
-        self._async, self._async_loop = None, None
+        self.versions.close()
 
     def _recorder(
         self,

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.extract import time as time_module
 from app.logging import configure_logging
-from tests.api.test_metrics import value
+from tests.api.routers.test_metrics import value
 
 # A wire-service livestock table: "Year ago" columns once made "346,000 year ago" the year
 # -344004, and a caption's "3000 years ago" the year -981; both ingests answered 500.

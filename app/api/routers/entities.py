@@ -1,23 +1,23 @@
 """Entities: the people, organizations, places... shared across articles, and their curation."""
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from app.api.conditional import etag_response
 from app.api.deps import MAX_ID, CodecDep, CursorQuery, EntityIdPath, LimitQuery, SessionDep
+from app.api.middleware.security import WriteKey
 from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
-from app.api.security import WriteKey
-from app.db.models import Entity
 from app.extract.types import EntityType
 from app.kb import curate as kb_curate
 from app.kb import entities as kb_entities
 from app.kb import events as kb_events
 from app.kb import quotes as kb_quotes
-from app.kb import search as kb_search
 from app.kb import timeline as kb_timeline
-from app.kb.search import ArticleFilters
+from app.kb.search import articles as kb_search
+from app.kb.search.articles import ArticleFilters
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.curation import EntityUpdate, MergeRequest
 from app.schemas.entities import EntityRead, EntitySummary, RelatedEntity, RoleRead, RoleSummary
@@ -52,12 +52,12 @@ def live_entity(entity_id: EntityIdPath, session: SessionDep, request: Request) 
 LiveEntity = Annotated[int, Depends(live_entity)]
 
 
-def summaries(session: SessionDep, entities: list[Entity]) -> list[EntitySummary]:
-    counts = kb_entities.entity_counts(session, [e.id for e in entities])
-    return [_summary(e, counts.get(e.id, kb_entities.EntityCounts())) for e in entities]
+def summaries(counted: Iterable[tuple[object, kb_entities.EntityCounts]]) -> list[EntitySummary]:
+    """Entities with their counts (``kb_entities.with_counts``) as list items."""
+    return [_summary(entity, counts) for entity, counts in counted]
 
 
-def _summary(entity: Entity, counts: kb_entities.EntityCounts) -> EntitySummary:
+def _summary(entity: object, counts: kb_entities.EntityCounts) -> EntitySummary:
     item = EntitySummary.model_validate(entity)
     item.mention_count, item.article_count = counts.mentions, counts.articles
     item.last_seen = counts.last_seen
@@ -294,7 +294,7 @@ def related_entities(
         session, entity_id, type=type, limit=limit, cursor=cursor, codec=codec
     )
     link_next(request, response, page.next_cursor)
-    base = summaries(session, [r.entity for r in page.items])
+    base = summaries(kb_entities.with_counts(session, [r.entity for r in page.items]))
     items = [
         RelatedEntity(**summary.model_dump(), shared_articles=r.shared_articles)
         for summary, r in zip(base, page.items, strict=True)

@@ -25,7 +25,7 @@ from app.logging import configure_logging
 from app.main import create_app
 from app.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ARTICLE = "/v1/articles/{article_id}"
 
 
