@@ -98,7 +98,7 @@ def test_example(example: Example, request: pytest.FixtureRequest, tmp_path: Pat
     if example.language == "console":
         pytest.fail(f"{example.id}: console transcripts are not compared: use sh (+ json)")
     if example.needs_extra is not None and not extra_installed(example.needs_extra):
-        pytest.skip(f"needs the {example.needs_extra} extra (pip install 'newskb[...]')")
+        pytest.skip(f"needs the extra: pip install 'newskb[{example.needs_extra}]'")
     assert example.commands, f"{example.id}: an example block with no command"
     for command in example.commands:
         if command.program not in {"curl", "newskb"}:
