@@ -207,13 +207,13 @@ def shell_commands(text: str, first_line: int) -> tuple[Command, ...]:
                 leading, trailing_open = [], False
                 continue
             if stripped.startswith("#"):
-                comment = stripped[1:].strip()
+                note = stripped[1:].strip()
                 if trailing_open:
                     last = commands[-1]
                     commands[-1] = Command(
-                        last.argv, last.line, last.leading, (*last.trailing, comment)
+                        last.argv, last.line, last.leading, (*last.trailing, note)
                     )
-                leading.append(comment)
+                leading.append(note)
                 continue
             pending_line = number
         code, comment, continued = _split_line(raw, in_quote="".join(pending))
@@ -413,4 +413,4 @@ def empty_lists(answer: Any) -> bool:
     """Whether an answer is an empty list (bare, or the ``items`` of a list envelope)."""
     if isinstance(answer, dict) and "items" in answer:
         answer = answer["items"]
-    return answer == []
+    return isinstance(answer, list) and not answer
