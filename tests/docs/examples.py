@@ -44,6 +44,12 @@ class Command:
     line: int  # in the page
     leading: tuple[str, ...] = ()  # comment lines right above it
     trailing: tuple[str, ...] = ()  # comments on its line and the lines right after it
+    inline: str | None = None  # the comment on its own line
+
+    @property
+    def announced(self) -> bool:
+        """Whether a comment above it or on its line says what it does."""
+        return bool(self.leading) or bool(self.inline)
 
     @property
     def program(self) -> str:
@@ -210,9 +216,7 @@ def shell_commands(text: str, first_line: int) -> tuple[Command, ...]:
                 note = stripped[1:].strip()
                 if trailing_open:
                     last = commands[-1]
-                    commands[-1] = Command(
-                        last.argv, last.line, last.leading, (*last.trailing, note)
-                    )
+                    commands[-1] = replace(last, trailing=(*last.trailing, note))
                 leading.append(note)
                 continue
             pending_line = number
@@ -223,7 +227,7 @@ def shell_commands(text: str, first_line: int) -> tuple[Command, ...]:
         argv = tuple(shlex.split("".join(pending)))
         pending = []
         trailing = (comment,) if comment is not None else ()
-        commands.append(Command(argv, pending_line, tuple(leading), trailing))
+        commands.append(Command(argv, pending_line, tuple(leading), trailing, comment))
         leading, trailing_open = [], True
     if pending:
         raise ValueError(f"the command at line {pending_line} does not end")

@@ -98,9 +98,16 @@ curl -s http://127.0.0.1:8000/v1/search?q=storm"""
     request = parse_curl(post.argv)
     assert request.method == "POST" and request.headers == {"content-type": "application/json"}
     assert request.data == '{"text": "Storm # hits\\n\\nA storm.",\n       "source": "Wire"}'
-    assert post.writes and not read.writes
+    assert post.writes and post.announced and not read.writes
+    assert read.inline == "→ 200" and read.announced
     assert read.line == 17 and read.status == 200 and read.trailing == ("→ 200", "One call")
     assert search.leading == ("One call",) and search.status is None
+    (unannounced, _) = shell_commands(
+        "curl -X DELETE http://127.0.0.1:8000/v1/articles/2\n# (a note on the next command)\n"
+        "curl http://127.0.0.1:8000/v1/articles",
+        first_line=1,
+    )
+    assert unannounced.writes and not unannounced.announced
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ README and every ``docs/**/*.md``):
   fails unless the documented answer shows it empty: pick ids and queries the seed answers.
 - A block with a write (POST, PATCH, DELETE, any ``newskb`` command but ``export`` and
   ``stats``) runs in order on a server of its own, freshly seeded; each write needs a comment
-  next to it saying what it changes. Read-only blocks share one seeded server.
+  above it or on its line saying what it changes. Read-only blocks share one seeded server.
 - ``<!-- example: skip (reason) -->`` on the line before a block leaves it out (installs,
   ``serve``, containers, benchmarks, transcripts); ``<!-- example: needs-extra ftm -->`` runs it
   only where that extra is installed. A ``json`` or ``console`` block that is not the answer of
@@ -120,8 +120,8 @@ def run(example: Example, served: Served, workdir: Path) -> list[str]:
     problems: list[str] = []
     for index, command in enumerate(example.commands):
         where = f"line {command.line} `{command}`"
-        if command.writes and not (command.leading or command.trailing):
-            problems.append(f"{where}: a write with no comment saying what it changes")
+        if command.writes and not command.announced:
+            problems.append(f"{where}: a write with no comment (above it or on its line)")
         if command.program == "curl":
             outcome, answer = run_curl(command, served, workdir)
         else:
