@@ -11,7 +11,7 @@ from app.extract.entities import extract_entities
 from app.extract.nlp import analyse
 from app.extract.parse import parse_text
 from app.extract.types import Entity, ParsedArticle
-from tests.corpus import corpus_path
+from tests.corpus import fixture_texts
 
 SEED = Path(__file__).resolve().parents[2] / "seed" / "dw-2021-09-12-lukashenko-arms-deal.txt"
 
@@ -218,11 +218,8 @@ def _norm(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def corpus_results() -> list[tuple[ParsedArticle, list[Entity]]]:
-    short = [p for p in sorted(corpus_path("wikinews").glob("*.txt")) if p.stat().st_size < 5000]
-    wikinews = short[::5][:30]
-    bbc = sorted(corpus_path("bbc").glob("*/*.txt"))[::300][:6]
     articles = []
-    for path in [*wikinews, *bbc]:
+    for path in fixture_texts(max_bytes=5000):
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         body = "\n".join(line for line in lines[1:] if not line.startswith("Date: ")).strip()
         articles.append(ParsedArticle(body=body, title=lines[0]))

@@ -1,6 +1,7 @@
 """Relevance pages: the window is read with its ranks, the page's ids are chosen from them, and
 only the page's articles are read whole (``app.kb.search.relevance``), on both backends."""
 
+import re
 from typing import Any
 
 import pytest
@@ -76,7 +77,8 @@ def test_page_read_keeps_the_order_asked_and_skips_deleted_ids(
     corpus: Corpus, corpus_session: Session
 ) -> None:
     match = relevance.Match(corpus_session, parse(COMMON))
-    first, second = corpus.bbc_ids["politics"][:2]
+    saying = [i for i, a in corpus.wikinews.items() if re.search(rf"\b{COMMON}\b", a.doc.text)]
+    first, second = saying[:2]
     hits = match.hits(corpus_session, [second, 2**31 - 1, first])
     assert [hit.article.id for hit in hits] == [second, first]
     assert all(hit.snippet is not None and hit.article.source for hit in hits)
