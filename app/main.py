@@ -33,6 +33,7 @@ Lists are paginated with `limit` and an opaque `cursor` (follow `next_cursor` or
 """
 
 TAGS = [
+    {"name": "index", "description": "Where to start: links to the docs and every collection."},
     {"name": "articles", "description": "Ingest, read and delete articles."},
     {"name": "entities", "description": "People, organizations, countries, places and more."},
     {"name": "events", "description": "What happened, who took part, where and when."},
