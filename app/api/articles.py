@@ -181,11 +181,25 @@ def get_article(article_id: ArticleIdPath, session: SessionDep, request: Request
 
 @router.get(
     "/{article_id}/mentions",
-    response_model=list[MentionRead],
+    response_model=Page[MentionRead],
     summary="Every entity mention in an article",
+    responses={200: {"headers": LINK_HEADER}},
 )
-def list_mentions(article_id: ArticleIdPath, session: SessionDep) -> list[MentionRead]:
-    return [MentionRead.model_validate(m) for m in kb_articles.list_mentions(session, article_id)]
+def list_mentions(
+    article_id: ArticleIdPath,
+    session: SessionDep,
+    codec: CodecDep,
+    request: Request,
+    response: Response,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Page[MentionRead]:
+    """In reading order: by zone (body, caption...), then by offset; each with its span."""
+    page = kb_articles.list_mentions(session, article_id, limit=limit, cursor=cursor, codec=codec)
+    link_next(request, response, page.next_cursor)
+    return Page[MentionRead](
+        items=[MentionRead.model_validate(m) for m in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.post(

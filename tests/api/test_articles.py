@@ -181,12 +181,49 @@ def test_limit_out_of_range_is_422(client: TestClient, limit: str) -> None:
 
 def test_mentions_point_into_the_body(client: TestClient) -> None:
     article = client.post("/v1/articles", json={"text": SHORT}).json()
-    mentions = client.get(f"/v1/articles/{article['id']}/mentions").json()
+    mentions = client.get(f"/v1/articles/{article['id']}/mentions?limit=100").json()["items"]
     assert mentions, "the storm article names Portugal and Lisbon"
     for mention in mentions:
         if mention["zone"] in ("body", "subhead"):
             assert article["body"][mention["start"] : mention["end"]] == mention["text"]
         assert {"id", "name", "type"} <= set(mention["entity"])
+
+
+def test_mentions_are_a_list_page_in_reading_order(client: TestClient, seed_text: str) -> None:
+    article = client.post("/v1/articles", json={"text": seed_text}).json()
+    url = f"/v1/articles/{article['id']}/mentions"
+    whole = client.get(url, params={"limit": 100}).json()
+    assert set(whole) == {"items", "next_cursor"} and whole["next_cursor"] is None
+    assert len(whole["items"]) > 10, "the seed article names many people, places and things"
+    order = [(m["zone"], m["zone_index"], m["start"]) for m in whole["items"]]
+    assert order == sorted(order)
+    paged: list[dict[str, Any]] = []
+    response = client.get(url, params={"limit": 7})
+    while True:
+        page = response.json()
+        assert len(page["items"]) <= 7
+        paged += page["items"]
+        if page["next_cursor"] is None:
+            assert "link" not in response.headers
+            break
+        assert 'rel="next"' in response.headers["link"]
+        response = client.get(url, params={"limit": 7, "cursor": page["next_cursor"]})
+    assert paged == whole["items"]
+
+
+@pytest.mark.parametrize("limit", ["0", "101"])
+def test_mentions_limit_out_of_range_is_422(client: TestClient, limit: str) -> None:
+    article = client.post("/v1/articles", json={"text": SHORT}).json()
+    assert_problem(client.get(f"/v1/articles/{article['id']}/mentions?limit={limit}"), 422)
+
+
+def test_mentions_cursor_of_another_article_is_400(client: TestClient) -> None:
+    first = client.post("/v1/articles", json={"text": SHORT}).json()
+    second = client.post("/v1/articles", json={"text": SHORT + " Rain followed."}).json()
+    cursor = client.get(f"/v1/articles/{first['id']}/mentions?limit=1").json()["next_cursor"]
+    assert cursor is not None
+    response = client.get(f"/v1/articles/{second['id']}/mentions", params={"cursor": cursor})
+    assert_problem(response, 400)
 
 
 def test_reextract_replaces_facts_with_the_current_version(
