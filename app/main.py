@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             entries=settings.read_cache_size,
             max_bytes=int(settings.read_cache_mb * 1_000_000),
             ttl=settings.read_cache_ttl,
+            keys=settings.key_list(),
         )
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

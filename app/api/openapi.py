@@ -24,7 +24,7 @@ RETRY_AFTER = {
 }
 EVERY_V1 = {
     400: "Bad request: a malformed cursor or query, or a NUL character in the URL",
-    401: "API key missing or not valid (writes always; reads when they are put behind a key)",
+    401: "API key not valid (whenever one is sent), or missing (writes; reads behind a key)",
     429: "Too many requests from this client or key: wait `Retry-After` seconds",
     503: "The database cannot be reached right now: retry after `Retry-After` seconds",
 }
