@@ -1,7 +1,7 @@
 """Articles: ingest, read, list, delete."""
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import ValidationError
@@ -20,7 +20,7 @@ from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.api.security import WriteKey
 from app.errors import InvalidBody, InvalidInput, UnsupportedMediaType
 from app.extract.document import parse_document
-from app.extract.html import decode_html
+from app.extract.encoding import UndecodableText, decode_document
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
 from app.kb import search as kb_search
@@ -37,14 +37,20 @@ router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_R
 async def read_article_body(request: Request) -> ArticleCreate:
     """Accept JSON (`ArticleCreate`) or a raw `text/plain` / `text/html` body.
 
-    JSON and plain text must be UTF-8; an HTML page is read in the charset it declares (the
+    JSON must be UTF-8; plain text is UTF-8 unless the `Content-Type` declares a charset (a
+    byte-order mark also counts); an HTML page is read in the charset it declares (the
     `Content-Type` charset, a byte-order mark or the page's `<meta charset>`), as a browser would.
+    Plain text in an unknown encoding is refused (400), never guessed.
     """
     content_type = request.headers.get("content-type", "")
     media_type = content_type.split(";")[0].strip().lower()
     raw = await request.body()
-    if media_type == "text/html":
-        text = decode_html(raw, _charset(content_type))
+    if media_type in ("text/plain", "text/html"):
+        kind: Literal["text", "html"] = "html" if media_type == "text/html" else "text"
+        try:
+            text = decode_document(raw, kind, _charset(content_type))
+        except UndecodableText as exc:
+            raise InvalidBody(f"The body cannot be read as text: {exc}.") from exc
     else:
         try:
             text = raw.decode("utf-8")

@@ -109,6 +109,8 @@ def test_post_with_metadata_overrides(client: TestClient) -> None:
         (b'{"text": "a", "html": "<p>b</p>"}', "application/json", 422),
         (b'{"text": "x", "url": "ftp://example.org/file"}', "application/json", 422),
         (b"\xff\xfe not utf-8", "text/plain", 400),
+        ("Café owners met José.".encode("latin-1"), "text/plain", 400),
+        (b"plain", "text/plain; charset=klingon-8", 400),
         (b"text with a \x00 NUL", "text/plain", 400),
         (b"<html><body><script>x()</script></body></html>", "text/html", 422),
         (b"plain", "application/xml", 415),
@@ -120,6 +122,17 @@ def test_bad_input_is_a_problem_and_writes_nothing(
     response = client.post("/v1/articles", content=content, headers={"content-type": content_type})
     assert_problem(response, status)
     assert article_count(session) == 0
+
+
+def test_plain_text_in_a_declared_charset_is_read_in_it(client: TestClient) -> None:
+    text = SHORT.replace("Monday", "Monday (cost: £5m, said José)")
+    response = client.post(
+        "/v1/articles",
+        content=text.encode("cp1252"),
+        headers={"content-type": "text/plain; charset=windows-1252"},
+    )
+    assert response.status_code == 201
+    assert "£5m, said José" in response.json()["body"]
 
 
 def test_body_over_the_limit_is_413(client: TestClient, session: Session) -> None:
