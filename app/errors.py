@@ -1,6 +1,6 @@
 """Domain errors: each carries its HTTP status, a problem ``type`` slug and a title.
 
-``app.kb`` raises these without knowing about HTTP; ``app.api.problems`` renders them as
+``app.kb`` raises these without knowing about HTTP; ``app.api.middleware.problems`` renders them as
 RFC 9457 ``application/problem+json``.
 """
 

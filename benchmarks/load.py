@@ -43,9 +43,9 @@ from sqlalchemy.orm import Session
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
 from app.db.models import Article, Entity, Mention
-from app.kb.pagination import CursorCodec
-from app.kb.search import ArticleFilters, search_articles
-from app.kb.webquery import STOP_WORDS
+from app.kb.search.articles import ArticleFilters, search_articles
+from app.kb.search.webquery import STOP_WORDS
+from app.kb.sql.pagination import CursorCodec
 from benchmarks import readdb
 from benchmarks.databases import DEFAULT_PG
 

@@ -14,11 +14,23 @@ from app.db import migrate
 from app.db.engine import make_engine
 from app.main import create_app
 from app.settings import Settings
+from tests.corpus import CORPUS_DIR, CORPUS_MISSING
 from tests.databases import rolled_back_session, temporary_database
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "test-key-0123456789"
 SEED_FILE = ROOT / "seed" / "dw-2021-09-12-lukashenko-arms-deal.txt"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Without the research corpora, skip every ``corpus`` test before its fixtures run.
+
+    The skip is raised here, so every such test has the same location and reason, and the
+    summary says it once: "SKIPPED [N] tests/conftest.py:…: needs the research corpora…".
+    """
+    if item.get_closest_marker("corpus") and not CORPUS_DIR.is_dir():
+        pytest.skip(CORPUS_MISSING)
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +57,8 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     # No read cache: its version query runs on a connection of its own, which cannot see the
-    # writes of a test's outer transaction (tests/api/test_read_cache.py commits for real).
+    # writes of a test's outer transaction (tests/api/middleware/test_read_cache.py commits for
+    # real).
     return Settings(
         database_url=database_url, max_body_bytes=200_000, api_keys=API_KEY, read_cache_size=0
     )

@@ -1,12 +1,13 @@
 """Dependencies shared by the routers, declared once as named ``Annotated`` aliases."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
-from app.kb.pagination import CursorCodec
+from app.kb.sql.pagination import CursorCodec
 from app.settings import Settings
 
 
@@ -14,6 +15,15 @@ def get_session(request: Request) -> Iterator[Session]:
     """A session per request, closed after the response; kb decides when to commit."""
     with request.app.state.sessionmaker() as session:
         yield session
+
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+
+
+def get_session_factory(request: Request) -> SessionFactory:
+    """The app's sessionmaker: a streamed body outlives the request's own session."""
+    factory: SessionFactory = request.app.state.sessionmaker
+    return factory
 
 
 def get_settings(request: Request) -> Settings:
@@ -27,6 +37,7 @@ def get_codec(request: Request) -> CursorCodec:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CodecDep = Annotated[CursorCodec, Depends(get_codec)]
 

@@ -2,7 +2,7 @@
 
 from fastapi import Request, Response
 
-from app.kb.relevance import ArticleHit as ArticleHitRow
+from app.kb.search.relevance import ArticleHit as ArticleHitRow
 from app.schemas.search import ArticleHit
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 
-from app.kb.search import WINDOW, ArticleFilters
+from app.kb.search.articles import WINDOW, ArticleFilters
 
 MAX_ID = 2**31 - 1
 EntityIds = Annotated[

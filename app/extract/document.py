@@ -16,7 +16,7 @@ from app.extract.parse import parse_text
 from app.extract.types import ParsedArticle
 
 # Bump when extraction output changes, so stored articles can be re-extracted.
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.2.1"
 
 _SPACES = re.compile(r"\s+")
 

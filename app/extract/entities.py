@@ -26,7 +26,7 @@ from app.extract.countries import (
     is_nation,
     is_seat_of_government,
 )
-from app.extract.given_names import is_given_name, looks_like_person
+from app.extract.given_names import Gender, given_name_gender, is_given_name, looks_like_person
 from app.extract.nlp import ZoneDoc
 from app.extract.roles import (
     ABBREVIATIONS,
@@ -64,6 +64,17 @@ _HONORIFICS = words(
     "reverend president-elect"
 )
 _ARTICLES = frozenset({"the", "a", "an"})
+_HONORIFIC_GENDER: dict[str, Gender] = {
+    **dict.fromkeys(words("mrs mrs. ms ms. miss madam dame lady"), "f"),
+    **dict.fromkeys(words("mr mr. sir lord"), "m"),
+}
+# Words that introduce a relative of someone already named: "his wife, Debbie Meadows".
+_KIN = words(
+    "wife husband son daughter brother sister mother father widow widower spouse partner "
+    "fiancee fiancée fiance fiancé girlfriend boyfriend cousin nephew niece uncle aunt twin "
+    "grandson granddaughter grandmother grandfather stepson stepdaughter stepmother stepfather "
+    "child children sons daughters brothers sisters parents"
+)
 # Words that stand before a person's name only: "Mr Wang", "President Chen", "Sen. Doe".
 _PERSON_TITLES = _HONORIFICS | words(
     "president premier chancellor senator sen sen. rep rep. gov gov. governor mayor judge "
@@ -705,12 +716,57 @@ def _merge_surnames(clusters: list[_Cluster], docs: Sequence[ZoneDoc]) -> list[_
         if any(len(s.split()) > 1 for s in c.surfaces()):
             continue
         owners = [o for o in people.get(_norm(c.surfaces()[0]), []) if o is not c]
+        if len(owners) > 1:
+            _share_surname(c, owners, docs)
+            continue
         if len(owners) != 1:
             continue
         if c.type in ("country", "place") and any(_reads_as_place(m, docs) for m in c.mentions):
             continue
         _absorb(owners[0], c)
     return [c for c in clusters if c.mentions]
+
+
+def _share_surname(lone: _Cluster, owners: list[_Cluster], docs: Sequence[ZoneDoc]) -> None:
+    """A surname several people of the article bear ("Mark Meadows", his wife "Debbie Meadows",
+    their son "Blake Meadows"): each lone mention goes to the one person it can be. An honorific
+    gives the gender ("Mrs. Meadows"); news style names relatives by their first name after the
+    first mention, so a plain "Meadows" is the one person not introduced as someone's relative.
+    Mentions still open to two people stay apart."""
+    if lone.type != "person" and any(_reads_as_place(m, docs) for m in lone.mentions):
+        return
+    anchors = [o for o in owners if not _introduced_as_kin(o, docs)]
+    kept: list[_Mention] = []
+    for m in lone.mentions:
+        candidates = owners
+        doc = docs[m.doc_index].doc
+        gender = _HONORIFIC_GENDER.get(doc[m.start - 1].lower_) if m.start > 0 else None
+        if gender is not None:
+            candidates = [o for o in owners if _given_gender(o) == gender]
+        elif len(anchors) == 1:
+            candidates = anchors
+        if len(candidates) == 1:
+            candidates[0].mentions.append(m)
+        else:
+            kept.append(m)
+    lone.mentions = kept
+
+
+def _introduced_as_kin(person: _Cluster, docs: Sequence[ZoneDoc]) -> bool:
+    """ "his wife, Debbie Meadows", "her sister Venus Williams": a kinship word just before the
+    person's first full name."""
+    first = next((m for m in person.mentions if len(m.text.split()) > 1), None)
+    if first is None:
+        return False
+    doc = docs[first.doc_index].doc
+    return any(t.lower_ in _KIN for t in doc[max(0, first.start - 3) : first.start])
+
+
+def _given_gender(person: _Cluster) -> Gender | None:
+    genders = {given_name_gender(s.split()[0]) for s in person.surfaces() if len(s.split()) > 1} - {
+        None
+    }
+    return genders.pop() if len(genders) == 1 else None
 
 
 def _reads_as_place(m: _Mention, docs: Sequence[ZoneDoc]) -> bool:

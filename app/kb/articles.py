@@ -21,7 +21,7 @@ from app.db.models import (
     Role,
 )
 from app.errors import NotFound
-from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
+from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
 
 # Articles without a published date sort as if published when ingested.
 sort_time = func.coalesce(Article.published_at, Article.created_at, type_=UTCDateTime)

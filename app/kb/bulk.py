@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.extract.document import content_hash, parse_document
 from app.extract.types import ExtractedArticle, ParsedArticle
 from app.kb.ingest import extract_many, find_existing_ids, ingest_article, iter_extract
-from app.kb.sql import refresh_statistics
-from app.kb.transaction import committing
+from app.kb.sql.dialect import refresh_statistics
+from app.kb.sql.transaction import committing
 
 # Planner statistics are refreshed when the load has stored this many articles, then each time
 # it doubles (a log of the load's size in ANALYZE runs), and once at the end.

@@ -23,7 +23,7 @@ from app.db.models import (
 from app.errors import Conflict, InvalidInput, NotFound
 from app.kb import changes, entity_stats
 from app.kb.normalize import normalize_name
-from app.kb.transaction import committing
+from app.kb.sql.transaction import committing
 
 UNSET = object()
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.db.models import Entity, EntityAlias, EntityArticle, EntityStats, Role
 from app.errors import InvalidCursor, NotFound
-from app.kb.idlist import ids_in
 from app.kb.normalize import normalize_name
-from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
-from app.kb.search import Facet
+from app.kb.search.articles import Facet
+from app.kb.sql.idlist import ids_in
+from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
 
 SORTS = ("-mentions", "name", "-last_seen")
 # The entity page lists at most this many distinct roles; GET /v1/entities/{id}/roles has all.
@@ -192,6 +192,12 @@ def entity_counts(session: Session, entity_ids: Sequence[int]) -> dict[int, Enti
         return {}
     rows = session.scalars(select(EntityStats).where(EntityStats.entity_id.in_(entity_ids)))
     return {stats.entity_id: _counts(stats) for stats in rows}
+
+
+def with_counts(session: Session, entities: Sequence[Entity]) -> list[tuple[Entity, EntityCounts]]:
+    """Each entity with its stored counts (zeros for one that was never counted)."""
+    counts = entity_counts(session, [e.id for e in entities])
+    return [(e, counts.get(e.id, EntityCounts())) for e in entities]
 
 
 def _counts(stats: EntityStats) -> EntityCounts:

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from app.db.base import UTCDateTime
 from app.db.models import Article, Entity, EntityArticle, EntityEvent, EntityStats, Mention
 from app.db.models.entities import NEVER_SEEN
-from app.kb.sql import insert_ignore
+from app.kb.sql.dialect import insert_ignore
 
 _STATS = cast(Table, EntityStats.__table__)
 _LINKS = cast(Table, EntityArticle.__table__)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.db.models import Article, Event, EventParticipant
 from app.errors import NotFound
 from app.kb.articles import event_load_options, sort_time
-from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
+from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
 
 _UNDATED = date(9999, 12, 31)  # undated events sort last
 _WORD = re.compile(r"\w+")

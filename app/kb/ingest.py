@@ -37,8 +37,8 @@ from app.kb.resolve import (
     resolve_entities,
     stored_event_candidates,
 )
-from app.kb.sql import insert_ignore, insert_rows, lock_names
-from app.kb.transaction import committing
+from app.kb.sql.dialect import insert_ignore, insert_rows, lock_names
+from app.kb.sql.transaction import committing
 
 logger = logging.getLogger("newskb.ingest")
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.db.models import Quote
-from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
+from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
 
 
 def list_quotes(

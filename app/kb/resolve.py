@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Entity, EntityAlias, Event, EventParticipant
 from app.extract import types as x
 from app.kb.normalize import normalize_name
-from app.kb.sql import insert_ignore
+from app.kb.sql.dialect import insert_ignore
 
 
 def resolution_key(entity: x.Entity) -> str | None:

@@ -19,7 +19,7 @@ from app.db.models import Article, EntityArticle, EntityEvent, Event
 from app.errors import InvalidCursor
 from app.kb.articles import event_load_options
 from app.kb.entities import require_entity
-from app.kb.pagination import CursorCodec, Page
+from app.kb.sql.pagination import CursorCodec, Page
 
 Kind = Literal["event", "article"]
 # Items sort by (day, kind, id): on one day, articles ("article" < "event") before events.

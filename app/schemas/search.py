@@ -66,7 +66,7 @@ class ArticleSection(Schema):
     more: str | None = Field(
         description="URL of the next page of this list", examples=["/v1/articles?q=lukash"]
     )
-    # 1,000: app.kb.search.WINDOW
+    # 1,000: app.kb.search.articles.WINDOW
     total: int = Field(
         description="Matching articles when `complete`; otherwise the window size, a lower "
         "bound (counting every match of a common word would read all of them).",

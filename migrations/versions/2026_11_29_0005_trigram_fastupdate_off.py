@@ -6,7 +6,7 @@ article, and once statistics exist the planner serves that lookup from the alias
 index: with a few megabytes pending, each look-up scanned them all (~50 ms, a load 4x slower).
 Aliases and event summaries are short, so inserting their trigrams directly costs little.
 The full-text index of article bodies keeps its pending list (many entries per row): bulk
-loads clean it as they refresh statistics (``app.kb.sql.refresh_statistics``).
+loads clean it as they refresh statistics (``app.kb.sql.dialect.refresh_statistics``).
 
 Revision ID: 0005
 Revises: 0004

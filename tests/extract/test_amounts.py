@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from app.extract.amounts import extract_amounts
 from app.extract.nlp import ZoneDoc, analyse
 from app.extract.types import Amount, ParsedArticle
-from tests.corpus import corpus_path
+from tests.corpus import fixture_texts
 
 _CURRENCY_MARK = re.compile(r"\d.*(?:[$€£¥₹]|dollar|euro|yen|yuan|rupee|franc)|[$€£¥₹]\s?\d", re.I)
 
@@ -171,7 +170,7 @@ def test_unrelated_amounts_are_not_grouped() -> None:
 
 @pytest.fixture(scope="module")
 def wikinews() -> list[list[ZoneDoc]]:
-    files = sorted(Path(corpus_path("wikinews")).glob("*.txt"))[4::9][:35]
+    files = fixture_texts()
     articles = []
     for path in files:
         title, _, _, *body = path.read_text(encoding="utf-8").split("\n")
@@ -179,7 +178,6 @@ def wikinews() -> list[list[ZoneDoc]]:
     return analyse(articles)
 
 
-@pytest.mark.corpus
 def test_wikinews_amounts_slice_their_zone_and_are_well_formed(
     wikinews: list[list[ZoneDoc]],
 ) -> None:
@@ -199,7 +197,6 @@ def test_wikinews_amounts_slice_their_zone_and_are_well_formed(
     assert checked > 50
 
 
-@pytest.mark.corpus
 def test_wikinews_money_entities_are_mostly_found(wikinews: list[list[ZoneDoc]]) -> None:
     total, found = 0, 0
     for docs in wikinews:

@@ -13,7 +13,7 @@ from app.extract.nlp import get_nlp
 from app.extract.parse import parse_text
 from app.extract.pipeline import extract_parsed
 from app.extract.types import Amount, Event, ExtractedArticle, ParsedArticle, Timex
-from tests.corpus import corpus_path
+from tests.corpus import fixture_texts
 from tests.extract.qe_builders import amount, build_entities, key_of, span_text, timex, zone
 
 PUBLISHED = date(2021, 9, 12)
@@ -232,8 +232,7 @@ def test_seed_statements_are_those_of_the_quoted_leaders(seed: ExtractedArticle)
 
 
 def wikinews_articles(limit: int = 32) -> list[ParsedArticle]:
-    files = sorted(corpus_path("wikinews").glob("*.txt"))
-    picked = [f for f in files if f.stat().st_size < 8_000][-limit:]
+    picked = fixture_texts(max_bytes=8_000)[-limit:]
     articles = []
     for path in picked:
         lines = path.read_text(encoding="utf-8").split("\n")
@@ -243,7 +242,6 @@ def wikinews_articles(limit: int = 32) -> list[ParsedArticle]:
     return articles
 
 
-@pytest.mark.corpus
 def test_wikinews_events_are_well_formed(nlp: Language) -> None:
     extracted = extract_parsed(wikinews_articles())
     assert len(extracted) >= 30

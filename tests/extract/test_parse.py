@@ -10,7 +10,7 @@ import pytest
 from app.corpora import iter_bbc, iter_wikinews, read_text
 from app.extract.parse import parse_date_line, parse_text, source_from_url
 from app.extract.types import ParsedArticle
-from tests.corpus import corpus_path
+from tests.corpus import corpus_path, fixture_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "seed" / "dw-2021-09-12-lukashenko-arms-deal.txt"
@@ -256,25 +256,29 @@ def bbc_sample() -> list[tuple[str, ParsedArticle]]:
 
 @pytest.fixture(scope="module")
 def wikinews_sample() -> list[tuple[str, ParsedArticle]]:
-    paths = sorted(corpus_path("wikinews").glob("*.txt"))[::5]  # ~64 files
+    paths = fixture_texts()
     return [(read_text(path), parse_text(read_text(path))) for path in paths]
 
 
+@pytest.mark.corpus
 def test_bbc_sample_is_large_enough(bbc_sample: list[tuple[str, ParsedArticle]]) -> None:
     assert len(bbc_sample) >= 50
 
 
+@pytest.mark.corpus
 def test_bbc_title_is_first_line(bbc_sample: list[tuple[str, ParsedArticle]]) -> None:
     for text, parsed in bbc_sample:
         assert parsed.title == folded(text.split("\n", 1)[0])
 
 
+@pytest.mark.corpus
 def test_bbc_body_is_file_body(bbc_sample: list[tuple[str, ParsedArticle]]) -> None:
     for text, parsed in bbc_sample:
         assert parsed.body
         assert folded(parsed.body) == folded(text.split("\n", 1)[1])
 
 
+@pytest.mark.corpus
 def test_bbc_latin1_file_parses() -> None:
     path = corpus_path("bbc", "sport", "199.txt")
     parsed = parse_text(read_text(path))
@@ -310,6 +314,7 @@ def test_wikinews_captions_become_images(wikinews_sample: list[tuple[str, Parsed
         assert "Image:" not in parsed.body
 
 
+@pytest.mark.corpus
 def test_all_wikinews_corpus_dates_parse() -> None:
     docs = list(iter_wikinews(corpus_path("wikinews")))
     for doc in docs:

@@ -12,7 +12,7 @@ from spacy.language import Language
 from app.extract.nlp import ZoneDoc, get_nlp
 from app.extract.quotes import extract_quotes, find_quote_groups
 from app.extract.types import Entity, Quote
-from tests.corpus import corpus_path
+from tests.corpus import fixture_texts
 from tests.extract.qe_builders import build_entities, key_of, zone
 
 
@@ -143,9 +143,7 @@ def test_quote_groups_handle_an_unclosed_quote_without_continuation() -> None:
 
 
 def wikinews_docs(nlp: Language, limit: int = 40) -> list[tuple[Path, list[ZoneDoc]]]:
-    folder = corpus_path("wikinews")
-    files = sorted(folder.glob("*.txt"))
-    picked = [f for f in files if f.stat().st_size < 12_000][:limit]
+    picked = fixture_texts(max_bytes=12_000)[:limit]
     out = []
     for path in picked:
         lines = path.read_text(encoding="utf-8").split("\n")
@@ -154,7 +152,6 @@ def wikinews_docs(nlp: Language, limit: int = 40) -> list[tuple[Path, list[ZoneD
     return out
 
 
-@pytest.mark.corpus
 def test_wikinews_quotes_lie_between_quote_marks_and_speakers_exist(nlp: Language) -> None:
     articles = wikinews_docs(nlp)
     assert len(articles) >= 30

@@ -1,17 +1,16 @@
 """The EntityRuler patterns: weapons, named exercises and the gazetteer, before spaCy's NER."""
 
 import json
-from itertools import islice
 
 import pytest
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from app.corpora import iter_bbc
+from app.corpora import iter_wikinews
 from app.extract.document import parse_document
 from app.extract.nlp import PATTERNS_DIR, get_nlp
 from app.extract.ruler import compact_patterns, load_patterns
-from tests.corpus import corpus_path
+from tests.corpus import FIXTURE_CORPUS
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +129,7 @@ def test_compacted_patterns_match_what_the_files_say() -> None:
         " battery and Kalibr cruise missiles; Javelin anti-tank missiles came from the US.",
         *(
             text
-            for doc in islice(iter_bbc(corpus_path("bbc")), 150)
+            for doc in iter_wikinews(FIXTURE_CORPUS)
             for _, _, text in parse_document(text=doc.text, title=doc.title).zone_texts()
         ),
     ]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
 from app.extract.nlp import ZoneDoc, analyse
 from app.extract.time import extract_timexes
 from app.extract.types import Image, ParsedArticle, Timex
-from tests.corpus import corpus_path
+from tests.corpus import fixture_texts
 
 SEED_DAY = date(2021, 9, 12)  # a Sunday
 
@@ -225,7 +224,7 @@ def _valid_iso(value: str) -> bool:
 
 @pytest.fixture(scope="module")
 def wikinews() -> list[tuple[date, list[ZoneDoc]]]:
-    files = sorted(Path(corpus_path("wikinews")).glob("*.txt"))[::9][:35]
+    files = fixture_texts()
     articles, dates = [], []
     for path in files:
         title, date_line, _, *body = path.read_text(encoding="utf-8").split("\n")
@@ -236,7 +235,6 @@ def wikinews() -> list[tuple[date, list[ZoneDoc]]]:
     return list(zip(dates, analyse(articles), strict=True))
 
 
-@pytest.mark.corpus
 def test_wikinews_timexes_slice_their_zone_and_have_iso_values(
     wikinews: list[tuple[date, list[ZoneDoc]]],
 ) -> None:
@@ -256,7 +254,6 @@ def test_wikinews_timexes_slice_their_zone_and_have_iso_values(
     assert checked > 100
 
 
-@pytest.mark.corpus
 def test_wikinews_day_dates_mostly_get_a_value(wikinews: list[tuple[date, list[ZoneDoc]]]) -> None:
     day_like = re.compile(r"day\b|\b\d{1,2}\b|yesterday|today|tomorrow", re.IGNORECASE)
     with_day, resolved = 0, 0

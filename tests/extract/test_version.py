@@ -32,7 +32,8 @@ WRITTEN = (
     "Storm cuts power to 200,000 homes\n\n"
     "LISBON (Reuters) - A storm cut power to 200,000 homes in Portugal on Monday, the grid "
     "operator REN said, and Prime Minister Ana Costa promised $50 million in aid by March.\n\n"
-    '"We will rebuild," Costa told reporters in Lisbon. Costa said the army would help.'
+    '"We will rebuild," Costa told reporters in Lisbon. Costa said the army would help. Her '
+    "husband, Rui Costa, a surgeon, said Mr. Costa's hospital had lost power."
 )
 
 

@@ -14,7 +14,7 @@ from app.extract.document import parse_document
 from app.kb import curate, ingest
 from app.kb.stats import collect_stats
 from app.settings import Settings
-from tests.corpus import corpus_path
+from tests.corpus import FIXTURE_CORPUS
 from tests.factories import meeting_article
 
 ARTICLES = 8
@@ -23,7 +23,7 @@ ARTICLES = 8
 @pytest.fixture(scope="module")
 def extracted() -> list[x.ExtractedArticle]:
     """Eight Wikinews articles through the real pipeline (no database involved)."""
-    docs = islice(iter_wikinews(corpus_path("wikinews")), ARTICLES)
+    docs = islice(iter_wikinews(FIXTURE_CORPUS), ARTICLES)
     parsed = [
         parse_document(text=d.text, published_at=d.published_at, source_name="Wikinews")
         for d in docs

@@ -1,14 +1,14 @@
-"""A real corpus for the query API: the seed, 30 Wikinews and 20 BBC articles.
+"""A real corpus for the query API: the seed and the 50 Wikinews articles of the fixture corpus.
 
-Ingested once per test session through the real pipeline (spaCy) into its own database; each
-test then runs inside a rolled-back transaction on it, so curation tests cannot leak.
+Both ship with the repository (``tests/fixtures/corpus``, whose ``manifest.json`` gives each
+article its section and says which are ingested undated). Ingested once per test session
+through the real pipeline (spaCy) into its own database; each test then runs inside a
+rolled-back transaction on it, so curation tests cannot leak.
 """
 
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -17,7 +17,6 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from app.api.deps import get_session
-from app.corpora import iter_bbc, iter_wikinews
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
 from app.extract.pipeline import parse_document
@@ -25,66 +24,68 @@ from app.kb.ingest import ingest_parsed
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import API_KEY, SEED_FILE
-from tests.corpus import corpus_path
+from tests.corpus import FixtureArticle, fixture_articles
 from tests.databases import rolled_back_session, temporary_database
-
-WIKINEWS, BBC_PER_TOPIC = 30, 4
-BBC_TOPICS = ("business", "entertainment", "politics", "sport", "tech")
 
 
 @dataclass(frozen=True)
 class Corpus:
     url: str
     seed_id: int
-    wikinews_ids: list[int]
-    bbc_ids: dict[str, list[int]]  # topic → ids
+    wikinews: dict[int, FixtureArticle]  # id → the fixture article, in ingest order
 
     @property
     def size(self) -> int:
-        return 1 + len(self.wikinews_ids) + sum(map(len, self.bbc_ids.values()))
+        return 1 + len(self.wikinews)
+
+    @property
+    def wikinews_ids(self) -> list[int]:
+        return list(self.wikinews)
+
+    @property
+    def undated_ids(self) -> list[int]:
+        return [id_ for id_, article in self.wikinews.items() if not article.dated]
+
+    def section_ids(self, section: str) -> list[int]:
+        """The Wikinews articles of a section (the seed's section comes from its text)."""
+        return [id_ for id_, article in self.wikinews.items() if article.section == section]
 
 
-def _ingest(engine: Engine, settings: Settings) -> tuple[int, list[int], dict[str, list[int]]]:
+def _ingest(engine: Engine, settings: Settings) -> tuple[int, dict[int, FixtureArticle]]:
     sessions = make_sessionmaker(engine)
     models = settings.spacy_model
 
-    def store(parsed_text: str, **kwargs: object) -> int:
-        section = kwargs.pop("section", None)
-        parsed = parse_document(text=parsed_text, **kwargs)  # type: ignore[arg-type]
+    def store(text: str, section: str | None = None, **kwargs: object) -> int:
+        parsed = parse_document(text=text, **kwargs)  # type: ignore[arg-type]
         if section:
             parsed = dataclasses.replace(parsed, section=section)
         with sessions() as session:
-            return ingest_parsed(
-                session, parsed, raw_text=parsed_text, model_names=models
-            ).article.id
+            return ingest_parsed(session, parsed, raw_text=text, model_names=models).article.id
 
     seed_id = store(SEED_FILE.read_text(encoding="utf-8"))
-    wikinews = [
-        store(doc.text, published_at=doc.published_at, source_name="Wikinews")
-        for doc in islice(iter_wikinews(corpus_path("wikinews")), WIKINEWS)
-    ]
-    bbc: dict[str, list[int]] = {}
-    for topic in BBC_TOPICS:
-        docs = (d for d in iter_bbc(corpus_path("bbc")) if Path(d.path).parent.name == topic)
-        bbc[topic] = [
-            store(doc.text, source_name="BBC", section=topic.title())
-            for doc in islice(docs, BBC_PER_TOPIC)
-        ]
-    return seed_id, wikinews, bbc
+    wikinews = {
+        store(
+            article.doc.text,
+            section=article.section,
+            url=article.url,
+            published_at=article.doc.published_at if article.dated else None,
+            source_name="Wikinews",
+        ): article
+        for article in fixture_articles()
+    }
+    return seed_id, wikinews
 
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
-    corpus_path("wikinews")
-    corpus_path("bbc")
     with temporary_database(tmp_path_factory.mktemp("corpus"), "corpus") as url:
         engine = make_engine(url)
         try:
             migrate.upgrade(engine)
-            seed_id, wikinews, bbc = _ingest(engine, Settings(database_url=url))
+            seed_id, wikinews = _ingest(engine, Settings(database_url=url))
         finally:
             engine.dispose()
-        yield Corpus(url, seed_id, wikinews, bbc)
+        yield Corpus(url, seed_id, wikinews)
 
 
 @pytest.fixture(scope="session")

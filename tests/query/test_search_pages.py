@@ -1,15 +1,16 @@
 """Relevance pages: the window is read with its ranks, the page's ids are chosen from them, and
-only the page's articles are read whole (``app.kb.relevance``), on both backends."""
+only the page's articles are read whole (``app.kb.search.relevance``), on both backends."""
 
+import re
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.kb import relevance
-from app.kb import search as kb_search
-from app.kb.webquery import parse
+from app.kb.search import articles as kb_search
+from app.kb.search import relevance
+from app.kb.search.webquery import parse
 from tests.query.conftest import Corpus
 from tests.query.test_explain import recorded
 from tests.query.test_search_window import COMMON, flat, newest_first, pages
@@ -76,7 +77,8 @@ def test_page_read_keeps_the_order_asked_and_skips_deleted_ids(
     corpus: Corpus, corpus_session: Session
 ) -> None:
     match = relevance.Match(corpus_session, parse(COMMON))
-    first, second = corpus.bbc_ids["politics"][:2]
+    saying = [i for i, a in corpus.wikinews.items() if re.search(rf"\b{COMMON}\b", a.doc.text)]
+    first, second = saying[:2]
     hits = match.hits(corpus_session, [second, 2**31 - 1, first])
     assert [hit.article.id for hit in hits] == [second, first]
     assert all(hit.snippet is not None and hit.article.source for hit in hits)

@@ -39,13 +39,24 @@ class Event(Base, TimestampMixin):
 
     location: Mapped[Entity | None] = relationship(lazy="raise", foreign_keys=[location_id])
     name_entity: Mapped[Entity | None] = relationship(lazy="raise", foreign_keys=[name_entity_id])
+    # Loaded in id order (the order they were stored), the same on every database.
     participants: Mapped[list[EventParticipant]] = relationship(
-        back_populates="event", lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="event",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="EventParticipant.id",
     )
     evidence: Mapped[list[EventEvidence]] = relationship(
-        back_populates="event", lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="event",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="EventEvidence.id",
     )
-    amounts: Mapped[list[Amount]] = relationship(back_populates="event", lazy="raise")
+    amounts: Mapped[list[Amount]] = relationship(
+        back_populates="event", lazy="raise", order_by="Amount.id"
+    )
 
 
 class EventParticipant(Base):

@@ -30,6 +30,7 @@ ENTITY_COLUMNS = (
 EVENT_COLUMNS = (
     "id",
     "type",
+    "trigger",  # the word that reports it ("win", "theft"), for ``other`` events above all
     "status",
     "summary",
     "date_start",
@@ -41,6 +42,7 @@ EVENT_COLUMNS = (
     "participants",  # "Alexander Lukashenko (buyer); Russia (seller)"
     "participant_ids",  # "7:buyer;9:seller"
     "article_ids",  # "1;4"
+    "main_article_ids",  # the articles that report it as their main event
 )
 Cell = str | int | bool | date | datetime | None
 
@@ -90,6 +92,7 @@ def event_row(event: Event) -> list[Cell]:
     return [
         event.id,
         event.type,
+        event.trigger,
         event.status,
         event.summary,
         event.date_start,
@@ -101,6 +104,7 @@ def event_row(event: Event) -> list[Cell]:
         "; ".join(f"{p.entity.name} ({p.role})" for p in participants),
         ";".join(f"{p.entity_id}:{p.role}" for p in participants),
         ";".join(str(i) for i in sorted({v.article_id for v in event.evidence})),
+        ";".join(str(i) for i in sorted({v.article_id for v in event.evidence if v.main})),
     ]
 
 

@@ -60,7 +60,7 @@ LEGAL_ENTITY = model.get("LegalEntity")
 
 
 def ftm_id(kind: str, *parts: int | str) -> str:
-    entity_id = make_entity_id("newskb", kind, *(str(p) for p in parts))
+    entity_id: str | None = make_entity_id("newskb", kind, *(str(p) for p in parts))
     assert entity_id is not None  # only None when every part is empty
     return entity_id
 

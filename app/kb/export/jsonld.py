@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.db.models import Entity, Event, Mention, Quote
+from app.db.models import Entity, Event, Mention, Quote, Role
 from app.kb.export.loader import ArticleBundle, EntityBundle, iter_articles, iter_entities
 from app.kb.export.loader import iter_events as load_events
 
@@ -52,7 +52,7 @@ def _ref(kind: str, id_: int) -> dict[str, str]:
     return {"@id": node_id(kind, id_)}
 
 
-def _span(row: Mention | Quote) -> dict[str, Any]:
+def _span(row: Mention | Quote | Role) -> dict[str, Any]:
     return {
         "newskb:start": row.start,
         "newskb:end": row.end,
@@ -90,6 +90,8 @@ def article_node(bundle: ArticleBundle) -> dict[str, Any]:
             ),
             "description": a.teaser,
             "articleSection": a.section,
+            # The dateline's place as written ("LOS ANGELES"), not resolved to an entity.
+            "locationCreated": {"@type": "Place", "name": a.dateline} if a.dateline else None,
             "keywords": a.tags,
             "inLanguage": a.language,
             "wordCount": a.word_count,
@@ -108,6 +110,22 @@ def article_node(bundle: ArticleBundle) -> dict[str, Any]:
                 }
                 for m in mentions
             ],
+            "newskb:role": [_role_node(r) for r in sorted(a.roles, key=lambda r: r.id)],
+        }
+    )
+
+
+def _role_node(r: Role) -> dict[str, Any]:
+    """A role statement of the article: who holds which title of what, as the text says."""
+    return _compact(
+        {
+            "@type": "newskb:RoleStatement",
+            "newskb:person": _ref("entity", r.person_id),
+            "newskb:title": r.title,
+            "newskb:qualifier": r.qualifier,  # "former", "acting", ...
+            "newskb:of": _ref("entity", r.of_id) if r.of_id else None,
+            "newskb:text": r.text,
+            **_span(r),
         }
     )
 
@@ -119,6 +137,7 @@ def _quote_node(q: Quote) -> dict[str, Any]:
             "@type": "Quotation",
             "text": q.text,
             "creator": _ref("entity", q.speaker_id) if q.speaker_id else None,
+            "newskb:speakerDescription": q.speaker_description,  # "a spokesperson"
             "newskb:channel": q.channel,
             "newskb:direct": q.direct,
             **_span(q),
@@ -166,6 +185,7 @@ def event_node(event: Event) -> dict[str, Any]:
                 _ref("article", i) for i in sorted({v.article_id for v in event.evidence})
             ],
             "newskb:eventType": event.type,
+            "newskb:trigger": event.trigger,
             "newskb:status": event.status,
             "newskb:datePrecision": event.date_precision,
             "newskb:evidence": [
@@ -175,6 +195,7 @@ def event_node(event: Event) -> dict[str, Any]:
                     "newskb:start": v.start,
                     "newskb:end": v.end,
                     "newskb:zone": v.zone,
+                    "newskb:main": v.main,  # the article reports it as its main event
                 }
                 for v in sorted(event.evidence, key=lambda v: v.id)
             ],

@@ -59,3 +59,15 @@ def test_one_row_per_event_with_participants_and_articles(session: Session) -> N
     assert articles == {
         tuple(p) for p in session.execute(select(EventEvidence.event_id, EventEvidence.article_id))
     }
+    main = {
+        tuple(p)
+        for p in session.execute(
+            select(EventEvidence.event_id, EventEvidence.article_id).where(EventEvidence.main)
+        )
+    }
+    assert main
+    assert {
+        (int(r["id"]), int(a)) for r in rows for a in r["main_article_ids"].split(";") if a
+    } == (main)
+    triggers = dict(session.execute(select(Event.id, Event.trigger)).all())
+    assert {int(r["id"]): r["trigger"] or None for r in rows} == triggers

@@ -17,6 +17,7 @@ from app.db.models import (
     EventParticipant,
     Mention,
     Quote,
+    Role,
 )
 from app.kb.export import stream_export
 
@@ -120,6 +121,37 @@ def test_participants_quotes_and_dates_survive(session: Session, graph: Graph) -
     published = graph.value(_uri("article", seed.id), SDO.datePublished)
     assert published is not None
     assert published.toPython() == seed.published_at  # type: ignore[union-attr]
+
+
+def test_roles_triggers_and_main_events_survive(session: Session, graph: Graph) -> None:
+    roles = {
+        (f"urn:newskb:entity:{p}", title, qualifier)
+        for p, title, qualifier in session.execute(
+            select(Role.person_id, Role.title, Role.qualifier)
+        )
+    }
+    assert roles
+    exported = {
+        (
+            str(graph.value(node, NEWSKB.person)),
+            str(graph.value(node, NEWSKB.title)),
+            q.toPython() if (q := graph.value(node, NEWSKB.qualifier)) is not None else None,
+        )
+        for node in graph.objects(None, NEWSKB.role)
+    }
+    assert exported == roles
+    triggers = {
+        (str(_uri("event", i)), t)
+        for i, t in session.execute(select(Event.id, Event.trigger))
+        if t is not None
+    }
+    assert triggers
+    assert {(str(e), str(t)) for e, t in graph.subject_objects(NEWSKB.trigger)} == triggers
+    main = _pairs(session, EventEvidence.event_id, EventEvidence.main)
+    assert {
+        (int(str(event).split(":")[-1]), bool(graph.value(v, NEWSKB.main).toPython()))  # type: ignore[union-attr]
+        for event, v in graph.subject_objects(NEWSKB.evidence)
+    } == {(e, bool(m)) for e, m in main}
 
 
 def test_pyld_expands_it_without_the_network(session: Session, text: str) -> None:

@@ -1,0 +1,245 @@
+"""Articles: ingest, read, list, delete."""
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from pydantic import ValidationError
+
+from app.api.conditional import etag_response
+from app.api.deps import (
+    ArticleIdPath,
+    CodecDep,
+    CursorQuery,
+    LimitQuery,
+    SessionDep,
+    SettingsDep,
+)
+from app.api.middleware.security import WriteKey
+from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
+from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
+from app.errors import InvalidBody, InvalidInput, UnsupportedMediaType
+from app.extract.document import parse_document
+from app.extract.encoding import UndecodableText, decode_document
+from app.kb import articles as kb_articles
+from app.kb import ingest as kb_ingest
+from app.kb.intake import clean_article
+from app.kb.search import articles as kb_search
+from app.schemas.articles import ArticleCreate, ArticleEntity, ArticleRead
+from app.schemas.common import PROBLEM_RESPONSES, Page
+from app.schemas.entities import MentionRead
+from app.schemas.events import EventRead
+from app.schemas.search import ArticleHit
+
+router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
+
+
+async def read_article_body(request: Request) -> ArticleCreate:
+    """Accept JSON (`ArticleCreate`) or a raw `text/plain` / `text/html` body.
+
+    JSON must be UTF-8; plain text is UTF-8 unless the `Content-Type` declares a charset (a
+    byte-order mark also counts); an HTML page is read in the charset it declares (the
+    `Content-Type` charset, a byte-order mark or the page's `<meta charset>`), as a browser would.
+    Plain text in an unknown encoding is refused (400), never guessed.
+    """
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";")[0].strip().lower()
+    raw = await request.body()
+    if media_type in ("text/plain", "text/html"):
+        kind: Literal["text", "html"] = "html" if media_type == "text/html" else "text"
+        try:
+            text = decode_document(raw, kind, _charset(content_type))
+        except UndecodableText as exc:
+            raise InvalidBody(f"The body cannot be read as text: {exc}.") from exc
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidBody(f"The body is not valid UTF-8 (byte {exc.start}).") from exc
+    if "\x00" in text:
+        raise InvalidBody("The body contains NUL characters.")
+    if media_type in ("text/plain", "text/html"):
+        kind = "html" if media_type == "text/html" else "text"
+        return clean_article(ArticleCreate.model_validate({kind: text}))
+    if media_type not in ("application/json", ""):
+        raise UnsupportedMediaType(
+            f"Send application/json, text/plain or text/html, not {media_type!r}."
+        )
+    try:
+        payload: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidBody(f"The body is not valid JSON: {exc.msg} at position {exc.pos}.") from exc
+    except RecursionError as exc:
+        raise InvalidBody("The body is not valid JSON: nested too deeply.") from exc
+    try:
+        return clean_article(ArticleCreate.model_validate(payload))
+    except ValidationError as exc:
+        errors = [
+            {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()
+        ]
+        raise InvalidInput(
+            "The article is not valid: " + "; ".join(str(e["msg"]) for e in errors[:5]),
+            errors=errors,
+        ) from exc
+
+
+def _charset(content_type: str) -> str | None:
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"') or None
+    return None
+
+
+ARTICLE_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ArticleCreate"}},
+            "text/plain": {"schema": {"type": "string"}},
+            "text/html": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    response_model=ArticleRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Ingest an article",
+    openapi_extra=ARTICLE_BODY_DOC,
+    dependencies=[WriteKey],
+    responses={200: {"model": ArticleRead, "description": "Already stored: the existing article"}},
+)
+def create_article(
+    document: Annotated[ArticleCreate, Depends(read_article_body)],
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
+) -> ArticleRead:
+    """Clean the article, extract its facts and store them in one transaction.
+
+    Answers 201 with a `Location` for a new article, 200 with the stored one when the same
+    content or URL was ingested before (nothing new is written).
+    """
+    raw = document.text if document.text is not None else document.html or ""
+    parsed = parse_document(
+        text=document.text,
+        html=document.html,
+        url=str(document.url) if document.url else None,
+        title=document.title,
+        published_at=document.published_at,
+        source_name=document.source,
+    )
+    result = kb_ingest.ingest_parsed(
+        session, parsed, raw_text=raw, model_names=settings.spacy_model
+    )
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = str(request.url_for("get_article", article_id=result.article.id))
+    return _article_read(session, result.article.id)
+
+
+@router.get(
+    "",
+    response_model=Page[ArticleHit],
+    summary="List and search articles",
+    responses={200: {"headers": LINK_HEADER}},
+)
+def list_articles(
+    session: SessionDep,
+    codec: CodecDep,
+    request: Request,
+    response: Response,
+    filters: ArticleFiltersDep,
+    q: SearchQuery = None,
+    sort: SortQuery = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Page[ArticleHit]:
+    """Newest first, or by relevance to `q` with a highlighted `snippet` per hit.
+
+    Every filter combines with the others and with `q`. The same query means the same thing
+    on SQLite (FTS5) and PostgreSQL (`tsvector`).
+    """
+    page = kb_search.search_articles(
+        session, q=q, filters=filters, sort=sort, limit=limit, cursor=cursor, codec=codec
+    )
+    link_next(request, response, page.next_cursor)
+    return Page[ArticleHit](items=article_hits(page.items), next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/{article_id}",
+    response_model=ArticleRead,
+    summary="One article with its facts",
+    responses={200: {"headers": ETAG_HEADER}, 304: {"description": "Not modified"}},
+)
+def get_article(article_id: ArticleIdPath, session: SessionDep, request: Request) -> Response:
+    """All metadata, the cleaned body, and every fact extracted from it with its span.
+
+    Answers with an `ETag`; send it back in `If-None-Match` to get a 304 when unchanged.
+    """
+    return etag_response(request, _article_read(session, article_id))
+
+
+@router.get(
+    "/{article_id}/mentions",
+    response_model=Page[MentionRead],
+    summary="Every entity mention in an article",
+    responses={200: {"headers": LINK_HEADER}},
+)
+def list_mentions(
+    article_id: ArticleIdPath,
+    session: SessionDep,
+    codec: CodecDep,
+    request: Request,
+    response: Response,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Page[MentionRead]:
+    """In reading order: by zone (body, caption...), then by offset; each with its span."""
+    page = kb_articles.list_mentions(session, article_id, limit=limit, cursor=cursor, codec=codec)
+    link_next(request, response, page.next_cursor)
+    return Page[MentionRead](
+        items=[MentionRead.model_validate(m) for m in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post(
+    "/{article_id}/reextract",
+    response_model=ArticleRead,
+    summary="Re-run the current extractor over an article",
+    dependencies=[WriteKey],
+)
+def reextract_article(
+    article_id: ArticleIdPath, session: SessionDep, settings: SettingsDep
+) -> ArticleRead:
+    """Replace the article's facts with those of the current extractor, in one transaction."""
+    kb_ingest.reextract_article(session, article_id, model_names=settings.spacy_model)
+    return _article_read(session, article_id)
+
+
+@router.delete(
+    "/{article_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete an article",
+    dependencies=[WriteKey],
+)
+def delete_article(article_id: ArticleIdPath, session: SessionDep) -> Response:
+    """Delete the article and its facts; events no other article reports go too."""
+    kb_ingest.delete_article(session, article_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _article_read(session: SessionDep, article_id: int) -> ArticleRead:
+    detail = kb_articles.get_article_detail(session, article_id)
+    read = ArticleRead.model_validate(detail.article)
+    read.entities = [
+        ArticleEntity(id=e.id, name=e.name, type=e.type, mention_count=count)
+        for e, count in detail.entities
+    ]
+    read.events = [EventRead.model_validate(e) for e in detail.events]
+    return read

@@ -1,0 +1,126 @@
+"""One search over articles, entities and events, with facet counts."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from app.api.deps import CodecDep, SessionDep
+from app.api.pages import article_hits
+from app.api.routers.entities import summaries
+from app.kb import entities as kb_entities
+from app.kb import events as kb_events
+from app.kb.search import articles as kb_search
+from app.kb.search import facets as kb_facets
+from app.schemas.common import PROBLEM_RESPONSES
+from app.schemas.events import EventRead
+from app.schemas.search import (
+    ArticleSection,
+    EntitySection,
+    EventSection,
+    FacetCount,
+    SearchFacets,
+    SearchResult,
+)
+
+router = APIRouter(prefix="/v1/search", tags=["search"], responses=PROBLEM_RESPONSES)
+
+
+def counts(facets: list[kb_search.Facet]) -> list[FacetCount]:
+    return [FacetCount(value=f.value, count=f.count) for f in facets]
+
+
+@router.get("", response_model=SearchResult, summary="Search articles, entities and events")
+def search(
+    session: SessionDep,
+    codec: CodecDep,
+    request: Request,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            description='Web-search syntax for articles (words, `"phrase"`, `OR`, `-word`); '
+            "entities match when a word of a name or alias starts with `q`; events when "
+            "their summary has every word.",
+            examples=["lukashenko"],
+        ),
+    ],
+    limit: Annotated[
+        int, Query(ge=1, le=100, description="Items per section (1 to 100).", examples=[5])
+    ] = 5,
+) -> SearchResult:
+    """The first page of each kind, each with the `next_cursor` and `more` URL that continue
+    it on its own list endpoint, plus facet counts: matching entities by type, matching
+    articles by source, section and published year.
+
+    Articles are ranked within a window: the 1,000 newest matches (every match when fewer
+    match). Article facets count the same window; `articles.complete` and
+    `facets.complete` say whether it held every match. Ranking and counting every match of
+    a common word would cost time in proportion to the size of the knowledge base."""
+    filters = kb_search.ArticleFilters()
+    window = kb_search.match_window(session, q=q, filters=filters)
+    articles = kb_search.search_articles(
+        session,
+        q=q,
+        filters=filters,
+        sort=None,
+        limit=limit,
+        cursor=None,
+        codec=codec,
+        window=window,
+    )
+    entity_q = q[:200]
+    names = kb_entities.name_filter(session, q=entity_q)  # for the list and the type facets
+    entities = kb_entities.list_entities(
+        session, type=None, names=names, limit=limit, cursor=None, codec=codec
+    )
+    events = kb_events.list_events(
+        session,
+        type=None,
+        entity_ids=[],
+        status=None,
+        date_from=None,
+        date_to=None,
+        q=entity_q,
+        limit=limit,
+        cursor=None,
+        codec=codec,
+    )
+    facets = kb_facets.article_facets(session, q, filters, window=window)
+    types = kb_entities.type_facets(session, names=names)
+
+    def more(path: str, query: str, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        url = request.url.replace(path=path, query="").include_query_params(
+            q=query, limit=limit, cursor=cursor
+        )
+        return str(url)
+
+    return SearchResult(
+        q=q,
+        articles=ArticleSection(
+            items=article_hits(articles.items),
+            next_cursor=articles.next_cursor,
+            more=more("/v1/articles", q, articles.next_cursor),
+            total=len(window.rows),
+            complete=window.complete,
+        ),
+        entities=EntitySection(
+            items=summaries(kb_entities.with_counts(session, entities.page.items)),
+            next_cursor=entities.page.next_cursor,
+            more=more("/v1/entities", entity_q, entities.page.next_cursor),
+        ),
+        events=EventSection(
+            items=[EventRead.model_validate(e) for e in events.items],
+            next_cursor=events.next_cursor,
+            more=more("/v1/events", entity_q, events.next_cursor),
+        ),
+        facets=SearchFacets(
+            entity_types=counts(types),
+            sources=counts(facets.sources),
+            sections=counts(facets.sections),
+            years=counts(facets.years),
+            articles_counted=facets.counted,
+            complete=facets.complete,
+        ),
+    )

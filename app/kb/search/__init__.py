@@ -1,0 +1,1 @@
+"""Article search: query syntax, matching and ranking, the date-sliced newest reads, facets."""

@@ -1,0 +1,236 @@
+"""How a parsed query matches, ranks and highlights articles (FTS5 | tsvector), and relevance
+pages.
+
+The window (``app.kb.search.articles``) is read with each row's rank, so a first page is the window
+sorted by rank; later pages rank the window again in SQL from the cursor on. Either way only
+the page's articles are then read whole, with their snippets: ranking whole article rows
+carried every column of up to ``WINDOW`` candidates through the sort for a page of them.
+"""
+
+from __future__ import annotations
+
+import html
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    ColumnElement,
+    Double,
+    Select,
+    and_,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.orm import Session, selectinload
+
+from app.db.models import Article
+from app.errors import InvalidCursor
+from app.kb.search import webquery
+from app.kb.search.newest import SortKey as NewestKey
+from app.kb.search.newest import not_older_than
+from app.kb.sql.idlist import ids_in
+from app.kb.sql.pagination import CursorCodec, Page
+
+START, STOP = "\ue000", "\ue001"  # private-use markers, turned into <mark> after escaping
+_fts = table("articles_fts")
+_FTS: ColumnElement[Any] = literal_column("articles_fts")
+_VECTOR: ColumnElement[Any] = literal_column("articles.search_vector")
+_HEADLINE = (
+    f'StartSel="{START}", StopSel="{STOP}", MaxWords=35, MinWords=15, '
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+
+
+@dataclass(frozen=True)
+class ArticleHit:
+    article: Article
+    score: float | None = None
+    snippet: str | None = None
+
+
+Wrap = Callable[[Select[Any]], Select[Any]]
+
+
+class Ranked(NamedTuple):
+    id: int
+    rank: float  # the dialect's raw rank: FTS5's bm25 is lower-is-better, ts_rank_cd higher
+
+
+# The planner's estimate of the articles that match some words, and of all articles. Plain
+# text: compiling the whole search statement for its EXPLAIN cost more than the estimate saved.
+_MATCHING = text(
+    "EXPLAIN (FORMAT JSON) SELECT 1 FROM articles"
+    " WHERE search_vector @@ websearch_to_tsquery('english'::regconfig, :words)"
+)
+_ARTICLES = text("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")
+
+
+class Match:
+    """The dialect's way to match, rank and highlight one parsed query."""
+
+    def __init__(self, session: Session, query: webquery.WebQuery) -> None:
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
+        self.query = query
+        if self.sqlite:
+            self.expression: Any = literal(query.fts5())
+            self.rank: ColumnElement[float] = func.bm25(_FTS, 10.0, 5.0, 1.0)
+        else:
+            self.expression = func.websearch_to_tsquery(
+                literal_column("'english'::regconfig"), literal(query.websearch())
+            )
+            # float4 → float8, so the score printed in a cursor compares back exactly.
+            self.rank = cast(func.ts_rank_cd(_VECTOR, self.expression), Double)
+
+    def apply(self, statement: Select[Any]) -> Select[Any]:
+        if self.sqlite:
+            return statement.join(_fts, literal_column("articles_fts.rowid") == Article.id).where(
+                _FTS.op("MATCH")(self.expression)
+            )
+        return statement.where(_VECTOR.op("@@")(self.expression))
+
+    def share(self, session: Session) -> float | None:
+        """PostgreSQL's estimate of the share of articles that match (None on SQLite, or
+        before the table was analyzed): it sizes the first date slice of a window, so that
+        a word in most articles does not read ten times the rows it needs."""
+        if self.sqlite:
+            return None
+        connection = session.connection()
+        plan = connection.execute(_MATCHING, {"words": self.query.websearch()}).scalar_one()
+        total = float(connection.execute(_ARTICLES).scalar_one() or 0)
+        if total <= 0:
+            return None
+        return min(float(plan[0]["Plan"]["Plan Rows"]) / total, 1.0)
+
+    def ranked(self, statement: Select[Any]) -> tuple[Select[Any], Wrap | None]:
+        """``statement`` (with ``id`` and ``sort_time`` columns) plus a last column ``rank``,
+        and the ``wrap`` for ``newest_rows`` that computes it.
+
+        FTS5 computes bm25 beside its MATCH. PostgreSQL computes ``ts_rank_cd`` over each
+        probe's kept rows: in the probe itself it would read the ``tsvector`` (TOASTed) of
+        every match of the date slice, kept or not; a rank read afterwards by id would look
+        up every kept row again.
+        """
+        if self.sqlite:
+            return statement.add_columns(self.rank.label("rank")), None
+
+        def wrap(probe: Select[Any]) -> Select[Any]:
+            kept = probe.subquery()
+            rank = cast(func.ts_rank_cd(kept.c.vector, self.expression), Double)
+            columns = [column for column in kept.c if column.key != "vector"]
+            return select(*columns, rank.label("rank")).order_by(
+                kept.c.sort_time.desc(), kept.c.id.desc()
+            )
+
+        return statement.add_columns(_VECTOR.label("vector")), wrap
+
+    def score(self) -> ColumnElement[float]:
+        """Higher is better on both backends (FTS5's bm25 is lower-is-better)."""
+        return -self.rank if self.sqlite else self.rank
+
+    def hits(self, session: Session, ids: Sequence[int]) -> list[ArticleHit]:
+        """The articles of ``ids``, in that order, with score and highlighted snippet: a page,
+        the only rows that pay for ``ts_headline``. Ids deleted meanwhile are left out."""
+        if not ids:
+            return []
+        if self.sqlite:
+            snippet: ColumnElement[str] = func.snippet(_FTS, -1, START, STOP, " … ", 32)
+        else:
+            snippet = func.ts_headline(
+                literal_column("'english'::regconfig"),
+                Article.body,
+                self.expression,
+                literal(_HEADLINE),
+            )
+        statement = typing.cast("Select[Any]", select(Article, self.score(), snippet))
+        if self.sqlite:
+            statement = self.apply(statement)  # snippet() needs the MATCH
+        dialect = "sqlite" if self.sqlite else "postgresql"
+        statement = statement.where(ids_in(Article.id, ids, dialect))
+        rows = session.execute(statement.options(selectinload(Article.source)))
+        found = {
+            article.id: ArticleHit(article, score, _mark(text)) for article, score, text in rows
+        }
+        return [found[id_] for id_ in ids if id_ in found]
+
+
+def _mark(text: str | None) -> str:
+    """Escape the snippet for HTML, then highlight the matches with ``<mark>``."""
+    escaped = html.escape(text or "", quote=False)
+    return escaped.replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+def first_page(
+    match: Match,
+    window: Sequence[Any],
+    *,
+    bound: NewestKey | None,
+    scope: str,
+    limit: int,
+    codec: CursorCodec,
+) -> Page[Ranked]:
+    """The first page of the window (rows with ``id`` and ``rank``) by score, then id."""
+    if match.sqlite:  # bm25: lower is better
+        ordered = sorted(window, key=lambda row: (row.rank, row.id))
+    else:
+        ordered = sorted(window, key=lambda row: (-row.rank, row.id))
+    return _page(
+        [Ranked(row.id, row.rank) for row in ordered[: limit + 1]], bound, scope, limit, codec
+    )
+
+
+def ranked_page(
+    session: Session,
+    match: Match,
+    candidates: Select[Any],
+    *,
+    scope: str,
+    limit: int,
+    cursor: str,
+    codec: CursorCodec,
+) -> Page[Ranked]:
+    """A later page of the window by score (higher first), then id: ids and ranks only.
+
+    ``candidates`` selects the ids of every match of the query and filters; the window is
+    those not older than the cursor's bound. The cursor is ``[rank, id, bound time, bound
+    id]``: the bound keeps later pages on the window of the first one, even if newer articles
+    were ingested since.
+    """
+    rank, last_id, bound = _decode(codec, scope, cursor)
+    worse = match.rank > rank if match.sqlite else match.rank < rank
+    statement = candidates.with_only_columns(Article.id, match.rank.label("rank"))
+    statement = statement.where(or_(worse, and_(match.rank == rank, Article.id > last_id)))
+    if bound is not None:
+        statement = statement.where(not_older_than(bound))
+    order = match.rank.asc() if match.sqlite else match.rank.desc()
+    statement = statement.order_by(order, Article.id.asc()).limit(limit + 1)
+    found = [Ranked(*row) for row in session.execute(statement)]
+    return _page(found, bound, scope, limit, codec)
+
+
+def _page(
+    found: list[Ranked], bound: NewestKey | None, scope: str, limit: int, codec: CursorCodec
+) -> Page[Ranked]:
+    if len(found) <= limit:
+        return Page(found, None)
+    last = found[limit - 1]
+    kept = [bound[0].isoformat(), bound[1]] if bound else [None, None]
+    return Page(found[:limit], codec.encode(scope, [last.rank, last.id, *kept]))
+
+
+def _decode(codec: CursorCodec, scope: str, cursor: str) -> tuple[float, int, NewestKey | None]:
+    values = codec.decode(scope, cursor)
+    try:
+        rank, last_id, bound_at, bound_id = values
+        bound = None if bound_at is None else (datetime.fromisoformat(bound_at), int(bound_id))
+        return float(rank), int(last_id), bound
+    except (TypeError, ValueError) as exc:
+        raise InvalidCursor("The cursor does not fit this list.") from exc

@@ -1,0 +1,1 @@
+"""Generic SQL helpers the kb use cases share; they know the dialects, not the domain."""

@@ -1,0 +1,286 @@
+"""The read cache: a repeated GET costs one version query; any committed write is seen at once."""
+
+import asyncio
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from app.db import migrate
+from app.db.engine import make_engine, make_sessionmaker
+from app.kb import ingest as kb_ingest
+from app.kb.changes import VersionReader
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import API_KEY
+from tests.databases import temporary_database
+from tests.factories import meeting_article
+
+FIRST = "Vladimir Putin met Alexander Lukashenko in Russia on Thursday."
+SECOND = "In Russia, Vladimir Putin met Alexander Lukashenko again on Thursday."
+
+
+@dataclass
+class Served:
+    client: TestClient
+    settings: Settings
+    statements: list[str] = field(default_factory=list)
+    versions: list[int] = field(default_factory=list)  # one item per version query
+
+    def get(self, path: str, **headers: str) -> tuple[int, bytes, int]:
+        """Status, body and how many SQL statements the request ran besides the version query."""
+        self.statements.clear()
+        self.versions.clear()
+        response = self.client.get(path, headers=headers)
+        work = [s for s in self.statements if "FROM changes" not in s and s != "BEGIN"]
+        return response.status_code, response.content, len(work)
+
+    def ingest(self, body: str) -> int:
+        """Commit an article through the real write path, on its own engine (another process)."""
+        engine = make_engine(self.settings.database_url)
+        try:
+            with make_sessionmaker(engine)() as session:
+                return kb_ingest.ingest_article(session, meeting_article(body)).article.id
+        finally:
+            engine.dispose()
+
+
+def _serve(
+    tmp_path: Path, cache_size: int, versions: list[int], ttl: float = 300.0, mb: float = 64.0
+) -> Iterator[Served]:
+    with temporary_database(tmp_path, "cache") as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        settings = Settings(
+            database_url=url,
+            api_keys=API_KEY,
+            read_cache_size=cache_size,
+            read_cache_ttl=ttl,
+            read_cache_mb=mb,
+            log_level="warning",
+        )
+        app = create_app(settings)
+        with TestClient(app, headers={"Authorization": f"Bearer {API_KEY}"}) as client:
+            served = Served(client, settings, versions=versions)
+            event.listen(
+                app.state.engine,
+                "before_cursor_execute",
+                lambda *args: served.statements.append(args[2]),
+            )
+            yield served
+
+
+@pytest.fixture
+def versions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the version queries (they run on a raw connection, unseen by engine events)."""
+    calls: list[int] = []
+    query = VersionReader.read
+
+    async def counted(self: VersionReader) -> tuple[int, int]:
+        calls.append(1)
+        return await query(self)
+
+    monkeypatch.setattr(VersionReader, "read", counted)
+    return calls
+
+
+@pytest.fixture
+def cached(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
+    yield from _serve(tmp_path, cache_size=100, versions=versions)
+
+
+@pytest.fixture
+def expiring(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
+    """Entries expire a millisecond after they are kept."""
+    yield from _serve(tmp_path, cache_size=100, versions=versions, ttl=0.001)
+
+
+@pytest.fixture
+def small(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
+    """Room for 100 answers but only 3 kB of bodies."""
+    yield from _serve(tmp_path, cache_size=100, versions=versions, mb=0.003)
+
+
+@pytest.fixture
+def uncached(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
+    yield from _serve(tmp_path, cache_size=0, versions=versions)
+
+
+def _version_queries(served: Served) -> int:
+    return len(served.versions)
+
+
+def test_a_repeated_read_runs_only_the_version_query(cached: Served) -> None:
+    article = cached.ingest(FIRST)
+    status, first, first_count = cached.get(f"/v1/articles/{article}")
+    status_again, again, count = cached.get(f"/v1/articles/{article}")
+    assert status == status_again == 200
+    assert again == first
+    assert first_count > 5
+    assert _version_queries(cached) == 1
+    assert count == 0
+
+
+def test_without_the_cache_every_read_queries_again(uncached: Served) -> None:
+    article = uncached.ingest(FIRST)
+    uncached.get(f"/v1/articles/{article}")
+    _, _, count = uncached.get(f"/v1/articles/{article}")
+    assert count > 5
+    assert _version_queries(uncached) == 0
+
+
+def test_the_byte_budget_evicts_the_least_recently_used_answers(small: Served) -> None:
+    ids = [small.ingest(FIRST), small.ingest(SECOND)]
+    sizes = [len(small.get(f"/v1/articles/{i}")[1]) for i in ids]
+    assert sizes[0] + sizes[1] > 3000 >= max(sizes)  # one fits, not both
+    _, _, count = small.get(f"/v1/articles/{ids[1]}")
+    assert count == 0  # the most recent answer stayed
+    _, _, count = small.get(f"/v1/articles/{ids[0]}")
+    assert count > 5  # the older one made room for it
+
+
+def test_a_write_from_another_process_is_seen_by_the_next_read(cached: Served) -> None:
+    cached.ingest(FIRST)
+    _, before, _ = cached.get("/v1/articles")
+    cached.get("/v1/articles")  # now cached
+    cached.ingest(SECOND)
+    _, after, count = cached.get("/v1/articles")
+    assert len(json.loads(before)["items"]) == 1
+    assert len(json.loads(after)["items"]) == 2
+    assert count > 0
+
+
+def test_an_entity_rename_is_seen_by_cached_pages(cached: Served) -> None:
+    article = cached.ingest(FIRST)
+    entities = cached.client.get("/v1/entities?type=person").json()["items"]
+    putin = next(e["id"] for e in entities if e["name"] == "Vladimir Putin")
+    cached.get(f"/v1/articles/{article}")
+    renamed = cached.client.patch(f"/v1/entities/{putin}", json={"name": "V. V. Putin"})
+    assert renamed.status_code == 200
+    _, body, _ = cached.get(f"/v1/articles/{article}")
+    assert b"V. V. Putin" in body
+    assert b"V. V. Putin" in cached.get("/v1/entities?type=person")[1]
+
+
+def test_the_host_is_part_of_the_key(cached: Served) -> None:
+    cached.ingest(FIRST)
+    cached.ingest(SECOND)
+    first = cached.client.get("/v1/articles?limit=1", headers={"Host": "a.example"})
+    second = cached.client.get("/v1/articles?limit=1", headers={"Host": "b.example"})
+    assert "a.example" in first.headers["link"]
+    assert "b.example" in second.headers["link"]
+
+
+def test_errors_are_not_cached(cached: Served) -> None:
+    assert cached.get("/v1/articles/999")[0] == 404
+    status, _, count = cached.get("/v1/articles/999")
+    assert status == 404
+    assert count > 0
+
+
+def test_a_conditional_get_still_answers_304(cached: Served) -> None:
+    article = cached.ingest(FIRST)
+    first = cached.client.get(f"/v1/articles/{article}")
+    cached.get(f"/v1/articles/{article}")  # now cached
+    again = cached.client.get(
+        f"/v1/articles/{article}", headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304
+    assert cached.client.get(f"/v1/articles/{article}").headers["etag"] == first.headers["etag"]
+
+
+def test_a_cached_answer_keeps_request_id_and_gzip(cached: Served) -> None:
+    article = cached.ingest(FIRST)
+    cached.get(f"/v1/articles/{article}")
+    again = cached.client.get(f"/v1/articles/{article}", headers={"Accept-Encoding": "gzip"})
+    assert again.headers["content-encoding"] == "gzip"
+    assert again.headers["x-request-id"]
+    assert again.json()["id"] == article
+
+
+def test_concurrent_reads_share_version_queries(cached: Served) -> None:
+    article = cached.ingest(FIRST)
+    cached.get(f"/v1/articles/{article}")  # now cached
+    cached.versions.clear()
+    app = cached.client.app
+
+    async def burst() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            answers = await asyncio.gather(
+                *(client.get(f"/v1/articles/{article}") for _ in range(40))
+            )
+        return [a.status_code for a in answers]
+
+    assert asyncio.run(burst()) == [200] * 40
+    assert 1 <= _version_queries(cached) < 20
+
+
+def test_cached_answers_keep_their_headers_unchanged(cached: Served) -> None:
+    """The gzip middleware edits header lists in place: each hit must get a fresh copy."""
+    article = cached.ingest(FIRST)
+    first = cached.client.get(f"/v1/articles/{article}")
+    hits = [cached.client.get(f"/v1/articles/{article}") for _ in range(3)]
+    for hit in hits:
+        assert hit.headers.get_list("vary") == first.headers.get_list("vary")
+        assert hit.headers["content-length"] == first.headers["content-length"]
+        assert hit.content == first.content
+
+
+def test_a_gzipped_first_answer_is_cached_plain(cached: Served) -> None:
+    article = cached.ingest(FIRST)
+    zipped = cached.client.get(f"/v1/articles/{article}", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    plain = cached.client.get(f"/v1/articles/{article}", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.json() == zipped.json()
+
+
+def _burst(served: Served, path: str, n: int) -> list[bytes]:
+    """``n`` concurrent GETs of ``path``; their bodies (all must answer 200)."""
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=served.client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await asyncio.gather(*(client.get(path) for _ in range(n)))
+
+    answers = asyncio.run(burst())
+    assert [a.status_code for a in answers] == [200] * n
+    return [a.content for a in answers]
+
+
+def _builds(served: Served) -> int:
+    """How many times the article route ran: it reads the ``articles`` row once per build."""
+    return sum(1 for s in served.statements if "WHERE articles.id =" in s)
+
+
+def test_concurrent_misses_of_one_answer_build_it_once(cached: Served) -> None:
+    article = cached.ingest(FIRST)
+    cached.statements.clear()
+    bodies = _burst(cached, f"/v1/articles/{article}", 30)
+    assert len(set(bodies)) == 1
+    assert _builds(cached) == 1
+
+
+def test_an_expired_answer_is_served_while_one_request_rebuilds_it(expiring: Served) -> None:
+    article = expiring.ingest(FIRST)
+    _, first, _ = expiring.get(f"/v1/articles/{article}")
+    expiring.statements.clear()
+    bodies = _burst(expiring, f"/v1/articles/{article}", 30)
+    assert set(bodies) == {first}
+    assert _builds(expiring) == 1
+    _, again, count = expiring.get(f"/v1/articles/{article}")  # expired again: rebuilt
+    assert again == first and count > 5
+
+
+def test_a_wrong_key_is_401_even_when_the_answer_is_cached(cached: Served) -> None:
+    article = cached.ingest(FIRST)
+    assert cached.get(f"/v1/articles/{article}")[0] == 200  # now cached, under a valid key
+    assert cached.get(f"/v1/articles/{article}")[2] == 0  # served from the cache
+    assert cached.get(f"/v1/articles/{article}", Authorization="Bearer wrong-key")[0] == 401
