@@ -34,6 +34,7 @@ Lists are paginated with `limit` and an opaque `cursor` (follow `next_cursor` or
 """
 
 TAGS = [
+    {"name": "index", "description": "Where to start: links to the docs and every collection."},
     {"name": "articles", "description": "Ingest, read and delete articles."},
     {"name": "entities", "description": "People, organizations, countries, places and more."},
     {"name": "events", "description": "What happened, who took part, where and when."},
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             entries=settings.read_cache_size,
             max_bytes=int(settings.read_cache_mb * 1_000_000),
             ttl=settings.read_cache_ttl,
+            keys=settings.key_list(),
         )
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -53,13 +53,20 @@ def serve(
         os.environ["NEWSKB_DATABASE_URL"] = database_url
         get_settings.cache_clear()
     settings = load_settings(database_url)
+    from app.logging import configure_logging, uvicorn_log_config
+
+    # JSON lines from the first one: the migration is logged like the server's own lines.
+    logger = configure_logging(settings.log_level).getChild("cli")
     if run_migrate:
         revision = run_migrations(settings)
-        stdout().print(f"{shown(settings.database_url)} migrated to {revision}.")
+        logger.info(
+            "%s migrated to %s.",
+            shown(settings.database_url),
+            revision,
+            extra={"revision": revision},
+        )
 
     import uvicorn  # imported here: the other commands do not need it
-
-    from app.logging import uvicorn_log_config
 
     uvicorn.run(
         "app.asgi:app",

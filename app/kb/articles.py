@@ -120,13 +120,25 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
-def list_mentions(session: Session, article_id: int) -> list[Mention]:
+def list_mentions(
+    session: Session, article_id: int, *, limit: int, cursor: str | None, codec: CursorCodec
+) -> Page[Mention]:
+    """An article's mentions in reading order (zone, then offset), keyset-paginated."""
     get_article(session, article_id)
-    return list(
-        session.scalars(
-            select(Mention)
-            .where(Mention.article_id == article_id)
-            .options(selectinload(Mention.entity))
-            .order_by(Mention.zone, Mention.zone_index, Mention.start)
-        )
+    return keyset_page(
+        session,
+        select(Mention)
+        .where(Mention.article_id == article_id)
+        .options(selectinload(Mention.entity)),
+        scope=f"mentions:{article_id}",
+        keys=[
+            SortKey(Mention.zone),
+            SortKey(Mention.zone_index, parse=int),
+            SortKey(Mention.start, parse=int),
+            SortKey(Mention.id, parse=int),
+        ],
+        row_values=lambda m: (m.zone, m.zone_index, m.start, m.id),
+        limit=limit,
+        cursor=cursor,
+        codec=codec,
     )

@@ -102,21 +102,26 @@ def test_stats_counts_what_was_ingested(migrated: Cli, db: Engine) -> None:
 def test_serve_migrates_first_then_answers(database_url: str, db: Engine, tmp_path: Path) -> None:
     port = free_port()
     script = Path(sys.executable).with_name("newskb")
-    log = tmp_path / "serve.log"
+    log, err = tmp_path / "serve.out", tmp_path / "serve.err"
     command = [str(script), "serve", "--port", str(port), "--database-url", database_url]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    with log.open("wb") as out, err.open("wb") as errors:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=errors)
     try:
-        ready = wait_ready(f"http://127.0.0.1:{port}", process, log)
+        ready = wait_ready(f"http://127.0.0.1:{port}", process, err)
         assert ready["revision"] == migrate.head_revision() == migrate.current_revision(db)
         httpx.get(f"http://127.0.0.1:{port}/v1/entities", timeout=10).raise_for_status()
     finally:
         process.terminate()
         process.wait(timeout=15)
-    printed = log.read_text().splitlines()
-    assert "migrated to" in printed[0]
-    lines = [json.loads(line) for line in printed[1:] if line.strip()]  # every one is JSON
+    printed = [
+        line for path in (log, err) for line in path.read_text().splitlines() if line.strip()
+    ]
+    lines = [json.loads(line) for line in printed]  # every line is JSON, the first one too
+    assert "migrated to" in lines[0]["message"]
+    assert not any("\x1b" in line or "\\u001b" in line for line in printed)  # no colours
+    assert not any("color_message" in line for line in lines)
     assert any(line["logger"] == "uvicorn.error" for line in lines)  # uvicorn's own, as JSON
+    assert any(line["message"].startswith("Uvicorn running on") for line in lines)
     access = [line for line in lines if line.get("path") == "/v1/entities"]
     assert len(access) == 1 and access[0]["logger"] == "newskb.access"
 
