@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,7 @@ import typer
 from rich.table import Table
 
 from app.cli.common import DatabaseUrlOption, load_settings, open_engine, run_migrations, shown
-from app.cli.output import stdout
+from app.cli.output import stderr, stdout
 from app.settings import get_settings
 
 
@@ -53,6 +54,8 @@ def serve(
         os.environ["NEWSKB_DATABASE_URL"] = database_url
         get_settings.cache_clear()
     settings = load_settings(database_url)
+    if not settings.cursor_secret:
+        share_cursor_secret()
     if run_migrate:
         revision = run_migrations(settings)
         stdout().print(f"{shown(settings.database_url)} migrated to {revision}.")
@@ -71,6 +74,18 @@ def serve(
         log_level=settings.log_level.lower(),
         log_config=uvicorn_log_config(settings.log_level),
         access_log=False,  # the app writes its own JSON access line per request
+    )
+
+
+def share_cursor_secret() -> None:
+    """Make one random cursor key for every worker: each would otherwise make its own, and a
+    cursor from one worker would be a 400 on the others."""
+    os.environ["NEWSKB_CURSOR_SECRET"] = secrets.token_urlsafe(32)
+    get_settings.cache_clear()
+    stderr().print(
+        "[bold yellow]Warning:[/] NEWSKB_CURSOR_SECRET is not set: pagination cursors are "
+        "signed with a random key shared by this server's workers, and stop working when it "
+        "restarts. Set NEWSKB_CURSOR_SECRET to keep them valid."
     )
 
 

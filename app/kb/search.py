@@ -30,7 +30,15 @@ from app.kb.articles import sort_time
 from app.kb.idlist import ids_in
 from app.kb.newest import SortKey as NewestKey
 from app.kb.newest import newest_rows
-from app.kb.pagination import CursorCodec, Page, SortKey, keyset_page
+from app.kb.pagination import (
+    CURSOR_ERRORS,
+    CursorCodec,
+    Page,
+    SortKey,
+    cursor_datetime,
+    cursor_int,
+    keyset_page,
+)
 from app.kb.relevance import ArticleHit, Match, first_page, ranked_page
 
 SORTS = ("-published_at", "published_at", "relevance")
@@ -227,8 +235,8 @@ def search_articles(
             statement,
             scope=scope,
             keys=[
-                SortKey(sort_time, parse=datetime.fromisoformat, dump=_iso),
-                SortKey(Article.id, parse=int),
+                SortKey(sort_time, parse=cursor_datetime, dump=_iso),
+                SortKey(Article.id),
             ],
             row_values=_sort_key,
             limit=limit,
@@ -273,8 +281,8 @@ def _newest_page(
         values = codec.decode(scope, cursor)
         try:
             at, id_ = values
-            after = (datetime.fromisoformat(at), int(id_))
-        except (TypeError, ValueError) as exc:
+            after = (cursor_datetime(at), cursor_int(id_))
+        except CURSOR_ERRORS as exc:
             raise InvalidCursor("The cursor does not fit this list.") from exc
     found = newest_rows(session, statement, limit + 1, after=after)
     if len(found) <= limit:

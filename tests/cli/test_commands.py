@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,9 +18,11 @@ from sqlalchemy import Engine, func, select
 from app.cli import app
 from app.db import migrate
 from app.db.models import Article, Entity, Mention
+from app.settings import get_settings
 from tests.cli.conftest import FIXTURES, Cli
 from tests.reliability.server import ROOT, free_port
 
+SECRET_VARIABLE = "NEWSKB_CURSOR_SECRET"
 COMMANDS = ["serve", "migrate", "seed", "ingest", "reextract", "export", "stats"]
 
 
@@ -134,3 +137,43 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> dict[s
             pass
         time.sleep(0.2)
     raise AssertionError(f"not ready in 60 s: {log.read_text()}")
+
+
+@pytest.fixture
+def no_cursor_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``serve`` writes the key it makes into the environment; monkeypatch restores it."""
+    monkeypatch.setenv("NEWSKB_CURSOR_SECRET", "")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_serve_without_a_cursor_secret_shares_a_random_one_with_its_workers(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, no_cursor_secret: None
+) -> None:
+    import uvicorn
+
+    seen: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(os.environ[SECRET_VARIABLE]))
+    for _ in range(2):
+        os.environ[SECRET_VARIABLE] = ""
+        result = cli("serve", "--no-migrate", "--workers", "2")
+        assert result.exit_code == 0, result.output
+        assert "NEWSKB_CURSOR_SECRET is not set" in result.output
+    assert len(seen) == 2 and all(len(secret) >= 32 for secret in seen)
+    assert seen[0] != seen[1]
+
+
+def test_serve_keeps_a_cursor_secret_that_is_set(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, no_cursor_secret: None
+) -> None:
+    import uvicorn
+
+    seen: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(os.environ[SECRET_VARIABLE]))
+    monkeypatch.setenv(SECRET_VARIABLE, "set-by-the-operator")
+    get_settings.cache_clear()
+    result = cli("serve", "--no-migrate")
+    assert result.exit_code == 0, result.output
+    assert seen == ["set-by-the-operator"]
+    assert "NEWSKB_CURSOR_SECRET" not in result.output
