@@ -23,7 +23,7 @@ from tests.cli.conftest import FIXTURES, Cli
 from tests.reliability.server import ROOT, free_port
 
 SECRET_VARIABLE = "NEWSKB_CURSOR_SECRET"
-COMMANDS = ["serve", "migrate", "seed", "ingest", "reextract", "export", "stats"]
+COMMANDS = ["serve", "migrate", "seed", "ingest", "reextract", "export", "stats", "check"]
 
 
 def test_every_command_is_registered() -> None:
