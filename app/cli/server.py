@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from app.cli.common import DatabaseUrlOption, load_settings, open_engine, run_migrations, shown
-from app.cli.output import stderr, stdout
+from app.cli.output import stdout
 from app.settings import get_settings
 
 
@@ -54,11 +54,11 @@ def serve(
         os.environ["NEWSKB_DATABASE_URL"] = database_url
         get_settings.cache_clear()
     settings = load_settings(database_url)
-    if not settings.cursor_secret:
-        share_cursor_secret()
     if run_migrate:
         revision = run_migrations(settings)
         stdout().print(f"{shown(settings.database_url)} migrated to {revision}.")
+    if not settings.cursor_secret:
+        share_cursor_secret(settings.log_level)
 
     import uvicorn  # imported here: the other commands do not need it
 
@@ -77,15 +77,18 @@ def serve(
     )
 
 
-def share_cursor_secret() -> None:
+def share_cursor_secret(log_level: str) -> None:
     """Make one random cursor key for every worker: each would otherwise make its own, and a
-    cursor from one worker would be a 400 on the others."""
+    cursor from one worker would be a 400 on the others. Warned as a JSON log line, like the
+    server's own."""
+    from app.logging import configure_logging
+
     os.environ["NEWSKB_CURSOR_SECRET"] = secrets.token_urlsafe(32)
     get_settings.cache_clear()
-    stderr().print(
-        "[bold yellow]Warning:[/] NEWSKB_CURSOR_SECRET is not set: pagination cursors are "
-        "signed with a random key shared by this server's workers, and stop working when it "
-        "restarts. Set NEWSKB_CURSOR_SECRET to keep them valid."
+    configure_logging(log_level).getChild("security").warning(
+        "NEWSKB_CURSOR_SECRET is not set: pagination cursors are signed with a random key "
+        "shared by this server's workers, and stop working when it restarts. Set "
+        "NEWSKB_CURSOR_SECRET to keep them valid."
     )
 
 
