@@ -1,5 +1,7 @@
 """Application factory: settings in, FastAPI app out; no I/O at import time."""
 
+import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +24,8 @@ from app.kb.changes import VersionReader
 from app.kb.sql.pagination import CursorCodec
 from app.logging import configure_logging
 from app.settings import Settings, get_settings
+
+logger = logging.getLogger("newskb.security")
 
 DESCRIPTION = """
 NewsKB turns news articles into a knowledge base. Post an article (scraped text or HTML);
@@ -53,6 +57,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level)
         log_auth_mode(settings)
+        if not settings.cursor_secret:
+            logger.warning(
+                "NEWSKB_CURSOR_SECRET is not set: pagination cursors are signed with a random "
+                "key of this process; they stop working when it restarts, and other worker "
+                "processes reject them. Set NEWSKB_CURSOR_SECRET (`newskb serve` and the "
+                "container share one key between their workers)."
+            )
         yield
         app.state.engine.dispose()
 
@@ -71,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
-    app.state.cursor_codec = CursorCodec(settings.cursor_secret)
+    # Never a known default: anyone could sign cursors with it (issue 16).
+    app.state.cursor_codec = CursorCodec(settings.cursor_secret or secrets.token_urlsafe(32))
     install_problem_handlers(app)
     app.include_router(api_router)
     if settings.read_cache_size and not settings.require_key_for_reads:  # innermost

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -65,6 +66,8 @@ def serve(
             revision,
             extra={"revision": revision},
         )
+    if not settings.cursor_secret:
+        share_cursor_secret(settings.log_level)
 
     import uvicorn  # imported here: the other commands do not need it
 
@@ -78,6 +81,21 @@ def serve(
         log_level=settings.log_level.lower(),
         log_config=uvicorn_log_config(settings.log_level),
         access_log=False,  # the app writes its own JSON access line per request
+    )
+
+
+def share_cursor_secret(log_level: str) -> None:
+    """Make one random cursor key for every worker: each would otherwise make its own, and a
+    cursor from one worker would be a 400 on the others. Warned as a JSON log line, like the
+    server's own."""
+    from app.logging import configure_logging
+
+    os.environ["NEWSKB_CURSOR_SECRET"] = secrets.token_urlsafe(32)
+    get_settings.cache_clear()
+    configure_logging(log_level).getChild("security").warning(
+        "NEWSKB_CURSOR_SECRET is not set: pagination cursors are signed with a random key "
+        "shared by this server's workers, and stop working when it restarts. Set "
+        "NEWSKB_CURSOR_SECRET to keep them valid."
     )
 
 

@@ -21,7 +21,7 @@ from app.db.models import (
     Role,
 )
 from app.errors import NotFound
-from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
+from app.kb.sql.pagination import CursorCodec, Page, SortKey, cursor_datetime, keyset_page
 
 # Articles without a published date sort as if published when ingested.
 sort_time = func.coalesce(Article.published_at, Article.created_at, type_=UTCDateTime)
@@ -106,8 +106,8 @@ def list_articles(
         select(Article).options(selectinload(Article.source)),
         scope="articles:-published_at",
         keys=[
-            SortKey(sort_time, descending=True, parse=datetime.fromisoformat, dump=_iso),
-            SortKey(Article.id, descending=True, parse=int),
+            SortKey(sort_time, descending=True, parse=cursor_datetime, dump=_iso),
+            SortKey(Article.id, descending=True),
         ],
         row_values=lambda a: (a.published_at or a.created_at, a.id),
         limit=limit,

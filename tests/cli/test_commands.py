@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import typer.main
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
 
 from app.cli import app
 from app.db import migrate
-from app.db.models import Article, Entity, Mention
+from app.db.models import Article, Entity, EntityStats, Mention
+from app.kb.ingest import ingest_article
+from app.settings import get_settings
 from tests.cli.conftest import FIXTURES, Cli
+from tests.factories import meeting_article
 from tests.reliability.server import ROOT, free_port
 
-COMMANDS = ["serve", "migrate", "seed", "ingest", "reextract", "export", "stats"]
+SECRET_VARIABLE = "NEWSKB_CURSOR_SECRET"
+COMMANDS = ["serve", "migrate", "seed", "ingest", "reextract", "export", "stats", "check"]
 
 
 def test_every_command_is_registered() -> None:
@@ -139,3 +146,63 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> dict[s
             pass
         time.sleep(0.2)
     raise AssertionError(f"not ready in 60 s: {log.read_text()}")
+
+
+@pytest.fixture
+def no_cursor_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``serve`` writes the key it makes into the environment; monkeypatch restores it."""
+    monkeypatch.setenv("NEWSKB_CURSOR_SECRET", "")
+    get_settings.cache_clear()
+    ours = logging.getLogger("newskb")
+    handlers = list(ours.handlers)  # ``serve`` logs its warning to the runner's stderr
+    yield
+    ours.handlers = handlers
+    get_settings.cache_clear()
+
+
+def test_serve_without_a_cursor_secret_shares_a_random_one_with_its_workers(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, no_cursor_secret: None
+) -> None:
+    import uvicorn
+
+    seen: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(os.environ[SECRET_VARIABLE]))
+    for _ in range(2):
+        os.environ[SECRET_VARIABLE] = ""
+        result = cli("serve", "--no-migrate", "--workers", "2")
+        assert result.exit_code == 0, result.output
+        assert "NEWSKB_CURSOR_SECRET is not set" in result.output
+    assert len(seen) == 2 and all(len(secret) >= 32 for secret in seen)
+    assert seen[0] != seen[1]
+
+
+def test_serve_keeps_a_cursor_secret_that_is_set(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, no_cursor_secret: None
+) -> None:
+    import uvicorn
+
+    seen: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(os.environ[SECRET_VARIABLE]))
+    monkeypatch.setenv(SECRET_VARIABLE, "set-by-the-operator")
+    get_settings.cache_clear()
+    result = cli("serve", "--no-migrate")
+    assert result.exit_code == 0, result.output
+    assert seen == ["set-by-the-operator"]
+    assert "NEWSKB_CURSOR_SECRET" not in result.output
+
+
+def test_check_finds_drift_then_repairs_it(cli: Cli, db: Engine) -> None:
+    assert cli("migrate").exit_code == 0
+    with Session(db) as session:
+        ingest_article(session, meeting_article())
+        assert cli("check").exit_code == 0
+        session.execute(update(EntityStats).values(mention_count=42))
+        session.commit()
+    found = cli("check")
+    assert found.exit_code == 1, found.output
+    assert "entity_stats that disagree" in found.stdout and "--repair" in found.stdout
+    repaired = cli("check", "--repair")
+    assert repaired.exit_code == 0, repaired.output
+    assert "Repaired." in repaired.stdout
+    again = cli("check")
+    assert again.exit_code == 0 and "is consistent" in again.stdout
