@@ -21,7 +21,14 @@ from app.db.models import (
     Role,
 )
 from app.errors import NotFound
-from app.kb.sql.pagination import CursorCodec, Page, SortKey, cursor_datetime, keyset_page
+from app.kb.sql.pagination import (
+    CursorCodec,
+    Page,
+    SortKey,
+    cursor_datetime,
+    cursor_text,
+    keyset_page,
+)
 
 # Articles without a published date sort as if published when ingested.
 sort_time = func.coalesce(Article.published_at, Article.created_at, type_=UTCDateTime)
@@ -132,10 +139,10 @@ def list_mentions(
         .options(selectinload(Mention.entity)),
         scope=f"mentions:{article_id}",
         keys=[
-            SortKey(Mention.zone),
-            SortKey(Mention.zone_index, parse=int),
-            SortKey(Mention.start, parse=int),
-            SortKey(Mention.id, parse=int),
+            SortKey(Mention.zone, parse=cursor_text),
+            SortKey(Mention.zone_index),
+            SortKey(Mention.start),
+            SortKey(Mention.id),
         ],
         row_values=lambda m: (m.zone, m.zone_index, m.start, m.id),
         limit=limit,

@@ -49,7 +49,7 @@ from app.db.models import (
 )
 from app.db.models.entities import NEVER_SEEN
 from app.kb import curate, entity_stats
-from app.kb.transaction import committing
+from app.kb.sql.transaction import committing
 
 Query: TypeAlias = Select[*tuple[Any, ...]]
 

@@ -128,6 +128,7 @@ def _endpoints(api: TestClient) -> list[Endpoint]:
         ("/v1/events", {}),
         ("/v1/quotes", {}),
         ("/v1/changes", {}),
+        (f"/v1/articles/{api.get('/v1/articles').json()['items'][0]['id']}/mentions", {}),
     ]
     nested = ("roles", "articles", "events", "quotes", "related", "timeline")
     found = []
@@ -149,7 +150,7 @@ def endpoints(forging_api: TestClient) -> list[Endpoint]:
 
 
 def test_the_corpus_offers_every_list_a_cursor(endpoints: list[Endpoint]) -> None:
-    assert len(endpoints) == 15
+    assert len(endpoints) == 16
     assert {len(e.values) for e in endpoints} == {1, 2, 3, 4}
 
 
