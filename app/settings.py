@@ -34,6 +34,12 @@ class Settings(BaseSettings):
         default=False, description="Put reads behind an API key too."
     )
     max_body_bytes: int = Field(default=5_000_000, description="Largest request body accepted.")
+    extraction_budget_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Seconds an ingested article may spend in HTML extraction and NLP together "
+        "before it is refused with a 422 (`extraction-too-slow`); 0 = no budget.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `newskb serve` binds to.")
     port: int = Field(default=8000, description="Port `newskb serve` listens on.")
     log_level: str = Field(default="info", description="Log level of the server.")
