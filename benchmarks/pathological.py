@@ -1,0 +1,151 @@
+"""Inputs that used to cost quadratic time, each timed next to prose of the same size.
+
+Run ``python -m benchmarks.pathological [--nlp-chars N] [--database-url URL]``. Every input
+class of issue 16 item 4 at the size the API lets reach the code in question:
+
+- markup stripping of a plain-text body (``clean_article``): the body limit (5 MB);
+- HTML extraction (``parse_html``): the body limit;
+- PostgreSQL indexing (``to_tsvector`` of ``indexed_text``) and snippets (``ts_headline``, as
+  search asks for them): the longest body extraction accepts (1,000,000 characters);
+- NLP and extraction (``extract_parsed``): ``--nlp-chars`` (default 1,000,000, the most
+  extraction accepts; at least tens of seconds per row).
+
+Prose is the Wikinews fixtures (CC BY 2.5) repeated to the same size. The ratio is the
+pathological time over the prose time, in the same run: near 1 (or below) means linear.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WIKINEWS = ROOT / "tests" / "fixtures" / "wikinews"
+
+
+def prose(size: int) -> str:
+    """Wikinews article bodies (no titles), repeated to ``size`` characters."""
+    bodies = [
+        path.read_text("utf-8").split("\n\n", 1)[-1] for path in sorted(WIKINEWS.glob("*.txt"))
+    ]
+    text = "\n\n".join(bodies)
+    return (text * (size // len(text) + 1))[:size]
+
+
+def repeated(unit: str, size: int) -> str:
+    return unit * (size // len(unit))
+
+
+def timed(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def markup_rows(size: int) -> list[tuple[str, str, float, float]]:
+    from app.kb.intake import strip_markup
+
+    base = timed(lambda: strip_markup(prose(size)))
+    return [
+        (
+            f"strip_markup {unit!r}",
+            f"{size:,} chars",
+            timed(lambda u=unit: strip_markup(repeated(u, size))),
+            base,
+        )
+        for unit in ("<!--", "<script ", "<a ", "<![")
+    ]
+
+
+def html_rows(size: int) -> list[tuple[str, str, float, float]]:
+    from app.extract.html import parse_html
+
+    paragraphs = "".join(f"<p>{p}</p>\n" for p in prose(size).split("\n\n"))
+    page = "<html><body><article>{}</article></body></html>"
+    base = timed(lambda: parse_html(page.format(paragraphs[:size])))
+    rows = []
+    for unit in ("<div ", "<p>&lt;!--", "<div>"):
+        html = page.format(repeated(unit, size))
+        rows.append(
+            (f"parse_html {unit!r}", f"{size:,} bytes", timed(lambda h=html: parse_html(h)), base)
+        )
+    return rows
+
+
+def postgres_rows(url: str, size: int) -> list[tuple[str, str, float, float]]:
+    from sqlalchemy import create_engine, text
+
+    from app.db.fts import indexed_text
+    from app.kb.relevance import SNIPPET_SOURCE_CHARS
+
+    vector = f"SELECT length(to_tsvector('english', {indexed_text(':body')})::text)"
+    headline = (
+        "SELECT ts_headline('english', "
+        f"{indexed_text(f'left(:body, {SNIPPET_SOURCE_CHARS})')}, "
+        "websearch_to_tsquery('english', 'minister'), 'MaxWords=35, MinWords=15, MaxFragments=2')"
+    )
+    engine = create_engine(url)
+    rows = []
+    with engine.connect() as connection:
+
+        def run(sql: str, body: str) -> float:
+            return timed(lambda: connection.execute(text(sql), {"body": body}).scalar())
+
+        for name, sql in (("to_tsvector", vector), ("ts_headline", headline)):
+            base = run(sql, prose(size))
+            for unit in ("<!--", "&lt;!--"):
+                rows.append(
+                    (f"{name} {unit!r}", f"{size:,} chars", run(sql, repeated(unit, size)), base)
+                )
+    engine.dispose()
+    return rows
+
+
+def nlp_rows(size: int) -> list[tuple[str, str, float, float]]:
+    from app.extract.document import parse_document
+    from app.extract.nlp import get_nlp
+    from app.extract.pipeline import extract_parsed
+
+    get_nlp()  # loaded once, outside the timings
+
+    def extract(text: str) -> float:
+        parsed = parse_document(text=text)
+        return timed(lambda: extract_parsed([parsed]))
+
+    base = extract(prose(size))
+    return [
+        (f"extraction {unit!r}", f"{size:,} chars", extract(repeated(unit, size)), base)
+        for unit in ('"Foo ', "Foo ", "'\"a\" '", '"a" ')
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--body-bytes", type=int, default=5_000_000)
+    parser.add_argument("--text-chars", type=int, default=1_000_000)
+    parser.add_argument("--nlp-chars", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default=os.environ.get("NEWSKB_DATABASE_URL", ""))
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["markup", "html", "postgres", "nlp"]
+    )
+    args = parser.parse_args()
+    rows: list[tuple[str, str, float, float]] = []
+    if "markup" not in args.skip:
+        rows += markup_rows(args.body_bytes)
+    if "html" not in args.skip:
+        rows += html_rows(args.body_bytes)
+    if "postgres" not in args.skip and args.database_url.startswith("postgresql"):
+        rows += postgres_rows(args.database_url, args.text_chars)
+    if "nlp" not in args.skip:
+        rows += nlp_rows(args.nlp_chars)
+    print("| input | size | time (s) | prose, same size (s) | ratio |")
+    print("|---|---|---:|---:|---:|")
+    for name, size, seconds, base in rows:
+        print(f"| {name} | {size} | {seconds:.2f} | {base:.2f} | {seconds / base:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
