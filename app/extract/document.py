@@ -16,7 +16,7 @@ from app.extract.parse import parse_text
 from app.extract.types import ParsedArticle
 
 # Bump when extraction output changes, so stored articles can be re-extracted.
-EXTRACTOR_VERSION = "0.2.1"
+EXTRACTOR_VERSION = "0.2.2"
 
 # spaCy refuses longer texts (``nlp.max_length``): a longer zone is refused before the NLP.
 MAX_TEXT_CHARS = 1_000_000
