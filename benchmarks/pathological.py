@@ -19,11 +19,14 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WIKINEWS = ROOT / "tests" / "fixtures" / "wikinews"
+
+
+Row = tuple[str, str, float, float]
 
 
 def prose(size: int) -> str:
@@ -45,11 +48,11 @@ def timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def markup_rows(size: int) -> list[tuple[str, str, float, float]]:
+def markup_rows(size: int) -> Iterator[Row]:
     from app.kb.intake import strip_markup
 
     base = timed(lambda: strip_markup(prose(size)))
-    return [
+    yield from [
         (
             f"strip_markup {unit!r}",
             f"{size:,} chars",
@@ -60,22 +63,20 @@ def markup_rows(size: int) -> list[tuple[str, str, float, float]]:
     ]
 
 
-def html_rows(size: int) -> list[tuple[str, str, float, float]]:
+def html_rows(size: int) -> Iterator[Row]:
     from app.extract.html import parse_html
 
     paragraphs = "".join(f"<p>{p}</p>\n" for p in prose(size).split("\n\n"))
     page = "<html><body><article>{}</article></body></html>"
     base = timed(lambda: parse_html(page.format(paragraphs[:size])))
-    rows = []
     for unit in ("<div ", "<p>&lt;!--", "<div>"):
         html = page.format(repeated(unit, size))
-        rows.append(
+        yield (
             (f"parse_html {unit!r}", f"{size:,} bytes", timed(lambda h=html: parse_html(h)), base)
         )
-    return rows
 
 
-def postgres_rows(url: str, size: int) -> list[tuple[str, str, float, float]]:
+def postgres_rows(url: str, size: int) -> Iterator[Row]:
     from sqlalchemy import create_engine, text
 
     from app.db.fts import indexed_text
@@ -88,7 +89,6 @@ def postgres_rows(url: str, size: int) -> list[tuple[str, str, float, float]]:
         "websearch_to_tsquery('english', 'minister'), 'MaxWords=35, MinWords=15, MaxFragments=2')"
     )
     engine = create_engine(url)
-    rows = []
     with engine.connect() as connection:
 
         def run(sql: str, body: str) -> float:
@@ -97,14 +97,13 @@ def postgres_rows(url: str, size: int) -> list[tuple[str, str, float, float]]:
         for name, sql in (("to_tsvector", vector), ("ts_headline", headline)):
             base = run(sql, prose(size))
             for unit in ("<!--", "&lt;!--"):
-                rows.append(
+                yield (
                     (f"{name} {unit!r}", f"{size:,} chars", run(sql, repeated(unit, size)), base)
                 )
     engine.dispose()
-    return rows
 
 
-def nlp_rows(size: int) -> list[tuple[str, str, float, float]]:
+def nlp_rows(size: int) -> Iterator[Row]:
     from app.extract.document import parse_document
     from app.extract.nlp import get_nlp
     from app.extract.pipeline import extract_parsed
@@ -116,15 +115,14 @@ def nlp_rows(size: int) -> list[tuple[str, str, float, float]]:
         return timed(lambda: extract_parsed([parsed]))
 
     base = extract(prose(size))
-    return [
-        (f"extraction {unit!r}", f"{size:,} chars", extract(repeated(unit, size)), base)
-        for unit in ('"Foo ', "Foo ", "'\"a\" '", '"a" ')
-    ]
+    for unit in ('"Foo ', "Foo ", "'\"a\" '", '"a" '):
+        yield (f"extraction {unit!r}", f"{size:,} chars", extract(repeated(unit, size)), base)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--body-bytes", type=int, default=5_000_000)
+    parser.add_argument("--html-bytes", type=int, default=5_000_000)
     parser.add_argument("--text-chars", type=int, default=1_000_000)
     parser.add_argument("--nlp-chars", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=os.environ.get("NEWSKB_DATABASE_URL", ""))
@@ -132,19 +130,24 @@ def main() -> None:
         "--skip", nargs="*", default=[], choices=["markup", "html", "postgres", "nlp"]
     )
     args = parser.parse_args()
-    rows: list[tuple[str, str, float, float]] = []
-    if "markup" not in args.skip:
-        rows += markup_rows(args.body_bytes)
-    if "html" not in args.skip:
-        rows += html_rows(args.body_bytes)
-    if "postgres" not in args.skip and args.database_url.startswith("postgresql"):
-        rows += postgres_rows(args.database_url, args.text_chars)
-    if "nlp" not in args.skip:
-        rows += nlp_rows(args.nlp_chars)
     print("| input | size | time (s) | prose, same size (s) | ratio |")
-    print("|---|---|---:|---:|---:|")
-    for name, size, seconds, base in rows:
-        print(f"| {name} | {size} | {seconds:.2f} | {base:.2f} | {seconds / base:.2f} |")
+    print("|---|---|---:|---:|---:|", flush=True)
+    parts: list[tuple[str, Callable[[], Iterator[Row]]]] = [
+        ("markup", lambda: markup_rows(args.body_bytes)),
+        ("html", lambda: html_rows(args.html_bytes)),
+        ("postgres", lambda: postgres_rows(args.database_url, args.text_chars)),
+        ("nlp", lambda: nlp_rows(args.nlp_chars)),
+    ]
+    for part, rows in parts:
+        if part in args.skip or (
+            part == "postgres" and not args.database_url.startswith("postgresql")
+        ):
+            continue
+        for name, size, seconds, base in rows():
+            print(
+                f"| {name} | {size} | {seconds:.2f} | {base:.2f} | {seconds / base:.2f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
