@@ -124,3 +124,24 @@ def test_bodies_are_decoded_and_cleaned_off_the_event_loop(
         response = client.post("/v1/articles", content=body, headers={"Content-Type": kind})
         assert response.status_code == 201
     assert on_loop == [False, False]
+
+
+def test_json_bodies_are_checked_off_the_event_loop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.api.limits as limits
+
+    on_loop: list[bool] = []
+    real = limits.unstorable_json
+
+    def recording(body: bytes) -> str | None:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        return real(body)
+
+    monkeypatch.setattr(limits, "unstorable_json", recording)
+    assert client.post("/v1/articles", json={"text": SHORT}).status_code == 201
+    assert on_loop == [False]
