@@ -10,8 +10,9 @@ class of issue 16 item 4 at the size the API lets reach the code in question:
 - NLP and extraction (``extract_parsed``): ``--nlp-chars`` (default 1,000,000, the most
   extraction accepts; at least tens of seconds per row).
 
-Prose is the Wikinews fixtures (CC BY 2.5) repeated to the same size. The ratio is the
-pathological time over the prose time, in the same run: near 1 (or below) means linear.
+Prose is the Wikinews fixtures (CC BY 2.5) repeated to the same size. Each input is also
+timed at a quarter of the size: linear work grows about ×4 from there, quadratic ×16. The
+ratio is the pathological time over the prose time, in the same run.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WIKINEWS = ROOT / "tests" / "fixtures" / "wikinews"
 
 
-Row = tuple[str, str, float, float]
+Row = tuple[str, str, float, float, float]  # input, size, time, time at 1/4 size, prose
 
 
 def prose(size: int) -> str:
@@ -56,8 +57,8 @@ def markup_rows(size: int) -> Iterator[Row]:
     text = "".join(f"<p>{p}</p>\n" for p in prose(size).split("\n\n"))[:size]
     base = timed(lambda: strip_markup(text))
     for unit in ("<!--", "<script ", "<a ", "<!["):
-        bad = repeated(unit, size)
-        yield (f"strip_markup {unit!r}", f"{size:,} chars", timed(partial(strip_markup, bad)), base)
+        full, quarter = (timed(partial(strip_markup, repeated(unit, n))) for n in (size, size // 4))
+        yield (f"strip_markup {unit!r}", f"{size:,} chars", full, quarter, base)
 
 
 def html_rows(size: int) -> Iterator[Row]:
@@ -68,8 +69,10 @@ def html_rows(size: int) -> Iterator[Row]:
     good = page.format(paragraphs[:size])
     base = timed(lambda: parse_html(good))
     for unit in ("<div ", "<p>&lt;!--", "<div>"):
-        bad = page.format(repeated(unit, size))
-        yield (f"parse_html {unit!r}", f"{size:,} bytes", timed(partial(parse_html, bad)), base)
+        full, quarter = (
+            timed(partial(parse_html, page.format(repeated(unit, n)))) for n in (size, size // 4)
+        )
+        yield (f"parse_html {unit!r}", f"{size:,} bytes", full, quarter, base)
 
 
 def postgres_rows(url: str, size: int) -> Iterator[Row]:
@@ -93,9 +96,8 @@ def postgres_rows(url: str, size: int) -> Iterator[Row]:
         for name, sql in (("to_tsvector", vector), ("ts_headline", headline)):
             base = run(sql, prose(size))
             for unit in ("<!--", "&lt;!--"):
-                yield (
-                    (f"{name} {unit!r}", f"{size:,} chars", run(sql, repeated(unit, size)), base)
-                )
+                full, quarter = (run(sql, repeated(unit, n)) for n in (size, size // 4))
+                yield (f"{name} {unit!r}", f"{size:,} chars", full, quarter, base)
     engine.dispose()
 
 
@@ -112,7 +114,8 @@ def nlp_rows(size: int) -> Iterator[Row]:
 
     base = extract(prose(size))
     for unit in ('"Foo ', "Foo ", "'\"a\" '", '"a" '):
-        yield (f"extraction {unit!r}", f"{size:,} chars", extract(repeated(unit, size)), base)
+        full, quarter = (extract(repeated(unit, n)) for n in (size, size // 4))
+        yield (f"extraction {unit!r}", f"{size:,} chars", full, quarter, base)
 
 
 def main() -> None:
@@ -126,8 +129,8 @@ def main() -> None:
         "--skip", nargs="*", default=[], choices=["markup", "html", "postgres", "nlp"]
     )
     args = parser.parse_args()
-    print("| input | size | time (s) | prose, same size (s) | ratio |")
-    print("|---|---|---:|---:|---:|", flush=True)
+    print("| input | size | time (s) | growth from 1/4 size | prose, same size (s) | ratio |")
+    print("|---|---|---:|---:|---:|---:|", flush=True)
     parts: list[tuple[str, Callable[[], Iterator[Row]]]] = [
         ("markup", lambda: markup_rows(args.body_bytes)),
         ("html", lambda: html_rows(args.html_bytes)),
@@ -139,11 +142,10 @@ def main() -> None:
             part == "postgres" and not args.database_url.startswith("postgresql")
         ):
             continue
-        for name, size, seconds, base in rows():
-            print(
-                f"| {name} | {size} | {seconds:.2f} | {base:.2f} | {seconds / base:.2f} |",
-                flush=True,
-            )
+        for name, size, seconds, quarter, base in rows():
+            growth, ratio = seconds / max(quarter, 1e-6), seconds / base
+            cells = f"{seconds:.2f} | ×{growth:.1f} | {base:.2f} | {ratio:.2f}"
+            print(f"| {name} | {size} | {cells} |", flush=True)
 
 
 if __name__ == "__main__":
