@@ -53,6 +53,16 @@ class EmptyArticle(InvalidInput):
     title = "The article has no text"
 
 
+class ArticleTooLong(InvalidInput):
+    type = "article-too-long"
+    title = "The article is too long to extract"
+
+
+class ExtractionTooSlow(InvalidInput):
+    type = "extraction-too-slow"
+    title = "The article takes too long to extract"
+
+
 class UnsupportedMediaType(NewsKBError):
     status = 415
     type = "unsupported-media-type"

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     log_level: str = Field(
         default="info", description="Level of the JSON log lines (`debug`, `info`, `warning`...)."
     )
+    extraction_budget_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Seconds an ingested article may spend in HTML extraction and NLP together "
+        "before it is refused with a 422 (`extraction-too-slow`); 0 = no budget.",
+    )
     rate_limit_anonymous: str = Field(
         default="120/minute",
         description="Requests to `/v1` per client address without a valid key (`limits` "

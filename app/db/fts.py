@@ -43,6 +43,7 @@ SQLITE_DOWN = [
     "DROP TABLE IF EXISTS articles_fts",
 ]
 
+# As migration 0001 created them (0011 rebuilds the column from ``indexed_text``).
 POSTGRES_UP = [
     """ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('english', coalesce(title, '')), 'A')
@@ -55,6 +56,27 @@ POSTGRES_DOWN = [
     "DROP INDEX IF EXISTS ix_articles_search_vector",
     "ALTER TABLE articles DROP COLUMN IF EXISTS search_vector",
 ]
+
+
+def indexed_text(column: str) -> str:
+    """SQL for a text column as PostgreSQL's text-search parser is given it.
+
+    The parser reads ``<!--`` as the start of an HTML comment and, when no ``-->`` follows,
+    scans to the end of the text and starts again one character later: quadratic (a body of
+    14,000 ``<!--`` took seconds to index and to highlight, 160 KB hit the statement
+    timeout). Breaking every ``<!--`` apart keeps the parse linear; text that never contains
+    it is parsed exactly as before.
+    """
+    return f"replace({column}, '<!--', '<!- -')"
+
+
+# Migration 0011: the search vector is built from ``indexed_text`` of each field.
+POSTGRES_SEARCH_VECTOR = f"""ALTER TABLE articles ADD COLUMN search_vector tsvector
+    GENERATED ALWAYS AS (
+        setweight(to_tsvector('english', {indexed_text("coalesce(title, '')")}), 'A')
+        || setweight(to_tsvector('english', {indexed_text("coalesce(teaser, '')")}), 'B')
+        || setweight(to_tsvector('english', {indexed_text("body")}), 'C')
+    ) STORED"""
 
 
 def is_fts_object(name: str | None) -> bool:

@@ -16,7 +16,10 @@ from app.extract.parse import parse_text
 from app.extract.types import ParsedArticle
 
 # Bump when extraction output changes, so stored articles can be re-extracted.
-EXTRACTOR_VERSION = "0.2.1"
+EXTRACTOR_VERSION = "0.2.2"
+
+# spaCy refuses longer texts (``nlp.max_length``): a longer zone is refused before the NLP.
+MAX_TEXT_CHARS = 1_000_000
 
 _SPACES = re.compile(r"\s+")
 
@@ -25,6 +28,11 @@ def content_hash(parsed: ParsedArticle) -> str:
     """Identity of an article's content: the cleaned body with whitespace folded."""
     normalized = _SPACES.sub(" ", parsed.body).strip().casefold()
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+def too_long(parsed: ParsedArticle) -> bool:
+    """Whether a zone of the article (body, title, teaser, a caption) is over ``MAX_TEXT_CHARS``."""
+    return any(len(text) > MAX_TEXT_CHARS for _, _, text in parsed.zone_texts())
 
 
 def with_overrides(

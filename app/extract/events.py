@@ -22,6 +22,7 @@ from app.extract.main_event import main_trigger, same_event_token
 from app.extract.mention_index import EntityIndex
 from app.extract.nlp import ZoneDoc
 from app.extract.quotes import extract_quotes, find_quote_groups
+from app.extract.ranges import Ranges
 from app.extract.triggers import Trigger, find_trigger, is_negated
 from app.extract.types import (
     Amount,
@@ -104,11 +105,12 @@ class _ZoneReader:
     ) -> None:
         self.zdoc, self.amounts, self.published = zdoc, amounts, published
         self.reader = ArgumentReader(zdoc, index)
-        self.quoted = [(p.start, p.end) for g in find_quote_groups(zdoc.text) for p in g.pieces]
+        pieces = (piece for group in find_quote_groups(zdoc.text) for piece in group.pieces)
+        self.quoted = Ranges((piece.start, piece.end) for piece in pieces)
         self.timexes = [t for t in timexes if _same_zone(t.span, zdoc)]
 
     def in_quote(self, token: Token) -> bool:
-        return any(s <= token.idx < e for s, e in self.quoted)
+        return token.idx in self.quoted
 
     def draft(self, trigger: Trigger) -> _Draft:
         """The event a trigger reports: its arguments, date and status, its sentence segment

@@ -279,7 +279,9 @@ def flatten_nesting(html: str, limit: int = _NESTING_LIMIT) -> str:
     position = 0
     depth = 0
     stacks: dict[str, list[bool]] = {}
-    for match in _TAG.finditer(html):
+    # No tag ends after the last ``>``: searching there made every unclosed ``<div`` rescan
+    # the rest of the page (quadratic).
+    for match in _TAG.finditer(html, 0, html.rfind(">") + 1):
         name = match["name"].lower()
         if name in _NOT_WRAPPERS or match["self"]:
             continue

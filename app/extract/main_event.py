@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from spacy.tokens import Span as SpacySpan
 from spacy.tokens import Token
 
+from app.extract.ranges import Ranges
 from app.extract.triggers import Trigger, find_trigger, is_negated
 
 # Verbs whose subject made a statement ("Minister says...", "Union warns of strikes").
@@ -123,9 +124,9 @@ def generic_trigger(token: Token) -> Trigger:
     return Trigger(token, "other", family="generic", rule="headline-predicate")
 
 
-def main_trigger(sent: SpacySpan, quoted: list[tuple[int, int]]) -> Trigger | None:
+def main_trigger(sent: SpacySpan, quoted: Ranges) -> Trigger | None:
     """The event a headline or lead sentence reports (see the module docstring)."""
-    tokens = [t for t in sent if not any(s <= t.idx < e for s, e in quoted)]
+    tokens = [t for t in sent if t.idx not in quoted]
     typed = typed_trigger(tokens)
     if typed is not None and typed.type != "statement":
         return typed

@@ -21,6 +21,7 @@ from spacy.tokens import Token
 from app.extract.failures import guard
 from app.extract.mention_index import EntityIndex
 from app.extract.nlp import ZoneDoc
+from app.extract.ranges import Ranges
 from app.extract.speakers import People, Speaker, SpeakerResolver, word_set
 from app.extract.types import Entity, Quote
 
@@ -119,13 +120,16 @@ def _outside(group: _Group, token: Token) -> bool:
     return not any(p.start <= token.idx < p.end for p in group.pieces)
 
 
-def _inside(token: Token, quoted: Sequence[tuple[int, int]]) -> bool:
-    return any(start <= token.idx < end for start, end in quoted)
+def _inside(token: Token, quoted: Ranges) -> bool:
+    return token.idx in quoted
 
 
-def _spans(groups: Sequence[_Group]) -> list[tuple[int, int]]:
+def _spans(groups: Sequence[_Group]) -> Ranges:
     """Every quoted stretch of a zone, closing marks included."""
-    return [(p.start - 1, p.end + 1) for g in groups for p in g.pieces]
+    return Ranges((p.start - 1, p.end + 1) for g in groups for p in g.pieces)
+
+
+_NO_QUOTES = Ranges(())
 
 
 def _sentences_around(zdoc: ZoneDoc, group: _Group) -> list[SpacySpan]:
@@ -144,7 +148,7 @@ def _sentences_around(zdoc: ZoneDoc, group: _Group) -> list[SpacySpan]:
     return sents
 
 
-def _subject(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | None:
+def _subject(verb: Token, quoted: Ranges = _NO_QUOTES) -> Token | None:
     """The speaker token of a speech verb: its subject, "X was quoted as saying", or the
     subject of the verb it is coordinated with ("praised ... and said") or that it follows as
     a participle ("X expressed a view, saying"). A subject inside
@@ -213,7 +217,7 @@ def _phrase(token: Token) -> str:
     return doc[token.left_edge.i : token.right_edge.i + 1].text.strip(' ,.;:"“”')
 
 
-def _speech_verbs(tokens: Sequence[Token], quoted: Sequence[tuple[int, int]]) -> list[Token]:
+def _speech_verbs(tokens: Sequence[Token], quoted: Ranges) -> list[Token]:
     verbs = word_set("speech_verbs")
     return [
         t
@@ -387,7 +391,7 @@ def _attribute(
     zdoc: ZoneDoc,
     group: _Group,
     resolver: SpeakerResolver,
-    quoted: Sequence[tuple[int, int]],
+    quoted: Ranges,
     partial: bool,
 ) -> tuple[Speaker, str | None]:
     if partial:

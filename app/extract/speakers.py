@@ -23,6 +23,7 @@ from spacy.tokens import Doc, Token
 from app.extract.given_names import Gender, given_name_gender, looks_like_person
 from app.extract.mention_index import EntityIndex
 from app.extract.nlp import ZoneDoc
+from app.extract.ranges import Ranges
 from app.extract.roles import TITLE_HEADS
 
 PATTERNS_FILE = Path(__file__).parent / "patterns" / "quotes.json"
@@ -245,7 +246,7 @@ def _predicates(root: Token) -> set[str]:
     return words
 
 
-def _description_text(token: Token, quoted: Sequence[tuple[int, int]]) -> str:
+def _description_text(token: Token, quoted: Ranges) -> str:
     tokens = [t for t in token.subtree if not _inside(t.idx, quoted)]
     if len(tokens) > _MAX_DESCRIPTION:
         tokens = [t for t in tokens if t.i <= token.i]
@@ -261,8 +262,8 @@ def _description_text(token: Token, quoted: Sequence[tuple[int, int]]) -> str:
     return doc[tokens[0].i : tokens[-1].i + 1].text
 
 
-def _inside(offset: int, quoted: Sequence[tuple[int, int]]) -> bool:
-    return any(start <= offset < end for start, end in quoted)
+def _inside(offset: int, quoted: Ranges) -> bool:
+    return offset in quoted
 
 
 def is_interpreter(token: Token) -> bool:
@@ -281,9 +282,10 @@ class SpeakerResolver:
         zdoc: ZoneDoc,
         index: EntityIndex,
         people: People,
-        quoted: Sequence[tuple[int, int]],
+        quoted: Ranges,
     ) -> None:
-        self.zdoc, self.index, self.people, self.quoted = zdoc, index, people, quoted
+        self.zdoc, self.index, self.people = zdoc, index, people
+        self.quoted = quoted
         self.credited: list[_Candidate] = []
         self._candidates = self._read_candidates()
 

@@ -26,7 +26,7 @@ from itertools import islice
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.extract.document import content_hash, parse_document
+from app.extract.document import content_hash, parse_document, too_long
 from app.extract.types import ExtractedArticle, ParsedArticle
 from app.kb.ingest import extract_many, find_existing_ids, ingest_article, iter_extract
 from app.kb.sql.dialect import refresh_statistics
@@ -216,8 +216,9 @@ class _Store:
                 published_at=document.published_at,
                 source_name=document.source,
             )
-            if not parsed.body.strip():
-                self.report.failed.append((document.name, "no text once cleaned"))
+            if not parsed.body.strip() or too_long(parsed):
+                reason = "no text once cleaned" if not parsed.body.strip() else "text too long"
+                self.report.failed.append((document.name, reason))
                 self.done(document.name, "failed")
                 continue
             parsed_batch.append((document, parsed, content_hash(parsed)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,9 +28,10 @@ from app.db.models import (
     Source,
     Timex,
 )
-from app.errors import EmptyArticle, NotFound
+from app.errors import ArticleTooLong, EmptyArticle, ExtractionTooSlow, NotFound
 from app.extract import types as x
-from app.extract.document import content_hash
+from app.extract.budget import TooSlow, time_budget
+from app.extract.document import MAX_TEXT_CHARS, content_hash, too_long
 from app.kb import changes, entity_stats
 from app.kb.resolve import (
     EventCandidate,
@@ -56,6 +58,12 @@ def extract_many(
     """Run extraction; imported here so that read-only processes never import spaCy."""
     from app.extract.pipeline import extract_parsed
 
+    if any(too_long(article) for article in articles):
+        raise ArticleTooLong(
+            f"The article's text is longer than {MAX_TEXT_CHARS:,} characters, the most the "
+            "language model reads at once."
+        )
+
     return extract_parsed(
         articles, model_names=model_names, batch_size=batch_size, n_process=n_process
     )
@@ -79,6 +87,18 @@ def load_model(model_names: str) -> None:
     from app.extract.nlp import get_nlp
 
     get_nlp(model_names)
+
+
+@contextmanager
+def within_budget(seconds: float, what: str) -> Iterator[None]:
+    """``time_budget`` for pure work (never around database calls), as a 422 when exceeded."""
+    try:
+        with time_budget(seconds, what):
+            yield
+    except TooSlow as exc:
+        raise ExtractionTooSlow(
+            f"{exc} Send a shorter article, or plain text instead of a whole page."
+        ) from exc
 
 
 def find_existing(session: Session, *, content_hash: str, url: str | None) -> Article | None:
@@ -158,16 +178,23 @@ def find_existing_ids(
 
 @metrics.observed_ingest
 def ingest_parsed(
-    session: Session, parsed: x.ParsedArticle, *, raw_text: str, model_names: str
+    session: Session,
+    parsed: x.ParsedArticle,
+    *,
+    raw_text: str,
+    model_names: str,
+    budget_seconds: float = 0.0,
 ) -> IngestResult:
-    """Check for a duplicate before paying for NLP, then extract and store."""
+    """Check for a duplicate before paying for NLP, then extract (within ``budget_seconds``
+    when it is positive) and store."""
     if not parsed.body.strip():
         raise EmptyArticle("The article has no text once page furniture and markup are removed.")
     url = parsed.url
     if (existing := find_existing(session, content_hash=content_hash(parsed), url=url)) is not None:
         return IngestResult(existing, created=False)
     end_transaction(session)  # no pooled connection held while the NLP runs
-    extracted = extract_many([parsed], model_names=model_names)[0]
+    with within_budget(budget_seconds, "Extraction"):
+        extracted = extract_many([parsed], model_names=model_names)[0]
     extracted.extra["raw_text"] = raw_text
     return ingest_article(session, extracted)
 

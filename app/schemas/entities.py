@@ -86,7 +86,7 @@ class SpanRead(Schema):
     zone_index: int = Field(default=0, description="Which image, for captions")
     sentence: int = Field(default=0)
     confidence: float = Field(default=1.0, examples=[0.9])
-    extractor_version: str = Field(examples=["0.2.1"])
+    extractor_version: str = Field(examples=["0.2.2"])
 
 
 class EntityRead(EntitySummary):
@@ -119,7 +119,7 @@ class MentionRead(Schema):
     zone: str = Field(examples=["body"])
     zone_index: int = 0
     confidence: float = 1.0
-    extractor_version: str = Field(examples=["0.2.1"])
+    extractor_version: str = Field(examples=["0.2.2"])
     entity: EntityRef
 
 

@@ -4,6 +4,7 @@ bodies that could not be stored, refused before a route reads them."""
 import json
 from typing import Any
 
+import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.kb.intake import is_storable
@@ -109,7 +110,8 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if (reason := unstorable_json(body)) is not None:
+        # Parsing and walking up to the body limit of JSON is CPU work: not on the event loop.
+        if (reason := await anyio.to_thread.run_sync(unstorable_json, body)) is not None:
             title = "The request body cannot be read"
             await _send_problem(scope, send, 400, "invalid-body", title, reason)
             return

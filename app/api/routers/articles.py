@@ -1,9 +1,11 @@
 """Articles: ingest, read, list, delete."""
 
 import json
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from app.api.conditional import etag_response
@@ -43,8 +45,13 @@ async def read_article_body(request: Request) -> ArticleCreate:
     Plain text in an unknown encoding is refused (400), never guessed.
     """
     content_type = request.headers.get("content-type", "")
-    media_type = content_type.split(";")[0].strip().lower()
     raw = await request.body()
+    # Decoding, JSON and markup stripping of up to the body limit: not on the event loop.
+    return await run_in_threadpool(_article_from_body, raw, content_type)
+
+
+def _article_from_body(raw: bytes, content_type: str) -> ArticleCreate:
+    media_type = content_type.split(";")[0].strip().lower()
     if media_type in ("text/plain", "text/html"):
         kind: Literal["text", "html"] = "html" if media_type == "text/html" else "text"
         try:
@@ -125,16 +132,20 @@ def create_article(
     content or URL was ingested before (nothing new is written).
     """
     raw = document.text if document.text is not None else document.html or ""
-    parsed = parse_document(
-        text=document.text,
-        html=document.html,
-        url=str(document.url) if document.url else None,
-        title=document.title,
-        published_at=document.published_at,
-        source_name=document.source,
-    )
+    budget = settings.extraction_budget_seconds
+    started = time.monotonic()
+    with kb_ingest.within_budget(budget, "HTML extraction" if document.html else "Parsing"):
+        parsed = parse_document(
+            text=document.text,
+            html=document.html,
+            url=str(document.url) if document.url else None,
+            title=document.title,
+            published_at=document.published_at,
+            source_name=document.source,
+        )
+    left = max(budget - (time.monotonic() - started), 0.001) if budget > 0 else 0.0
     result = kb_ingest.ingest_parsed(
-        session, parsed, raw_text=raw, model_names=settings.spacy_model
+        session, parsed, raw_text=raw, model_names=settings.spacy_model, budget_seconds=left
     )
     if not result.created:
         response.status_code = status.HTTP_200_OK

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload
 
+from app.db import fts
 from app.db.models import Article
 from app.errors import InvalidCursor
 from app.kb.search import webquery
@@ -50,6 +51,9 @@ START, STOP = "\ue000", "\ue001"  # private-use markers, turned into <mark> afte
 _fts = table("articles_fts")
 _FTS: ColumnElement[Any] = literal_column("articles_fts")
 _VECTOR: ColumnElement[Any] = literal_column("articles.search_vector")
+# ts_headline parses the whole text it is given, for every hit of a page: a snippet is found
+# in the first 100,000 characters (a long article's later matches still rank it).
+SNIPPET_SOURCE_CHARS = 100_000
 _HEADLINE = (
     f'StartSel="{START}", StopSel="{STOP}", MaxWords=35, MinWords=15, '
     'MaxFragments=2, FragmentDelimiter=" … "'
@@ -152,7 +156,7 @@ class Match:
         else:
             snippet = func.ts_headline(
                 literal_column("'english'::regconfig"),
-                Article.body,
+                literal_column(fts.indexed_text(f"left(articles.body, {SNIPPET_SOURCE_CHARS})")),
                 self.expression,
                 literal(_HEADLINE),
             )
