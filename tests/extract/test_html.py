@@ -173,7 +173,8 @@ def test_wikinews_html_title_and_source(
         assert "do-not-show" not in parsed.body
 
 
-ESCAPED_MARKUP_PAGE = """<html><head><title>Port &lt;script&gt;alert(1)&lt;/script&gt;reopens</title></head>
+ESCAPED_MARKUP_PAGE = """<html><head>
+<title>Port &lt;script&gt;alert(1)&lt;/script&gt;reopens</title></head>
 <body><article><h1>Port &lt;script&gt;alert(1)&lt;/script&gt;reopens</h1>
 <p>The harbour at Dunmore reopened on Monday &lt;script&gt;alert(2)&lt;/script&gt;after
 the storm, the port authority said, and the &lt;b&gt;ferry&lt;/b&gt; timetable returns to
