@@ -13,7 +13,9 @@ from starlette.middleware.gzip import GZipMiddleware
 from app import __version__
 from app.api.middleware.cache import ReadCache
 from app.api.middleware.context import RequestContext
+from app.api.middleware.keygate import KeyBeforeBody
 from app.api.middleware.limits import BodySizeLimit
+from app.api.middleware.methods import MethodRules
 from app.api.middleware.openapi import document_problems
 from app.api.middleware.problems import install_problem_handlers
 from app.api.middleware.ratelimit import RateLimit
@@ -96,7 +98,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             keys=settings.key_list(),
         )
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        read_timeout=settings.body_read_timeout,
+    )
+    app.add_middleware(KeyBeforeBody, settings=settings)  # outside the body limit: no body read
+    app.add_middleware(MethodRules)
     app.add_middleware(RateLimit, settings=settings)
     if origins := settings.cors_origin_list():
         app.add_middleware(

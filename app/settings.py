@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=5_000_000, description="Largest request body accepted; larger ones get a 413."
     )
+    max_header_bytes: int = Field(
+        default=32_768,
+        gt=0,
+        description="Largest request line and headers `newskb serve` accepts (uvicorn's h11 "
+        "parser); a larger request is answered 400 and its connection closed.",
+    )
+    body_read_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a client has to send a whole request body; a slower one gets a 408.",
+    )
     host: str = Field(
         default="127.0.0.1",
         description="Address `newskb serve` binds to (its `--host` wins).",

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
+from app.errors import UnsupportedMediaType
 from app.kb.sql.pagination import CursorCodec
 from app.settings import Settings
 
@@ -36,6 +37,15 @@ def get_codec(request: Request) -> CursorCodec:
     return codec
 
 
+def require_json(request: Request) -> None:
+    """A JSON body must say so (or say nothing): FastAPI hands any other body to the model as
+    bytes and answers 422, where the documented answer is 415."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType(f"Send application/json, not {media_type!r}.")
+
+
+JsonBody = Depends(require_json)
 SessionDep = Annotated[Session, Depends(get_session)]
 SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

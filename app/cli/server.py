@@ -81,6 +81,10 @@ def serve(
         log_level=settings.log_level.lower(),
         log_config=uvicorn_log_config(settings.log_level),
         access_log=False,  # the app writes its own JSON access line per request
+        # h11, not httptools: httptools accepts headers of any size (a 200 MB header was kept
+        # in memory); h11 refuses a request whose head outgrows this many bytes.
+        http="h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
     )
 
 

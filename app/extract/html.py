@@ -29,6 +29,7 @@ from app.extract.furniture import (
     merge_drop_caps,
     strip_furniture,
 )
+from app.extract.markup import strip_markup
 from app.extract.parse import (
     PUBLISHERS,
     is_crumb,
@@ -183,6 +184,8 @@ def parse_html(html: str, *, url: str | None = None) -> ParsedArticle:
         if fallback.body:
             blocks = [(text, text in fallback.subheads) for text in fallback.body.split("\n\n")]
         title = title or fallback.title
+    title, teaser = _plain(title), _plain(teaser)
+    blocks = [(text, head) for text, head in ((_plain(t), h) for t, h in blocks) if text]
     blocks, teaser = _without_title_and_teaser(blocks, title, teaser, root)
     dateline, dateline_agencies = _dateline(blocks)
     body, spans = _join(blocks)
@@ -391,6 +394,14 @@ def _list_attr(element: etree._Element, name: str) -> list[str]:
     return [item.strip() for item in (element.get(name) or "").split(",") if item.strip()]
 
 
+def _plain(text: str | None) -> str | None:
+    """Decoded page text with what reads as markup removed (``&lt;script&gt;`` decodes to a
+    tag), as posted plain text is cleaned: the two paths store the same text."""
+    if text is None or "<" not in text:
+        return text
+    return _SPACE.sub(" ", strip_markup(text)).strip() or None
+
+
 def _text(element: etree._Element) -> str:
     return _SPACE.sub(" ", normalize("".join(element.itertext()))).strip()
 
@@ -565,14 +576,14 @@ def _language(root: etree._Element) -> str:
 
 def _fallback(root: etree._Element, url: str | None) -> ParsedArticle:
     """The page's visible text, one line per block element, through ``parse_text``."""
-    page_title = normalize(root.findtext(".//title") or "") or None
+    page_title = _plain(normalize(root.findtext(".//title") or "") or None)
     for element in list(root.iter(*_INVISIBLE, etree.Comment, etree.ProcessingInstruction)):
         if element.getparent() is not None:
             element.drop_tree()  # keeps the element's tail text
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag in _BLOCKS:
             element.tail = "\n\n" + (element.tail or "")
-    parsed = parse_text(root.text_content())
+    parsed = parse_text(strip_markup(root.text_content()))
     name, domain = source_from_url(url)
     return replace(
         parsed,

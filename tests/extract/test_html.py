@@ -8,6 +8,7 @@ import pytest
 
 from app.corpora import iter_wikinews
 from app.extract.html import parse_html
+from app.extract.markup import strip_markup
 from app.extract.types import ParsedArticle
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "wikinews"
@@ -170,3 +171,27 @@ def test_wikinews_html_title_and_source(
         assert parsed.title in titles
         assert parsed.source_name == "Wikinews"
         assert "do-not-show" not in parsed.body
+
+
+ESCAPED_MARKUP_PAGE = """<html><head>
+<title>Port &lt;script&gt;alert(1)&lt;/script&gt;reopens</title></head>
+<body><article><h1>Port &lt;script&gt;alert(1)&lt;/script&gt;reopens</h1>
+<p>The harbour at Dunmore reopened on Monday &lt;script&gt;alert(2)&lt;/script&gt;after
+the storm, the port authority said, and the &lt;b&gt;ferry&lt;/b&gt; timetable returns to
+normal next week.</p>
+<p>Officials said the repairs to the main quay had cost less than expected and that the
+fishing fleet would be back at sea by the weekend, weather permitting.</p>
+<p>Traders in the town said the closure had cost them a week of business at the height of
+the season, and asked the council for help with their losses.</p>
+</article></body></html>"""
+
+
+def test_markup_decoded_from_entities_is_stripped_as_in_plain_text() -> None:
+    """``&lt;script&gt;`` in a page decodes to ``<script>``: it goes, as in posted text."""
+    parsed = parse_html(ESCAPED_MARKUP_PAGE)
+    for field in (parsed.title or "", parsed.body):
+        assert "<" not in field and "alert(" not in field, field
+    assert parsed.title == "Port reopens"
+    assert "ferry timetable" in parsed.body
+    plain = "The harbour reopened <script>alert(2)</script>after the <b>ferry</b> storm."
+    assert "<" not in strip_markup(plain) and "alert(" not in strip_markup(plain)

@@ -52,7 +52,7 @@ def serve(database_url: str, log_dir: Path, **settings: str) -> Iterator[Server]
         )
     server = Server(process, f"http://127.0.0.1:{port}", log)
     try:
-        _wait_ready(server)
+        wait_ready(server)
         yield server
     finally:
         if process.poll() is None:
@@ -60,7 +60,7 @@ def serve(database_url: str, log_dir: Path, **settings: str) -> Iterator[Server]
             process.wait(timeout=15)
 
 
-def _wait_ready(server: Server) -> None:
+def wait_ready(server: Server) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.process.poll() is not None:

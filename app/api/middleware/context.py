@@ -5,6 +5,9 @@ middleware, so every answer, the 413 of the body limit and the 429 of the rate l
 carries ``X-Request-ID`` and ``X-Content-Type-Options: nosniff``. Starlette's
 ``ServerErrorMiddleware`` still sits outside it: the 500 handler adds ``error_headers`` itself.
 It also feeds the HTTP metrics, labelled by route template (``/v1/articles/{article_id}``).
+
+A client that hangs up before an answer is started is counted as 499 ("client closed request",
+as nginx logs it), not as a 500: nothing went wrong on our side, and nobody is left to answer.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 import time
 
 import fastapi.routing
+from starlette.requests import ClientDisconnect
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,6 +30,7 @@ access_log = logging.getLogger("newskb.access")
 # A client's id is echoed only when it is short and plain: no header or log injection.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff")]
+CLIENT_CLOSED_REQUEST = 499
 
 
 def request_id_from(scope: Scope) -> str:
@@ -86,12 +91,21 @@ class RequestContext:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        started = disconnected = False
         metrics.HTTP_IN_PROGRESS.inc()
 
+        async def watched_receive() -> Message:
+            nonlocal disconnected
+            message = await receive()
+            disconnected = disconnected or message["type"] == "http.disconnect"
+            return message
+
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                # An answer to a client already gone is not what the client got.
+                status = CLIENT_CLOSED_REQUEST if disconnected else message["status"]
+                started = True
                 headers = [
                     (k, v)
                     for k, v in message.get("headers", [])
@@ -102,8 +116,12 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, watched_receive, send_with_headers)
+        except ClientDisconnect:
+            disconnected = True  # raised by a body read or a stream: nobody left to answer
         finally:
+            if disconnected and not started:
+                status = CLIENT_CLOSED_REQUEST
             route, seconds = route_template(scope), time.perf_counter() - started
             metrics.HTTP_IN_PROGRESS.dec()
             metrics.observe_request(scope.get("method", ""), route, status, seconds)

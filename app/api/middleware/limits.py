@@ -1,6 +1,8 @@
-"""Body limits: bodies over the configured size (413, before being read whole), and JSON
-bodies that could not be stored, refused before a route reads them."""
+"""Body limits: bodies over the configured size (413, before being read whole), bodies that
+do not arrive in time (408), and JSON bodies that could not be stored, refused before a route
+reads them."""
 
+import asyncio
 import json
 from typing import Any
 
@@ -43,12 +45,28 @@ class BodyTooLarge(Exception):
     pass
 
 
-class BodySizeLimit:
-    """Pure ASGI middleware: checks Content-Length, then counts streamed bytes."""
+class BodyTooSlow(Exception):
+    pass
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+
+async def _receive_by(receive: Receive, deadline: float) -> Message:
+    """The next message, or ``BodyTooSlow`` once ``deadline`` (loop time) has passed."""
+    try:
+        async with asyncio.timeout_at(deadline):
+            return await receive()
+    except TimeoutError:
+        raise BodyTooSlow from None
+
+
+class BodySizeLimit:
+    """Pure ASGI middleware: checks Content-Length, then counts streamed bytes, and gives the
+    whole body ``read_timeout`` seconds to arrive (a stalled upload holds memory and a worker
+    slot until then, not for as long as the client likes)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, read_timeout: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout = read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,7 +75,7 @@ class BodySizeLimit:
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
             # PostgreSQL text cannot hold NUL: refuse it here rather than as a driver error.
             detail = "The URL contains a NUL character (%00)."
-            await _send_problem(scope, send, 400, "invalid-url", "Invalid URL", detail)
+            await send_problem(scope, send, 400, "invalid-url", "Invalid URL", detail)
             return
         headers = dict(scope.get("headers", []))
         length = headers.get(b"content-length")
@@ -67,19 +85,26 @@ class BodySizeLimit:
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             await self._reject(scope, send)
             return
+        deadline = asyncio.get_running_loop().time() + self.read_timeout
         if _may_be_json(scope, headers.get(b"content-type", b"")):
-            await self._read_json_first(scope, receive, send)
+            try:
+                await self._read_json_first(scope, receive, send, deadline)
+            except BodyTooSlow:
+                await self._reject_slow(scope, send)
             return
         seen = 0
-        started = False
+        started = complete = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, complete
+            if complete:  # the body is in: waiting for a disconnect has no deadline
+                return await receive()
+            message = await _receive_by(receive, deadline)
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
                     raise BodyTooLarge
+                complete = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -92,14 +117,19 @@ class BodySizeLimit:
         except BodyTooLarge:
             if not started:
                 await self._reject(scope, send)
+        except BodyTooSlow:
+            if not started:
+                await self._reject_slow(scope, send)
 
-    async def _read_json_first(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _read_json_first(
+        self, scope: Scope, receive: Receive, send: Send, deadline: float
+    ) -> None:
         """JSON is parsed whole by every route anyway: read it (within the limit), refuse what
         no database can store (NUL, unpaired surrogates), then hand it on unchanged."""
         chunks: list[bytes] = []
         seen = 0
         while True:
-            message = await receive()
+            message = await _receive_by(receive, deadline)
             if message["type"] != "http.request":
                 return  # the client went away
             chunks.append(message.get("body", b""))
@@ -113,7 +143,7 @@ class BodySizeLimit:
         # Parsing and walking up to the body limit of JSON is CPU work: not on the event loop.
         if (reason := await anyio.to_thread.run_sync(unstorable_json, body)) is not None:
             title = "The request body cannot be read"
-            await _send_problem(scope, send, 400, "invalid-body", title, reason)
+            await send_problem(scope, send, 400, "invalid-body", title, reason)
             return
         replayed = False
 
@@ -128,14 +158,28 @@ class BodySizeLimit:
 
     async def _reject(self, scope: Scope, send: Send) -> None:
         detail = f"The request body is larger than {self.max_bytes} bytes."
-        await _send_problem(
+        await send_problem(
             scope, send, 413, "payload-too-large", "Payload too large", detail, close=True
         )
 
+    async def _reject_slow(self, scope: Scope, send: Send) -> None:
+        detail = f"The request body did not arrive within {self.read_timeout:g} seconds."
+        await send_problem(
+            scope, send, 408, "request-timeout", "Request timeout", detail, close=True
+        )
 
-async def _send_problem(
-    scope: Scope, send: Send, status: int, slug: str, title: str, detail: str, close: bool = False
+
+async def send_problem(
+    scope: Scope,
+    send: Send,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    close: bool = False,
+    headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
+    """A problem+json answer written by a pure ASGI middleware (no Request, no handler)."""
     body: dict[str, Any] = {
         "type": f"https://newskb.dev/problems/{slug}",
         "title": title,
@@ -148,6 +192,7 @@ async def _send_problem(
     headers = [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(payload)).encode("ascii")),
+        *(headers or []),
     ]
     if close:
         headers.append((b"connection", b"close"))

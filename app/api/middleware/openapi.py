@@ -14,6 +14,8 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from app.api.middleware.routes import route_table
+from app.api.middleware.security import require_read_key, require_write_key
 from app.schemas.articles import ArticleCreate
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -202,12 +204,31 @@ def _add_v1_problems(
         responses.setdefault(str(status), _problem(description, status))
 
 
+def keep_security_where_needed(schema: dict[str, Any], app: FastAPI) -> dict[str, Any]:
+    """Bearer security on the operations that need a key only: every router depends on the
+    read-key check, which declares it even when reads are open."""
+    reads_need_key = app.state.settings.require_key_for_reads
+    needed = {
+        (route.path, method.lower())
+        for route in route_table(app)
+        if require_write_key in route.guards
+        or (reads_need_key and require_read_key in route.guards)
+        for method in route.methods
+    }
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            if (path, method) not in needed:
+                operation.pop("security", None)
+    return schema
+
+
 def document_problems(app: FastAPI) -> None:
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = add_body_models(add_problem_responses(build()))
+            schema = add_body_models(add_problem_responses(build()))
+            app.openapi_schema = keep_security_where_needed(schema, app)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -6,7 +6,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from app.api.conditional import etag_response
-from app.api.deps import MAX_ID, CodecDep, CursorQuery, EntityIdPath, LimitQuery, SessionDep
+from app.api.deps import (
+    MAX_ID,
+    CodecDep,
+    CursorQuery,
+    EntityIdPath,
+    JsonBody,
+    LimitQuery,
+    SessionDep,
+)
 from app.api.middleware.security import WriteKey
 from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
@@ -337,7 +345,7 @@ def entity_timeline(
     "/{entity_id}",
     response_model=EntityRead,
     summary="Curate an entity",
-    dependencies=[WriteKey],
+    dependencies=[WriteKey, JsonBody],
     responses=MOVED,
 )
 def update_entity(entity_id: LiveEntity, edit: EntityUpdate, session: SessionDep) -> EntityRead:
@@ -365,7 +373,7 @@ def update_entity(entity_id: LiveEntity, edit: EntityUpdate, session: SessionDep
     "/{entity_id}/merge",
     response_model=EntityRead,
     summary="Merge an entity into another",
-    dependencies=[WriteKey],
+    dependencies=[WriteKey, JsonBody],
     responses=MOVED,
 )
 def merge_entity(entity_id: LiveEntity, merge: MergeRequest, session: SessionDep) -> EntityRead:

@@ -207,13 +207,23 @@ def _article_ids(event: Event) -> list[int]:
     return sorted({v.article_id for v in event.evidence})
 
 
+def embeddable(encoded: str) -> str:
+    """JSON that can sit inside an HTML ``<script type="application/ld+json">`` element.
+
+    A text that holds ``</script>`` (or ``<!--``) would end or derail that element: ``</``
+    becomes ``<\\/`` and ``<!--`` becomes ``\\u003c!--``, escapes that decode to the very same
+    strings. ``<`` only ever occurs inside JSON strings, so nothing else changes.
+    """
+    return encoded.replace("</", "<\\/").replace("<!--", "\\u003c!--")
+
+
 def iter_document(session: Session, *, batch_size: int) -> Iterator[str]:
     """One JSON document, written node by node: ``{"@context": ..., "@graph": [...]}``."""
     yield '{"@context": ' + json.dumps(CONTEXT) + ', "@graph": [\n'
     separator = ""
     nodes = _nodes(session, batch_size)
     for node in nodes:
-        yield separator + json.dumps(node, ensure_ascii=False)
+        yield separator + embeddable(json.dumps(node, ensure_ascii=False))
         separator = ",\n"
     yield "\n]}\n"
 

@@ -167,14 +167,28 @@ class Match:
         statement = statement.where(ids_in(Article.id, ids, dialect))
         rows = session.execute(statement.options(selectinload(Article.source)))
         found = {
-            article.id: ArticleHit(article, score, _mark(text)) for article, score, text in rows
+            article.id: ArticleHit(article, score, _mark(text, ambiguous=_holds_markers(article)))
+            for article, score, text in rows
         }
         return [found[id_] for id_ in ids if id_ in found]
 
 
-def _mark(text: str | None) -> str:
-    """Escape the snippet for HTML, then highlight the matches with ``<mark>``."""
+def _holds_markers(article: Article) -> bool:
+    """Whether the text a snippet is cut from holds the marker characters itself."""
+    fields = (article.title, article.teaser, article.body)
+    return any(START in field or STOP in field for field in fields if field)
+
+
+def _mark(text: str | None, *, ambiguous: bool = False) -> str:
+    """Escape the snippet for HTML, then highlight the matches with ``<mark>``.
+
+    Stored text may hold U+E000 and U+E001 itself. In such an article the database's markers
+    cannot be told from the text's own characters, so all of them are dropped and the snippet
+    comes without highlights: none of the text's own characters ever becomes a ``<mark>``.
+    """
     escaped = html.escape(text or "", quote=False)
+    if ambiguous:
+        return escaped.replace(START, "").replace(STOP, "")
     return escaped.replace(START, "<mark>").replace(STOP, "</mark>")
 
 

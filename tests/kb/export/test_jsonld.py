@@ -163,3 +163,16 @@ def test_pyld_expands_it_without_the_network(session: Session, text: str) -> Non
     count += sum(1 for _ in session.scalars(select(Entity.id)))
     count += sum(1 for _ in session.scalars(select(Event.id)))
     assert len(expanded) == count
+
+
+def test_no_string_can_end_a_script_element(session: Session) -> None:
+    """The document can be embedded in ``<script type="application/ld+json">`` as it is."""
+    hostile = "</script><script>alert(1)</SCRIPT><!-- x"
+    article = session.scalars(select(Article).order_by(Article.id)).first()
+    assert article is not None
+    article.title = hostile
+    session.flush()
+    text = "".join(stream_export(session, "jsonld", batch_size=4))
+    assert "</" not in text and "<!--" not in text
+    headlines = [node.get("headline") for node in json.loads(text)["@graph"]]
+    assert hostile in headlines  # escaped in the document, the same string once parsed

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.kb import intake
+from app.extract import markup
 from app.settings import Settings
 
 FULL_BODY = Settings().max_body_bytes  # the largest body the API reads
@@ -32,7 +32,7 @@ markupish = st.lists(
 @settings(max_examples=600, deadline=None)
 @given(markupish)
 def test_one_pass_strips_what_the_regexes_stripped(text: str) -> None:
-    assert intake._strip_tags(intake._strip_scripts(text)) == _old_strip_once(text)
+    assert markup._strip_tags(markup._strip_scripts(text)) == _old_strip_once(text)
 
 
 class _Recorder:
@@ -57,11 +57,11 @@ def test_unclosed_comments_at_full_body_size_are_never_searched_for_a_close(
 ) -> None:
     """The comment alternative rescans to the end from every ``<!--``: it must see no text
     that has no ``-->`` after it (32 s for 160 KB before; hours at the body limit)."""
-    comments = _Recorder(intake._TAG)
-    monkeypatch.setattr(intake, "_TAG", comments)
+    comments = _Recorder(markup._TAG)
+    monkeypatch.setattr(markup, "_TAG", comments)
     head = "a <!-- closed --> b "
     run = unit * ((FULL_BODY - len(head)) // len(unit))
-    assert intake.strip_markup(head + run) == "a  b " + run  # no comment there ever closes
+    assert markup.strip_markup(head + run) == "a  b " + run  # no comment there ever closes
     assert comments.scanned == head.rfind("-->") + 3  # up to the last ``-->``, one pass
 
 
@@ -69,14 +69,14 @@ def test_unclosed_comments_at_full_body_size_are_never_searched_for_a_close(
 def test_unclosed_script_tags_at_full_body_size_scan_the_text_once(
     monkeypatch: pytest.MonkeyPatch, unit: str
 ) -> None:
-    opening = _Recorder(intake._SCRIPT_OR_STYLE_OPEN)
-    monkeypatch.setattr(intake, "_SCRIPT_OR_STYLE_OPEN", opening)
+    opening = _Recorder(markup._SCRIPT_OR_STYLE_OPEN)
+    monkeypatch.setattr(markup, "_SCRIPT_OR_STYLE_OPEN", opening)
     text = unit * (FULL_BODY // len(unit))
-    assert intake.strip_markup(text) == text  # no tag ever closes: nothing to strip
+    assert markup.strip_markup(text) == text  # no tag ever closes: nothing to strip
     assert opening.scanned == 0  # no ``>`` at all: the opening tag is not even looked for
 
 
 def test_markup_is_still_stripped() -> None:
     text = "A<!-- c -->B<script>x()</script>C<b>D</b><style>p{}</style>E<!DOCTYPE html>F"
-    assert intake.strip_markup(text) == "ABCDEF"
-    assert intake.strip_markup("a <script>never closed\n") == "a \n"
+    assert markup.strip_markup(text) == "ABCDEF"
+    assert markup.strip_markup("a <script>never closed\n") == "a \n"
