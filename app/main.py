@@ -11,6 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from app import __version__
+from app.api.middleware.admission import Admission
 from app.api.middleware.cache import ReadCache
 from app.api.middleware.context import RequestContext
 from app.api.middleware.keygate import KeyBeforeBody
@@ -21,7 +22,13 @@ from app.api.middleware.problems import install_problem_handlers
 from app.api.middleware.ratelimit import RateLimit
 from app.api.middleware.security import log_auth_mode
 from app.api.routers import api_router
-from app.db.engine import make_engine, make_sessionmaker
+from app.db.engine import (
+    STATEMENT_MS,
+    Deadlines,
+    make_engine,
+    make_health_engine,
+    make_sessionmaker,
+)
 from app.kb.changes import VersionReader
 from app.kb.sql.pagination import CursorCodec
 from app.logging import configure_logging
@@ -68,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         yield
         app.state.engine.dispose()
+        if app.state.health_engine is not app.state.engine:
+            app.state.health_engine.dispose()
 
     # Swagger UI and ReDoc assets served from the package, not a CDN: /docs works offline.
     app = FastAPIOffline(
@@ -78,17 +87,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    deadlines = Deadlines(
+        statement_ms=settings.db_statement_timeout_ms,
+        lock_ms=settings.db_lock_timeout_ms,
+        idle_in_transaction_ms=settings.db_idle_in_transaction_ms,
+        connect_s=settings.db_connect_timeout,
+        grace_s=settings.db_deadline_grace,
+    )
     app.state.engine = make_engine(
-        settings.database_url,
-        pool_timeout=settings.db_pool_timeout,
-        statement_timeout_ms=settings.db_statement_timeout_ms,
+        settings.database_url, pool_timeout=settings.db_pool_timeout, deadlines=deadlines
     )
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.read_sessionmaker = make_sessionmaker(
+        app.state.engine.execution_options(**{STATEMENT_MS: settings.db_read_timeout_ms})
+    )
+    app.state.health_engine = make_health_engine(app.state.engine, deadlines)
     # Never a known default: anyone could sign cursors with it (issue 16).
     app.state.cursor_codec = CursorCodec(settings.cursor_secret or secrets.token_urlsafe(32))
     install_problem_handlers(app)
     app.include_router(api_router)
-    if settings.read_cache_size and not settings.require_key_for_reads:  # innermost
+    app.add_middleware(  # innermost: a cached answer takes no turn
+        Admission,
+        limits={"lists": settings.concurrent_lists, "exports": settings.concurrent_exports},
+        wait=settings.admission_wait,
+    )
+    if settings.read_cache_size and not settings.require_key_for_reads:
         app.add_middleware(
             ReadCache,
             versions=VersionReader(app.state.engine),

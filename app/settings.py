@@ -97,7 +97,54 @@ class Settings(BaseSettings):
     )
     db_statement_timeout_ms: int = Field(
         default=30_000,
-        description="PostgreSQL statement timeout of the API's connections (0 = none).",
+        gt=0,
+        description="Milliseconds one statement of a write (and of an export) may run: "
+        "PostgreSQL `statement_timeout`, a progress-handler deadline on SQLite. Past it the "
+        "request answers 422 `query-too-expensive`.",
+    )
+    db_read_timeout_ms: int = Field(
+        default=3_000,
+        gt=0,
+        description="Milliseconds one statement of a read (`GET`) may run; past it the request "
+        "answers 422 `query-too-expensive`. Reads of a small knowledge base take milliseconds.",
+    )
+    db_lock_timeout_ms: int = Field(
+        default=5_000,
+        gt=0,
+        description="PostgreSQL `lock_timeout`: longest wait for a row or table lock (503).",
+    )
+    db_idle_in_transaction_ms: int = Field(
+        default=300_000,
+        gt=0,
+        description="PostgreSQL `idle_in_transaction_session_timeout`: a connection idle that "
+        "long inside a transaction (a client that stopped reading an export) is closed.",
+    )
+    db_connect_timeout: int = Field(
+        default=5, ge=2, description="Seconds to open a PostgreSQL connection before a 503."
+    )
+    db_deadline_grace: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds past a statement's budget after which a PostgreSQL server that "
+        "does not answer at all is given up on: the connection is closed and the request "
+        "answers 503. A silent database therefore costs a read at most about "
+        "`db_read_timeout_ms` + this + `db_connect_timeout`.",
+    )
+    concurrent_lists: int = Field(
+        default=4,
+        ge=1,
+        description="Lists and searches (a `GET /v1` path that does not end in an id) each "
+        "process runs at once; the others wait up to `admission_wait` seconds, then answer 503 "
+        "with `Retry-After`. Keeps pooled connections free for pages by id, writes and "
+        "`/readyz` (which has a pool of its own).",
+    )
+    concurrent_exports: int = Field(
+        default=2, ge=1, description="`GET /v1/export` streams each process runs at once."
+    )
+    admission_wait: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds a list, search or export waits for its turn before a 503.",
     )
 
     cors_origins: str = Field(

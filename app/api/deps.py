@@ -11,10 +11,20 @@ from app.errors import UnsupportedMediaType
 from app.kb.sql.pagination import CursorCodec
 from app.settings import Settings
 
+READS = frozenset({"GET", "HEAD"})
+
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session per request, closed after the response; kb decides when to commit."""
-    with request.app.state.sessionmaker() as session:
+    """A session per request, closed after the response; kb decides when to commit.
+
+    Reads get the read statement budget (``db_read_timeout_ms``), writes the statement one.
+    """
+    factory = (
+        request.app.state.read_sessionmaker
+        if request.method in READS
+        else request.app.state.sessionmaker
+    )
+    with factory() as session:
         yield session
 
 

@@ -8,9 +8,24 @@ from fastapi import Depends, Query
 from app.kb.search.articles import WINDOW, ArticleFilters
 
 MAX_ID = 2**31 - 1
+# Every repeatable parameter has a cap: an anonymous URL must not ask for an unbounded query.
+MAX_ENTITY_FILTERS = 10
 EntityIds = Annotated[
     list[Annotated[int, Query(ge=1, le=MAX_ID)]],
-    Query(description="Entity ids that must all be mentioned (repeatable).", examples=[[7]]),
+    Query(
+        max_length=MAX_ENTITY_FILTERS,
+        description=f"Entity ids that must all be mentioned (repeatable, at most "
+        f"{MAX_ENTITY_FILTERS}; more is a 422).",
+        examples=[[7]],
+    ),
+]
+ParticipantIds = Annotated[
+    list[Annotated[int, Query(ge=1, le=MAX_ID)]],
+    Query(
+        max_length=MAX_ENTITY_FILTERS,
+        description=f"Entity ids that must all take part (repeatable, at most "
+        f"{MAX_ENTITY_FILTERS}; more is a 422).",
+    ),
 ]
 SearchQuery = Annotated[
     str | None,

@@ -10,6 +10,8 @@ keeps an answer while the version it was built at is still current.
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,7 @@ from sqlalchemy import Engine, select, union
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
 
+from app.db.deadline import shut_socket
 from app.db.models import Change, Mention, Quote, Role
 from app.errors import InvalidCursor
 from app.kb.sql.dialect import insert_rows
@@ -151,21 +154,45 @@ class VersionReader:
     Read on every cached request, so read cheaply: in the event loop, on a connection of its
     own, with no thread hop (a third of a cache hit's CPU) and no ORM. SQLite answers from a
     local file in tens of microseconds, so it runs inline on a dedicated connection whose short
-    busy timeout bounds any wait. PostgreSQL runs on an async psycopg connection, bounded by
-    its connect and statement timeouts. A failed read drops the connection: the next read
-    opens a fresh one (the database restarted...).
+    busy timeout bounds any wait. PostgreSQL runs on an async psycopg connection, with a
+    deadline of its own (``POSTGRES_DEADLINE_S``, connecting included): a server that accepts
+    bytes but never answers must not hold every cached request. A failed read drops the
+    connection, and the reads of the next ``BACKOFF_S`` seconds fail at once (the requests go
+    to their routes, uncached, which answer 503 on their own deadlines); then a fresh
+    connection is tried (the database restarted...).
     """
+
+    POSTGRES_DEADLINE_S = 2.5
+    BACKOFF_S = 5.0
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._connection: PoolProxiedConnection | None = None  # SQLite
         self._async: psycopg.AsyncConnection[Any] | None = None  # PostgreSQL
         self._async_loop: asyncio.AbstractEventLoop | None = None
+        self._failed_at = -math.inf
 
     async def read(self) -> tuple[int, int]:
         if self.engine.dialect.name == "sqlite":
             return self._sqlite_version()
-        return await self._postgres_version()
+        if time.monotonic() - self._failed_at < self.BACKOFF_S:
+            raise TimeoutError("the version query failed a moment ago")
+        query = asyncio.ensure_future(self._postgres_version())
+        done, _ = await asyncio.wait({query}, timeout=self.POSTGRES_DEADLINE_S)
+        if not done:
+            # Not cancelled (psycopg would try to cancel on the server, for seconds): the
+            # socket is shut, so the query fails now; its error is collected and dropped.
+            connection, self._async, self._async_loop = self._async, None, None
+            if connection is not None:
+                shut_socket(connection.pgconn)
+            query.add_done_callback(lambda task: task.cancelled() or task.exception())
+            self._failed_at = time.monotonic()
+            raise TimeoutError("the version query outlived its deadline")
+        try:
+            return query.result()
+        except Exception:
+            self._failed_at = time.monotonic()
+            raise
 
     def _sqlite_version(self) -> tuple[int, int]:
         if self._connection is None:
@@ -197,14 +224,18 @@ class VersionReader:
                 url.render_as_string(hide_password=False),
                 autocommit=True,
                 connect_timeout=5,
+                tcp_user_timeout=15_000,
                 options=f"-c statement_timeout={POSTGRES_TIMEOUT_MS}",
             )
             self._async_loop = loop
+        connection = self._async
         try:
-            cursor = await self._async.execute(_VERSION)
+            cursor = await connection.execute(_VERSION)
             row = await cursor.fetchone()
         except Exception:
-            self._drop_async()  # a fresh one next time (database restarted...)
+            connection.pgconn.finish()  # a fresh one next time (database restarted...)
+            if self._async is connection:
+                self._async, self._async_loop = None, None
             raise
         return (int(row[0] or 0), int(row[1])) if row else (0, 0)
 
@@ -217,5 +248,6 @@ class VersionReader:
     def _drop_async(self) -> None:
         """Close the socket without awaiting: its event loop may be gone."""
         if self._async is not None:
+            shut_socket(self._async.pgconn)  # wakes a query waiting on it
             self._async.pgconn.finish()
         self._async, self._async_loop = None, None

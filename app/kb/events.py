@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.db.models import Article, Event, EventParticipant
 from app.errors import NotFound
 from app.kb.articles import event_load_options, sort_time
+from app.kb.sql.idlist import linked_to_all
 from app.kb.sql.pagination import CursorCodec, Page, SortKey, cursor_date, keyset_page
 
 _UNDATED = date(9999, 12, 31)  # undated events sort last
@@ -39,10 +40,13 @@ def list_events(
         query = query.where(Event.type == type)
     if status:
         query = query.where(Event.status == status)
-    for entity_id in entity_ids:
+    if entity_ids:
+        dialect = session.get_bind().dialect.name
         query = query.where(
             Event.id.in_(
-                select(EventParticipant.event_id).where(EventParticipant.entity_id == entity_id)
+                linked_to_all(
+                    EventParticipant.event_id, EventParticipant.entity_id, entity_ids, dialect
+                )
             )
         )
     if location_id is not None:

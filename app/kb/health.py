@@ -35,6 +35,21 @@ def readiness(engine: Engine) -> tuple[bool, dict[str, Any]]:
     return True, {"status": "ok", "database": "ok", "revision": revision}
 
 
+def too_expensive(exc: BaseException) -> bool:
+    """A statement stopped by its time budget: the query costs too much, the database is fine.
+
+    PostgreSQL cancels it with SQLSTATE 57014 ("canceling statement due to statement
+    timeout"; a cancel by an operator has the same code and another message); SQLite's
+    progress handler makes it fail with "interrupted".
+    """
+    if not isinstance(exc, DBAPIError) or exc.connection_invalidated:
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "57014":
+        return "statement timeout" in str(orig)
+    return isinstance(exc, OperationalError) and str(orig) == "interrupted"
+
+
 def lost_connection(exc: BaseException) -> bool:
     """A database error that is an outage (answer 503), not a bug (answer 500).
 

@@ -12,7 +12,9 @@ import threading
 
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to ``target``; ``cut()`` refuses and drops, ``stall()``
-    accepts but forwards nothing (a black hole), ``restore()`` forwards again."""
+    accepts but forwards nothing (a black hole), ``freeze()`` keeps every connection open and
+    accepts new ones but forwards nothing more (a hung server: bytes are taken, no answer
+    comes), ``restore()`` forwards again."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
@@ -51,13 +53,14 @@ class TcpProxy:
             except OSError:
                 return
             self._track(client)
-            if self.mode == "stall":
+            if self.mode in ("stall", "freeze"):
                 continue  # hold the connection open and silent
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
                 client.close()
                 continue
+            upstream.settimeout(None)  # the timeout was for connecting: idle is fine
             self._track(upstream)
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
@@ -69,7 +72,8 @@ class TcpProxy:
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if self.mode != "freeze":  # frozen: taken, never delivered
+                    sink.sendall(data)
         except OSError:
             pass
         finally:
@@ -97,6 +101,10 @@ class TcpProxy:
         self.cut()
         self.mode = "stall"
         self._listen()
+
+    def freeze(self) -> None:
+        """From now on nothing goes through, and nothing is closed."""
+        self.mode = "freeze"
 
     def restore(self) -> None:
         self.cut()

@@ -92,10 +92,30 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    """A lost connection is an outage (503); any other driver error is a bug (500)."""
+    """A statement past its budget is a request too costly (422); a lost connection is an
+    outage (503); any other driver error is a bug (500)."""
+    if kb_health.too_expensive(exc):
+        return await _too_expensive(request, exc)
     if kb_health.lost_connection(exc):
         return await _database_unavailable(request, exc)
     return await _unexpected(request, exc)
+
+
+async def _too_expensive(request: Request, exc: Exception) -> JSONResponse:
+    """422, not 503: the database is up, and the same request would cost as much again.
+
+    Retrying later (``Retry-After``) does not help; asking for less does. Not 504 either: no
+    upstream timed out, a budget of this API was spent.
+    """
+    logger.warning("statement budget spent on %s %s", request.method, request.url.path)
+    return problem(
+        request,
+        status=422,
+        type="query-too-expensive",
+        title="Query too expensive",
+        detail="The query this request asks for ran past its time budget; narrow it (fewer "
+        "filters or terms, a smaller page) and try again.",
+    )
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.api.conditional import etag_response
 from app.api.deps import CodecDep, CursorQuery, EventIdPath, LimitQuery, SessionDep
 from app.api.pages import ETAG_HEADER, LINK_HEADER, link_next
+from app.api.params import ParticipantIds
 from app.extract.types import EventStatus, EventType
 from app.kb import events as kb_events
 from app.schemas.common import PROBLEM_RESPONSES, Page
@@ -28,10 +29,7 @@ def list_events(
     request: Request,
     response: Response,
     type: Annotated[EventType | None, Query(description="Only this type.")] = None,
-    entity: Annotated[
-        list[Annotated[int, Query(ge=1, le=2**31 - 1)]],
-        Query(description="Entity ids that must all take part (repeatable)."),
-    ] = [],  # noqa: B006  (FastAPI copies defaults)
+    entity: ParticipantIds = [],  # noqa: B006  (FastAPI copies defaults)
     status: Annotated[EventStatus | None, Query(description="occurred, ongoing, expected")] = None,
     date_from: Annotated[date | None, Query(description="Events ending on or after.")] = None,
     date_to: Annotated[date | None, Query(description="Events starting on or before.")] = None,
@@ -48,7 +46,7 @@ def list_events(
     page = kb_events.list_events(
         session,
         type=type,
-        entity_ids=entity,
+        entity_ids=list(dict.fromkeys(entity)),
         status=status,
         date_from=date_from,
         date_to=date_to,

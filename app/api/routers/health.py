@@ -19,5 +19,5 @@ def healthz() -> dict[str, str]:
     responses={503: {"description": "Not ready: database down or not migrated"}},
 )
 def readyz(request: Request) -> JSONResponse:
-    ready, body = kb_health.readiness(request.app.state.engine)
+    ready, body = kb_health.readiness(request.app.state.health_engine)
     return JSONResponse(body, status_code=200 if ready else 503)

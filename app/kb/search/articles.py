@@ -30,7 +30,7 @@ from app.kb.search import webquery
 from app.kb.search.newest import SortKey as NewestKey
 from app.kb.search.newest import newest_rows
 from app.kb.search.relevance import ArticleHit, Match, first_page, ranked_page
-from app.kb.sql.idlist import ids_in
+from app.kb.sql.idlist import ids_in, linked_to_all
 from app.kb.sql.pagination import (
     CURSOR_ERRORS,
     CursorCodec,
@@ -108,9 +108,11 @@ class Window(Generic[R]):
 
 
 def filtered(statement: Select[Any], filters: ArticleFilters, dialect: str) -> Select[Any]:
-    for entity_id in filters.entity_ids:
+    if filters.entity_ids:
         statement = statement.where(
-            Article.id.in_(select(Mention.article_id).where(Mention.entity_id == entity_id))
+            Article.id.in_(
+                linked_to_all(Mention.article_id, Mention.entity_id, filters.entity_ids, dialect)
+            )
         )
     if filters.source:
         statement = statement.where(
