@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from contextvars import ContextVar
@@ -19,7 +20,14 @@ request_id_var: ContextVar[str | None] = ContextVar("newskb_request_id", default
 
 LOGGER_NAME = "newskb"
 # Attributes every LogRecord has; anything else came through ``extra=`` and is logged as a field.
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# uvicorn's ``color_message`` repeats the message with terminal colours: never a field.
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # a terminal control sequence (colours, bold)
 
 
 class JsonFormatter(logging.Formatter):
@@ -30,7 +38,7 @@ class JsonFormatter(logging.Formatter):
             record.created,
             record.levelname.lower(),
             record.name,
-            record.getMessage(),
+            _ANSI.sub("", record.getMessage()),
             getattr(record, "request_id", None),
             {k: v for k, v in record.__dict__.items() if k not in _STANDARD},
             self.formatException(record.exc_info) if record.exc_info else None,

@@ -1,5 +1,7 @@
 """Application factory: settings in, FastAPI app out; no I/O at import time."""
 
+import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,6 +26,8 @@ from app.kb.sql.pagination import CursorCodec
 from app.logging import configure_logging
 from app.settings import Settings, get_settings
 
+logger = logging.getLogger("newskb.security")
+
 DESCRIPTION = """
 NewsKB turns news articles into a knowledge base. Post an article (scraped text or HTML);
 NewsKB cleans it, extracts people, organizations, places, weapons, named events, dates,
@@ -35,6 +39,7 @@ Lists are paginated with `limit` and an opaque `cursor` (follow `next_cursor` or
 """
 
 TAGS = [
+    {"name": "index", "description": "Where to start: links to the docs and every collection."},
     {"name": "articles", "description": "Ingest, read and delete articles."},
     {"name": "entities", "description": "People, organizations, countries, places and more."},
     {"name": "events", "description": "What happened, who took part, where and when."},
@@ -54,6 +59,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_logging(settings.log_level)
         log_auth_mode(settings)
         log_proxy_mode(settings)
+        if not settings.cursor_secret:
+            logger.warning(
+                "NEWSKB_CURSOR_SECRET is not set: pagination cursors are signed with a random "
+                "key of this process; they stop working when it restarts, and other worker "
+                "processes reject them. Set NEWSKB_CURSOR_SECRET (`newskb serve` and the "
+                "container share one key between their workers)."
+            )
         yield
         app.state.engine.dispose()
 
@@ -72,7 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
-    app.state.cursor_codec = CursorCodec(settings.cursor_secret)
+    # Never a known default: anyone could sign cursors with it (issue 16).
+    app.state.cursor_codec = CursorCodec(settings.cursor_secret or secrets.token_urlsafe(32))
     install_problem_handlers(app)
     app.include_router(api_router)
     if settings.read_cache_size and not settings.require_key_for_reads:  # innermost
@@ -82,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             entries=settings.read_cache_size,
             max_bytes=int(settings.read_cache_mb * 1_000_000),
             ttl=settings.read_cache_ttl,
+            keys=settings.key_list(),
         )
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -43,9 +43,10 @@ class Settings(BaseSettings):
         json_schema_extra={"doc_default": "the `seed/` folder shipped with NewsKB"},
     )
     cursor_secret: str = Field(
-        default="newskb-dev-cursor-secret",
-        description="Key that signs pagination cursors (a forged cursor is a 400). The default "
-        "is a development value: set your own in production.",
+        default="",
+        description="Key that signs pagination cursors (tamper-evident). Empty: a random key "
+        "made at start, so cursors stop working at a restart (and differ between workers "
+        "started without `newskb serve`); set it in production.",
     )
     api_keys: str = Field(
         default="",
@@ -123,6 +124,11 @@ class Settings(BaseSettings):
         default=1000,
         description="Answers at least this large are gzipped for clients that accept it.",
     )
+
+    @field_validator("cursor_secret")
+    @classmethod
+    def _strip_secret(cls, value: str) -> str:
+        return value.strip()  # compose passes an unset variable as ""; blanks count as unset
 
     @field_validator("trusted_proxies")
     @classmethod

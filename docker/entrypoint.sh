@@ -17,4 +17,12 @@ until newskb migrate; do
     try=$((try + 1))
     sleep 3
 done
+# One cursor key for every worker (each would otherwise make its own): random, so cursors stop
+# working when the container restarts. Set NEWSKB_CURSOR_SECRET to keep them.
+if [ -z "$(printf '%s' "${NEWSKB_CURSOR_SECRET:-}" | tr -d '[:space:]')" ]; then
+    NEWSKB_CURSOR_SECRET="$(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+    export NEWSKB_CURSOR_SECRET
+    echo "newskb-entrypoint: NEWSKB_CURSOR_SECRET is not set; cursors are signed with a random key" \
+        "and stop working when the container restarts." >&2
+fi
 exec "$@"

@@ -16,6 +16,7 @@ from app.db.models import (
     Mention,
 )
 from app.db.models.entities import NEVER_SEEN
+from app.kb import consistency
 
 Counts = tuple[int, int, datetime | None]  # mentions, articles, last seen (None: never)
 Link = tuple[str, int, datetime, date | None]  # type, mentions, seen at, published on
@@ -86,8 +87,9 @@ def stored_events(session: Session) -> set[tuple[int, int, date | None]]:
 
 def assert_entity_stats_exact(session: Session) -> None:
     """Every entity has its stats row, equal to a recount; every (entity, article) its link,
-    every (entity, event) its row."""
+    every (entity, event) its row; and ``newskb check`` finds nothing."""
     session.expire_all()
+    assert consistency.check(session) == []
     assert stored_links(session) == expected_links(session)
     assert stored_events(session) == expected_events(session)
     assert stored_stats(session) == expected_stats(session)

@@ -1,4 +1,5 @@
-"""The ``newskb`` command line: serve, migrate, seed, ingest, reextract, export, stats.
+"""The ``newskb`` command line: serve, migrate, seed, ingest, reextract, export, stats,
+check.
 
 Commands stay thin: they parse options, call ``app.kb`` (or ``app.db.migrate``) and present
 the answer; nothing they do is out of reach of the API or a test.
@@ -26,6 +27,7 @@ app.command(rich_help_panel="Articles")(ingest.ingest)
 app.command(rich_help_panel="Articles")(ingest.reextract)
 app.command(rich_help_panel="Knowledge base")(data.export)
 app.command(rich_help_panel="Knowledge base")(data.stats)
+app.command(rich_help_panel="Knowledge base")(data.check)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""``newskb stats`` and ``newskb export``: read-only views of the knowledge base."""
+"""``newskb stats``, ``newskb export`` and ``newskb check``: views of the knowledge base."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from app.cli import output
 from app.cli.common import DatabaseUrlOption, load_settings, open_database, shown
@@ -103,3 +104,38 @@ def _write_stdout(chunks: Iterable[str]) -> None:
         # The reader went away (`newskb export | head`): stop quietly, as the Python docs advise.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(1) from None
+
+
+def check(
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Fix what is found, in one transaction.")
+    ] = False,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Find drift between facts and derived rows: facts on merged entities, wrong stored counts,
+    events without evidence. Exits 1 when drift is found and not repaired.
+
+    Example: `newskb check --repair`
+    """
+    from app.kb import consistency
+
+    settings = load_settings(database_url)
+    with open_database(settings) as sessions, sessions() as session:
+        found = consistency.repair(session) if repair else consistency.check(session)
+        left = consistency.check(session) if repair and found else []
+    console = output.stdout()
+    if not found:
+        console.print(f"{shown(settings.database_url)} is consistent.")
+        return
+    table = Table(title=f"Drift in {shown(settings.database_url)}", title_justify="left")
+    table.add_column("Check")
+    table.add_column("Rows", justify="right")
+    for finding in found:
+        table.add_row(finding.check, str(finding.count))
+    console.print(table)
+    if not repair:
+        console.print("Run `newskb check --repair` to fix it.")
+        raise typer.Exit(1)
+    if left:
+        output.fail(f"{sum(f.count for f in left)} row(s) still disagree after the repair.")
+    console.print("Repaired.")

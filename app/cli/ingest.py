@@ -46,37 +46,39 @@ def ingest(
     """
     from app.cli import inputs
     from app.kb.bulk import ingest_documents
+    from app.kb.ingest import load_model
 
     settings = load_settings(database_url)
     files, failures = inputs.expand_paths(paths)
     load_failures: list[tuple[str, str]] = [(f.name, f.reason) for f in failures]
     started = time.perf_counter()
-    with (
-        open_database(settings) as sessions,
-        output.progress_bar("Ingesting", total=len(files) + len(failures)) as tally,
-    ):
-        for failure in failures:
-            tally.done(failure.name, "failed")
+    with open_database(settings) as sessions:
+        if files:  # seconds of its own: said before the bar starts, not counted as progress
+            with output.stderr().status("Loading the spaCy model…"):
+                load_model(settings.spacy_model)
+        with output.progress_bar("Ingesting", total=len(files) + len(failures)) as tally:
+            for failure in failures:
+                tally.done(failure.name, "failed")
 
-        def documents() -> Iterator[Document]:
-            for path in files:
-                items = inputs.load_file(path)
-                tally.add_total(len(items) - 1)  # the bar counted the file as one document
-                for item in items:
-                    if isinstance(item, inputs.Failure):
-                        load_failures.append((item.name, item.reason))
-                        tally.done(item.name, "failed")
-                    else:
-                        yield item
+            def documents() -> Iterator[Document]:
+                for path in files:
+                    items = inputs.load_file(path)
+                    tally.add_total(len(items) - 1)  # the bar counted the file as one document
+                    for item in items:
+                        if isinstance(item, inputs.Failure):
+                            load_failures.append((item.name, item.reason))
+                            tally.done(item.name, "failed")
+                        else:
+                            yield item
 
-        report = ingest_documents(
-            sessions,
-            documents(),
-            model_names=settings.spacy_model,
-            batch_size=batch_size,
-            n_process=processes,
-            on_done=tally.done,
-        )
+            report = ingest_documents(
+                sessions,
+                documents(),
+                model_names=settings.spacy_model,
+                batch_size=batch_size,
+                n_process=processes,
+                on_done=tally.done,
+            )
     failed = load_failures + report.failed
     counts = {
         "created": len(report.created),

@@ -12,13 +12,12 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from app.corpora import read_text
 from app.errors import NewsKBError
-from app.extract.html import decode_html
+from app.extract.encoding import UndecodableText, decode_document
 from app.kb.bulk import Document
 from app.kb.intake import clean_article
 from app.schemas.articles import ArticleCreate
@@ -95,13 +94,14 @@ def load_file(path: Path) -> list[Document | Failure]:
     name = str(path)
     suffix = path.suffix.lower()
     try:
-        if suffix == ".txt":
-            return [_document(name, {"text": read_text(path)})]
-        if suffix in (".html", ".htm"):  # in the charset the page declares, as a browser reads it
-            return [_document(name, {"html": decode_html(path.read_bytes())})]
+        if suffix in (".txt", ".html", ".htm"):  # as POST /v1/articles reads text and HTML
+            kind: Literal["text", "html"] = "text" if suffix == ".txt" else "html"
+            return [_document(name, {kind: decode_document(path.read_bytes(), kind)})]
         content = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         return [Failure(name, f"cannot read the file: {exc.strerror or exc}")]
+    except UndecodableText as exc:
+        return [Failure(name, str(exc))]
     except UnicodeDecodeError as exc:
         return [Failure(name, f"not UTF-8 (byte {exc.start})")]
     items = list(_jsonl_items(name, content) if suffix == ".jsonl" else _json_items(name, content))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -70,13 +71,22 @@ def serve(
     os.environ.update({name: value for name, value in given.items() if value is not None})
     get_settings.cache_clear()
     settings = load_settings(database_url)
+    from app.logging import configure_logging, uvicorn_log_config
+
+    # JSON lines from the first one: the migration is logged like the server's own lines.
+    logger = configure_logging(settings.log_level).getChild("cli")
     if run_migrate:
         revision = run_migrations(settings)
-        stdout().print(f"{shown(settings.database_url)} migrated to {revision}.")
+        logger.info(
+            "%s migrated to %s.",
+            shown(settings.database_url),
+            revision,
+            extra={"revision": revision},
+        )
+    if not settings.cursor_secret:
+        share_cursor_secret(settings.log_level)
 
     import uvicorn  # imported here: the other commands do not need it
-
-    from app.logging import uvicorn_log_config
 
     uvicorn.run(
         "app.asgi:app",
@@ -89,6 +99,21 @@ def serve(
         log_config=uvicorn_log_config(settings.log_level),
         access_log=False,  # the app writes its own JSON access line per request
         proxy_headers=False,  # the app reads them, from NEWSKB_TRUSTED_PROXIES only
+    )
+
+
+def share_cursor_secret(log_level: str) -> None:
+    """Make one random cursor key for every worker: each would otherwise make its own, and a
+    cursor from one worker would be a 400 on the others. Warned as a JSON log line, like the
+    server's own."""
+    from app.logging import configure_logging
+
+    os.environ["NEWSKB_CURSOR_SECRET"] = secrets.token_urlsafe(32)
+    get_settings.cache_clear()
+    configure_logging(log_level).getChild("security").warning(
+        "NEWSKB_CURSOR_SECRET is not set: pagination cursors are signed with a random key "
+        "shared by this server's workers, and stop working when it restarts. Set "
+        "NEWSKB_CURSOR_SECRET to keep them valid."
     )
 
 

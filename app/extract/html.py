@@ -232,13 +232,14 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     match = _CHARSET.search(data[:_CHARSET_WINDOW])
     in_page = match["charset"].decode("ascii") if match else None
     for name in (declared, in_page):
-        codec = _codec(name)
+        codec = charset_codec(name)
         if codec is not None and codec != "utf-8":
             return data.decode(codec, errors="replace")
     return data.decode("cp1252", errors="replace")
 
 
-def _codec(name: str | None) -> str | None:
+def charset_codec(name: str | None) -> str | None:
+    """The Python codec of a charset label, as browsers map them (Latin-1 reads as windows-1252)."""
     if not name:
         return None
     name = name.strip().strip("\"'").lower()

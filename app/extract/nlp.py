@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -85,6 +85,19 @@ def analyse(
     n_process: int = 1,
 ) -> list[list[ZoneDoc]]:
     """Run spaCy over every zone of every article in one ``nlp.pipe`` stream."""
+    return list(
+        iter_analysed(articles, model_names=model_names, batch_size=batch_size, n_process=n_process)
+    )
+
+
+def iter_analysed(
+    articles: Sequence[ParsedArticle],
+    *,
+    model_names: str = DEFAULT_MODELS,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> Iterator[list[ZoneDoc]]:
+    """``analyse``, one article's docs at a time, as soon as ``nlp.pipe`` has made them all."""
     nlp = get_nlp(model_names)
     jobs: list[tuple[int, Zone, int, str]] = [
         (i, zone, index, text)
@@ -92,9 +105,14 @@ def analyse(
         for zone, index, text in article.zone_texts()
     ]
     texts: Iterable[str] = (text for _, _, _, text in jobs)
-    out: list[list[ZoneDoc]] = [[] for _ in articles]
     docs = nlp.pipe(texts, batch_size=batch_size, n_process=n_process)
+    current, zone_docs = 0, list[ZoneDoc]()
     for (i, zone, index, _), doc in zip(jobs, docs, strict=True):
+        while current < i:  # article ``current`` is complete (an article may have no zone)
+            yield zone_docs
+            current, zone_docs = current + 1, []
         spans = articles[i].subhead_spans if zone == "body" else ()
-        out[i].append(ZoneDoc(zone, index, doc, spans))
-    return out
+        zone_docs.append(ZoneDoc(zone, index, doc, spans))
+    while current < len(articles):
+        yield zone_docs
+        current, zone_docs = current + 1, []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from app.extract.amounts import extract_amounts
@@ -15,7 +15,7 @@ from app.extract.document import (
 from app.extract.entities import extract_entities
 from app.extract.events import extract_events
 from app.extract.failures import collecting, guard
-from app.extract.nlp import DEFAULT_MODELS, ZoneDoc, analyse
+from app.extract.nlp import DEFAULT_MODELS, ZoneDoc, iter_analysed
 from app.extract.quotes import extract_quotes
 from app.extract.time import extract_timexes
 from app.extract.types import (
@@ -35,6 +35,7 @@ __all__ = [
     "EXTRACTOR_VERSION",
     "content_hash",
     "extract_parsed",
+    "iter_extracted",
     "parse_document",
     "with_overrides",
 ]
@@ -48,10 +49,27 @@ def extract_parsed(
     n_process: int = 1,
 ) -> list[ExtractedArticle]:
     """Extract facts from cleaned articles, batching the NLP over all of them."""
-    analysed = analyse(
+    return list(
+        iter_extracted(
+            articles, model_names=model_names, batch_size=batch_size, n_process=n_process
+        )
+    )
+
+
+def iter_extracted(
+    articles: Sequence[ParsedArticle],
+    *,
+    model_names: str = DEFAULT_MODELS,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> Iterator[ExtractedArticle]:
+    """``extract_parsed``, one article at a time, as soon as spaCy is done with it: a caller
+    can store and report each article while the next ones are still in the pipe."""
+    analysed = iter_analysed(
         articles, model_names=model_names, batch_size=batch_size, n_process=n_process
     )
-    return [_extract_one(article, docs) for article, docs in zip(articles, analysed, strict=True)]
+    for article, docs in zip(articles, analysed, strict=True):
+        yield _extract_one(article, docs)
 
 
 def _extract_one(parsed: ParsedArticle, docs: list[ZoneDoc]) -> ExtractedArticle:

@@ -21,7 +21,14 @@ from app.db.models import (
     Role,
 )
 from app.errors import NotFound
-from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
+from app.kb.sql.pagination import (
+    CursorCodec,
+    Page,
+    SortKey,
+    cursor_datetime,
+    cursor_text,
+    keyset_page,
+)
 
 # Articles without a published date sort as if published when ingested.
 sort_time = func.coalesce(Article.published_at, Article.created_at, type_=UTCDateTime)
@@ -106,8 +113,8 @@ def list_articles(
         select(Article).options(selectinload(Article.source)),
         scope="articles:-published_at",
         keys=[
-            SortKey(sort_time, descending=True, parse=datetime.fromisoformat, dump=_iso),
-            SortKey(Article.id, descending=True, parse=int),
+            SortKey(sort_time, descending=True, parse=cursor_datetime, dump=_iso),
+            SortKey(Article.id, descending=True),
         ],
         row_values=lambda a: (a.published_at or a.created_at, a.id),
         limit=limit,
@@ -120,13 +127,25 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
-def list_mentions(session: Session, article_id: int) -> list[Mention]:
+def list_mentions(
+    session: Session, article_id: int, *, limit: int, cursor: str | None, codec: CursorCodec
+) -> Page[Mention]:
+    """An article's mentions in reading order (zone, then offset), keyset-paginated."""
     get_article(session, article_id)
-    return list(
-        session.scalars(
-            select(Mention)
-            .where(Mention.article_id == article_id)
-            .options(selectinload(Mention.entity))
-            .order_by(Mention.zone, Mention.zone_index, Mention.start)
-        )
+    return keyset_page(
+        session,
+        select(Mention)
+        .where(Mention.article_id == article_id)
+        .options(selectinload(Mention.entity)),
+        scope=f"mentions:{article_id}",
+        keys=[
+            SortKey(Mention.zone, parse=cursor_text),
+            SortKey(Mention.zone_index),
+            SortKey(Mention.start),
+            SortKey(Mention.id),
+        ],
+        row_values=lambda m: (m.zone, m.zone_index, m.start, m.id),
+        limit=limit,
+        cursor=cursor,
+        codec=codec,
     )

@@ -125,7 +125,7 @@ def list_changes(
         session,
         query,
         scope=f"changes:{kind}",
-        keys=[SortKey(Change.id, parse=int)],
+        keys=[SortKey(Change.id)],
         row_values=lambda c: (c.id,),
         limit=limit,
         cursor=cursor,

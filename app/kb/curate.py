@@ -6,6 +6,7 @@ and marks the surviving entity ``curated`` so later ingests keep its name (see `
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, delete, exists, select, update
@@ -39,8 +40,26 @@ class EntityEdit:
     remove_aliases: list[str] = field(default_factory=list)
 
 
+def lock_entities(session: Session, ids: Iterable[int]) -> dict[int, Entity]:
+    """Lock entity rows for an edit (``FOR UPDATE``, in id order), read as last committed.
+
+    A merge waits here for the ingests that resolved to these entities (``resolve`` holds
+    ``FOR KEY SHARE`` on them until commit), and ingests that come later wait for the merge
+    and then follow it: no fact lands on an entity after it was merged away. SQLite renders
+    no ``FOR UPDATE``; its write transactions run one at a time (``BEGIN IMMEDIATE``).
+    """
+    statement = (
+        select(Entity)
+        .where(Entity.id.in_(sorted(set(ids))))
+        .order_by(Entity.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {entity.id: entity for entity in session.scalars(statement)}
+
+
 def _live(session: Session, entity_id: int) -> Entity:
-    entity = session.get(Entity, entity_id)
+    entity = lock_entities(session, [entity_id]).get(entity_id)
     if entity is None:
         raise NotFound(f"Entity {entity_id} does not exist.")
     if entity.merged_into_id is not None:
@@ -95,17 +114,14 @@ def merge_entities(session: Session, entity_id: int, into_id: int) -> Entity:
     if entity_id == into_id:
         raise InvalidInput("An entity cannot be merged into itself.")
     with committing(session):
+        lock_entities(session, [entity_id, into_id])  # both at once, in id order
         source, target = _live(session, entity_id), _live(session, into_id)
         if source.type != target.type:
             raise Conflict(
                 f"Entity {entity_id} is a {source.type} and {into_id} a {target.type}: "
                 "only entities of the same type merge."
             )
-        _move_facts(session, entity_id, into_id)
-        _move_aliases(session, entity_id, into_id)
-        session.execute(
-            update(Entity).where(Entity.merged_into_id == entity_id).values(merged_into_id=into_id)
-        )
+        move_onto(session, entity_id, into_id)
         source.merged_into_id = into_id
         target.curated = True
         session.flush()
@@ -113,6 +129,13 @@ def merge_entities(session: Session, entity_id: int, into_id: int) -> Entity:
         entity_stats.refresh(session, [entity_id, into_id])  # last: hot row locks
     session.expire_all()  # bulk statements above bypassed the identity map
     return target
+
+
+def move_onto(session: Session, old: int, new: int) -> None:
+    """Move every fact, alias and earlier merge of ``old`` onto ``new`` (merge, repair)."""
+    _move_facts(session, old, new)
+    _move_aliases(session, old, new)
+    session.execute(update(Entity).where(Entity.merged_into_id == old).values(merged_into_id=new))
 
 
 def _move_facts(session: Session, old: int, new: int) -> None:

@@ -20,7 +20,15 @@ from app.errors import InvalidCursor, NotFound
 from app.kb.normalize import normalize_name
 from app.kb.search.articles import Facet
 from app.kb.sql.idlist import ids_in
-from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
+from app.kb.sql.pagination import (
+    CURSOR_ERRORS,
+    CursorCodec,
+    Page,
+    SortKey,
+    cursor_datetime,
+    cursor_text,
+    keyset_page,
+)
 
 SORTS = ("-mentions", "name", "-last_seen")
 # The entity page lists at most this many distinct roles; GET /v1/entities/{id}/roles has all.
@@ -118,15 +126,15 @@ def list_entities(
         .options(selectinload(Entity.aliases)),
     )
     if sort == "name":
-        keys = [SortKey(Entity.normalized_name, parse=str), SortKey(Entity.id, parse=int)]
+        keys = [SortKey(Entity.normalized_name, parse=cursor_text), SortKey(Entity.id)]
         type_column, id_column = Entity.type, Entity.id
     else:
         first = (
-            SortKey(EntityStats.last_seen_at, True, datetime.fromisoformat, datetime.isoformat)
+            SortKey(EntityStats.last_seen_at, True, cursor_datetime, datetime.isoformat)
             if sort == "-last_seen"
-            else SortKey(EntityStats.mention_count, descending=True, parse=int)
+            else SortKey(EntityStats.mention_count, descending=True)
         )
-        keys = [first, SortKey(EntityStats.entity_id, parse=int)]
+        keys = [first, SortKey(EntityStats.entity_id)]
         type_column, id_column = EntityStats.type, EntityStats.entity_id
     if type:
         query = query.where(type_column == type)
@@ -180,7 +188,7 @@ def _resume_bound(
         return None
     try:
         value = key.parse(codec.decode(scope, cursor)[0])
-    except (InvalidCursor, IndexError, TypeError, ValueError):
+    except (InvalidCursor, IndexError, *CURSOR_ERRORS):
         return None  # ``keyset_page`` reports the bad cursor
     column = key.column
     return column <= value if key.descending else column >= value  # type: ignore[no-any-return]
@@ -324,7 +332,7 @@ def list_roles(
         session,
         query,
         scope=f"roles:{person_id}:{(title or '').strip().lower()}:{of_id}",
-        keys=[SortKey(Role.id, descending=True, parse=int)],
+        keys=[SortKey(Role.id, descending=True)],
         row_values=lambda role: (role.id,),
         limit=limit,
         cursor=cursor,
@@ -373,8 +381,8 @@ def list_related(
         select(counted.c.entity_id, counted.c.shared),
         scope=f"related:{entity_id}:{type}",
         keys=[
-            SortKey(counted.c.shared, descending=True, parse=int),
-            SortKey(counted.c.entity_id, parse=int),
+            SortKey(counted.c.shared, descending=True),
+            SortKey(counted.c.entity_id),
         ],
         row_values=lambda row: (row.shared, row.entity_id),
         limit=limit,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.db.models import Article, Event, EventParticipant
 from app.errors import NotFound
 from app.kb.articles import event_load_options, sort_time
-from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
+from app.kb.sql.pagination import CursorCodec, Page, SortKey, cursor_date, keyset_page
 
 _UNDATED = date(9999, 12, 31)  # undated events sort last
 _WORD = re.compile(r"\w+")
@@ -65,8 +65,8 @@ def list_events(
         query,
         scope="events:date:" + hashlib.sha256(filters.encode()).hexdigest()[:16],
         keys=[
-            SortKey(sort_date, parse=date.fromisoformat, dump=date.isoformat),
-            SortKey(Event.id, parse=int),
+            SortKey(sort_date, parse=cursor_date, dump=date.isoformat),
+            SortKey(Event.id),
         ],
         row_values=lambda e: (e.date_start or _UNDATED, e.id),
         limit=limit,

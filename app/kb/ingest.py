@@ -61,6 +61,26 @@ def extract_many(
     )
 
 
+def iter_extract(
+    articles: list[x.ParsedArticle], *, model_names: str, batch_size: int = 64
+) -> Iterator[x.ExtractedArticle]:
+    """``extract_many``, one article at a time as spaCy finishes it (progress per article)."""
+    from app.extract.pipeline import iter_extracted
+
+    try:
+        yield from iter_extracted(articles, model_names=model_names, batch_size=batch_size)
+    except Exception as exc:  # counted as ``extract_many`` counts them
+        metrics.EXTRACTION_ERRORS.labels(error=exc.__class__.__name__).inc()
+        raise
+
+
+def load_model(model_names: str) -> None:
+    """Load the spaCy model now (seconds), so that a caller can say so before its work starts."""
+    from app.extract.nlp import get_nlp
+
+    get_nlp(model_names)
+
+
 def find_existing(session: Session, *, content_hash: str, url: str | None) -> Article | None:
     """The stored article with the same content or the same URL, if any."""
     condition = Article.content_hash == content_hash

@@ -24,7 +24,7 @@ def list_quotes(
         session,
         query,
         scope=f"quotes:id:{speaker_id}",
-        keys=[SortKey(Quote.id, parse=int)],
+        keys=[SortKey(Quote.id)],
         row_values=lambda q: (q.id,),
         limit=limit,
         cursor=cursor,

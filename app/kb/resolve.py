@@ -43,6 +43,7 @@ def resolve_entities(session: Session, entities: Sequence[x.Entity]) -> dict[str
             ids[entity.key] = _resolve_unkeyed(session, entity)
     if merged:  # only a key look-up can land on a merged entity; the others exclude them
         ids = _follow_merges(session, ids)
+    ids = _hold(session, ids)
     _add_aliases(session, entities, ids)
     _link_stands_for(session, entities, ids)
     return ids
@@ -149,6 +150,29 @@ def _follow_merges(session: Session, ids: dict[str, int]) -> dict[str, int]:
         if not merged:
             break
         ids = {key: merged.get(id_, id_) for key, id_ in ids.items()}
+    return ids
+
+
+def _hold(session: Session, ids: dict[str, int]) -> dict[str, int]:
+    """PostgreSQL: keep the resolved entities from being merged away until this ingest commits.
+
+    ``FOR KEY SHARE`` (in id order) lets concurrent ingests share the rows and update them
+    (``stands_for_id``), but a merge's ``FOR UPDATE`` (``curate.lock_entities``) waits for
+    this transaction to end. A merge that committed since the look-up is followed, and its
+    target held in turn. SQLite needs none: its write transactions run one at a time.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return ids
+    for _ in range(10):
+        held = session.execute(
+            select(Entity.id, Entity.merged_into_id)
+            .where(Entity.id.in_(set(ids.values())))
+            .order_by(Entity.id)
+            .with_for_update(read=True, key_share=True)
+        ).all()
+        if all(into is None for _, into in held):
+            break
+        ids = _follow_merges(session, ids)
     return ids
 
 

@@ -19,7 +19,7 @@ from app.db.models import Article, EntityArticle, EntityEvent, Event
 from app.errors import InvalidCursor
 from app.kb.articles import event_load_options
 from app.kb.entities import require_entity
-from app.kb.sql.pagination import CursorCodec, Page
+from app.kb.sql.pagination import CURSOR_ERRORS, CursorCodec, Page, cursor_date, cursor_int
 
 Kind = Literal["event", "article"]
 # Items sort by (day, kind, id): on one day, articles ("article" < "event") before events.
@@ -130,8 +130,8 @@ def _decode(codec: CursorCodec, scope: str, cursor: str) -> _Key:
         day, kind, id_ = values
         if kind not in ("event", "article"):
             raise ValueError(kind)
-        return date.fromisoformat(day), kind, int(id_)
-    except (TypeError, ValueError) as exc:
+        return cursor_date(day), kind, cursor_int(id_)
+    except CURSOR_ERRORS as exc:
         raise InvalidCursor("The cursor does not fit this list.") from exc
 
 

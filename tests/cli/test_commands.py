@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import typer.main
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
 
 from app.cli import app
 from app.db import migrate
-from app.db.models import Article, Entity, Mention
+from app.db.models import Article, Entity, EntityStats, Mention
+from app.kb.ingest import ingest_article
+from app.settings import get_settings
 from tests.cli.conftest import FIXTURES, Cli
+from tests.factories import meeting_article
 from tests.reliability.server import ROOT, free_port
 
-COMMANDS = ["serve", "migrate", "seed", "ingest", "reextract", "export", "stats"]
+SECRET_VARIABLE = "NEWSKB_CURSOR_SECRET"
+COMMANDS = ["serve", "migrate", "seed", "ingest", "reextract", "export", "stats", "check"]
 
 
 def test_every_command_is_registered() -> None:
@@ -102,21 +109,26 @@ def test_stats_counts_what_was_ingested(migrated: Cli, db: Engine) -> None:
 def test_serve_migrates_first_then_answers(database_url: str, db: Engine, tmp_path: Path) -> None:
     port = free_port()
     script = Path(sys.executable).with_name("newskb")
-    log = tmp_path / "serve.log"
+    log, err = tmp_path / "serve.out", tmp_path / "serve.err"
     command = [str(script), "serve", "--port", str(port), "--database-url", database_url]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    with log.open("wb") as out, err.open("wb") as errors:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=errors)
     try:
-        ready = wait_ready(f"http://127.0.0.1:{port}", process, log)
+        ready = wait_ready(f"http://127.0.0.1:{port}", process, err)
         assert ready["revision"] == migrate.head_revision() == migrate.current_revision(db)
         httpx.get(f"http://127.0.0.1:{port}/v1/entities", timeout=10).raise_for_status()
     finally:
         process.terminate()
         process.wait(timeout=15)
-    printed = log.read_text().splitlines()
-    assert "migrated to" in printed[0]
-    lines = [json.loads(line) for line in printed[1:] if line.strip()]  # every one is JSON
+    printed = [
+        line for path in (log, err) for line in path.read_text().splitlines() if line.strip()
+    ]
+    lines = [json.loads(line) for line in printed]  # every line is JSON, the first one too
+    assert "migrated to" in lines[0]["message"]
+    assert not any("\x1b" in line or "\\u001b" in line for line in printed)  # no colours
+    assert not any("color_message" in line for line in lines)
     assert any(line["logger"] == "uvicorn.error" for line in lines)  # uvicorn's own, as JSON
+    assert any(line["message"].startswith("Uvicorn running on") for line in lines)
     access = [line for line in lines if line.get("path") == "/v1/entities"]
     assert len(access) == 1 and access[0]["logger"] == "newskb.access"
 
@@ -134,3 +146,63 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> dict[s
             pass
         time.sleep(0.2)
     raise AssertionError(f"not ready in 60 s: {log.read_text()}")
+
+
+@pytest.fixture
+def no_cursor_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``serve`` writes the key it makes into the environment; monkeypatch restores it."""
+    monkeypatch.setenv("NEWSKB_CURSOR_SECRET", "")
+    get_settings.cache_clear()
+    ours = logging.getLogger("newskb")
+    handlers = list(ours.handlers)  # ``serve`` logs its warning to the runner's stderr
+    yield
+    ours.handlers = handlers
+    get_settings.cache_clear()
+
+
+def test_serve_without_a_cursor_secret_shares_a_random_one_with_its_workers(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, no_cursor_secret: None
+) -> None:
+    import uvicorn
+
+    seen: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(os.environ[SECRET_VARIABLE]))
+    for _ in range(2):
+        os.environ[SECRET_VARIABLE] = ""
+        result = cli("serve", "--no-migrate", "--workers", "2")
+        assert result.exit_code == 0, result.output
+        assert "NEWSKB_CURSOR_SECRET is not set" in result.output
+    assert len(seen) == 2 and all(len(secret) >= 32 for secret in seen)
+    assert seen[0] != seen[1]
+
+
+def test_serve_keeps_a_cursor_secret_that_is_set(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, no_cursor_secret: None
+) -> None:
+    import uvicorn
+
+    seen: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(os.environ[SECRET_VARIABLE]))
+    monkeypatch.setenv(SECRET_VARIABLE, "set-by-the-operator")
+    get_settings.cache_clear()
+    result = cli("serve", "--no-migrate")
+    assert result.exit_code == 0, result.output
+    assert seen == ["set-by-the-operator"]
+    assert "NEWSKB_CURSOR_SECRET" not in result.output
+
+
+def test_check_finds_drift_then_repairs_it(cli: Cli, db: Engine) -> None:
+    assert cli("migrate").exit_code == 0
+    with Session(db) as session:
+        ingest_article(session, meeting_article())
+        assert cli("check").exit_code == 0
+        session.execute(update(EntityStats).values(mention_count=42))
+        session.commit()
+    found = cli("check")
+    assert found.exit_code == 1, found.output
+    assert "entity_stats that disagree" in found.stdout and "--repair" in found.stdout
+    repaired = cli("check", "--repair")
+    assert repaired.exit_code == 0, repaired.output
+    assert "Repaired." in repaired.stdout
+    again = cli("check")
+    assert again.exit_code == 0 and "is consistent" in again.stdout

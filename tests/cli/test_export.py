@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,3 +88,42 @@ def test_help_names_every_format(cli: Cli) -> None:
     assert result.exit_code == 0
     for fmt in FORMATS:
         assert fmt in result.stdout
+
+
+def test_an_unavailable_format_writes_no_file(
+    migrated: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "followthemoney", None)  # the ftm extra is absent
+    target = tmp_path / "out" / "newskb.ftm.json"
+    target.parent.mkdir()
+    result = migrated("export", "--format", "ftm", "--output", str(target))
+    assert result.exit_code == 1
+    assert "newskb[ftm]" in result.stderr
+    assert list(target.parent.iterdir()) == []
+
+
+def test_an_unavailable_format_fails_before_writing_to_stdout(
+    migrated: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "followthemoney", None)
+    result = migrated("export", "--format", "ftm")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "newskb[ftm]" in result.stderr
+
+
+def test_a_failure_midway_keeps_the_previous_file_and_leaves_no_partial_one(
+    stocked: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(session: object, fmt: str) -> Iterator[str]:
+        yield '{"id": 1}\n'
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("app.kb.export.stream_export", broken)
+    target = tmp_path / "articles.jsonl"
+    target.write_text("the previous export\n")
+    result = stocked("export", "--format", "jsonl", "--output", str(target))
+    assert result.exit_code == 1
+    assert "No space left on device" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["articles.jsonl"]
+    assert target.read_text() == "the previous export\n"

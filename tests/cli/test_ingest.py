@@ -166,3 +166,15 @@ def test_two_processes_store_the_same_articles(migrated: Cli, db: Engine) -> Non
     with db.connect() as connection:
         titles = set(connection.scalars(select(Article.title)))
     assert titles == {path.read_text().splitlines()[0].strip() for path in FIXTURES[:3]}
+
+
+def test_a_text_file_that_is_not_utf8_fails_and_stores_nothing(
+    migrated: Cli, db: Engine, tmp_path: Path
+) -> None:
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Café owners in São Paulo met José Müller on Tuesday.".encode("latin-1"))
+    result = migrated("ingest", str(latin))
+    assert result.exit_code == 1, result.output
+    assert count_row(result.stdout, "failed") == 1
+    assert re.search(r"latin\.txt\s+│ not UTF-8 \(byte 3\)", result.stdout)
+    assert article_count(db) == 0

@@ -119,6 +119,21 @@ def test_empty_or_broken_json_files_fail(tmp_path: Path) -> None:
     assert load_file(latin) == [Failure(str(latin), "not UTF-8 (byte 13)")]
 
 
+def test_text_file_that_is_not_utf8_fails_naming_the_file(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Café owners in São Paulo met on Tuesday, paying £5.".encode("latin-1"))
+    [refused] = load_file(latin)
+    assert isinstance(refused, Failure)
+    assert refused.name == str(latin)
+    assert refused.reason.startswith("not UTF-8 (byte 3) and no charset declared")
+
+
+def test_text_file_with_a_utf8_bom_is_read_without_it(tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_bytes("\ufeffCafé owners met on Tuesday.".encode())
+    assert load_file(story) == [Document(name=str(story), text="Café owners met on Tuesday.")]
+
+
 def test_html_file_is_read_in_the_charset_it_declares(tmp_path: Path) -> None:
     page = tmp_path / "legacy.html"
     html = '<html><head><meta charset="windows-1252"></head><body><p>Café “owners” – €5</p>'

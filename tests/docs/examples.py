@@ -287,7 +287,7 @@ def parse_curl(argv: tuple[str, ...]) -> CurlRequest:
     args = list(argv[1:])
     while args:
         arg = args.pop(0)
-        if arg in {"-s", "--silent", "-S", "--show-error", "-g", "--globoff"}:
+        if arg in {"-s", "--silent", "-S", "--show-error", "-g", "--globoff", "-f", "--fail"}:
             continue
         if arg in {"-X", "--request"}:
             method = args.pop(0).upper()

@@ -1,7 +1,11 @@
+from typing import Any
+
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.models import Article
+from app.extract import pipeline
 from app.kb.bulk import Document, ingest_documents
 from app.settings import Settings
 from tests.entity_truth import assert_entity_stats_exact, stored_stats
@@ -73,3 +77,37 @@ def test_bulk_ingest_keeps_entity_stats_exact(session: Session, settings: Settin
     assert_entity_stats_exact(session)
     stored = stored_stats(session)
     assert max(stored.values())[:2] >= (2, 2)  # Portugal, in two articles
+
+
+def test_progress_is_reported_per_article_in_order_as_each_is_extracted(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each article is reported before the next one's extraction ends, not a batch at a time."""
+    sessions = sessionmaker(
+        bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    texts = {
+        "storm.txt": STORM,
+        "vote.txt": VOTE,
+        "fire.txt": "Fire in the hills\n\nA fire near Athens forced 300 people out on Sunday.",
+        "port.txt": "Port reopens\n\nThe port of Rotterdam reopened on Friday after a strike.",
+    }
+    events: list[str] = []
+    real = pipeline._extract_one
+
+    def extract_one(parsed: Any, docs: Any) -> Any:
+        events.append("extracted")
+        return real(parsed, docs)
+
+    monkeypatch.setattr(pipeline, "_extract_one", extract_one)
+    seen: list[str] = []
+
+    def done(name: str, outcome: str) -> None:
+        assert outcome == "created"
+        seen.append(name)
+        events.append("done")
+
+    documents = [Document(name, text=text) for name, text in texts.items()]
+    ingest_documents(sessions, documents, model_names=settings.spacy_model, on_done=done)
+    assert seen == list(texts)  # once each, in input order
+    assert events == ["extracted", "done"] * len(texts)

@@ -163,3 +163,19 @@ def test_a_filter_on_the_way_sees_every_access_record(
         logger.removeFilter(keep)
     assert [r.path for r in seen] == ["/healthz"]  # type: ignore[attr-defined]
     assert '"path": "/healthz"' in only_our_handler.getvalue()
+
+
+def test_log_lines_carry_no_terminal_colours() -> None:
+    """uvicorn adds a coloured copy of its messages (``color_message``): never logged."""
+    record = logging.makeLogRecord(
+        {
+            "name": "uvicorn.error",
+            "levelname": "INFO",
+            "msg": "Uvicorn running on \x1b[1m%s\x1b[0m",
+            "args": ("http://127.0.0.1:8000",),
+            "color_message": "Uvicorn running on \x1b[1m%s\x1b[0m",
+        }
+    )
+    line = JsonFormatter().format(record)
+    assert json.loads(line)["message"] == "Uvicorn running on http://127.0.0.1:8000"
+    assert "color_message" not in line and "\\u001b" not in line

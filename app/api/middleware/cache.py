@@ -34,6 +34,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.middleware.security import wrong_key_sent
 from app.kb.changes import VersionReader
 
 CACHED_PREFIX = "/v1/"
@@ -69,8 +70,10 @@ class ReadCache:
         max_bytes: int = 64_000_000,
         ttl: float = 300.0,
         max_body: int = 1_000_000,
+        keys: list[str] | None = None,
     ) -> None:
         self.app = app
+        self.keys = keys or []  # a request with a wrong key goes to the route, for its 401
         self.versions = versions
         self.entries = entries
         self.max_bytes = max_bytes
@@ -143,6 +146,7 @@ class ReadCache:
             and scope["method"] == "GET"
             and scope["path"].startswith(CACHED_PREFIX)
             and not _header(scope, b"if-none-match")
+            and not wrong_key_sent(_authorization(scope), self.keys)
         )
 
     async def _current_version(self) -> tuple[int, int]:
@@ -219,6 +223,13 @@ class ReadCache:
         while len(self._store) > self.entries or self._bytes > self.max_bytes:
             _, evicted = self._store.popitem(last=False)
             self._bytes -= len(evicted.body)
+
+
+def _authorization(scope: Scope) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"authorization":
+            return bytes(value).decode("latin-1")
+    return None
 
 
 def _header(scope: Scope, name: bytes) -> bytes:

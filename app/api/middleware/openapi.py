@@ -8,6 +8,7 @@ schemathesis can hold the server to it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,7 +25,7 @@ RETRY_AFTER = {
 }
 EVERY_V1 = {
     400: "Bad request: a malformed cursor or query, or a NUL character in the URL",
-    401: "API key missing or not valid (writes always; reads when they are put behind a key)",
+    401: "API key not valid (whenever one is sent), or missing (writes; reads behind a key)",
     429: "Too many requests from this client or key: wait `Retry-After` seconds",
     503: "The database cannot be reached right now: retry after `Retry-After` seconds",
 }
@@ -38,6 +39,87 @@ WITH_BODY = {
     415: "The body's media type is not accepted",
 }
 METHODS = {"get", "put", "post", "delete", "patch"}
+# One realistic problem per status, as the handlers and middleware write them: `/docs` shows
+# each status with its own example (the `Problem` schema's field examples are a 404's).
+# `{noun}` and `{id}` come from the operation's path; `instance` is the path with ids filled.
+EXAMPLES: dict[int, tuple[str, str, str, list[dict[str, Any]]]] = {
+    400: (
+        "invalid-cursor",
+        "Invalid pagination cursor",
+        "The cursor is not one this server issued.",
+        [],
+    ),
+    401: (
+        "unauthorized",
+        "Unauthorized",
+        "This operation needs an API key: `Authorization: Bearer <key>`.",
+        [],
+    ),
+    403: (
+        "forbidden",
+        "Forbidden",
+        "No API key is configured, so writes are accepted from this machine only. "
+        "Set NEWSKB_API_KEYS to accept keyed writes from elsewhere.",
+        [],
+    ),
+    404: ("not-found", "Not found", "{noun} {id} does not exist.", []),
+    409: (
+        "conflict",
+        "Conflict",
+        "Entity 42 is a person and 7 a country: only entities of the same type merge.",
+        [],
+    ),
+    413: (
+        "payload-too-large",
+        "Payload too large",
+        "The request body is larger than 1000000 bytes.",
+        [],
+    ),
+    415: (
+        "unsupported-media-type",
+        "Unsupported media type",
+        "Send application/json, text/plain or text/html, not 'application/xml'.",
+        [],
+    ),
+    422: (
+        "validation-error",
+        "Invalid input",
+        "The request is not valid: query.limit: Input should be less than or equal to 100",
+        [
+            {
+                "loc": ["query", "limit"],
+                "msg": "Input should be less than or equal to 100",
+                "type": "less_than_equal",
+            }
+        ],
+    ),
+    429: (
+        "rate-limited",
+        "Too many requests",
+        "Rate limit of 120 per 1 minute reached; retry after 12 s.",
+        [],
+    ),
+    501: (
+        "export-unavailable",
+        "Export format not available",
+        "The ftm export needs the followthemoney package: install NewsKB with the ftm extra "
+        "(pip install 'newskb[ftm]').",
+        [],
+    ),
+    503: (
+        "database-unavailable",
+        "Database unavailable",
+        "The database cannot be reached right now; try again shortly.",
+        [],
+    ),
+}
+BODY_400 = (
+    "invalid-body",
+    "The request body cannot be read",
+    "The body is not valid JSON: Expecting value at position 0.",
+)
+MERGED_409 = "Entity 42 was merged into 7."
+_PATH_ID = re.compile(r"\{(?P<name>[a-z]+)_id\}")
 # Bodies read by hand (several media types) are documented by reference through
 # ``openapi_extra``; FastAPI never sees their models, so their schemas are added here.
 BODY_MODELS: tuple[type[BaseModel], ...] = (ArticleCreate,)
@@ -53,6 +135,26 @@ def _problem(description: str, status: int) -> dict[str, Any]:
     return response
 
 
+def problem_example(status: int, path: str, *, with_body: bool = False) -> dict[str, Any] | None:
+    """The example problem of ``status`` on the operation at ``path``; None if there is none."""
+    if status not in EXAMPLES:
+        return None
+    slug, title, detail, errors = EXAMPLES[status]
+    if status == 400 and with_body:
+        slug, title, detail = BODY_400
+    if status == 409 and not path.endswith("/merge"):
+        detail = MERGED_409
+    ids = _PATH_ID.findall(path)
+    return {
+        "type": f"https://newskb.dev/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail.format(noun=(ids[0] if ids else "item").capitalize(), id=42),
+        "instance": _PATH_ID.sub("42", path),
+        "errors": errors,
+    }
+
+
 def add_body_models(schema: dict[str, Any]) -> dict[str, Any]:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for model in BODY_MODELS:
@@ -66,25 +168,38 @@ def add_body_models(schema: dict[str, Any]) -> dict[str, Any]:
 
 def add_problem_responses(schema: dict[str, Any]) -> dict[str, Any]:
     for path, item in schema.get("paths", {}).items():
-        if not path.startswith("/v1/") and path != "/v1":
-            continue
         for method, operation in item.items():
             if method not in METHODS:
                 continue
-            wanted = dict(EVERY_V1)
-            if method != "get":
-                wanted |= WRITES
-            if "requestBody" in operation:
-                wanted |= WITH_BODY
             responses = operation.setdefault("responses", {})
-            for status, description in wanted.items():
-                responses.setdefault(str(status), _problem(description, status))
-            for response in responses.values():
+            if path.startswith("/v1/"):
+                _add_v1_problems(path, method, operation, responses)
+            for status, response in responses.items():
                 # Routers list problem+json without a schema: give it one, so it is checked.
                 problem_content = response.get("content", {}).get("application/problem+json")
-                if problem_content is not None and "schema" not in problem_content:
-                    problem_content["schema"] = PROBLEM_REF
+                if problem_content is None:
+                    continue
+                problem_content.setdefault("schema", PROBLEM_REF)
+                example = problem_example(int(status), path, with_body="requestBody" in operation)
+                if example is not None:
+                    problem_content["example"] = example
     return schema
+
+
+def _add_v1_problems(
+    path: str, method: str, operation: dict[str, Any], responses: dict[str, Any]
+) -> None:
+    wanted = dict(EVERY_V1)
+    if method != "get":
+        wanted |= WRITES
+        if not path.startswith("/v1/entities/"):  # only curation can conflict
+            del wanted[409]
+    if "requestBody" in operation:
+        wanted |= WITH_BODY
+    if "{" not in path:  # only an id in the path can name something absent
+        responses.pop("404", None)
+    for status, description in wanted.items():
+        responses.setdefault(str(status), _problem(description, status))
 
 
 def document_problems(app: FastAPI) -> None:

@@ -4,6 +4,9 @@ Keys come from ``NEWSKB_API_KEYS`` (comma-separated, so an old and a new key can
 side during rotation) and are compared in constant time. With no key configured, writes are
 accepted from loopback only (and not through a proxy: see ``proxy.py``), so a fresh local install
 works and an exposed one is not open.
+
+A key that is sent is always checked, on reads and writes alike, configured keys or not: a
+wrong key is a 401, never silently ignored, so a client learns of a bad key on its first call.
 """
 
 import hmac
@@ -33,7 +36,7 @@ def key_matches(given: str, keys: list[str]) -> bool:
 
 def require_write_key(request: Request, settings: SettingsDep, credentials: CredentialsDep) -> None:
     keys = settings.key_list()
-    if not keys:
+    if not keys and not _presented(request):
         if not may_write_without_key(settings, request.scope):
             raise Forbidden(
                 "No API key is configured, so writes are accepted only from this machine, "
@@ -44,9 +47,21 @@ def require_write_key(request: Request, settings: SettingsDep, credentials: Cred
     _check(credentials, keys)
 
 
-def require_read_key(settings: SettingsDep, credentials: CredentialsDep) -> None:
-    if settings.require_key_for_reads:
+def require_read_key(request: Request, settings: SettingsDep, credentials: CredentialsDep) -> None:
+    if settings.require_key_for_reads or _presented(request):
         _check(credentials, settings.key_list())
+
+
+def wrong_key_sent(authorization: str | None, keys: list[str]) -> bool:
+    """An ``Authorization`` header was sent and it is not ``Bearer <one of keys>``."""
+    if authorization is None:
+        return False
+    scheme, _, token = authorization.partition(" ")
+    return scheme.lower() != "bearer" or not key_matches(token.strip(), keys)
+
+
+def _presented(request: Request) -> bool:
+    return "authorization" in request.headers
 
 
 def _check(credentials: HTTPAuthorizationCredentials | None, keys: list[str]) -> None:

@@ -10,6 +10,7 @@ from app.api.routers import (
     events,
     export,
     health,
+    index,
     metrics,
     quotes,
     search,
@@ -20,3 +21,4 @@ api_router = APIRouter()
 for module in (articles, entities, events, quotes, search, changes, export, stats, metrics):
     api_router.include_router(module.router, dependencies=[ReadKey])
 api_router.include_router(health.router)
+api_router.include_router(index.router)

@@ -1,7 +1,7 @@
 """Articles: ingest, read, list, delete."""
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import ValidationError
@@ -20,7 +20,7 @@ from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.errors import InvalidBody, InvalidInput, UnsupportedMediaType
 from app.extract.document import parse_document
-from app.extract.html import decode_html
+from app.extract.encoding import UndecodableText, decode_document
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
 from app.kb.intake import clean_article
@@ -37,14 +37,20 @@ router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_R
 async def read_article_body(request: Request) -> ArticleCreate:
     """Accept JSON (`ArticleCreate`) or a raw `text/plain` / `text/html` body.
 
-    JSON and plain text must be UTF-8; an HTML page is read in the charset it declares (the
+    JSON must be UTF-8; plain text is UTF-8 unless the `Content-Type` declares a charset (a
+    byte-order mark also counts); an HTML page is read in the charset it declares (the
     `Content-Type` charset, a byte-order mark or the page's `<meta charset>`), as a browser would.
+    Plain text in an unknown encoding is refused (400), never guessed.
     """
     content_type = request.headers.get("content-type", "")
     media_type = content_type.split(";")[0].strip().lower()
     raw = await request.body()
-    if media_type == "text/html":
-        text = decode_html(raw, _charset(content_type))
+    if media_type in ("text/plain", "text/html"):
+        kind: Literal["text", "html"] = "html" if media_type == "text/html" else "text"
+        try:
+            text = decode_document(raw, kind, _charset(content_type))
+        except UndecodableText as exc:
+            raise InvalidBody(f"The body cannot be read as text: {exc}.") from exc
     else:
         try:
             text = raw.decode("utf-8")
@@ -181,11 +187,25 @@ def get_article(article_id: ArticleIdPath, session: SessionDep, request: Request
 
 @router.get(
     "/{article_id}/mentions",
-    response_model=list[MentionRead],
+    response_model=Page[MentionRead],
     summary="Every entity mention in an article",
+    responses={200: {"headers": LINK_HEADER}},
 )
-def list_mentions(article_id: ArticleIdPath, session: SessionDep) -> list[MentionRead]:
-    return [MentionRead.model_validate(m) for m in kb_articles.list_mentions(session, article_id)]
+def list_mentions(
+    article_id: ArticleIdPath,
+    session: SessionDep,
+    codec: CodecDep,
+    request: Request,
+    response: Response,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Page[MentionRead]:
+    """In reading order: by zone (body, caption...), then by offset; each with its span."""
+    page = kb_articles.list_mentions(session, article_id, limit=limit, cursor=cursor, codec=codec)
+    link_next(request, response, page.next_cursor)
+    return Page[MentionRead](
+        items=[MentionRead.model_validate(m) for m in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.post(

@@ -1,6 +1,7 @@
 """Export: the whole knowledge base as one streamed file."""
 
 from collections.abc import Iterator
+from itertools import chain
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -62,7 +63,10 @@ def export(fmt: FormatQuery, sessions: SessionFactoryDep) -> StreamingResponse:
     - `ftm`: FollowTheMoney entities for Aleph and OpenSanctions tools.
     - `csv-entities`, `csv-events`: one row per live entity, or per event.
 
-    An error after the first bytes cannot become a problem document: the connection is cut.
+    The first chunk is read before the status line is sent, so a format that is not available
+    (501), a database that cannot be reached (503) or any error on the first rows is a problem
+    document, never a 200 with an empty or partial body; an error after the first bytes cannot
+    become a problem document: the connection is cut. `curl --fail -o FILE` keeps no file then.
     """
     kb_export.check_format(fmt)
 
@@ -70,8 +74,10 @@ def export(fmt: FormatQuery, sessions: SessionFactoryDep) -> StreamingResponse:
         with sessions() as session:
             yield from kb_export.stream_export(session, fmt)
 
+    chunks = body()
+    first = next(chunks, "")  # here, before the answer starts: its errors are still problems
     return StreamingResponse(
-        body(),
+        chain([first], chunks),
         media_type=kb_export.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{kb_export.FILE_NAMES[fmt]}"'},
     )

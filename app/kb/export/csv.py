@@ -1,4 +1,11 @@
-"""CSV of entities and of events, one row each; list cells are joined with ``;``."""
+"""CSV of entities and of events, one row each; list cells are joined with ``;``.
+
+Text cells that a spreadsheet would read as a formula are neutralised as OWASP's "CSV
+Injection" page recommends: a cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
+return (and NUL, per ASVS 1.2.10) gets a leading ``'``. Every text cell is treated alike, even
+"-5": names and summaries are text, and the numeric columns (ids, counts) are integers written
+by us, never escaped.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +52,7 @@ EVENT_COLUMNS = (
     "main_article_ids",  # the articles that report it as their main event
 )
 Cell = str | int | bool | date | datetime | None
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 def _text(value: Cell) -> str:
@@ -52,6 +60,8 @@ def _text(value: Cell) -> str:
         return ""
     if isinstance(value, date | datetime):
         return value.isoformat()
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     return str(value)
 
 

@@ -31,7 +31,15 @@ from app.kb.search.newest import SortKey as NewestKey
 from app.kb.search.newest import newest_rows
 from app.kb.search.relevance import ArticleHit, Match, first_page, ranked_page
 from app.kb.sql.idlist import ids_in
-from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
+from app.kb.sql.pagination import (
+    CURSOR_ERRORS,
+    CursorCodec,
+    Page,
+    SortKey,
+    cursor_datetime,
+    cursor_int,
+    keyset_page,
+)
 
 SORTS = ("-published_at", "published_at", "relevance")
 # Relevance ranks, and facets count, at most this many matches: the newest ones.
@@ -227,8 +235,8 @@ def search_articles(
             statement,
             scope=scope,
             keys=[
-                SortKey(sort_time, parse=datetime.fromisoformat, dump=_iso),
-                SortKey(Article.id, parse=int),
+                SortKey(sort_time, parse=cursor_datetime, dump=_iso),
+                SortKey(Article.id),
             ],
             row_values=_sort_key,
             limit=limit,
@@ -273,8 +281,8 @@ def _newest_page(
         values = codec.decode(scope, cursor)
         try:
             at, id_ = values
-            after = (datetime.fromisoformat(at), int(id_))
-        except (TypeError, ValueError) as exc:
+            after = (cursor_datetime(at), cursor_int(id_))
+        except CURSOR_ERRORS as exc:
             raise InvalidCursor("The cursor does not fit this list.") from exc
     found = newest_rows(session, statement, limit + 1, after=after)
     if len(found) <= limit:

@@ -13,7 +13,6 @@ import html
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -38,7 +37,14 @@ from app.kb.search import webquery
 from app.kb.search.newest import SortKey as NewestKey
 from app.kb.search.newest import not_older_than
 from app.kb.sql.idlist import ids_in
-from app.kb.sql.pagination import CursorCodec, Page
+from app.kb.sql.pagination import (
+    CURSOR_ERRORS,
+    CursorCodec,
+    Page,
+    cursor_datetime,
+    cursor_float,
+    cursor_int,
+)
 
 START, STOP = "\ue000", "\ue001"  # private-use markers, turned into <mark> after escaping
 _fts = table("articles_fts")
@@ -230,7 +236,7 @@ def _decode(codec: CursorCodec, scope: str, cursor: str) -> tuple[float, int, Ne
     values = codec.decode(scope, cursor)
     try:
         rank, last_id, bound_at, bound_id = values
-        bound = None if bound_at is None else (datetime.fromisoformat(bound_at), int(bound_id))
-        return float(rank), int(last_id), bound
-    except (TypeError, ValueError) as exc:
+        bound = None if bound_at is None else (cursor_datetime(bound_at), cursor_int(bound_id))
+        return cursor_float(rank), cursor_int(last_id), bound
+    except CURSOR_ERRORS as exc:
         raise InvalidCursor("The cursor does not fit this list.") from exc

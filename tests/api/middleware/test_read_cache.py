@@ -277,3 +277,10 @@ def test_an_expired_answer_is_served_while_one_request_rebuilds_it(expiring: Ser
     assert _builds(expiring) == 1
     _, again, count = expiring.get(f"/v1/articles/{article}")  # expired again: rebuilt
     assert again == first and count > 5
+
+
+def test_a_wrong_key_is_401_even_when_the_answer_is_cached(cached: Served) -> None:
+    article = cached.ingest(FIRST)
+    assert cached.get(f"/v1/articles/{article}")[0] == 200  # now cached, under a valid key
+    assert cached.get(f"/v1/articles/{article}")[2] == 0  # served from the cache
+    assert cached.get(f"/v1/articles/{article}", Authorization="Bearer wrong-key")[0] == 401

@@ -98,3 +98,37 @@ def test_startup_log_with_keys_never_shows_them(
     assert any("2 API key(s) configured" in r.getMessage() for r in caplog.records)
     assert "s3cret" not in caplog.text
     assert "nope" not in caplog.text
+
+
+@pytest.mark.parametrize("header", ["Bearer wrong-key", "Basic dXNlcjpwYXNz", "Bearer "])
+def test_without_configured_keys_a_wrong_key_from_loopback_is_401(
+    settings: Settings, session: Session, header: str
+) -> None:
+    open_settings = settings.model_copy(update={"api_keys": ""})
+    with client_for(open_settings, session, client=("127.0.0.1", 50000)) as local:
+        response = local.post(
+            "/v1/articles", json={"text": TEXT}, headers={"Authorization": header}
+        )
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert local.get("/v1/articles", headers={"Authorization": header}).status_code == 401
+    assert articles(session) == 0
+
+
+@pytest.mark.parametrize("path", ["/v1/articles", "/v1/entities", "/v1/stats", "/metrics"])
+def test_a_wrong_key_on_an_open_read_is_401(
+    settings: Settings, session: Session, path: str
+) -> None:
+    with client_for(settings, session) as client:
+        assert client.get(path).status_code == 200  # open: no key needed
+        good = client.get(path, headers={"Authorization": f"Bearer {settings.key_list()[0]}"})
+        assert good.status_code == 200
+        wrong = client.get(path, headers={"Authorization": "Bearer wrong-key"})
+        assert wrong.status_code == 401
+        assert wrong.headers["content-type"].startswith("application/problem+json")
+
+
+def test_probes_and_the_index_take_no_key(settings: Settings, session: Session) -> None:
+    with client_for(settings, session) as client:
+        for path in ("/", "/healthz", "/readyz"):
+            assert client.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 200

@@ -109,6 +109,8 @@ def test_post_with_metadata_overrides(client: TestClient) -> None:
         (b'{"text": "a", "html": "<p>b</p>"}', "application/json", 422),
         (b'{"text": "x", "url": "ftp://example.org/file"}', "application/json", 422),
         (b"\xff\xfe not utf-8", "text/plain", 400),
+        ("Café owners met José.".encode("latin-1"), "text/plain", 400),
+        (b"plain", "text/plain; charset=klingon-8", 400),
         (b"text with a \x00 NUL", "text/plain", 400),
         (b"<html><body><script>x()</script></body></html>", "text/html", 422),
         (b"plain", "application/xml", 415),
@@ -120,6 +122,17 @@ def test_bad_input_is_a_problem_and_writes_nothing(
     response = client.post("/v1/articles", content=content, headers={"content-type": content_type})
     assert_problem(response, status)
     assert article_count(session) == 0
+
+
+def test_plain_text_in_a_declared_charset_is_read_in_it(client: TestClient) -> None:
+    text = SHORT.replace("Monday", "Monday (cost: £5m, said José)")
+    response = client.post(
+        "/v1/articles",
+        content=text.encode("cp1252"),
+        headers={"content-type": "text/plain; charset=windows-1252"},
+    )
+    assert response.status_code == 201
+    assert "£5m, said José" in response.json()["body"]
 
 
 def test_body_over_the_limit_is_413(client: TestClient, session: Session) -> None:
@@ -181,12 +194,49 @@ def test_limit_out_of_range_is_422(client: TestClient, limit: str) -> None:
 
 def test_mentions_point_into_the_body(client: TestClient) -> None:
     article = client.post("/v1/articles", json={"text": SHORT}).json()
-    mentions = client.get(f"/v1/articles/{article['id']}/mentions").json()
+    mentions = client.get(f"/v1/articles/{article['id']}/mentions?limit=100").json()["items"]
     assert mentions, "the storm article names Portugal and Lisbon"
     for mention in mentions:
         if mention["zone"] in ("body", "subhead"):
             assert article["body"][mention["start"] : mention["end"]] == mention["text"]
         assert {"id", "name", "type"} <= set(mention["entity"])
+
+
+def test_mentions_are_a_list_page_in_reading_order(client: TestClient, seed_text: str) -> None:
+    article = client.post("/v1/articles", json={"text": seed_text}).json()
+    url = f"/v1/articles/{article['id']}/mentions"
+    whole = client.get(url, params={"limit": 100}).json()
+    assert set(whole) == {"items", "next_cursor"} and whole["next_cursor"] is None
+    assert len(whole["items"]) > 10, "the seed article names many people, places and things"
+    order = [(m["zone"], m["zone_index"], m["start"]) for m in whole["items"]]
+    assert order == sorted(order)
+    paged: list[dict[str, Any]] = []
+    response = client.get(url, params={"limit": 7})
+    while True:
+        page = response.json()
+        assert len(page["items"]) <= 7
+        paged += page["items"]
+        if page["next_cursor"] is None:
+            assert "link" not in response.headers
+            break
+        assert 'rel="next"' in response.headers["link"]
+        response = client.get(url, params={"limit": 7, "cursor": page["next_cursor"]})
+    assert paged == whole["items"]
+
+
+@pytest.mark.parametrize("limit", ["0", "101"])
+def test_mentions_limit_out_of_range_is_422(client: TestClient, limit: str) -> None:
+    article = client.post("/v1/articles", json={"text": SHORT}).json()
+    assert_problem(client.get(f"/v1/articles/{article['id']}/mentions?limit={limit}"), 422)
+
+
+def test_mentions_cursor_of_another_article_is_400(client: TestClient) -> None:
+    first = client.post("/v1/articles", json={"text": SHORT}).json()
+    second = client.post("/v1/articles", json={"text": SHORT + " Rain followed."}).json()
+    cursor = client.get(f"/v1/articles/{first['id']}/mentions?limit=1").json()["next_cursor"]
+    assert cursor is not None
+    response = client.get(f"/v1/articles/{second['id']}/mentions", params={"cursor": cursor})
+    assert_problem(response, 400)
 
 
 def test_reextract_replaces_facts_with_the_current_version(

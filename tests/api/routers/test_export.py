@@ -3,6 +3,7 @@
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -149,3 +150,15 @@ def test_the_body_leaves_in_several_chunks(export_app: FastAPI) -> None:
     assert len(bodies) > 1
     document = json.loads(b"".join(m["body"] for m in bodies))
     assert len(document["@graph"]) > 50
+
+
+def test_an_unreachable_database_is_a_503_problem_before_any_byte(tmp_path: Path) -> None:
+    """The first rows are read before the status line: no 200 with an empty or cut body."""
+    missing = tmp_path / "no-such-folder" / "newskb.db"
+    settings = Settings(database_url=f"sqlite:///{missing}", read_cache_size=0)
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/v1/export?format=jsonl")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "content-disposition" not in response.headers
+    assert response.json()["type"].endswith("/database-unavailable")
