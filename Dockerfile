@@ -61,7 +61,8 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request as r; r.urlopen('http://127.0.0.1:8000/readyz', timeout=4)"]
 ENTRYPOINT ["newskb-entrypoint"]
-# uvicorn reads WEB_CONCURRENCY (worker processes) and FORWARDED_ALLOW_IPS from the environment.
+# uvicorn reads WEB_CONCURRENCY (worker processes) from the environment. Its own proxy-header
+# handling is off: the app believes X-Forwarded-For only from NEWSKB_TRUSTED_PROXIES.
 # h11 with a bounded head (as `newskb serve` runs it): httptools accepts headers of any size.
-CMD ["uvicorn", "app.asgi:app", "--host", "0.0.0.0", "--port", "8000", \
+CMD ["uvicorn", "app.asgi:app", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers", \
      "--http", "h11", "--h11-max-incomplete-event-size", "32768"]

@@ -19,6 +19,7 @@ from app.api.middleware.limits import BodySizeLimit
 from app.api.middleware.methods import MethodRules
 from app.api.middleware.openapi import document_problems
 from app.api.middleware.problems import install_problem_handlers
+from app.api.middleware.proxy import ClientAddress, log_proxy_mode
 from app.api.middleware.ratelimit import RateLimit
 from app.api.middleware.security import log_auth_mode
 from app.api.routers import api_router
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level)
         log_auth_mode(settings)
+        log_proxy_mode(settings)
         if not settings.cursor_secret:
             logger.warning(
                 "NEWSKB_CURSOR_SECRET is not set: pagination cursors are signed with a random "
@@ -138,6 +140,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "Link", "Location", "Retry-After"],
             max_age=600,
         )
-    app.add_middleware(RequestContext)  # added last = outermost: its headers go on every answer
+    app.add_middleware(RequestContext)  # its headers go on every answer
+    # Outermost: the access log, the rate limit and the key check all see the resolved client.
+    app.add_middleware(ClientAddress, trusted=settings.trusted_proxy_networks())
     document_problems(app)
     return app

@@ -1,10 +1,19 @@
 """Settings from the environment (prefix ``NEWSKB_``), read once per process."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> list[Network]:
+    """``"10.0.0.1, 172.18.0.0/16, ::1"`` → networks (an address is a network of one)."""
+    items = [item.strip() for item in text.split(",")]
+    return [ipaddress.ip_network(item, strict=False) for item in items if item]
 
 
 class Settings(BaseSettings):
@@ -42,7 +51,16 @@ class Settings(BaseSettings):
     api_keys: str = Field(
         default="",
         description="Comma-separated API keys (several at once for rotation); writes need "
-        "`Authorization: Bearer <key>`. Never logged. Empty: writes from loopback only.",
+        "`Authorization: Bearer <key>`. Never logged. Empty: writes only from loopback, straight "
+        "to a server listening on loopback (not through a proxy).",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or CIDR networks of the reverse proxies whose "
+        "`X-Forwarded-For` and `X-Forwarded-Proto` are believed: the client is the rightmost "
+        "`X-Forwarded-For` address not in this list. Empty: proxy headers are ignored and the "
+        "client is the TCP peer. Set, writes always need a key. `newskb serve --trusted-proxy` "
+        "sets it.",
     )
     require_key_for_reads: bool = Field(
         default=False, description="Put reads (and `/metrics`) behind an API key too."
@@ -175,6 +193,15 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_secret(cls, value: str) -> str:
         return value.strip()  # compose passes an unset variable as ""; blanks count as unset
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        parse_networks(value)  # a typo is a start-up error, not a proxy silently distrusted
+        return value
+
+    def trusted_proxy_networks(self) -> list[Network]:
+        return parse_networks(self.trusted_proxies)
 
     def cors_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from app.cli.common import DatabaseUrlOption, load_settings, open_engine, run_migrations, shown
 from app.cli.output import stdout
-from app.settings import get_settings
+from app.settings import get_settings, parse_networks
 
 
 def serve(
@@ -41,18 +41,35 @@ def serve(
         bool,
         typer.Option("--migrate/--no-migrate", help="Migrate the database to head before serving."),
     ] = True,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            metavar="CIDR",
+            help="Address or network of a reverse proxy whose X-Forwarded-For and "
+            "X-Forwarded-Proto are believed; repeat for several [default: NEWSKB_TRUSTED_PROXIES]",
+            show_default=False,
+        ),
+    ] = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Serve the API with uvicorn, after migrating the database to the latest revision.
 
-    Example: `newskb serve --host 0.0.0.0 --port 8000 --workers 2`
+    Example: `newskb serve --host 0.0.0.0 --port 8000 --workers 2 --trusted-proxy 10.0.0.5`
     """
     if reload and workers > 1:
         raise typer.BadParameter("--reload runs a single process; drop --workers.")
-    if database_url is not None:
-        # Workers import app.asgi in fresh processes: the environment is what reaches them.
-        os.environ["NEWSKB_DATABASE_URL"] = database_url
-        get_settings.cache_clear()
+    # Workers import app.asgi in fresh processes: the environment is what reaches them. The app
+    # needs the bind address too: without keys, it accepts writes only when that is loopback.
+    given = {"NEWSKB_DATABASE_URL": database_url, "NEWSKB_HOST": host}
+    if trusted_proxy is not None:
+        try:
+            networks = parse_networks(",".join(trusted_proxy))
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--trusted-proxy") from None
+        given["NEWSKB_TRUSTED_PROXIES"] = ",".join(str(network) for network in networks)
+    os.environ.update({name: value for name, value in given.items() if value is not None})
+    get_settings.cache_clear()
     settings = load_settings(database_url)
     from app.logging import configure_logging, uvicorn_log_config
 
@@ -73,7 +90,7 @@ def serve(
 
     uvicorn.run(
         "app.asgi:app",
-        host=host or settings.host,
+        host=settings.host,
         port=port if port is not None else settings.port,
         workers=workers,
         reload=reload,
@@ -85,6 +102,7 @@ def serve(
         # in memory); h11 refuses a request whose head outgrows this many bytes.
         http="h11",
         h11_max_incomplete_event_size=settings.max_header_bytes,
+        proxy_headers=False,  # the app reads them, from NEWSKB_TRUSTED_PROXIES only
     )
 
 

@@ -2,7 +2,8 @@
 
 Keys come from ``NEWSKB_API_KEYS`` (comma-separated, so an old and a new key can live side by
 side during rotation) and are compared in constant time. With no key configured, writes are
-accepted from loopback only, so a fresh local install works and an exposed one is not open.
+accepted from loopback only (and not through a proxy: see ``proxy.py``), so a fresh local install
+works and an exposed one is not open.
 
 A key that is sent is always checked, on reads and writes alike, configured keys or not: a
 wrong key is a 401, never silently ignored, so a client learns of a bad key on its first call.
@@ -16,11 +17,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.deps import SettingsDep
+from app.api.middleware.proxy import keyless_writes_possible, may_write_without_key
 from app.errors import Forbidden, Unauthorized
 from app.settings import Settings
 
 logger = logging.getLogger("newskb.security")
-LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
 CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
@@ -36,10 +37,10 @@ def key_matches(given: str, keys: list[str]) -> bool:
 def require_write_key(request: Request, settings: SettingsDep, credentials: CredentialsDep) -> None:
     keys = settings.key_list()
     if not keys and not _presented(request):
-        client = request.client.host if request.client else ""
-        if client not in LOOPBACK:
+        if not may_write_without_key(settings, request.scope):
             raise Forbidden(
-                "No API key is configured, so writes are accepted from this machine only. "
+                "No API key is configured, so writes are accepted only from this machine, "
+                "straight to a server listening on loopback, never through a proxy. "
                 "Set NEWSKB_API_KEYS to accept keyed writes from elsewhere."
             )
         return
@@ -73,12 +74,14 @@ def _check(credentials: HTTPAuthorizationCredentials | None, keys: list[str]) ->
 def log_auth_mode(settings: Settings) -> None:
     """Say at start-up how writes are guarded; the keys themselves are never logged."""
     keys = settings.key_list()
-    if not keys:
+    if keyless_writes_possible(settings):
         logger.warning(
             "No API key configured (NEWSKB_API_KEYS is empty): writes are accepted from "
-            "loopback (127.0.0.1, ::1) only. Set NEWSKB_API_KEYS=<key>[,<key>...] to accept "
-            "keyed writes from anywhere."
+            "loopback (127.0.0.0/8, ::1) only, and never with a proxy header. Set "
+            "NEWSKB_API_KEYS=<key>[,<key>...] to accept keyed writes from anywhere."
         )
+    elif not keys:
+        return  # proxy.log_proxy_mode says, loudly, that every write is refused
     else:
         logger.info(
             "%d API key(s) configured: writes need `Authorization: Bearer <key>`; reads %s.",
