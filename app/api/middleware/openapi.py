@@ -29,7 +29,8 @@ EVERY_V1 = {
     400: "Bad request: a malformed cursor or query, or a NUL character in the URL",
     401: "API key not valid (whenever one is sent), or missing (writes; reads behind a key)",
     429: "Too many requests from this client or key: wait `Retry-After` seconds",
-    503: "The database cannot be reached right now: retry after `Retry-After` seconds",
+    503: "The database cannot be reached right now, or every turn for lists is taken (`busy`): "
+    "retry after `Retry-After` seconds",
 }
 WRITES = {
     403: "No API key is configured and the request does not come from this machine",
