@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.reliability.server import ROOT, Server, free_port, wait_ready
+from tests.reliability.server import ROOT, Server, run_server
 
 
 @dataclass(frozen=True)
@@ -29,24 +29,7 @@ def run_seed(database_url: str) -> subprocess.CompletedProcess[str]:
 def serve_command(database_url: str, log_dir: Path, **settings: str) -> Iterator[Server]:
     """Start ``newskb serve --no-migrate`` (uvicorn as the command configures it) on a free
     port; stop it afterwards. Its process is the server's: ``/proc/<pid>`` is the server."""
-    env = {**os.environ, "NEWSKB_DATABASE_URL": database_url}
-    env |= {f"NEWSKB_{name.upper()}": value for name, value in settings.items()}
-    port = free_port()
-    log = log_dir / f"newskb-serve-{port}.log"
     command = [sys.executable, "-c", "from app.cli import main; main()", "serve", "--no-migrate"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", log)
-    try:
-        wait_ready(server)
+    command += ["--host", "127.0.0.1"]
+    with run_server(command, "newskb-serve", database_url, log_dir, **settings) as server:
         yield server
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=15)

@@ -38,13 +38,24 @@ class Server:
 @contextmanager
 def serve(database_url: str, log_dir: Path, **settings: str) -> Iterator[Server]:
     """Start ``uvicorn app.asgi:app`` on a free port; stop it (if still alive) afterwards."""
+    command = [sys.executable, "-m", "uvicorn", "app.asgi:app"]
+    with run_server(command, "uvicorn", database_url, log_dir, **settings) as server:
+        yield server
+
+
+@contextmanager
+def run_server(
+    command: list[str], name: str, database_url: str, log_dir: Path, **settings: str
+) -> Iterator[Server]:
+    """Run ``command --port <free port>`` with ``NEWSKB_`` settings in its environment, wait
+    until it answers, and stop it (if still alive) afterwards; its output goes to a log file."""
     env = {**os.environ, "NEWSKB_DATABASE_URL": database_url}
-    env |= {f"NEWSKB_{name.upper()}": value for name, value in settings.items()}
+    env |= {f"NEWSKB_{key.upper()}": value for key, value in settings.items()}
     port = free_port()
-    log = log_dir / f"uvicorn-{port}.log"
+    log = log_dir / f"{name}-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.asgi:app", "--port", str(port)],
+            [*command, "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=out,
