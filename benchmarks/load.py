@@ -162,11 +162,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(target: str, *, workers: int, env: dict[str, str], log: Path) -> Iterator[str]:
+def serving(
+    target: str, *, workers: int, env: dict[str, str], log: Path, http: str = "auto"
+) -> Iterator[str]:
     """A uvicorn process group serving ``target``; its base URL once ``/readyz`` answers 200."""
     port = _free_port()
     command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers), "--no-access-log"]
+    command += ["--http", http]
     command += ["--log-level", "warning"]
     if target.endswith(":create_app"):
         command.append("--factory")
@@ -268,6 +271,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[tuple[str, Cell]
                         **_cache_env(mode, args.cache_size),
                     },
                     log=logs / f"load-app-{backend}-{mode}.log",
+                    http=args.http,
                 )
             )
             for mode in args.modes
@@ -280,6 +284,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[tuple[str, Cell]
                 workers=args.workers,
                 env={"NEWSKB_CEILING_FILE": str(answer)},
                 log=logs / f"load-ceiling-{backend}.log",
+                http=args.http,
             )
         )
         runs = [("ceiling", ceiling_base, ["/ceiling"])]
@@ -365,6 +370,12 @@ def main(argv: list[str] | None = None) -> int:
         "--cache-size", type=int, default=None, help="NEWSKB_READ_CACHE_SIZE (default: the app's)"
     )
     parser.add_argument("--only", default="", help="endpoints to run (default: all)")
+    parser.add_argument(
+        "--http",
+        default="h11",
+        choices=["h11", "httptools", "auto"],
+        help="uvicorn's HTTP parser for both servers (newskb serve runs h11: a bounded head)",
+    )
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     args = parser.parse_args(argv)
     args.connections = [int(c) for c in args.connections.split(",")]
@@ -373,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk is missing: apt-get install -y wrk")
         return 2
     print(
-        f"{os.cpu_count()} cores, uvicorn --workers {args.workers}, wrk -t1, {args.duration} s"
+        f"{os.cpu_count()} cores, uvicorn --workers {args.workers} --http {args.http}, wrk -t1,"
+        f" {args.duration} s"
         f" per run, {args.repeats} ceiling/endpoint pairs per cell"
     )
     tables = [table(backend, run_backend(backend, args)) for backend in args.db.split(",")]
