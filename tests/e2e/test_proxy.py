@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.databases import temporary_database
-from tests.reliability.server import ROOT, Server, _wait_ready, free_port
+from tests.reliability.server import ROOT, Server, free_port, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -71,7 +71,7 @@ def serve_behind_proxy(database_url: str, folder: Path, *options: str) -> Iterat
     log = folder / f"serve-{port}.log"
     with background(serve, log) as process, background(proxy, folder / f"proxy-{port}.log"):
         server = Server(process, f"http://127.0.0.1:{port}", log)
-        _wait_ready(server)
+        wait_ready(server)
         proxied = Proxied(server, f"http://127.0.0.1:{proxy_port}")
         _wait_for(proxied)
         yield proxied
