@@ -70,7 +70,12 @@ def frozen_later(tmp_path: Path) -> Iterator[tuple[Server, TcpProxy, int]]:
                 assert created.status_code == 201, created.text
                 for path in ("/v1/articles", f"/v1/articles/{created.json()['id']}"):
                     assert httpx.get(server.base + path, timeout=30).status_code == 200
-                yield server, proxy, created.json()["id"]
+                try:
+                    yield server, proxy, created.json()["id"]
+                finally:
+                    # Stop the server on a database that answers: stuck in a read of a frozen
+                    # socket, worker threads keep a SIGTERMed uvicorn from exiting in time.
+                    proxy.restore()
 
 
 def test_a_hung_database_gives_503_to_reads_writes_and_readyz(
