@@ -174,7 +174,8 @@ def run_curl(command: Command, served: Served, workdir: Path) -> tuple[list[str]
         if not response.content:
             problems.append(f"wrote an empty {request.output}")
     media = response.headers.get("content-type", "").split(";")[0]
-    if media.endswith("json") and response.content:
+    # One JSON document is an answer to compare; JSON Lines (one object per line) is not.
+    if media.endswith("json") and not media.endswith("ndjson") and response.content:
         return problems, response.json()
     return problems, None
 
