@@ -10,11 +10,10 @@ busy, not broken). Pages by id, writes, health and metrics take no turn.
 from __future__ import annotations
 
 import asyncio
-import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.middleware.problems import MEDIA_TYPE, PROBLEM_BASE
+from app.api.middleware.limits import send_problem
 
 RETRY_AFTER = "2"
 
@@ -61,20 +60,6 @@ class Admission:
 
 
 async def _busy(scope: Scope, send: Send, which: str) -> None:
-    body = json.dumps(
-        {
-            "type": PROBLEM_BASE + "busy",
-            "title": "Busy",
-            "status": 503,
-            "detail": f"Too many {which} are running on this server; try again shortly.",
-            "instance": scope["path"],
-            "errors": [],
-        }
-    ).encode()
-    headers = [
-        (b"content-type", MEDIA_TYPE.encode()),
-        (b"content-length", str(len(body)).encode()),
-        (b"retry-after", RETRY_AFTER.encode()),
-    ]
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    detail = f"Too many {which} are running on this server; try again shortly."
+    headers = [(b"retry-after", RETRY_AFTER.encode())]
+    await send_problem(scope, send, 503, "busy", "Busy", detail, headers=headers)

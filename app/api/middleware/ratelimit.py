@@ -9,7 +9,6 @@ Health probes and the docs are never limited.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import time
 
@@ -18,6 +17,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.api.middleware.limits import send_problem
 from app.api.middleware.security import key_matches
 from app.settings import Settings
 
@@ -71,24 +71,8 @@ def _bearer_token(scope: Scope) -> str | None:
 
 
 async def _reject(scope: Scope, send: Send, limit: RateLimitItem, retry_after: int) -> None:
-    body = {
-        "type": "https://newskb.dev/problems/rate-limited",
-        "title": "Too many requests",
-        "status": 429,
-        "detail": f"Rate limit of {limit} reached; retry after {retry_after} s.",
-        "instance": scope.get("path", ""),
-        "errors": [],
-    }
-    payload = json.dumps(body).encode("utf-8")
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(payload)).encode("ascii")),
-                (b"retry-after", str(retry_after).encode("ascii")),
-            ],
-        }
+    detail = f"Rate limit of {limit} reached; retry after {retry_after} s."
+    headers = [(b"retry-after", str(retry_after).encode("ascii"))]
+    await send_problem(
+        scope, send, 429, "rate-limited", "Too many requests", detail, headers=headers
     )
-    await send({"type": "http.response.body", "body": payload})
