@@ -152,3 +152,40 @@ def _nations() -> frozenset[str]:
 def is_nation(text: str) -> bool:
     """ "England", "Scotland", "Wales": a nation that is not a state of its own."""
     return _key(text) in _nations()
+
+
+def country_by_code(code: str) -> Country | None:
+    """The country of an ISO 3166-1 alpha-2 code, with its common English name."""
+    return _by_code().get(code.upper())
+
+
+@lru_cache(maxsize=1)
+def _by_code() -> dict[str, Country]:
+    return {country.code: country for country in _tables().by_name.values()}
+
+
+@lru_cache(maxsize=8)
+def local_country_names(language: str) -> dict[str, str]:
+    """Lookup key → ISO code of every country name in ``language``, from pycountry's gettext
+    catalogue ("Allemagne" → DE). Names that read as "Russie, Fédération de" are left out:
+    the language's pattern file adds the names news uses."""
+    import gettext
+
+    try:
+        catalogue = gettext.translation(
+            "iso3166-1", pycountry.LOCALES_DIR, languages=[language]
+        )
+    except OSError:
+        return {}
+    names: dict[str, str] = {}
+    for record in pycountry.countries:
+        for english in (record.name, getattr(record, "common_name", "")):
+            local = catalogue.gettext(english) if english else ""
+            if local and "," not in local:
+                names.setdefault(_key(local), record.alpha_2)
+    return names
+
+
+def lookup_key(text: str) -> str:
+    """The key the name tables use ("the U.K." → "uk")."""
+    return _key(text)

@@ -16,7 +16,7 @@ from app.extract.parse import parse_text
 from app.extract.types import ParsedArticle
 
 # Bump when extraction output changes, so stored articles can be re-extracted.
-EXTRACTOR_VERSION = "0.2.2"
+EXTRACTOR_VERSION = "0.3.0"
 
 # spaCy refuses longer texts (``nlp.max_length``): a longer zone is refused before the NLP.
 MAX_TEXT_CHARS = 1_000_000
@@ -42,6 +42,7 @@ def with_overrides(
     url: str | None = None,
     published_at: datetime | None = None,
     source_name: str | None = None,
+    language: str | None = None,
 ) -> ParsedArticle:
     """Metadata the caller states wins over what the parser found."""
     return replace(
@@ -50,6 +51,7 @@ def with_overrides(
         url=url or parsed.url,
         published_at=published_at or parsed.published_at,
         source_name=source_name or parsed.source_name,
+        language=language or parsed.language,
     )
 
 
@@ -61,9 +63,15 @@ def parse_document(
     title: str | None = None,
     published_at: datetime | None = None,
     source_name: str | None = None,
+    language: str | None = None,
 ) -> ParsedArticle:
     """Clean a document given as scraped text or HTML; caller-stated metadata wins."""
     parsed = parse_html(html, url=url) if html is not None else parse_text(text or "")
     return with_overrides(
-        parsed, title=title, url=url, published_at=published_at, source_name=source_name
+        parsed,
+        title=title,
+        url=url,
+        published_at=published_at,
+        source_name=source_name,
+        language=language,
     )

