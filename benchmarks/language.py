@@ -8,9 +8,10 @@ in a process of its own, so that its RSS (``VmRSS`` after loading and detecting,
 growth over a bare interpreter) is its own.
 
 Texts: ``tests/fixtures/languages/texts.json`` (short news texts written for NewsKB in nine
-languages), each whole and cut to its first 60 characters (a headline's length) and to 25; the shipped
-Wikinews fixtures (English, CC BY 2.5); and, where ``../shared/data/news/wikinews`` exists, its
-317 English Wikinews articles (their first 200 characters). BBC and Reuters texts are not read.
+languages), each whole and cut to its first 60 characters (a headline's length) and to 25;
+the shipped Wikinews fixtures (English, CC BY 2.5); and, where ``../shared/data/news/wikinews``
+exists, its 317 English Wikinews articles (their first 200 characters). BBC and Reuters
+texts are not read.
 """
 
 from __future__ import annotations

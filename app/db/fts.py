@@ -79,6 +79,36 @@ POSTGRES_SEARCH_VECTOR = f"""ALTER TABLE articles ADD COLUMN search_vector tsvec
     ) STORED"""
 
 
+# Migration 0014: each article is indexed with the text-search configuration of its language
+# (``simple``, no stemming and no stop words, for a language without one here). A generated
+# column's expression is fixed by its migration: a language added to this table needs a
+# migration of its own (``patterns/languages.json`` names the same ones; a test holds them equal).
+TEXT_SEARCH_CONFIGS = {"en": "english", "fr": "french"}
+FALLBACK_CONFIG = "simple"
+
+
+def text_search_config(language_column: str) -> str:
+    """SQL for the ``regconfig`` an article's language is indexed with."""
+    cases = " ".join(
+        f"WHEN '{code}' THEN '{config}'::regconfig" for code, config in TEXT_SEARCH_CONFIGS.items()
+    )
+    return f"(CASE {language_column} {cases} ELSE '{FALLBACK_CONFIG}'::regconfig END)"
+
+
+def query_configs() -> list[str]:
+    """Every configuration an article may be indexed with: a query is parsed with each."""
+    return [*dict.fromkeys([*TEXT_SEARCH_CONFIGS.values(), FALLBACK_CONFIG])]
+
+
+_CONFIG = text_search_config("language")
+POSTGRES_SEARCH_VECTOR_BY_LANGUAGE = f"""ALTER TABLE articles ADD COLUMN search_vector tsvector
+    GENERATED ALWAYS AS (
+        setweight(to_tsvector({_CONFIG}, {indexed_text("coalesce(title, '')")}), 'A')
+        || setweight(to_tsvector({_CONFIG}, {indexed_text("coalesce(teaser, '')")}), 'B')
+        || setweight(to_tsvector({_CONFIG}, {indexed_text("body")}), 'C')
+    ) STORED"""
+
+
 def is_fts_object(name: str | None) -> bool:
     return name is not None and name.startswith(FTS_NAMES)
 

@@ -172,9 +172,7 @@ def local_country_names(language: str) -> dict[str, str]:
     import gettext
 
     try:
-        catalogue = gettext.translation(
-            "iso3166-1", pycountry.LOCALES_DIR, languages=[language]
-        )
+        catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
     except OSError:
         return {}
     names: dict[str, str] = {}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
@@ -66,7 +66,8 @@ def load_profile(language: str) -> Profile:
         countries.update(dict.fromkeys((lookup_key(name) for name in names), code))
     weekdays, months = "|".join(data["weekdays"]), "|".join(data["months"])
     dates = "|".join(
-        "(?:" + pattern.replace("{weekday}", f"(?:{weekdays})").replace("{month}", f"(?:{months})")
+        "(?:"
+        + pattern.replace("{weekday}", f"(?:{weekdays})").replace("{month}", f"(?:{months})")
         + ")"
         for pattern in data["dates"]
     )
@@ -169,9 +170,7 @@ def _country(text: str, profile: Profile) -> Country | None:
     return country_by_name(text)  # an English name used as is ("Iran", "USA")
 
 
-def _demonym_mentions(
-    zone: ZoneDoc, profile: Profile, found: list[_Mention]
-) -> list[_Mention]:
+def _demonym_mentions(zone: ZoneDoc, profile: Profile, found: list[_Mention]) -> list[_Mention]:
     """Adjectives and nouns of nationality ("allemand", "les Français") outside NER spans."""
     taken = [(m.start, m.end) for m in found if m.zone is zone]
     out = []
@@ -194,7 +193,11 @@ def _entities(mentions: list[_Mention]) -> list[Entity]:
     for m in people:
         surnames.setdefault(m.text.split()[-1].casefold(), set()).add(m.text.casefold())
     for m in mentions:
-        if m.type != "person" and m.country is None and len(surnames.get(m.text.casefold(), ())) == 1:
+        if (
+            m.type != "person"
+            and m.country is None
+            and len(surnames.get(m.text.casefold(), ())) == 1
+        ):
             m.type = "person"  # "Macron" read as a place where "Emmanuel Macron" is named
         if m.country is not None:
             key = f"country:{m.country.code}"
@@ -248,9 +251,10 @@ def _timex(zone: ZoneDoc, match: re.Match[str], profile: Profile, published: dat
     if when is None:
         return Timex(text, span, None, "fuzzy", published, confidence=0.5)
     day = when.date()
+    precision: Precision
     if period == "year" or (has_year and text.strip().isdigit()):
         first, last = date(day.year, 1, 1), date(day.year, 12, 31)
-        value, precision = f"{day.year:04d}", cast(Precision, "year")
+        value, precision = f"{day.year:04d}", "year"
     elif period == "month":
         last_day = calendar.monthrange(day.year, day.month)[1]
         first, last = date(day.year, day.month, 1), date(day.year, day.month, last_day)
@@ -281,7 +285,9 @@ def _parser(language: str, published: date | None) -> Any:
     return DateDataParser(languages=[language], settings=settings)
 
 
-def extract_quotes(docs: Sequence[ZoneDoc], entities: Sequence[Entity], profile: Profile) -> list[Quote]:
+def extract_quotes(
+    docs: Sequence[ZoneDoc], entities: Sequence[Entity], profile: Profile
+) -> list[Quote]:
     """Text between the language's quote marks with a cue verb or source word in its sentence;
     the speaker is the person the cue names (its subject, the name after it, or for a pronoun
     the last person named before the quote)."""
@@ -292,12 +298,15 @@ def extract_quotes(docs: Sequence[ZoneDoc], entities: Sequence[Entity], profile:
         for m in e.mentions
     )
     surnames = {
-        e.name.split()[-1].casefold(): e.key for e in entities if e.type == "person" and " " in e.name
+        e.name.split()[-1].casefold(): e.key
+        for e in entities
+        if e.type == "person" and " " in e.name
     }
     out = []
     for zone in docs:
         for opening, closing in profile.quote_marks:
-            pattern = re.compile(rf"{re.escape(opening)}\s*([^{re.escape(opening + closing)}]+?)\s*{re.escape(closing)}")
+            inside = f"[^{re.escape(opening + closing)}]+?"
+            pattern = re.compile(rf"{re.escape(opening)}\s*({inside})\s*{re.escape(closing)}")
             for match in pattern.finditer(zone.text):
                 quote = _quote(zone, match, people, surnames, profile)
                 if quote is not None:
@@ -308,7 +317,7 @@ def extract_quotes(docs: Sequence[ZoneDoc], entities: Sequence[Entity], profile:
 def _quote(
     zone: ZoneDoc,
     match: re.Match[str],
-    people: list[tuple[str, int, int, int, str]],
+    people: Sequence[tuple[str, int, int, int, str]],
     surnames: dict[str, str],
     profile: Profile,
 ) -> Quote | None:
@@ -321,7 +330,9 @@ def _quote(
     cue = _cue(doc, around, profile)
     if cue is None:
         return None
-    zone_people = [(s, e, key) for z, i, s, e, key in people if (z, i) == (zone.zone, zone.zone_index)]
+    zone_people = [
+        (s, e, key) for z, i, s, e, key in people if (z, i) == (zone.zone, zone.zone_index)
+    ]
     speaker = _speaker(doc, cue, around, zone_people, surnames, profile)
     words = len(text.split())
     return Quote(
@@ -340,7 +351,7 @@ def _cue(doc: Doc, quote: SpacySpan, profile: Profile) -> Token | None:
     after = range(quote.end, min(sentence_end, quote.end + 8))
     before = range(quote.start - 1, max(sentence_start, quote.start - 12) - 1, -1)
     for index in [*after, *before]:
-        token = doc[index]
+        token: Token = doc[index]
         if token.lemma_ in profile.cue_lemmas or token.lower_ in profile.sources:
             return token
     return None
@@ -365,11 +376,13 @@ def _speaker(
         if window.start_char <= s < window.end_char:
             return key
     for token in window:  # a surname NER did not tag ("a déclaré Macron")
-        if (key := surnames.get(token.text.casefold())) is not None:
-            return key
+        if (found := surnames.get(token.text.casefold())) is not None:
+            return found
     for s, e, key in reversed(people):
-        if sentence.start_char <= s and e <= sentence.end_char and not (
-            quote.start_char <= s < quote.end_char
+        if (
+            sentence.start_char <= s
+            and e <= sentence.end_char
+            and not (quote.start_char <= s < quote.end_char)
         ):
             return key
     return None

@@ -8,7 +8,6 @@ from itertools import groupby
 from typing import Any, TypeVar
 
 from app.extract import generic
-
 from app.extract.amounts import extract_amounts
 from app.extract.document import (
     EXTRACTOR_VERSION,
@@ -122,24 +121,30 @@ def _iter_generic(
         entity_ruler=False,
     )
     for parsed, docs in zip(articles, analysed, strict=True):
-        published = parsed.published_at.date() if parsed.published_at else None
-        with collecting() as failures:
-            entities: list[Entity] = _run(
-                "entities", lambda: generic.extract_entities(docs, profile), []
-            )
-            timexes: list[Timex] = _run(
-                "time", lambda: generic.extract_timexes(docs, profile, published=published), []
-            )
-            quotes: list[Quote] = _run(
-                "quotes", lambda: generic.extract_quotes(docs, entities, profile), []
-            )
-        yield _extracted(
-            parsed,
-            entities=tuple(entities),
-            timexes=tuple(timexes),
-            quotes=tuple(quotes),
-            failures=tuple(failures),
+        yield _extract_generic(parsed, docs, profile)
+
+
+def _extract_generic(
+    parsed: ParsedArticle, docs: list[ZoneDoc], profile: generic.Profile
+) -> ExtractedArticle:
+    published = parsed.published_at.date() if parsed.published_at else None
+    with collecting() as failures:
+        entities: list[Entity] = _run(
+            "entities", lambda: generic.extract_entities(docs, profile), []
         )
+        timexes: list[Timex] = _run(
+            "time", lambda: generic.extract_timexes(docs, profile, published=published), []
+        )
+        quotes: list[Quote] = _run(
+            "quotes", lambda: generic.extract_quotes(docs, entities, profile), []
+        )
+    return _extracted(
+        parsed,
+        entities=tuple(entities),
+        timexes=tuple(timexes),
+        quotes=tuple(quotes),
+        failures=tuple(failures),
+    )
 
 
 def _extracted(parsed: ParsedArticle, **facts: Any) -> ExtractedArticle:

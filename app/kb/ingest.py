@@ -301,7 +301,9 @@ def _store_article(session: Session, extracted: x.ExtractedArticle) -> Article:
         subheads=list(parsed.subheads),
         subhead_spans=[list(span) for span in parsed.subhead_spans],
         published_at=parsed.published_at,
-        language=parsed.language,
+        # Set by extraction (stated or detected); "und" (undetermined) only for a caller that
+        # built an ExtractedArticle by hand.
+        language=parsed.language or "und",
         body=parsed.body,
         raw_text=str(extracted.extra.get("raw_text", parsed.body)),
         word_count=len(parsed.body.split()),

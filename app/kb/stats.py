@@ -8,7 +8,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.db.models import Amount, Article, Entity, EntityStats, Event, Quote, Source, Timex
-from app.schemas.stats import Stats
+from app.extract.languages import extraction_status, pipelines
+from app.schemas.stats import LanguageStats, Stats
 
 
 def collect_stats(session: Session) -> Stats:
@@ -40,7 +41,24 @@ def collect_stats(session: Session) -> Stats:
         entities_by_type=live_entities,
         events_by_type=_group_counts(session, Event.type),
         extractor_versions=_group_counts(session, Article.extractor_version),
+        languages=_languages(_group_counts(session, Article.language)),
     )
+
+
+def _languages(counts: dict[str, int]) -> list[LanguageStats]:
+    """Languages with articles (most first), then those with a pipeline and no article yet."""
+    codes = list(counts) + sorted(set(pipelines()) - set(counts))
+    return [
+        LanguageStats(
+            language=code,
+            articles=counts.get(code, 0),
+            status=status.status,
+            extracts=list(status.extracts),
+            reason=status.reason,
+        )
+        for code in codes
+        for status in [extraction_status(code)]
+    ]
 
 
 def _count(column: InstrumentedAttribute[Any], *where: Any) -> ColumnElement[int]:

@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import AnyHttpUrl, Field, model_validator
 
@@ -29,6 +29,14 @@ class ArticleCreate(Schema):
     title: str | None = Field(default=None, max_length=1000)
     published_at: datetime | None = Field(default=None, examples=["2021-09-12T00:00:00Z"])
     source: str | None = Field(default=None, max_length=200, examples=["DW"])
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$",
+        max_length=16,
+        description="The article's language as a BCP 47 tag (`fr`, `pt-BR`); it wins over the "
+        "detected one. Only the primary subtag is kept.",
+        examples=["fr"],
+    )
 
     @model_validator(mode="after")
     def _text_or_html(self) -> Self:
@@ -56,10 +64,32 @@ class ArticleSummary(Schema):
     section: str | None = Field(examples=["Politics"])
     tags: list[str] = Field(examples=[["Belarus"]])
     published_at: datetime | None
-    language: str = Field(examples=["en"])
+    language: str = Field(
+        description="ISO 639 code: the one the client gave, else the one detected.",
+        examples=["en"],
+    )
     word_count: int = Field(examples=[512])
     ingested_at: datetime
     extractor_version: str
+
+
+class ExtractionRead(Schema):
+    """What extraction did with the article, given its language."""
+
+    status: Literal["extracted", "skipped"] = Field(
+        description="`skipped`: no pipeline reads the article's language, so no facts were "
+        "extracted (the article is stored and searchable).",
+        examples=["extracted"],
+    )
+    extracts: list[str] = Field(
+        description="The kinds of facts the language's pipeline extracts.",
+        examples=[["entities", "roles", "timexes", "amounts", "quotes", "events"]],
+    )
+    reason: str | None = Field(
+        default=None,
+        description="Why nothing was extracted, when skipped.",
+        examples=["no pipeline for language 'de'"],
+    )
 
 
 class ArticleEntity(EntityRef):
@@ -76,6 +106,9 @@ class ArticleRead(ArticleSummary):
     images: list[ImageRead]
     subheads: list[str]
     body: str = Field(description="The cleaned body; every offset points into it.")
+    extraction: ExtractionRead = Field(
+        description="Which facts the article's language gets, or that none were extracted and why."
+    )
     entities: list[ArticleEntity] = Field(default_factory=list)
     roles: list[RoleRead] = Field(default_factory=list)
     timexes: list[TimexRead] = Field(default_factory=list)

@@ -1,10 +1,32 @@
 """What the knowledge base holds: counts by kind, date range, extractor versions."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
 from app.schemas.common import Schema
+
+
+class LanguageStats(Schema):
+    """One language: how many articles are in it and what extraction reads from them."""
+
+    language: str = Field(description="ISO 639 code.", examples=["fr"])
+    articles: int = Field(description="Stored articles in this language.", examples=[12])
+    status: Literal["extracted", "skipped"] = Field(
+        description="`skipped`: no pipeline reads this language; its articles are stored and "
+        "searchable, without facts.",
+        examples=["extracted"],
+    )
+    extracts: list[str] = Field(
+        description="The kinds of facts extracted from this language's articles.",
+        examples=[["entities", "timexes", "quotes"]],
+    )
+    reason: str | None = Field(
+        default=None,
+        description="Why nothing is extracted, when skipped.",
+        examples=["no pipeline for language 'de'"],
+    )
 
 
 class Stats(Schema):
@@ -47,4 +69,8 @@ class Stats(Schema):
     extractor_versions: dict[str, int] = Field(
         description="Articles by the extractor version their facts were read with.",
         examples=[{"0.9.0": 51}],
+    )
+    languages: list[LanguageStats] = Field(
+        description="Every language with a pipeline or with stored articles, most articles "
+        "first: what is extracted from it."
     )

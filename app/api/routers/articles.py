@@ -142,6 +142,7 @@ def create_article(
             title=document.title,
             published_at=document.published_at,
             source_name=document.source,
+            language=document.language,
         )
     left = max(budget - (time.monotonic() - started), 0.001) if budget > 0 else 0.0
     result = kb_ingest.ingest_parsed(
@@ -247,7 +248,11 @@ def delete_article(article_id: ArticleIdPath, session: SessionDep) -> Response:
 
 def _article_read(session: SessionDep, article_id: int) -> ArticleRead:
     detail = kb_articles.get_article_detail(session, article_id)
-    read = ArticleRead.model_validate(detail.article)
+    article = detail.article
+    fields = {
+        name: getattr(article, name) for name in ArticleRead.model_fields if hasattr(article, name)
+    }
+    read = ArticleRead.model_validate(fields | {"extraction": detail.extraction})
     read.entities = [
         ArticleEntity(id=e.id, name=e.name, type=e.type, mention_count=count)
         for e, count in detail.entities

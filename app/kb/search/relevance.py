@@ -77,9 +77,13 @@ class Ranked(NamedTuple):
 
 # The planner's estimate of the articles that match some words, and of all articles. Plain
 # text: compiling the whole search statement for its EXPLAIN cost more than the estimate saved.
+# Articles are indexed with their language's configuration (migration 0014): a query is parsed
+# with each configuration, and matches an article if any of its readings does.
+_TSQUERY = " || ".join(
+    f"websearch_to_tsquery('{config}'::regconfig, :words)" for config in fts.query_configs()
+)
 _MATCHING = text(
-    "EXPLAIN (FORMAT JSON) SELECT 1 FROM articles"
-    " WHERE search_vector @@ websearch_to_tsquery('english'::regconfig, :words)"
+    f"EXPLAIN (FORMAT JSON) SELECT 1 FROM articles WHERE search_vector @@ ({_TSQUERY})"
 )
 _ARTICLES = text("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")
 
@@ -94,9 +98,15 @@ class Match:
             self.expression: Any = literal(query.fts5())
             self.rank: ColumnElement[float] = func.bm25(_FTS, 10.0, 5.0, 1.0)
         else:
-            self.expression = func.websearch_to_tsquery(
-                literal_column("'english'::regconfig"), literal(query.websearch())
-            )
+            words = literal(query.websearch())
+            readings = [
+                func.websearch_to_tsquery(literal_column(f"'{config}'::regconfig"), words)
+                for config in fts.query_configs()
+            ]
+            expression: ColumnElement[Any] = readings[0]
+            for reading in readings[1:]:
+                expression = expression.op("||")(reading)
+            self.expression = expression
             # float4 → float8, so the score printed in a cursor compares back exactly.
             self.rank = cast(func.ts_rank_cd(_VECTOR, self.expression), Double)
 
@@ -155,7 +165,7 @@ class Match:
             snippet: ColumnElement[str] = func.snippet(_FTS, -1, START, STOP, " … ", 32)
         else:
             snippet = func.ts_headline(
-                literal_column("'english'::regconfig"),
+                literal_column(fts.text_search_config("articles.language")),
                 literal_column(fts.indexed_text(f"left(articles.body, {SNIPPET_SOURCE_CHARS})")),
                 self.expression,
                 literal(_HEADLINE),
