@@ -132,8 +132,9 @@ def test_seed_crlf_gives_the_same_article(seed_text: str, seed: ParsedArticle) -
     assert parse_text(seed_text.replace("\n", "\r\n")) == seed
 
 
-def test_language_defaults_to_english(seed: ParsedArticle) -> None:
-    assert seed.language == "en"
+def test_plain_text_states_no_language(seed: ParsedArticle) -> None:
+    """Plain text declares no language: extraction detects it (tests/extract/test_languages.py)."""
+    assert seed.language is None
 
 
 def test_bbc_style_title_then_body() -> None:

@@ -35,6 +35,14 @@ WRITTEN = (
     '"We will rebuild," Costa told reporters in Lisbon. Costa said the army would help. Her '
     "husband, Rui Costa, a surgeon, said Mr. Costa's hospital had lost power."
 )
+# French goes through its own pipeline (app/extract/generic.py): guarded as well.
+WRITTEN_FR = (
+    "Une tempête prive 200 000 foyers d'électricité\n\n"
+    "Une tempête a privé d'électricité 200 000 foyers au Portugal lundi 13 septembre 2021, a "
+    "indiqué l'opérateur REN. La Première ministre Ana Costa a promis une aide de l'Allemagne.\n\n"
+    "« Nous allons tout reconstruire », a déclaré Ana Costa à Lisbonne. « L'armée aidera les "
+    "habitants », a-t-elle ajouté, selon les journalistes portugais."
+)
 
 
 def _plain(value: Any) -> Any:
@@ -58,7 +66,7 @@ def output_digest() -> str:
     for path in sorted(PATTERNS.iterdir()):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     published = datetime(2021, 9, 12, tzinfo=UTC)
-    texts = [path.read_text("utf-8") for path in TEXTS] + [WRITTEN]
+    texts = [path.read_text("utf-8") for path in TEXTS] + [WRITTEN, WRITTEN_FR]
     articles = [with_overrides(parse_text(text), published_at=published) for text in texts]
     for article in extract_parsed(articles):
         plain = _plain(article)
