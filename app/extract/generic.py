@@ -251,6 +251,8 @@ def _timex(zone: ZoneDoc, match: re.Match[str], profile: Profile, published: dat
     if when is None:
         return Timex(text, span, None, "fuzzy", published, confidence=0.5)
     day = when.date()
+    if published is not None and not has_year and (published - day).days == 7:
+        day = published  # the weekday of publication is that day, not a week before
     precision: Precision
     if period == "year" or (has_year and text.strip().isdigit()):
         first, last = date(day.year, 1, 1), date(day.year, 12, 31)

@@ -83,6 +83,11 @@ def test_relative_day_resolves_against_the_published_date() -> None:
     assert timex.value == "2024-03-12"
 
 
+def test_weekday_of_publication_is_that_day() -> None:
+    [timex] = extract("Le ministre a démissionné mercredi.").timexes  # published on a Wednesday
+    assert timex.value == "2024-03-13"
+
+
 def test_relative_day_without_published_date_has_no_value() -> None:
     [timex] = extract("Le ministre a démissionné hier.", published=None).timexes
     assert timex.value is None
