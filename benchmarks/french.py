@@ -107,7 +107,7 @@ def score() -> dict[str, dict[str, PRF]]:
 
 def main() -> None:
     totals = score()
-    print(f"\n| kind | system | precision | recall | F1 |\n|---|---|---:|---:|---:|")
+    print("\n| kind | system | precision | recall | F1 |\n|---|---|---:|---:|---:|")
     for kind in totals["NewsKB"]:
         for system, kinds in totals.items():
             prf = kinds[kind]

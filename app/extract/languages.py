@@ -109,6 +109,20 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+# The first extractor version that detected languages: older articles were all stored as "en"
+# (or as their page's ``lang``), so re-extracting one detects its language again.
+DETECTED_SINCE = (0, 3, 0)
+
+
+def language_was_detected(extractor_version: str) -> bool:
+    """Whether an article stored by ``extractor_version`` has a stated or detected language."""
+    try:
+        version = tuple(int(part) for part in extractor_version.split("."))
+    except ValueError:
+        return False
+    return version >= DETECTED_SINCE
+
+
 def article_text(title: str | None, body: str) -> str:
     """What the detector reads of an article."""
     return f"{title}\n\n{body}" if title else body

@@ -32,6 +32,7 @@ from app.errors import ArticleTooLong, EmptyArticle, ExtractionTooSlow, NotFound
 from app.extract import types as x
 from app.extract.budget import TooSlow, time_budget
 from app.extract.document import MAX_TEXT_CHARS, content_hash, too_long
+from app.extract.languages import language_was_detected
 from app.kb import changes, entity_stats
 from app.kb.resolve import (
     EventCandidate,
@@ -217,7 +218,9 @@ def parsed_from_row(article: Article, source: Source | None = None) -> x.ParsedA
         images=tuple(x.Image(i["caption"], i.get("credit")) for i in article.images),
         subheads=tuple(article.subheads),
         subhead_spans=tuple((s, e) for s, e in article.subhead_spans),
-        language=article.language,
+        # Languages (issue 20): an article stored before languages were detected is detected
+        # again; a later one keeps its stated or detected language.
+        language=article.language if language_was_detected(article.extractor_version) else None,
     )
 
 
@@ -243,6 +246,7 @@ def replace_facts(session: Session, article_id: int, extracted: x.ExtractedArtic
         counted = entity_stats.entity_ids_of_article(session, article_id)
         _delete_facts(session, article_id)
         article.extractor_version = extracted.extractor_version
+        article.language = extracted.parsed.language or article.language  # languages (issue 20)
         after = _store_facts(session, article, extracted)
         changes.record_article(session, article_id, "updated", entity_ids=before | after)
         entity_stats.refresh(session, counted | after)

@@ -12,9 +12,7 @@ PUBLISHED = datetime(2024, 3, 13, tzinfo=UTC)
 
 
 def extract(body: str, *, published: datetime | None = PUBLISHED) -> ExtractedArticle:
-    [extracted] = extract_parsed(
-        [ParsedArticle(body=body, published_at=published, language="fr")]
-    )
+    [extracted] = extract_parsed([ParsedArticle(body=body, published_at=published, language="fr")])
     return extracted
 
 
@@ -47,9 +45,7 @@ def test_demonym_is_a_mention_of_its_country() -> None:
 
 
 def test_person_name_cut_short_by_ner_is_read_whole() -> None:
-    extracted = extract(
-        "« Nous ne reculerons pas », a déclaré Emmanuel Macron mardi soir à Paris."
-    )
+    extracted = extract("« Nous ne reculerons pas », a déclaré Emmanuel Macron mardi soir à Paris.")
     assert entity(extracted, "Emmanuel Macron").type == "person"
 
 

@@ -7,12 +7,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from app.db.models import Article
 
 TEXTS = json.loads(
     (Path(__file__).parents[2] / "fixtures" / "languages" / "texts.json").read_text("utf-8")
 )
-# Words searched for in each language (they stand in the texts' first article).
-WORDS = {"de": "Hilfspaket", "es": "agricultores", "ru": "бюджет"}
+# Words searched for in each language (they stand in the texts' first article); Chinese is not
+# split into words, so its "word" is a whole run of characters between punctuation.
+WORDS = {"de": "Hilfspaket", "es": "agricultores", "ru": "бюджет", "zh": "国务院周一召开常务会议"}
 
 FRENCH = (
     "Macron reçoit Scholz à Paris\n\n"
@@ -64,6 +69,23 @@ def test_article_without_pipeline_is_found_by_search(client: TestClient, languag
     article = post(client, text=TEXTS[language][0])
     hits = client.get("/v1/articles", params={"q": WORDS[language]}).json()["items"]
     assert [hit["id"] for hit in hits] == [article["id"]]
+
+
+def test_reextracting_an_article_stored_before_detection_detects_its_language(
+    client: TestClient, session: Session
+) -> None:
+    article = post(client, text=TEXTS["de"][0], language="en")
+    session.execute(update(Article).values(extractor_version="0.2.2"))
+    again = client.post(f"/v1/articles/{article['id']}/reextract").json()
+    assert (article["language"], again["language"]) == ("en", "de")
+    assert again["extraction"]["status"] == "skipped"
+    assert again["entities"] == []
+
+
+def test_reextracting_keeps_a_language_given_by_the_client(client: TestClient) -> None:
+    article = post(client, text=TEXTS["de"][0], language="en")
+    again = client.post(f"/v1/articles/{article['id']}/reextract").json()
+    assert again["language"] == "en"
 
 
 def test_language_given_by_the_client_wins(client: TestClient) -> None:
