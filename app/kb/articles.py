@@ -21,7 +21,6 @@ from app.db.models import (
     Role,
 )
 from app.errors import NotFound
-from app.extract.languages import ExtractionStatus, extraction_status
 from app.kb.sql.pagination import (
     CursorCodec,
     Page,
@@ -40,7 +39,6 @@ class ArticleDetail:
     article: Article
     entities: list[tuple[Entity, int]]  # with mention counts, most mentioned first
     events: list[Event]
-    extraction: ExtractionStatus  # what the article's language gets
 
 
 def get_article(session: Session, article_id: int) -> Article:
@@ -94,7 +92,7 @@ def get_article_detail(session: Session, article_id: int) -> ArticleDetail:
             .order_by(Event.date_start.is_(None), Event.date_start, Event.id)
         )
     )
-    return ArticleDetail(article, entities, events, extraction_status(article.language))
+    return ArticleDetail(article, entities, events)
 
 
 def event_load_options() -> list[_AbstractLoad]:

@@ -1,8 +1,9 @@
 from datetime import datetime
 from typing import Literal, Self
 
-from pydantic import AnyHttpUrl, Field, model_validator
+from pydantic import AnyHttpUrl, Field, computed_field, model_validator
 
+from app.extract.languages import extraction_status
 from app.schemas.common import Schema
 from app.schemas.entities import EntityRef, RoleRead
 from app.schemas.events import EventRead
@@ -106,12 +107,20 @@ class ArticleRead(ArticleSummary):
     images: list[ImageRead]
     subheads: list[str]
     body: str = Field(description="The cleaned body; every offset points into it.")
-    extraction: ExtractionRead = Field(
-        description="Which facts the article's language gets, or that none were extracted and why."
-    )
     entities: list[ArticleEntity] = Field(default_factory=list)
     roles: list[RoleRead] = Field(default_factory=list)
     timexes: list[TimexRead] = Field(default_factory=list)
     amounts: list[AmountRead] = Field(default_factory=list)
     quotes: list[QuoteRead] = Field(default_factory=list)
     events: list[EventRead] = Field(default_factory=list)
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Which facts the article's language gets, or that none were extracted and "
+        "why (it follows from `language`)."
+    )
+    @property
+    def extraction(self) -> ExtractionRead:
+        found = extraction_status(self.language)
+        return ExtractionRead(
+            status=found.status, extracts=list(found.extracts), reason=found.reason
+        )

@@ -248,11 +248,7 @@ def delete_article(article_id: ArticleIdPath, session: SessionDep) -> Response:
 
 def _article_read(session: SessionDep, article_id: int) -> ArticleRead:
     detail = kb_articles.get_article_detail(session, article_id)
-    article = detail.article
-    fields = {
-        name: getattr(article, name) for name in ArticleRead.model_fields if hasattr(article, name)
-    }
-    read = ArticleRead.model_validate(fields | {"extraction": detail.extraction})
+    read = ArticleRead.model_validate(detail.article)
     read.entities = [
         ArticleEntity(id=e.id, name=e.name, type=e.type, mention_count=count)
         for e, count in detail.entities
