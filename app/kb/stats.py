@@ -1,4 +1,4 @@
-"""A summary of the knowledge base in four queries: one row of counts, three GROUP BYs."""
+"""A summary of the knowledge base in five queries: one row of counts, four GROUP BYs."""
 
 from __future__ import annotations
 

@@ -109,7 +109,7 @@ def test_deleting_an_article_lowers_the_counts(session: Session) -> None:
     assert after.oldest_ingested_at == after.newest_ingested_at == kept.created_at
 
 
-def test_stats_take_four_statements(session: Session) -> None:
+def test_stats_take_five_statements(session: Session) -> None:
     ingest.ingest_article(session, meeting_article())
     statements: list[str] = []
 
@@ -122,4 +122,4 @@ def test_stats_take_four_statements(session: Session) -> None:
         collect_stats(session)
     finally:
         event.remove(connection, "before_cursor_execute", record)
-    assert len(statements) == 4
+    assert len(statements) == 5  # the fifth: articles by language
