@@ -371,7 +371,7 @@ def _speaker(
     quote; a subject pronoun ("a-t-il dit") is the last person named before the quote."""
     sentence = cue.sent
     window = doc[cue.i + 1 : min(cue.i + 6, sentence.end)]
-    if any(_pronoun(token, profile) for token in doc[cue.i - 2 : cue.i + 2] if token.i >= 0):
+    if any(_pronoun(token, profile) for token in doc[max(cue.i - 2, 0) : cue.i + 2]):
         earlier = [key for s, e, key in people if e <= quote.start_char]
         return earlier[-1] if earlier else None
     for s, _e, key in people:
