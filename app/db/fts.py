@@ -95,9 +95,23 @@ def text_search_config(language_column: str) -> str:
     return f"(CASE {language_column} {cases} ELSE '{FALLBACK_CONFIG}'::regconfig END)"
 
 
-def query_configs() -> list[str]:
-    """Every configuration an article may be indexed with: a query is parsed with each."""
-    return [*dict.fromkeys([*TEXT_SEARCH_CONFIGS.values(), FALLBACK_CONFIG])]
+def query_configs() -> dict[str, list[str] | None]:
+    """Every configuration an article may be indexed with, and the languages it indexes (None:
+    every language not in ``TEXT_SEARCH_CONFIGS``). A query is parsed with each and matched
+    against the articles of its languages only: an English article indexed "scientolog" must
+    not match the ``simple`` reading of "-scientology"."""
+    listed: dict[str, list[str]] = {}
+    for code, config in TEXT_SEARCH_CONFIGS.items():
+        listed.setdefault(config, []).append(code)
+    return {**listed, FALLBACK_CONFIG: None}
+
+
+def language_condition(language_column: str, languages: list[str] | None) -> str:
+    """SQL that holds for the articles a configuration indexes (see ``query_configs``)."""
+    if languages is None:
+        listed = ", ".join(f"'{code}'" for code in TEXT_SEARCH_CONFIGS)
+        return f"{language_column} NOT IN ({listed})"
+    return f"{language_column} IN ({', '.join(repr(code) for code in languages)})"
 
 
 _CONFIG = text_search_config("language")

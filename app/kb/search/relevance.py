@@ -20,6 +20,7 @@ from sqlalchemy import (
     Double,
     Select,
     and_,
+    case,
     cast,
     func,
     literal,
@@ -29,7 +30,7 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from app.db import fts
 from app.db.models import Article
@@ -78,13 +79,13 @@ class Ranked(NamedTuple):
 # The planner's estimate of the articles that match some words, and of all articles. Plain
 # text: compiling the whole search statement for its EXPLAIN cost more than the estimate saved.
 # Articles are indexed with their language's configuration (migration 0014): a query is parsed
-# with each configuration, and matches an article if any of its readings does.
-_TSQUERY = " || ".join(
-    f"websearch_to_tsquery('{config}'::regconfig, :words)" for config in fts.query_configs()
+# with each configuration and matched against the articles of that configuration.
+_READINGS = " OR ".join(
+    f"({fts.language_condition('language', languages)} AND search_vector @@ "
+    f"websearch_to_tsquery('{config}'::regconfig, :words))"
+    for config, languages in fts.query_configs().items()
 )
-_MATCHING = text(
-    f"EXPLAIN (FORMAT JSON) SELECT 1 FROM articles WHERE search_vector @@ ({_TSQUERY})"
-)
+_MATCHING = text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM articles WHERE {_READINGS}")
 _ARTICLES = text("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")
 
 
@@ -99,23 +100,46 @@ class Match:
             self.rank: ColumnElement[float] = func.bm25(_FTS, 10.0, 5.0, 1.0)
         else:
             words = literal(query.websearch())
-            readings = [
-                func.websearch_to_tsquery(literal_column(f"'{config}'::regconfig"), words)
-                for config in fts.query_configs()
+            self.readings = [
+                (
+                    languages,
+                    func.websearch_to_tsquery(literal_column(f"'{config}'::regconfig"), words),
+                )
+                for config, languages in fts.query_configs().items()
             ]
-            expression: ColumnElement[Any] = readings[0]
-            for reading in readings[1:]:
-                expression = expression.op("||")(reading)
-            self.expression = expression
+            # Each article's reading of the query: for its rank and its snippet.
+            self.expression = self.reading_for(Article.language)
             # float4 → float8, so the score printed in a cursor compares back exactly.
             self.rank = cast(func.ts_rank_cd(_VECTOR, self.expression), Double)
+
+    def reading_for(
+        self, language: ColumnElement[str] | InstrumentedAttribute[str]
+    ) -> ColumnElement[Any]:
+        """The query as parsed with the configuration of the article's ``language``."""
+        listed = [(language.in_(codes), tsquery) for codes, tsquery in self.readings if codes]
+        fallback = next(tsquery for codes, tsquery in self.readings if codes is None)
+        return case(*listed, else_=fallback)
+
+    def condition(self) -> ColumnElement[bool]:
+        """Some reading matches, each only on articles indexed with its configuration (one GIN
+        index scan per reading, OR-ed by the planner)."""
+        listed = [code for codes, _ in self.readings for code in codes or []]
+        return or_(
+            *(
+                and_(
+                    Article.language.in_(codes) if codes else Article.language.not_in(listed),
+                    _VECTOR.op("@@")(tsquery),
+                )
+                for codes, tsquery in self.readings
+            )
+        )
 
     def apply(self, statement: Select[Any]) -> Select[Any]:
         if self.sqlite:
             return statement.join(_fts, literal_column("articles_fts.rowid") == Article.id).where(
                 _FTS.op("MATCH")(self.expression)
             )
-        return statement.where(_VECTOR.op("@@")(self.expression))
+        return statement.where(self.condition())
 
     def share(self, session: Session) -> float | None:
         """PostgreSQL's estimate of the share of articles that match (None on SQLite, or
@@ -144,13 +168,15 @@ class Match:
 
         def wrap(probe: Select[Any]) -> Select[Any]:
             kept = probe.subquery()
-            rank = cast(func.ts_rank_cd(kept.c.vector, self.expression), Double)
-            columns = [column for column in kept.c if column.key != "vector"]
+            reading = self.reading_for(kept.c.search_language)
+            rank = cast(func.ts_rank_cd(kept.c.vector, reading), Double)
+            columns = [c for c in kept.c if c.key not in ("vector", "search_language")]
             return select(*columns, rank.label("rank")).order_by(
                 kept.c.sort_time.desc(), kept.c.id.desc()
             )
 
-        return statement.add_columns(_VECTOR.label("vector")), wrap
+        columns = (_VECTOR.label("vector"), Article.language.label("search_language"))
+        return statement.add_columns(*columns), wrap
 
     def score(self) -> ColumnElement[float]:
         """Higher is better on both backends (FTS5's bm25 is lower-is-better)."""

@@ -71,6 +71,12 @@ def test_article_without_pipeline_is_found_by_search(client: TestClient, languag
     assert [hit["id"] for hit in hits] == [article["id"]]
 
 
+def test_french_article_is_found_by_another_form_of_a_word(client: TestClient) -> None:
+    article = post(client, text=TEXTS["fr"][0])  # "... pour les agriculteurs touchés ..."
+    hits = client.get("/v1/articles", params={"q": "agriculteur"}).json()["items"]
+    assert [hit["id"] for hit in hits] == [article["id"]]
+
+
 def test_reextracting_an_article_stored_before_detection_detects_its_language(
     client: TestClient, session: Session
 ) -> None:
