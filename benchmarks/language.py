@@ -11,12 +11,14 @@ Texts: ``tests/fixtures/languages/texts.json`` (short news texts written for New
 languages), each whole and cut to its first 60 characters (a headline's length) and to 25;
 the shipped Wikinews fixtures (English, CC BY 2.5); and, where ``../shared/data/news/wikinews``
 exists, its 317 English Wikinews articles (their first 200 characters). BBC and Reuters
-texts are not read.
+texts are not read. lingua is not a dependency of NewsKB: install it to compare
+(``pip install lingua-language-detector``); without it only py3langid runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -124,6 +126,10 @@ def main() -> None:
         return
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for name in DETECTORS:
+        module = "lingua" if name.startswith("lingua") else "py3langid"
+        if importlib.util.find_spec(module) is None:
+            print(f"\n{name}: not installed (pip install lingua-language-detector)")
+            continue
         command = [sys.executable, "-m", "benchmarks.language", "--child", name]
         out = subprocess.run(
             [*command, "--corpus", str(args.corpus)],
