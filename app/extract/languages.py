@@ -103,10 +103,17 @@ def detect_language(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    """py3langid's model (a second to load): only where extraction runs."""
+    """py3langid's model (a second to load): only where extraction runs.
+
+    Restricted to the languages with an ISO 639-1 code (116 of its 142): the others are
+    regional varieties and creoles (Nigerian Pidgin, Wu Chinese, Venetian...) that it picked
+    for English result tables and short Chinese or Spanish texts.
+    """
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages([code for code in identifier.nb_classes if len(code) == 2])
+    return identifier
 
 
 # The first extractor version that detected languages: older articles were all stored as "en"

@@ -37,6 +37,16 @@ def test_detects_the_language_of_a_short_news_text(language: str, text: str) -> 
     assert detect_language(text) == language
 
 
+def test_detector_answers_only_languages_with_a_two_letter_code() -> None:
+    """Nigerian Pidgin (``pcm``, no ISO 639-1 code) is what py3langid's full label set read an
+    English table of athletics results as; restricted, it reads this text as English."""
+    pidgin = (
+        "Di goment don talk say dem go build new road for Lagos. Plenty people wey dey live for "
+        "di area dey happy well well, but some of dem say dem no go believe am until dem see am."
+    )
+    assert detect_language(pidgin) == "en"
+
+
 def test_text_the_detector_is_unsure_about_is_read_as_the_fallback() -> None:
     assert detect_language("Zapad-2021") == FALLBACK_LANGUAGE
 
@@ -50,7 +60,7 @@ def test_language_is_detected_when_not_stated() -> None:
     assert with_language(parse_text(TEXTS["de"][0])).language == "de"
 
 
-@pytest.mark.parametrize(("tag", "code"), [("pt-BR", "pt"), ("EN_gb", "en"), ("wuu", "zh")])
+@pytest.mark.parametrize(("tag", "code"), [("pt-BR", "pt"), ("EN_gb", "en"), ("nb", "no")])
 def test_language_tag_is_reduced_to_its_primary_subtag(tag: str, code: str) -> None:
     assert normalize_tag(tag) == code
 
