@@ -3,7 +3,7 @@
 spaCy-free, so that the read path can say what an article's language gets without loading a
 model. The pipelines are data (``patterns/languages.json``): a language without an entry is
 stored and searchable, and no pipeline runs on it. Detection is py3langid's (decision record
-0008): about 0.2 ms for a short article, 93 MiB, offline; loaded at the first detection.
+0008): about 0.3 ms for a short article, about 100 MiB, offline; loaded at the first detection.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, Literal
 LANGUAGES_JSON = Path(__file__).parent / "patterns" / "languages.json"
 # A text the detector is unsure about (short headlines, lists of names) is read as this.
 FALLBACK_LANGUAGE = "en"
-# py3langid's probability (normalized over its 97 languages) below which it is unsure.
+# py3langid's probability (normalized over the languages it may answer) below which it is unsure.
 MIN_CONFIDENCE = 0.5
 # The detector reads the title and the start of the body: enough to decide, and fast.
 DETECT_CHARS = 3000
