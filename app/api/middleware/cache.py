@@ -45,7 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import metrics
 from app.api.cache_tags import Shown, shown_in
 from app.api.middleware.security import wrong_key_sent
-from app.kb.changes import Changed, VersionReader
+from app.kb.changes import EVERYTHING, Changed, VersionReader
 
 CACHED_PREFIX = "/v1/"
 
@@ -80,6 +80,7 @@ class ReadCache:
         max_bytes: int = 64_000_000,
         ttl: float = 300.0,
         max_body: int = 1_000_000,
+        drop_all: bool = False,
         keys: list[str] | None = None,
     ) -> None:
         self.app = app
@@ -89,6 +90,7 @@ class ReadCache:
         self.max_bytes = max_bytes
         self.ttl = ttl
         self.max_body = min(max_body, max_bytes)
+        self.drop_all = drop_all  # on any write, as if the feed told nothing of its reach
         self._store: OrderedDict[_Key, _Entry] = OrderedDict()
         self._bytes = 0  # of the bodies in the store
         # The keys of the stored answers by what they show ("event:3"; "ref:7" for an entity
@@ -185,7 +187,8 @@ class ReadCache:
                 try:
                     version = await self.versions.read()
                     if version != self._version:
-                        self._drop(await self.versions.changed_since(self._version, version))
+                        changed = await self.versions.changed_since(self._version, version)
+                        self._drop(EVERYTHING if self.drop_all else changed)
                         self._version = version
                         self._generation += 1
                     batch.set_result(self._generation)

@@ -23,14 +23,14 @@ from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.errors import InvalidBody, InvalidInput, UnsupportedMediaType
 from app.extract.document import parse_document
 from app.extract.encoding import UndecodableText, decode_document
+from app.kb import article_page as kb_article_page
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
 from app.kb.intake import clean_article
 from app.kb.search import articles as kb_search
-from app.schemas.articles import ArticleCreate, ArticleEntity, ArticleRead
+from app.schemas.articles import ArticleCreate, ArticleRead
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.entities import MentionRead
-from app.schemas.events import EventRead
 from app.schemas.search import ArticleHit
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
@@ -246,11 +246,4 @@ def delete_article(article_id: ArticleIdPath, session: SessionDep) -> Response:
 
 
 def _article_read(session: SessionDep, article_id: int) -> ArticleRead:
-    detail = kb_articles.get_article_detail(session, article_id)
-    read = ArticleRead.model_validate(detail.article)
-    read.entities = [
-        ArticleEntity(id=e.id, name=e.name, type=e.type, mention_count=count)
-        for e, count in detail.entities
-    ]
-    read.events = [EventRead.model_validate(e) for e in detail.events]
-    return read
+    return ArticleRead.model_validate(kb_article_page.article_page(session, article_id))

@@ -52,7 +52,12 @@ class Served:
 
 
 def _serve(
-    tmp_path: Path, cache_size: int, versions: list[int], ttl: float = 300.0, mb: float = 64.0
+    tmp_path: Path,
+    cache_size: int,
+    versions: list[int],
+    ttl: float = 300.0,
+    mb: float = 64.0,
+    drop_all: bool = False,
 ) -> Iterator[Served]:
     with temporary_database(tmp_path, "cache") as url:
         engine = make_engine(url)
@@ -64,6 +69,7 @@ def _serve(
             read_cache_size=cache_size,
             read_cache_ttl=ttl,
             read_cache_mb=mb,
+            read_cache_drop_all=drop_all,
             log_level="warning",
         )
         app = create_app(settings)
@@ -106,6 +112,11 @@ def expiring(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
 def small(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
     """Room for 100 answers but only 3 kB of bodies."""
     yield from _serve(tmp_path, cache_size=100, versions=versions, mb=0.003)
+
+
+@pytest.fixture
+def dropping_all(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
+    yield from _serve(tmp_path, cache_size=100, versions=versions, drop_all=True)
 
 
 @pytest.fixture
@@ -412,3 +423,11 @@ def test_after_every_kind_of_write_cached_answers_equal_fresh_ones(
     same_answers()
     assert cached.client.delete(f"/v1/articles/{first}").status_code == 204
     same_answers()
+
+
+def test_the_safety_valve_drops_every_answer_on_any_write(dropping_all: Served) -> None:
+    meeting = dropping_all.ingest(FIRST)
+    dropping_all.get(f"/v1/articles/{meeting}")
+    assert dropping_all.get(f"/v1/articles/{meeting}")[2] == 0
+    _post(dropping_all, ALSO_UNRELATED)
+    assert dropping_all.get(f"/v1/articles/{meeting}")[2] > 0
