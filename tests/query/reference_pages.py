@@ -1,5 +1,5 @@
-"""The article answer as the ORM built it before ``app.kb.article_page``: the reference that
-the Core version is compared with (``test_article_page.py``), on every fixture article."""
+"""The article and event answers as the ORM built them before ``app.kb.pages``: the references
+that the Core versions are compared with (``test_pages.py``), on every fixture article."""
 
 from dataclasses import dataclass
 
@@ -9,9 +9,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db.models import Article, Entity, Event, EventEvidence, Mention, Quote, Role
 from app.errors import NotFound
-from app.kb.articles import event_load_options
+from app.kb.articles import event_load_options, sort_time
+from app.kb.events import get_event
 from app.schemas.articles import ArticleEntity, ArticleRead
-from app.schemas.events import EventRead
+from app.schemas.events import EventArticle, EventRead
+from app.schemas.events import EventDetail as EventDetailRead
 
 
 @dataclass(frozen=True)
@@ -80,4 +82,32 @@ def reference_article_read(session: Session, article_id: int) -> ArticleRead:
         for e, count in detail.entities
     ]
     read.events = [EventRead.model_validate(e) for e in detail.events]
+    return read
+
+
+@dataclass(frozen=True)
+class EventDetail:
+    event: Event
+    articles: list[Article]
+
+
+def get_event_detail(session: Session, event_id: int) -> EventDetail:
+    """The event, and the articles its evidence comes from (oldest first)."""
+    event = get_event(session, event_id)
+    article_ids = {e.article_id for e in event.evidence}
+    articles = list(
+        session.scalars(
+            select(Article)
+            .where(Article.id.in_(article_ids))
+            .options(selectinload(Article.source))
+            .order_by(sort_time, Article.id)
+        )
+    )
+    return EventDetail(event, articles)
+
+
+def reference_event_read(session: Session, event_id: int) -> EventDetailRead:
+    detail = get_event_detail(session, event_id)
+    read = EventDetailRead.model_validate(detail.event)
+    read.articles = [EventArticle.model_validate(a) for a in detail.articles]
     return read

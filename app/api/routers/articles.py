@@ -23,9 +23,9 @@ from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.errors import InvalidBody, InvalidInput, UnsupportedMediaType
 from app.extract.document import parse_document
 from app.extract.encoding import UndecodableText, decode_document
-from app.kb import article_page as kb_article_page
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
+from app.kb import pages as kb_pages
 from app.kb.intake import clean_article
 from app.kb.search import articles as kb_search
 from app.schemas.articles import ArticleCreate, ArticleRead
@@ -246,4 +246,4 @@ def delete_article(article_id: ArticleIdPath, session: SessionDep) -> Response:
 
 
 def _article_read(session: SessionDep, article_id: int) -> ArticleRead:
-    return ArticleRead.model_validate(kb_article_page.article_page(session, article_id))
+    return ArticleRead.model_validate(kb_pages.article_page(session, article_id))
