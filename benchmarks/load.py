@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
-from app.db.models import Article, Entity, Mention
+from app.db.models import Article, Entity, Event, Mention
 from app.kb.search.articles import ArticleFilters, search_articles
 from app.kb.search.webquery import STOP_WORDS
 from app.kb.sql.pagination import CursorCodec
@@ -109,10 +109,16 @@ def pick_targets(url: str, *, seed: int = 7, per_kind: int = 40) -> dict[str, li
             entities = [r.id for r in ranked[:10]]
             entities += rng.sample([r.id for r in ranked[10:]], min(30, len(ranked) - 10))
             common, rare = _terms(session, rng, per_kind)
+            event_ids = list(session.scalars(select(Event.id).order_by(Event.id)))
+            events = sorted(rng.sample(event_ids, min(100, len(event_ids))))
     finally:
         engine.dispose()
     return {
         "article": [f"/v1/articles/{i}" for i in articles],
+        "entity": [f"/v1/entities/{i}" for i in entities],
+        "event": [f"/v1/events/{i}" for i in events],
+        "events": ["/v1/events"],
+        "timeline": [f"/v1/entities/{i}/timeline" for i in entities],
         "entities?type=person": ["/v1/entities?type=person"],
         "articles?q=common": [f"/v1/articles?q={w}" for w in common],
         "articles?q=rare": [f"/v1/articles?q={w}" for w in rare],
