@@ -202,14 +202,37 @@ def serving(
                 if time.monotonic() > deadline:
                     raise
             time.sleep(0.3)
+        GROUPS[base] = process.pid
         yield base
     finally:
+        GROUPS.pop(base, None)
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+GROUPS: dict[str, int] = {}  # base URL → the process group serving it
+
+
+def largest_rss_mb(base: str) -> float:
+    """The largest resident memory (VmRSS) among the processes serving ``base``: with
+    ``--workers N``, the busiest worker (the supervisor holds no app)."""
+    group, largest = GROUPS[base], 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != group:  # the fifth field: the process group id
+                continue
+            status = (stat.parent / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                largest = max(largest, int(line.split()[1]))
+    return largest / 1024
 
 
 def wrk(base: str, paths: list[str], *, connections: int, seconds: int, folder: Path) -> Cell:
@@ -319,6 +342,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[tuple[str, Cell]
                     + ")",
                     flush=True,
                 )
+        for mode, base in servers.items():  # the cache full, every endpoint served
+            print(f"  RSS after the load ({mode}): {largest_rss_mb(base):.0f} MB, largest worker")
     return cells
 
 
