@@ -12,6 +12,7 @@ from sqlalchemy.orm.strategy_options import _AbstractLoad
 from app.db.base import UTCDateTime
 from app.db.models import (
     Article,
+    ArticleVersion,
     Entity,
     Event,
     EventEvidence,
@@ -21,6 +22,7 @@ from app.db.models import (
     Role,
 )
 from app.errors import NotFound
+from app.kb import duplicates
 from app.kb.sql.pagination import (
     CursorCodec,
     Page,
@@ -39,6 +41,26 @@ class ArticleDetail:
     article: Article
     entities: list[tuple[Entity, int]]  # with mention counts, most mentioned first
     events: list[Event]
+    duplicate_of: duplicates.Link | None = None  # the first copy this article repeats
+    version: int = 1  # the number of its current text
+
+
+def get_article_detail(session: Session, article_id: int) -> ArticleDetail:
+    """The article with its facts, its first copy if it is a later one, its version number."""
+    detail = _article_detail(session, article_id)
+    return ArticleDetail(
+        detail.article,
+        detail.entities,
+        detail.events,
+        duplicates.link_of(session, article_id),
+        _version_number(session, article_id),
+    )
+
+
+def _version_number(session: Session, article_id: int) -> int:
+    """One more than the earlier texts kept (``app.kb.versions``)."""
+    query = select(func.count()).where(ArticleVersion.article_id == article_id)
+    return int(session.scalar(query) or 0) + 1
 
 
 def get_article(session: Session, article_id: int) -> Article:
@@ -50,7 +72,7 @@ def get_article(session: Session, article_id: int) -> Article:
     return article
 
 
-def get_article_detail(session: Session, article_id: int) -> ArticleDetail:
+def _article_detail(session: Session, article_id: int) -> ArticleDetail:
     """The article, its metadata and every fact extracted from it, in a fixed number of queries.
 
     Each query costs about a millisecond of ORM work whatever its size, so many-to-one links

@@ -4,12 +4,13 @@ import json
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from app.api.conditional import etag_response
 from app.api.deps import (
+    MAX_ID,
     ArticleIdPath,
     CodecDep,
     CursorQuery,
@@ -25,6 +26,7 @@ from app.extract.document import parse_document
 from app.extract.encoding import UndecodableText, decode_document
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
+from app.kb import versions as kb_versions
 from app.kb.intake import clean_article
 from app.kb.search import articles as kb_search
 from app.schemas.articles import ArticleCreate, ArticleEntity, ArticleRead
@@ -32,6 +34,7 @@ from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.entities import MentionRead
 from app.schemas.events import EventRead
 from app.schemas.search import ArticleHit
+from app.schemas.versions import ArticleVersionRead, ArticleVersionSummary
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
 
@@ -128,8 +131,11 @@ def create_article(
 ) -> ArticleRead:
     """Clean the article, extract its facts and store them in one transaction.
 
-    Answers 201 with a `Location` for a new article, 200 with the stored one when the same
-    content or URL was ingested before (nothing new is written).
+    Answers 201 with a `Location` for a new article (with `duplicate_of` and `similarity` when
+    it repeats a stored story at another URL), 200 with the stored one when the same content
+    was ingested before (nothing new is written), and 200 with the article at its next
+    `version` when a new text comes at the URL of a stored article (the earlier text stays
+    readable at `/v1/articles/{id}/versions/{n}`; the facts are extracted again).
     """
     raw = document.text if document.text is not None else document.html or ""
     budget = settings.extraction_budget_seconds
@@ -233,6 +239,40 @@ def reextract_article(
     return _article_read(session, article_id)
 
 
+@router.get(
+    "/{article_id}/versions",
+    response_model=Page[ArticleVersionSummary],
+    summary="Every text an article has had",
+)
+def list_versions(article_id: ArticleIdPath, session: SessionDep) -> Page[ArticleVersionSummary]:
+    """Oldest first; the last is the current text (`current: true`). One page: an article
+    has a handful of versions."""
+    found = kb_versions.list_versions(session, article_id)
+    return Page[ArticleVersionSummary](
+        items=[ArticleVersionSummary.model_validate(v) for v in found], next_cursor=None
+    )
+
+
+@router.get(
+    "/{article_id}/versions/{number}",
+    response_model=ArticleVersionRead,
+    summary="One text of an article",
+)
+def get_version(
+    article_id: ArticleIdPath,
+    number: Annotated[
+        int, Path(ge=1, le=MAX_ID, description="Version number (1 is the first).", examples=[1])
+    ],
+    session: SessionDep,
+) -> ArticleVersionRead:
+    """The text of version `number` as it was stored (facts are kept for the current text)."""
+    found = kb_versions.get_version(session, article_id, number)
+    return ArticleVersionRead.model_validate(
+        {**vars(found.summary), "teaser": found.teaser, "published_at": found.published_at}
+        | {"body": found.body}
+    )
+
+
 @router.delete(
     "/{article_id}",
     status_code=status.HTTP_204_NO_CONTENT,
@@ -253,4 +293,8 @@ def _article_read(session: SessionDep, article_id: int) -> ArticleRead:
         for e, count in detail.entities
     ]
     read.events = [EventRead.model_validate(e) for e in detail.events]
+    if detail.duplicate_of is not None:
+        read.duplicate_of = detail.duplicate_of.original_id
+        read.similarity = detail.duplicate_of.similarity
+    read.version = detail.version
     return read
