@@ -171,13 +171,14 @@ def _find_original(session: Session, article_id: int, found: Fingerprint) -> Lin
     if not matches:
         return None
     # A match that is itself a copy stands for its original: copies link to the first one.
-    originals = dict(
-        session.execute(
+    originals = {
+        copy_id: original_id
+        for copy_id, original_id in session.execute(
             select(ArticleDuplicate.article_id, ArticleDuplicate.original_id).where(
                 ArticleDuplicate.article_id.in_(matches)
             )
-        ).tuples()
-    )
+        )
+    }
     roots = {originals.get(id_, id_) for id_ in matches}
     signatures |= _signatures(session, [id_ for id_ in roots if id_ not in signatures])
     scored = [(similarity(found.signature, signatures[id_]), id_) for id_ in roots]
@@ -191,7 +192,7 @@ def _signatures(session: Session, ids: list[int]) -> dict[int, bytes]:
     query = select(ArticleSignature.article_id, ArticleSignature.signature).where(
         ArticleSignature.article_id.in_(ids)
     )
-    return {id_: bytes(signature) for id_, signature in session.execute(query).tuples()}
+    return {id_: bytes(signature) for id_, signature in session.execute(query)}
 
 
 def link_of(session: Session, article_id: int) -> Link | None:
