@@ -172,8 +172,8 @@ def _find_original(session: Session, article_id: int, found: Fingerprint) -> Lin
         return None
     # A match that is itself a copy stands for its original: copies link to the first one.
     originals = {
-        copy_id: original_id
-        for copy_id, original_id in session.execute(
+        row.article_id: row.original_id
+        for row in session.execute(
             select(ArticleDuplicate.article_id, ArticleDuplicate.original_id).where(
                 ArticleDuplicate.article_id.in_(matches)
             )

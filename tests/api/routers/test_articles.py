@@ -55,7 +55,7 @@ def test_post_same_text_again_returns_the_stored_article(
 def test_post_new_text_at_same_url_updates_the_stored_article(
     client: TestClient, session: Session
 ) -> None:
-    """A new text at a stored URL is that article's next version (tests/api/routers/test_versions.py)."""
+    """A new text at a stored URL is the article's next version (see test_versions.py)."""
     url = "https://example.org/storm"
     first = client.post("/v1/articles", json={"text": SHORT, "url": url})
     second = client.post("/v1/articles", json={"text": SHORT + " More text.", "url": url})
