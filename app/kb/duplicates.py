@@ -179,7 +179,10 @@ def _find_original(session: Session, article_id: int, found: Fingerprint) -> Lin
             )
         )
     }
-    roots = {originals.get(id_, id_) for id_ in matches}
+    # An article's own copies never make it a copy (a new version of a first copy).
+    roots = {originals.get(id_, id_) for id_ in matches} - {article_id}
+    if not roots:
+        return None
     signatures |= _signatures(session, [id_ for id_ in roots if id_ not in signatures])
     scored = [(similarity(found.signature, signatures[id_]), id_) for id_ in roots]
     best, original_id = max(scored, key=lambda pair: (pair[0], -pair[1]))

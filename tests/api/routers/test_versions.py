@@ -121,3 +121,11 @@ def test_copy_at_another_url_answers_duplicate_of(client: TestClient) -> None:
     found = client.get("/v1/search?q=warehouse&collapse=duplicates").json()["articles"]["items"]
     assert [hit["id"] for hit in found] == [first["id"]]
     assert len(client.get("/v1/search?q=warehouse").json()["articles"]["items"]) == 2
+
+
+def test_a_new_version_of_a_first_copy_stays_the_first(client: TestClient) -> None:
+    first = post(client, FIRST)
+    copy = post(client, COPY, "https://two.example/fire")
+    second = post(client, SECOND)
+    assert (second["status"], second["version"], second["duplicate_of"]) == (200, 2, None)
+    assert client.get(f"/v1/articles/{copy['id']}").json()["duplicate_of"] == first["id"]
