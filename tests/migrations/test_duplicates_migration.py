@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from sqlalchemy import Engine, func, inspect, insert, select
+from sqlalchemy import Engine, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from app.db import migrate
@@ -47,6 +47,6 @@ def test_0015_fingerprints_stored_articles_and_downgrades(tmp_path: Path) -> Non
             migrate.downgrade(engine, "0011")
             assert not TABLES & set(inspect(engine).get_table_names())
             migrate.upgrade(engine)
-            assert TABLES <= set(inspect(engine).get_table_names())
+            assert set(inspect(engine).get_table_names()) >= TABLES
         finally:
             engine.dispose()
