@@ -254,19 +254,20 @@ def list_versions(article_id: ArticleIdPath, session: SessionDep) -> Page[Articl
 
 
 @router.get(
-    "/{article_id}/versions/{number}",
+    "/{article_id}/versions/{version_id}",
     response_model=ArticleVersionRead,
     summary="One text of an article",
 )
 def get_version(
     article_id: ArticleIdPath,
-    number: Annotated[
+    version_id: Annotated[
         int, Path(ge=1, le=MAX_ID, description="Version number (1 is the first).", examples=[1])
     ],
     session: SessionDep,
 ) -> ArticleVersionRead:
-    """The text of version `number` as it was stored (facts are kept for the current text)."""
-    found = kb_versions.get_version(session, article_id, number)
+    """The text of version `version_id` (its number: 1 is the first) as it was stored; facts
+    are kept for the current text only."""
+    found = kb_versions.get_version(session, article_id, version_id)
     return ArticleVersionRead.model_validate(
         {**vars(found.summary), "teaser": found.teaser, "published_at": found.published_at}
         | {"body": found.body}
