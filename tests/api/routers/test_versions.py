@@ -129,3 +129,13 @@ def test_a_new_version_of_a_first_copy_stays_the_first(client: TestClient) -> No
     second = post(client, SECOND)
     assert (second["status"], second["version"], second["duplicate_of"]) == (200, 2, None)
     assert client.get(f"/v1/articles/{copy['id']}").json()["duplicate_of"] == first["id"]
+
+
+def test_a_new_version_is_counted_as_a_version_in_metrics(client: TestClient) -> None:
+    from tests.api.routers.test_metrics import ingests
+
+    post(client, FIRST)
+    versions, duplicates = ingests(client, "version"), ingests(client, "duplicate")
+    post(client, SECOND)
+    assert ingests(client, "version") == versions + 1
+    assert ingests(client, "duplicate") == duplicates
