@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import ArticleBand, ArticleDuplicate, ArticleSignature
+from app.kb import changes
 from app.kb.sql.dialect import insert_ignore, insert_rows, lock_names
 
 if TYPE_CHECKING:
@@ -196,6 +197,16 @@ def _signatures(session: Session, ids: list[int]) -> dict[int, bytes]:
         ArticleSignature.article_id.in_(ids)
     )
     return {id_: bytes(signature) for id_, signature in session.execute(query)}
+
+
+def unlink_copies(session: Session, article_id: int) -> None:
+    """The first copy is being deleted: its copies lose their link (the cascade deletes it),
+    so their answers change; the feed says so (and the read cache drops them)."""
+    copies = session.scalars(
+        select(ArticleDuplicate.article_id).where(ArticleDuplicate.original_id == article_id)
+    ).all()
+    for copy_id in copies:
+        changes.record_article(session, copy_id, "updated", entity_ids=())
 
 
 def link_of(session: Session, article_id: int) -> Link | None:

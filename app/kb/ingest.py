@@ -279,6 +279,7 @@ def delete_article(session: Session, article_id: int) -> None:
         if article is None:
             raise NotFound(f"Article {article_id} does not exist.")
         changes.record_article(session, article_id, "deleted")
+        duplicates.unlink_copies(session, article_id)  # hook: app.kb.duplicates
         counted = entity_stats.entity_ids_of_article(session, article_id)
         session.delete(article)
         session.flush()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import ArticleBand, ArticleDuplicate, ArticleSignature
+from app.db.models import ArticleBand, ArticleDuplicate, ArticleSignature, Change
 from app.extract import types as x
 from app.extract.pipeline import EXTRACTOR_VERSION, content_hash
 from app.kb import duplicates
@@ -83,8 +83,13 @@ def test_deleting_the_first_copy_unlinks_its_copies(session: Session) -> None:
     title, body = ARTICLES[2]
     first = store(session, body, "https://a.example/2", title)
     copy = store(session, byline(title, body), "https://b.example/2")
+    before = session.scalar(select(func.max(Change.id)))
     delete_article(session, first.article.id)
     assert get_article_detail(session, copy.article.id).duplicate_of is None
+    updated = session.scalars(
+        select(Change.object_id).where(Change.id > before, Change.action == "updated")
+    ).all()
+    assert updated == [copy.article.id]  # its answer changed: the feed says so
 
 
 def test_stats_count_the_copies(session: Session) -> None:
