@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             entries=settings.read_cache_size,
             max_bytes=int(settings.read_cache_mb * 1_000_000),
             ttl=settings.read_cache_ttl,
+            drop_all=settings.read_cache_drop_all,
             keys=settings.key_list(),
         )
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)

@@ -98,6 +98,20 @@ EXTRACTION_ERRORS = Counter(
     registry=REGISTRY,
 )
 
+READ_CACHE_LOOKUPS = Counter(
+    "newskb_read_cache_lookups",
+    "Cacheable GETs by outcome: hit (answered from the read cache) or miss (built by the route).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+READ_CACHE_HITS = READ_CACHE_LOOKUPS.labels(outcome="hit")
+READ_CACHE_MISSES = READ_CACHE_LOOKUPS.labels(outcome="miss")
+READ_CACHE_DROPPED = Counter(
+    "newskb_read_cache_dropped",
+    "Cached answers dropped because a committed write can change them.",
+    registry=REGISTRY,
+)
+
 EXTRACTOR_FAILURES = Counter(
     "newskb_extractor_failures",
     "Facts dropped because an extractor raised on one candidate (a date, an amount, a quote, "

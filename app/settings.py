@@ -184,6 +184,12 @@ class Settings(BaseSettings):
     read_cache_ttl: float = Field(
         default=300.0, gt=0, description="Seconds a cached answer lives at most."
     )
+    read_cache_drop_all: bool = Field(
+        default=False,
+        description="Drop every cached answer on any write, instead of only the answers the "
+        "write can change (the earlier behaviour): a safety valve, and the baseline of "
+        "`benchmarks.cache_writes`.",
+    )
     gzip_min_bytes: int = Field(
         default=1000,
         description="Answers at least this large are gzipped for clients that accept it.",

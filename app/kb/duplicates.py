@@ -18,12 +18,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import ArticleBand, ArticleDuplicate, ArticleSignature
+from app.db.models import ArticleBand, ArticleDuplicate, ArticleSignature, ArticleVersion
 from app.kb import changes
 from app.kb.sql.dialect import insert_ignore, insert_rows, lock_names
 
@@ -207,6 +207,34 @@ def unlink_copies(session: Session, article_id: int) -> None:
     ).all()
     for copy_id in copies:
         changes.record_article(session, copy_id, "updated", entity_ids=())
+
+
+_LINEAGE = select(
+    select(ArticleDuplicate.original_id)
+    .where(ArticleDuplicate.article_id == bindparam("id"))
+    .scalar_subquery()
+    .label("duplicate_of"),
+    select(ArticleDuplicate.similarity)
+    .where(ArticleDuplicate.article_id == bindparam("id"))
+    .scalar_subquery()
+    .label("similarity"),
+    select(func.count(ArticleVersion.id))
+    .where(ArticleVersion.article_id == bindparam("id"))
+    .scalar_subquery()
+    .label("earlier"),
+)
+
+
+def lineage(connection: Connection, article_id: int) -> dict[str, Any]:
+    """What the article answer shows of copies and versions, in one Core query: the first
+    copy this article repeats and their similarity (None for a first copy), and the number of
+    its current text (``app.kb.versions``)."""
+    row = connection.execute(_LINEAGE, {"id": article_id}).one()
+    return {
+        "duplicate_of": row.duplicate_of,
+        "similarity": row.similarity,
+        "version": int(row.earlier) + 1,
+    }
 
 
 def link_of(session: Session, article_id: int) -> Link | None:

@@ -13,8 +13,8 @@ from app.db.models import ArticleBand, ArticleDuplicate, ArticleSignature, Chang
 from app.extract import types as x
 from app.extract.pipeline import EXTRACTOR_VERSION, content_hash
 from app.kb import duplicates
-from app.kb.articles import get_article_detail
 from app.kb.ingest import IngestResult, delete_article, ingest_article
+from app.kb.pages import article_page
 from app.kb.search.articles import ArticleFilters, search_articles
 from app.kb.sql.pagination import CursorCodec
 from app.kb.stats import collect_stats
@@ -48,9 +48,12 @@ def test_rewritten_copy_is_linked_to_the_first_with_its_similarity(session: Sess
     assert copy.duplicate_of is not None
     assert copy.duplicate_of.original_id == first.article.id
     assert duplicates.THRESHOLD <= copy.duplicate_of.similarity < 1
-    detail = get_article_detail(session, copy.article.id)
-    assert detail.duplicate_of == copy.duplicate_of
-    assert get_article_detail(session, first.article.id).duplicate_of is None
+    page = article_page(session, copy.article.id)
+    assert (page["duplicate_of"], page["similarity"]) == (
+        copy.duplicate_of.original_id,
+        copy.duplicate_of.similarity,
+    )
+    assert article_page(session, first.article.id)["duplicate_of"] is None
 
 
 def test_distinct_articles_are_not_linked(session: Session) -> None:
@@ -85,7 +88,7 @@ def test_deleting_the_first_copy_unlinks_its_copies(session: Session) -> None:
     copy = store(session, byline(title, body), "https://b.example/2")
     before = session.scalar(select(func.max(Change.id)))
     delete_article(session, first.article.id)
-    assert get_article_detail(session, copy.article.id).duplicate_of is None
+    assert article_page(session, copy.article.id)["duplicate_of"] is None
     updated = session.scalars(
         select(Change.object_id).where(Change.id > before, Change.action == "updated")
     ).all()

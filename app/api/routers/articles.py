@@ -26,13 +26,13 @@ from app.extract.document import parse_document
 from app.extract.encoding import UndecodableText, decode_document
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
+from app.kb import pages as kb_pages
 from app.kb import versions as kb_versions
 from app.kb.intake import clean_article
 from app.kb.search import articles as kb_search
-from app.schemas.articles import ArticleCreate, ArticleEntity, ArticleRead
+from app.schemas.articles import ArticleCreate, ArticleRead
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.entities import MentionRead
-from app.schemas.events import EventRead
 from app.schemas.search import ArticleHit
 from app.schemas.versions import ArticleVersionRead, ArticleVersionSummary
 
@@ -287,15 +287,4 @@ def delete_article(article_id: ArticleIdPath, session: SessionDep) -> Response:
 
 
 def _article_read(session: SessionDep, article_id: int) -> ArticleRead:
-    detail = kb_articles.get_article_detail(session, article_id)
-    read = ArticleRead.model_validate(detail.article)
-    read.entities = [
-        ArticleEntity(id=e.id, name=e.name, type=e.type, mention_count=count)
-        for e, count in detail.entities
-    ]
-    read.events = [EventRead.model_validate(e) for e in detail.events]
-    if detail.duplicate_of is not None:
-        read.duplicate_of = detail.duplicate_of.original_id
-        read.similarity = detail.duplicate_of.similarity
-    read.version = detail.version
-    return read
+    return ArticleRead.model_validate(kb_pages.article_page(session, article_id))
