@@ -76,7 +76,8 @@ HTTP_IN_PROGRESS = Gauge(
 )
 INGESTS = Counter(
     "newskb_ingest_articles",
-    "Articles submitted one at a time (API, seed), by outcome: created, duplicate, failed.",
+    "Articles submitted one at a time (API, seed), by outcome: created, version (a new text "
+    "at a stored URL), duplicate, failed.",
     ["outcome"],
     registry=REGISTRY,
 )
@@ -145,6 +146,9 @@ class Ingested(Protocol):
     @property
     def created(self) -> bool: ...
 
+    @property
+    def version(self) -> int | None: ...
+
 
 def observed_ingest(ingest: Callable[P, IngestT]) -> Callable[P, IngestT]:
     """Count and time each call of a one-article ingest; a raise counts as failed."""
@@ -154,7 +158,7 @@ def observed_ingest(ingest: Callable[P, IngestT]) -> Callable[P, IngestT]:
         started, outcome = time.perf_counter(), "failed"
         try:
             result = ingest(*args, **kwargs)
-            outcome = "created" if result.created else "duplicate"
+            outcome = "created" if result.created else "version" if result.version else "duplicate"
             return result
         finally:
             INGESTS.labels(outcome=outcome).inc()

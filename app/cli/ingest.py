@@ -37,6 +37,9 @@ def ingest(
 ) -> None:
     """Ingest articles from files; the same article twice is stored once.
 
+    A near-identical text at another URL is stored and linked to the first copy; a new text at
+    a stored URL becomes that article's next version.
+
     .txt is plain text and .html a page; .json holds an object (or an array of objects) and
     .jsonl one object per line, with the fields of POST /v1/articles: text or html, and
     optionally url, title, published_at, source. Ends with a table of new, duplicate and
@@ -80,8 +83,11 @@ def ingest(
                 on_done=tally.done,
             )
     failed = load_failures + report.failed
+    # Near-duplicates are new articles too, counted apart (app.kb.duplicates).
     counts = {
-        "created": len(report.created),
+        "created": len(report.created) - len(report.near_duplicates),
+        "near_duplicate": len(report.near_duplicates),
+        "version": len(report.versions),
         "duplicate": len(report.duplicates),
         "failed": len(failed),
     }

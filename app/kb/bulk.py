@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.extract.document import content_hash, parse_document, too_long
 from app.extract.types import ExtractedArticle, ParsedArticle
+from app.kb import versions
 from app.kb.ingest import extract_many, find_existing_ids, ingest_article, iter_extract
 from app.kb.sql.dialect import refresh_statistics
 from app.kb.sql.transaction import committing
@@ -61,9 +62,14 @@ class Document:
 
 @dataclass
 class BulkReport:
+    """``duplicates``: already stored, nothing written. ``near_duplicates``: created too, and
+    linked to the first copy they repeat. ``versions``: new texts of stored articles."""
+
     created: list[tuple[str, int]] = field(default_factory=list)
     duplicates: list[tuple[str, int]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    near_duplicates: list[tuple[str, int]] = field(default_factory=list)
+    versions: list[tuple[str, int]] = field(default_factory=list)
 
 
 Fresh = list[tuple[Document, ParsedArticle]]
@@ -234,10 +240,20 @@ class _Store:
                     content_hashes=(digest for _, _, digest in parsed_batch),
                     urls=(parsed.url for _, parsed, _ in parsed_batch if parsed.url),
                 )
+                # Hook: versions (app.kb.versions): a new text at a stored URL is extracted.
+                revised = versions.new_texts(
+                    session,
+                    [
+                        (parsed.url, digest)
+                        for _, parsed, digest in parsed_batch
+                        if parsed.url and parsed.url in by_url and digest not in by_hash
+                    ],
+                )
             for document, parsed, digest in parsed_batch:
+                stored_url = None if (parsed.url, digest) in revised else parsed.url
                 if digest in self.waiting:
                     self.waiting[digest].append(document.name)
-                elif (found := by_hash.get(digest) or by_url.get(parsed.url or "")) is not None:
+                elif (found := by_hash.get(digest) or by_url.get(stored_url or "")) is not None:
                     stored.append((document.name, found))
                 else:
                     self.waiting[digest] = []
@@ -272,9 +288,17 @@ class _Store:
             return
         finally:
             session.expunge_all()  # each article is its own unit: keep the identity map empty
-        target = self.report.created if outcome.created else self.report.duplicates
-        target.append((document.name, article_id))
-        self.done(document.name, "created" if outcome.created else "duplicate")
+        if outcome.created:
+            self.report.created.append((document.name, article_id))
+            if outcome.duplicate_of is not None:
+                self.report.near_duplicates.append((document.name, article_id))
+            self.done(document.name, "created")
+        elif outcome.version is not None:
+            self.report.versions.append((document.name, article_id))
+            self.done(document.name, "version")
+        else:
+            self.report.duplicates.append((document.name, article_id))
+            self.done(document.name, "duplicate")
         for name in copies:
             self.report.duplicates.append((name, article_id))
             self.done(name, "duplicate")

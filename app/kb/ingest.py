@@ -32,7 +32,7 @@ from app.errors import ArticleTooLong, EmptyArticle, ExtractionTooSlow, NotFound
 from app.extract import types as x
 from app.extract.budget import TooSlow, time_budget
 from app.extract.document import MAX_TEXT_CHARS, content_hash, too_long
-from app.kb import changes, entity_stats
+from app.kb import changes, duplicates, entity_stats
 from app.kb.resolve import (
     EventCandidate,
     EventReport,
@@ -47,8 +47,14 @@ logger = logging.getLogger("newskb.ingest")
 
 @dataclass(frozen=True)
 class IngestResult:
+    """``created``: a new article. ``duplicate_of``: the first copy a new article repeats
+    (``app.kb.duplicates``). ``version``: the number of the new text stored for an existing
+    article (``app.kb.versions``)."""
+
     article: Article
     created: bool
+    duplicate_of: duplicates.Link | None = None
+    version: int | None = None
 
 
 @metrics.observed_extraction
@@ -122,6 +128,8 @@ def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestRes
     try:
         with committing(session):
             article = _store_article(session, extracted)
+            # Hook: near-duplicates (app.kb.duplicates), before the facts (lock order).
+            copy_of = duplicates.link_copy(session, article.id, article.body)
             entity_ids = _store_facts(session, article, extracted)
             changes.record_article(session, article.id, "created", entity_ids=entity_ids)
             entity_stats.add_article(session, article.id, entity_ids)  # last: hot row locks
@@ -130,8 +138,13 @@ def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestRes
         existing = find_existing(session, content_hash=extracted.content_hash, url=url)
         if existing is None:
             raise
+        # Hook: versions (app.kb.versions): a new text at a stored article's URL.
+        from app.kb import versions
+
+        if versions.is_new_text(session, existing, url=url, content_hash=extracted.content_hash):
+            return versions.store_version(session, existing.id, extracted)
         return IngestResult(existing, created=False)
-    return IngestResult(article, created=True)
+    return IngestResult(article, created=True, duplicate_of=copy_of)
 
 
 def report_failures(extracted: x.ExtractedArticle) -> None:
@@ -189,9 +202,13 @@ def ingest_parsed(
     when it is positive) and store."""
     if not parsed.body.strip():
         raise EmptyArticle("The article has no text once page furniture and markup are removed.")
-    url = parsed.url
-    if (existing := find_existing(session, content_hash=content_hash(parsed), url=url)) is not None:
-        return IngestResult(existing, created=False)
+    url, digest = parsed.url, content_hash(parsed)
+    if (existing := find_existing(session, content_hash=digest, url=url)) is not None:
+        # Hook: versions (app.kb.versions): a new text at a stored URL goes on to extraction.
+        from app.kb import versions
+
+        if not versions.is_new_text(session, existing, url=url, content_hash=digest):
+            return IngestResult(existing, created=False)
     end_transaction(session)  # no pooled connection held while the NLP runs
     with within_budget(budget_seconds, "Extraction"):
         extracted = extract_many([parsed], model_names=model_names)[0]
@@ -239,14 +256,20 @@ def replace_facts(session: Session, article_id: int, extracted: x.ExtractedArtic
         article = session.get(Article, article_id)
         if article is None:
             raise NotFound(f"Article {article_id} does not exist.")
-        before = changes.entity_ids_of_article(session, article_id)
-        counted = entity_stats.entity_ids_of_article(session, article_id)
-        _delete_facts(session, article_id)
-        article.extractor_version = extracted.extractor_version
-        after = _store_facts(session, article, extracted)
-        changes.record_article(session, article_id, "updated", entity_ids=before | after)
-        entity_stats.refresh(session, counted | after)
+        swap_facts(session, article, extracted)
     return article
+
+
+def swap_facts(session: Session, article: Article, extracted: x.ExtractedArticle) -> None:
+    """Replace an article's facts inside the caller's transaction (recorded as updated)."""
+    article_id = article.id
+    before = changes.entity_ids_of_article(session, article_id)
+    counted = entity_stats.entity_ids_of_article(session, article_id)
+    _delete_facts(session, article_id)
+    article.extractor_version = extracted.extractor_version
+    after = _store_facts(session, article, extracted)
+    changes.record_article(session, article_id, "updated", entity_ids=before | after)
+    entity_stats.refresh(session, counted | after)  # last: hot row locks
 
 
 def delete_article(session: Session, article_id: int) -> None:
@@ -256,6 +279,7 @@ def delete_article(session: Session, article_id: int) -> None:
         if article is None:
             raise NotFound(f"Article {article_id} does not exist.")
         changes.record_article(session, article_id, "deleted")
+        duplicates.unlink_copies(session, article_id)  # hook: app.kb.duplicates
         counted = entity_stats.entity_ids_of_article(session, article_id)
         session.delete(article)
         session.flush()

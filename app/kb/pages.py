@@ -30,6 +30,7 @@ from app.db.models import (
     Timex,
 )
 from app.errors import NotFound
+from app.kb import duplicates
 from app.kb.articles import sort_time
 
 _articles, _sources = Article.__table__, Source.__table__
@@ -147,6 +148,7 @@ def article_page(session: Session, article_id: int) -> dict[str, Any]:
         for q in quotes
     ]
     answer["events"] = _event_answers(connection, events, participants, refs)
+    answer |= duplicates.lineage(connection, article_id)  # hook: duplicate_of, version
     return answer
 
 

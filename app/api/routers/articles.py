@@ -4,12 +4,13 @@ import json
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from app.api.conditional import etag_response
 from app.api.deps import (
+    MAX_ID,
     ArticleIdPath,
     CodecDep,
     CursorQuery,
@@ -26,12 +27,14 @@ from app.extract.encoding import UndecodableText, decode_document
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
 from app.kb import pages as kb_pages
+from app.kb import versions as kb_versions
 from app.kb.intake import clean_article
 from app.kb.search import articles as kb_search
 from app.schemas.articles import ArticleCreate, ArticleRead
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.entities import MentionRead
 from app.schemas.search import ArticleHit
+from app.schemas.versions import ArticleVersionRead, ArticleVersionSummary
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
 
@@ -128,8 +131,11 @@ def create_article(
 ) -> ArticleRead:
     """Clean the article, extract its facts and store them in one transaction.
 
-    Answers 201 with a `Location` for a new article, 200 with the stored one when the same
-    content or URL was ingested before (nothing new is written).
+    Answers 201 with a `Location` for a new article (with `duplicate_of` and `similarity` when
+    it repeats a stored story at another URL), 200 with the stored one when the same content
+    was ingested before (nothing new is written), and 200 with the article at its next
+    `version` when a new text comes at the URL of a stored article (the earlier text stays
+    readable at `/v1/articles/{id}/versions/{n}`; the facts are extracted again).
     """
     raw = document.text if document.text is not None else document.html or ""
     budget = settings.extraction_budget_seconds
@@ -231,6 +237,41 @@ def reextract_article(
     """Replace the article's facts with those of the current extractor, in one transaction."""
     kb_ingest.reextract_article(session, article_id, model_names=settings.spacy_model)
     return _article_read(session, article_id)
+
+
+@router.get(
+    "/{article_id}/versions",
+    response_model=Page[ArticleVersionSummary],
+    summary="Every text an article has had",
+)
+def list_versions(article_id: ArticleIdPath, session: SessionDep) -> Page[ArticleVersionSummary]:
+    """Oldest first; the last is the current text (`current: true`). One page: an article
+    has a handful of versions."""
+    found = kb_versions.list_versions(session, article_id)
+    return Page[ArticleVersionSummary](
+        items=[ArticleVersionSummary.model_validate(v) for v in found], next_cursor=None
+    )
+
+
+@router.get(
+    "/{article_id}/versions/{version_id}",
+    response_model=ArticleVersionRead,
+    summary="One text of an article",
+)
+def get_version(
+    article_id: ArticleIdPath,
+    version_id: Annotated[
+        int, Path(ge=1, le=MAX_ID, description="Version number (1 is the first).", examples=[1])
+    ],
+    session: SessionDep,
+) -> ArticleVersionRead:
+    """The text of version `version_id` (its number: 1 is the first) as it was stored; facts
+    are kept for the current text only."""
+    found = kb_versions.get_version(session, article_id, version_id)
+    return ArticleVersionRead.model_validate(
+        {**vars(found.summary), "teaser": found.teaser, "published_at": found.published_at}
+        | {"body": found.body}
+    )
 
 
 @router.delete(

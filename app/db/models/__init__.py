@@ -2,6 +2,7 @@
 
 from app.db.models.articles import Article, Source
 from app.db.models.changes import Change
+from app.db.models.duplicates import ArticleBand, ArticleDuplicate, ArticleSignature, ArticleVersion
 from app.db.models.entities import (
     Entity,
     EntityAlias,
@@ -17,6 +18,10 @@ from app.db.models.facts import Amount, Quote, Timex
 __all__ = [
     "Amount",
     "Article",
+    "ArticleBand",
+    "ArticleDuplicate",
+    "ArticleSignature",
+    "ArticleVersion",
     "Change",
     "Entity",
     "EntityAlias",
