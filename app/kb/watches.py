@@ -528,13 +528,19 @@ def _for_update(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def next_due(session: Session) -> datetime | None:
-    """When the next pending delivery of an active watch is due (None: nothing pending)."""
-    return session.scalar(
-        select(func.min(WatchDelivery.next_attempt_at))
+def any_due(session: Session) -> bool:
+    """Whether a delivery is due now: a plain read, so that an idle delivery thread never
+    takes SQLite's write lock (``claim_due`` does)."""
+    statement = (
+        select(WatchDelivery.id)
         .join(Watch, Watch.id == WatchDelivery.watch_id)
-        .where(WatchDelivery.status == "pending", Watch.status == "active")
+        .where(
+            WatchDelivery.status == "pending",
+            WatchDelivery.next_attempt_at <= utcnow(),
+            Watch.status == "active",
+        )
     )
+    return session.scalars(statement.limit(1)).first() is not None
 
 
 def match_ids(session: Session, watch_id: int) -> Sequence[int]:

@@ -256,6 +256,8 @@ class Deliverer:
     def run_once(self) -> int:
         """Send what is due now, one batch; the number of attempts made."""
         with self.sessions() as session:
+            if not watches.any_due(session):
+                return 0
             claims = watches.claim_due(session, limit=self.BATCH, lease=self.lease)
         for claim in claims:
             outcome = attempt(
