@@ -17,11 +17,11 @@ import logging
 import secrets
 import typing
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, func, literal, select, union_all, update
+from sqlalchemy import Integer, Select, bindparam, exists, func, literal, select, union_all, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.db.base import utcnow
@@ -155,14 +155,6 @@ class RetryPolicy:
         return timedelta(seconds=self.backoff_seconds * 2 ** max(attempts - 1, 0))
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    watch_id: int
-    query: webquery.WebQuery | None
-    filters: WatchFilters
-    deliver: bool = field(default=False)
-
-
 def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
@@ -266,27 +258,22 @@ def record_matches(session: Session, article: Article) -> list[int]:
     ``app.kb.ingest.ingest_article``; only watches that exist now see it, so a watch matches
     only articles ingested after it was created.
     """
-    watches = [
-        _Compiled(id_, _stored_query(id_, q), WatchFilters.from_json(data), bool(url) and on)
-        for id_, q, data, url, on in session.execute(
-            select(
-                Watch.id,
-                Watch.q,
-                Watch.filters,
-                Watch.webhook_url,
-                Watch.status == "active",
-            ).order_by(Watch.id)
-        )
-    ]
-    if not watches:
+    rows = session.execute(
+        select(
+            Watch.id, Watch.q, Watch.filters, Watch.webhook_url, Watch.status == "active"
+        ).order_by(Watch.id)
+    ).all()
+    if not rows:
         return []
     dialect = session.get_bind().dialect.name
+    keys = [(id_, q or "", json.dumps(data, sort_keys=True)) for id_, q, data, _, _ in rows]
     matched: list[int] = []
-    for start in range(0, len(watches), _WATCHES_PER_STATEMENT):
-        chunk = [w for w in watches[start : start + _WATCHES_PER_STATEMENT] if _usable(w)]
-        if chunk:
-            parts = [_matching(session, w, article.id, dialect) for w in chunk]
-            found: list[Any] = list(session.execute(union_all(*parts)))
+    for start in range(0, len(keys), _WATCHES_PER_STATEMENT):
+        statement = _statement(
+            session, dialect, tuple(keys[start : start + _WATCHES_PER_STATEMENT])
+        )
+        if statement is not None:
+            found: list[Any] = list(session.execute(statement, {"article_id": article.id}))
             matched += [int(row[0]) for row in found]
     if not matched:
         return []
@@ -298,10 +285,10 @@ def record_matches(session: Session, article: Article) -> list[int]:
         ["watch_id", "article_id"],
         returning=(WatchMatch.id, WatchMatch.watch_id),
     )
-    deliver = {w.watch_id for w in watches if w.deliver}
+    deliver = {id_ for id_, _, _, url, active in rows if url and active}
     pairs: list[Any] = list(inserted)
-    rows = [(int(row[0]), int(row[1])) for row in pairs if row[1] in deliver]
-    if rows:
+    queued = [(int(row[0]), int(row[1])) for row in pairs if row[1] in deliver]
+    if queued:
         summary = article_payload(session, article)
         insert_rows(
             session,
@@ -316,11 +303,35 @@ def record_matches(session: Session, article: Article) -> list[int]:
                     "next_attempt_at": now,
                     "created_at": now,
                 }
-                for match_id, watch_id in rows
+                for match_id, watch_id in queued
             ],
         )
         _wake_after_commit(session)
     return sorted(set(matched))
+
+
+_WatchKey = tuple[int, str, str]  # id, query, filters as JSON: what the statement depends on
+_STATEMENTS: dict[tuple[str, tuple[_WatchKey, ...]], Select[Any] | None] = {}
+_MAX_STATEMENTS = 256
+
+
+def _statement(session: Session, dialect: str, keys: tuple[_WatchKey, ...]) -> Select[Any] | None:
+    """The matching statement of a group of watches (None: none can match anything), built
+    once per process and group: building the expressions cost more than running them."""
+    cache_key = (dialect, keys)
+    if cache_key in _STATEMENTS:
+        return _STATEMENTS[cache_key]
+    parts = []
+    for watch_id, q, data in keys:
+        query = _stored_query(watch_id, q)
+        filters = WatchFilters.from_json(json.loads(data))
+        if query is not None or not filters.is_empty():
+            parts.append(_matching(session, watch_id, query, filters, dialect))
+    statement = typing.cast("Select[Any]", union_all(*parts)) if parts else None
+    if len(_STATEMENTS) >= _MAX_STATEMENTS:
+        _STATEMENTS.clear()
+    _STATEMENTS[cache_key] = statement
+    return statement
 
 
 def _stored_query(watch_id: int, q: str | None) -> webquery.WebQuery | None:
@@ -333,18 +344,20 @@ def _stored_query(watch_id: int, q: str | None) -> webquery.WebQuery | None:
         return None
 
 
-def _usable(watch: _Compiled) -> bool:
-    return watch.query is not None or not watch.filters.is_empty()
-
-
-def _matching(session: Session, watch: _Compiled, article_id: int, dialect: str) -> Select[Any]:
-    """The search's own statement for one watch, restricted to one article: the watch's id
-    when the article matches, no row otherwise."""
+def _matching(
+    session: Session,
+    watch_id: int,
+    query: webquery.WebQuery | None,
+    filters: WatchFilters,
+    dialect: str,
+) -> Select[Any]:
+    """The search's own statement for one watch, restricted to one article (the
+    ``article_id`` parameter): the watch's id when the article matches, no row otherwise."""
+    article_id = bindparam("article_id", type_=Integer)
     statement = typing.cast(
         "Select[Any]",
-        select(literal(watch.watch_id).label("watch_id")).select_from(Article),
+        select(literal(watch_id).label("watch_id")).select_from(Article),
     ).where(Article.id == article_id)
-    filters = watch.filters
     statement = filtered(statement, filters.article_filters(), dialect)
     if filters.sources:
         names = [name.lower() for name in filters.sources]
@@ -364,8 +377,8 @@ def _matching(session: Session, watch: _Compiled, article_id: int, dialect: str)
             .where(EventEvidence.article_id == article_id)
             .where(Event.id == EventEvidence.event_id, Event.type.in_(filters.event_types))
         )
-    if watch.query is not None:
-        statement = Match(session, watch.query).apply(statement)
+    if query is not None:
+        statement = Match(session, query).apply(statement)
     return statement
 
 
