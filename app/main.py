@@ -77,13 +77,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "processes reject them. Set NEWSKB_CURSOR_SECRET (`newskb serve` and the "
                 "container share one key between their workers)."
             )
-        deliverer = Deliverer.from_settings(app.state.sessionmaker, settings)
+        # Webhook deliveries: a thread with an engine of its own, off the requests' pool.
+        delivery_engine = make_engine(
+            settings.database_url, pool_timeout=settings.db_pool_timeout, deadlines=deadlines
+        )
+        deliverer = Deliverer.from_settings(make_sessionmaker(delivery_engine), settings)
         deliverer.start()
         try:
             yield
         finally:
             deliverer.stop()
             deliverer.close()
+            delivery_engine.dispose()
         app.state.engine.dispose()
         if app.state.health_engine is not app.state.engine:
             app.state.health_engine.dispose()

@@ -1,6 +1,6 @@
 """What watches add to an ingest: ``record_matches`` for one new article, by number of watches.
 
-    python -m benchmarks.watches [--articles 5000] [--watches 0,10,100,1000] [--db sqlite,postgresql]
+    python -m benchmarks.watches [--articles N] [--watches 0,10,100,1000] [--db sqlite,postgresql]
 
 Fills a fresh database with synthetic articles (words drawn from a fixed vocabulary, so that
 common words have long posting lists, as in news), saves N watches (a quarter with a word

@@ -284,3 +284,14 @@ def test_a_wrong_key_is_401_even_when_the_answer_is_cached(cached: Served) -> No
     assert cached.get(f"/v1/articles/{article}")[0] == 200  # now cached, under a valid key
     assert cached.get(f"/v1/articles/{article}")[2] == 0  # served from the cache
     assert cached.get(f"/v1/articles/{article}", Authorization="Bearer wrong-key")[0] == 401
+
+
+def test_watches_are_never_served_from_the_cache(cached: Served) -> None:
+    """A watch changes without a change-feed row (a pause, a delivery): always read afresh."""
+    created = cached.client.post("/v1/watches", json={"q": "lukashenko"}).json()
+    path = f"/v1/watches/{created['id']}"
+    assert json.loads(cached.get(path)[1])["status"] == "active"
+    cached.client.patch(path, json={"status": "paused"})
+    status, body, work = cached.get(path)
+    assert (status, json.loads(body)["status"]) == (200, "paused")
+    assert work > 0
