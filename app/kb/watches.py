@@ -19,9 +19,21 @@ import typing
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, exists, func, literal, select, union_all, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from app.db.base import utcnow
@@ -268,6 +280,10 @@ def record_matches(session: Session, article: Article) -> list[int]:
     dialect = session.get_bind().dialect.name
     keys = [(id_, q or "", json.dumps(data, sort_keys=True)) for id_, q, data, _, _ in rows]
     matched: list[int] = []
+    if dialect == "postgresql":  # watches with a query and no filter: one statement for all
+        words = [(id_, _websearch(id_, q)) for id_, q, data in keys if data == _NO_FILTERS]
+        matched += _percolate(session, article.id, [(i, w) for i, w in words if w is not None])
+        keys = [key for key in keys if key[2] != _NO_FILTERS]
     for start in range(0, len(keys), _WATCHES_PER_STATEMENT):
         statement = _statement(
             session, dialect, tuple(keys[start : start + _WATCHES_PER_STATEMENT])
@@ -308,6 +324,37 @@ def record_matches(session: Session, article: Article) -> list[int]:
         )
         _wake_after_commit(session)
     return sorted(set(matched))
+
+
+_NO_FILTERS = json.dumps(WatchFilters().to_json(), sort_keys=True)
+# The tsvector of one article against the tsquery of every watch, on PostgreSQL: the query is
+# parsed by the same ``websearch_to_tsquery`` as the search's (``Match``), one row is read.
+_PERCOLATE = text(
+    "SELECT w.id FROM articles AS a,"
+    " unnest(CAST(:ids AS integer[]), CAST(:words AS text[])) AS w(id, words)"
+    " WHERE a.id = :article_id"
+    " AND a.search_vector @@ websearch_to_tsquery('english'::regconfig, w.words)"
+)
+
+
+def _percolate(session: Session, article_id: int, watches: list[tuple[int, str]]) -> list[int]:
+    if not watches:
+        return []
+    found = session.execute(
+        _PERCOLATE,
+        {
+            "article_id": article_id,
+            "ids": [id_ for id_, _ in watches],
+            "words": [words for _, words in watches],
+        },
+    )
+    return [int(id_) for id_ in found.scalars()]
+
+
+@lru_cache(maxsize=4096)
+def _websearch(watch_id: int, q: str) -> str | None:
+    query = _stored_query(watch_id, q)
+    return query.websearch() if query is not None else None
 
 
 _WatchKey = tuple[int, str, str]  # id, query, filters as JSON: what the statement depends on
