@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     Select,
     bindparam,
+    event,
     exists,
     func,
     literal,
@@ -459,9 +460,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _wake_after_commit(session: Session) -> None:
-    from sqlalchemy import event
-
-    from app.kb import webhooks
+    from app.kb import webhooks  # it imports this module
 
     def wake(_: Session) -> None:
         webhooks.wake_deliverers()
@@ -598,6 +597,7 @@ def any_due(session: Session) -> bool:
             WatchDelivery.status == "pending",
             WatchDelivery.next_attempt_at <= utcnow(),
             Watch.status == "active",
+            Watch.webhook_url.is_not(None),
         )
     )
     return session.scalars(statement.limit(1)).first() is not None

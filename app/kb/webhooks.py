@@ -149,7 +149,10 @@ def resolve_target(url: str, *, allow_private: bool) -> Target:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as exc:
             raise Refused(f"{host} does not resolve: {exc}") from exc
-        addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
+        try:
+            addresses = list(dict.fromkeys(ipaddress.ip_address(i[4][0]) for i in infos))
+        except ValueError as exc:  # an address family we do not check
+            raise Refused(f"{host} resolves to an address that cannot be checked") from exc
         if not addresses:
             raise Refused(f"{host} does not resolve")
     if not allow_private:
@@ -194,7 +197,7 @@ def attempt(
             location = response.headers.get("location")
     except httpx.TimeoutException:
         return watches.Outcome(ok=False, error=f"No answer within {timeout:g} s.")
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # any failure is an attempt logged, never a lost claim
         return watches.Outcome(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
     if 200 <= status < 300:
         return watches.Outcome(ok=True, response_status=status)
