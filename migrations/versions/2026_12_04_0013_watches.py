@@ -58,6 +58,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_watch_matches_article_id"), "watch_matches", ["article_id"], unique=False
     )
+    op.create_index(
+        "ix_watch_matches_watch_id_id", "watch_matches", ["watch_id", "id"], unique=False
+    )
     op.create_table(
         "watch_deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -105,6 +108,7 @@ def downgrade() -> None:
     op.drop_index("ix_watch_deliveries_status_next_attempt_at", table_name="watch_deliveries")
     op.drop_index(op.f("ix_watch_deliveries_match_id"), table_name="watch_deliveries")
     op.drop_table("watch_deliveries")
+    op.drop_index("ix_watch_matches_watch_id_id", table_name="watch_matches")
     op.drop_index(op.f("ix_watch_matches_article_id"), table_name="watch_matches")
     op.drop_table("watch_matches")
     op.drop_table("watches")

@@ -34,7 +34,10 @@ class WatchMatch(Base):
     """An article that matched a watch when it was ingested: once per pair."""
 
     __tablename__ = "watch_matches"
-    __table_args__ = (UniqueConstraint("watch_id", "article_id"),)
+    __table_args__ = (
+        UniqueConstraint("watch_id", "article_id"),
+        Index("ix_watch_matches_watch_id_id", "watch_id", "id"),  # a watch's list, in order
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"))
