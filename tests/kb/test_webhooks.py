@@ -219,18 +219,26 @@ def test_the_watch_is_paused_after_consecutive_failures(
         assert (delivery.status, delivery.attempts) == ("pending", 3)
         assert len(receiver.received) == 3
 
-        receiver.status = 204  # the receiver is fixed; resuming sends what was pending
-        with sessions() as session:
-            kb_watches.update_watch(
-                session, created.watch.id, kb_watches.WatchChanges(status="active")
-            )
-        sender = deliverer(sessions)
+
+def test_resuming_a_paused_watch_sends_what_was_pending(sessions: sessionmaker[Session]) -> None:
+    with receiving(status=500) as receiver:
+        created = new_watch(sessions, receiver.url)
+        ingest(sessions)
+        sender = deliverer(sessions, pause_after=1)
         try:
-            assert sender.run_once() == 1
+            sender.run_once()
+            assert stored_watch(sessions, created.watch.id).status == "paused"
+            assert sender.run_once() == 0  # paused: nothing is sent
+            receiver.status = 204  # the receiver is fixed
+            with sessions() as session:
+                kb_watches.update_watch(
+                    session, created.watch.id, kb_watches.WatchChanges(status="active")
+                )
+            assert sender.run_once() == 1  # due at once, not after the backoff
         finally:
             sender.close()
     [delivery] = deliveries(sessions, created.watch.id)
-    assert (delivery.status, delivery.attempts) == ("delivered", 4)
+    assert (delivery.status, delivery.attempts) == ("delivered", 2)
     assert stored_watch(sessions, created.watch.id).consecutive_failures == 0
 
 
