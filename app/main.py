@@ -32,6 +32,7 @@ from app.db.engine import (
 )
 from app.kb.changes import VersionReader
 from app.kb.sql.pagination import CursorCodec
+from app.kb.webhooks import Deliverer
 from app.logging import configure_logging
 from app.settings import Settings, get_settings
 
@@ -54,6 +55,7 @@ TAGS = [
     {"name": "events", "description": "What happened, who took part, where and when."},
     {"name": "quotes", "description": "What was said, by whom, through which channel."},
     {"name": "search", "description": "One query over articles, entities and events, faceted."},
+    {"name": "watches", "description": "Saved searches: new matches, pulled or pushed."},
     {"name": "changes", "description": "Change feed for incremental sync, with tombstones."},
     {"name": "health", "description": "Liveness and readiness probes."},
     {"name": "monitoring", "description": "Prometheus metrics and knowledge-base statistics."},
@@ -75,7 +77,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "processes reject them. Set NEWSKB_CURSOR_SECRET (`newskb serve` and the "
                 "container share one key between their workers)."
             )
-        yield
+        # Webhook deliveries: a thread with an engine of its own, off the requests' pool.
+        delivery_engine = make_engine(
+            settings.database_url, pool_timeout=settings.db_pool_timeout, deadlines=deadlines
+        )
+        deliverer = Deliverer.from_settings(make_sessionmaker(delivery_engine), settings)
+        deliverer.start()
+        try:
+            yield
+        finally:
+            deliverer.stop()
+            deliverer.close()
+            delivery_engine.dispose()
         app.state.engine.dispose()
         if app.state.health_engine is not app.state.engine:
             app.state.health_engine.dispose()

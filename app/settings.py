@@ -190,6 +190,40 @@ class Settings(BaseSettings):
         "write can change (the earlier behaviour): a safety valve, and the baseline of "
         "`benchmarks.cache_writes`.",
     )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Let watch webhooks reach loopback, private, link-local, multicast, "
+        "reserved and cloud-metadata addresses. Off: such a target (checked after DNS "
+        "resolution, at every delivery) is refused. Turn on only for local set-ups and tests.",
+    )
+    webhook_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds one webhook delivery may take (connecting, sending, the answer).",
+    )
+    webhook_max_attempts: int = Field(
+        default=6,
+        ge=1,
+        description="Attempts per webhook delivery before it is marked `failed`.",
+    )
+    webhook_backoff: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds before the first retry of a failed delivery; each later retry "
+        "waits twice as long as the one before.",
+    )
+    webhook_pause_after: int = Field(
+        default=10,
+        ge=1,
+        description="Consecutive failed attempts after which a watch is paused (its matches "
+        "are still recorded; `PATCH` it with `status: active` to resume its deliveries).",
+    )
+    webhook_poll_interval: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds between two looks of the delivery thread for deliveries that "
+        "are due (a new match in the same process wakes it at once).",
+    )
     gzip_min_bytes: int = Field(
         default=1000,
         description="Answers at least this large are gzipped for clients that accept it.",

@@ -50,12 +50,14 @@ def ingest(
     from app.cli import inputs
     from app.kb.bulk import ingest_documents
     from app.kb.ingest import load_model
+    from app.kb.webhooks import delivering
 
     settings = load_settings(database_url)
     files, failures = inputs.expand_paths(paths)
     load_failures: list[tuple[str, str]] = [(f.name, f.reason) for f in failures]
     started = time.perf_counter()
-    with open_database(settings) as sessions:
+    # Watches' webhooks go out while the ingest runs, and what is due is sent before it ends.
+    with open_database(settings) as sessions, delivering(sessions, settings):
         if files:  # seconds of its own: said before the bar starts, not counted as progress
             with output.stderr().status("Loading the spaCy model…"):
                 load_model(settings.spacy_model)

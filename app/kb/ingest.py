@@ -32,7 +32,7 @@ from app.errors import ArticleTooLong, EmptyArticle, ExtractionTooSlow, NotFound
 from app.extract import types as x
 from app.extract.budget import TooSlow, time_budget
 from app.extract.document import MAX_TEXT_CHARS, content_hash, too_long
-from app.kb import changes, duplicates, entity_stats
+from app.kb import changes, duplicates, entity_stats, watches
 from app.kb.resolve import (
     EventCandidate,
     EventReport,
@@ -132,6 +132,7 @@ def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestRes
             copy_of = duplicates.link_copy(session, article.id, article.body)
             entity_ids = _store_facts(session, article, extracted)
             changes.record_article(session, article.id, "created", entity_ids=entity_ids)
+            watches.record_matches(session, article)
             entity_stats.add_article(session, article.id, entity_ids)  # last: hot row locks
     except IntegrityError:
         # The article was stored before, or by a concurrent ingest that won the race.

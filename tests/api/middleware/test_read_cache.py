@@ -431,3 +431,14 @@ def test_the_safety_valve_drops_every_answer_on_any_write(dropping_all: Served) 
     assert dropping_all.get(f"/v1/articles/{meeting}")[2] == 0
     _post(dropping_all, ALSO_UNRELATED)
     assert dropping_all.get(f"/v1/articles/{meeting}")[2] > 0
+
+
+def test_watches_are_never_served_from_the_cache(cached: Served) -> None:
+    """A watch changes without a change-feed row (a pause, a delivery): always read afresh."""
+    created = cached.client.post("/v1/watches", json={"q": "lukashenko"}).json()
+    path = f"/v1/watches/{created['id']}"
+    assert json.loads(cached.get(path)[1])["status"] == "active"
+    cached.client.patch(path, json={"status": "paused"})
+    status, body, work = cached.get(path)
+    assert (status, json.loads(body)["status"]) == (200, "paused")
+    assert work > 0
