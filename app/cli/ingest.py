@@ -18,7 +18,7 @@ from app.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from app.kb.bulk import Document
+    from app.kb.intake import Document
 
 
 def ingest(

@@ -1,7 +1,6 @@
 """Articles: ingest, read, list, delete."""
 
 import json
-import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -21,10 +20,10 @@ from app.api.middleware.security import WriteKey
 from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.errors import InvalidBody, InvalidInput, UnsupportedMediaType
-from app.extract.document import parse_document
 from app.extract.encoding import UndecodableText, decode_document
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
+from app.kb import intake
 from app.kb.intake import clean_article
 from app.kb.search import articles as kb_search
 from app.schemas.articles import ArticleCreate, ArticleEntity, ArticleRead
@@ -131,21 +130,11 @@ def create_article(
     Answers 201 with a `Location` for a new article, 200 with the stored one when the same
     content or URL was ingested before (nothing new is written).
     """
-    raw = document.text if document.text is not None else document.html or ""
-    budget = settings.extraction_budget_seconds
-    started = time.monotonic()
-    with kb_ingest.within_budget(budget, "HTML extraction" if document.html else "Parsing"):
-        parsed = parse_document(
-            text=document.text,
-            html=document.html,
-            url=str(document.url) if document.url else None,
-            title=document.title,
-            published_at=document.published_at,
-            source_name=document.source,
-        )
-    left = max(budget - (time.monotonic() - started), 0.001) if budget > 0 else 0.0
-    result = kb_ingest.ingest_parsed(
-        session, parsed, raw_text=raw, model_names=settings.spacy_model, budget_seconds=left
+    result = intake.ingest_document(
+        session,
+        intake.document_from(document),
+        model_names=settings.spacy_model,
+        budget_seconds=settings.extraction_budget_seconds,
     )
     if not result.created:
         response.status_code = status.HTTP_200_OK
