@@ -38,6 +38,8 @@ from app.api.middleware.security import wrong_key_sent
 from app.kb.changes import VersionReader
 
 CACHED_PREFIX = "/v1/"
+# A job's state changes with no entry in the change feed, which revalidates cached answers.
+UNCACHED_PREFIX = "/v1/jobs"
 
 
 _Key = tuple[str, bytes, bytes, bytes]  # path, query string, Host, scheme
@@ -145,6 +147,7 @@ class ReadCache:
             scope["type"] == "http"
             and scope["method"] == "GET"
             and scope["path"].startswith(CACHED_PREFIX)
+            and not scope["path"].startswith(UNCACHED_PREFIX)
             and not _header(scope, b"if-none-match")
             and not wrong_key_sent(_authorization(scope), self.keys)
         )

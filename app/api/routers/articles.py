@@ -3,8 +3,9 @@
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from app.api.conditional import etag_response
@@ -12,6 +13,7 @@ from app.api.deps import (
     ArticleIdPath,
     CodecDep,
     CursorQuery,
+    JobQueueDep,
     LimitQuery,
     SessionDep,
     SettingsDep,
@@ -24,12 +26,14 @@ from app.extract.encoding import UndecodableText, decode_document
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
 from app.kb import intake
+from app.kb import jobs as kb_jobs
 from app.kb.intake import clean_article
 from app.kb.search import articles as kb_search
 from app.schemas.articles import ArticleCreate, ArticleEntity, ArticleRead
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.entities import MentionRead
 from app.schemas.events import EventRead
+from app.schemas.jobs import JobRead
 from app.schemas.search import ArticleHit
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
@@ -116,20 +120,49 @@ ARTICLE_BODY_DOC: dict[str, Any] = {
     summary="Ingest an article",
     openapi_extra=ARTICLE_BODY_DOC,
     dependencies=[WriteKey],
-    responses={200: {"model": ArticleRead, "description": "Already stored: the existing article"}},
+    responses={
+        200: {"model": ArticleRead, "description": "Already stored: the existing article"},
+        202: {
+            "model": JobRead,
+            "description": "Queued (`Prefer: respond-async`, with a queue): the job, at `Location`",
+        },
+    },
 )
 def create_article(
     document: Annotated[ArticleCreate, Depends(read_article_body)],
     session: SessionDep,
     settings: SettingsDep,
+    queue: JobQueueDep,
     request: Request,
     response: Response,
-) -> ArticleRead:
+    prefer: Annotated[
+        str | None,
+        Header(
+            description="`respond-async`: queue the article and answer 202 with the job at "
+            "once (applied only where a queue is configured; `Preference-Applied` says so).",
+            examples=["respond-async"],
+        ),
+    ] = None,
+) -> ArticleRead | JSONResponse:
     """Clean the article, extract its facts and store them in one transaction.
 
     Answers 201 with a `Location` for a new article, 200 with the stored one when the same
-    content or URL was ingested before (nothing new is written).
+    content or URL was ingested before (nothing new is written). With `Prefer:
+    respond-async` and a queue, answers 202 with the job (`Location: /v1/jobs/{id}`).
     """
+    if queue.asynchronous and _prefers_async(prefer):
+        jobs = kb_jobs.submit_documents(
+            session,
+            [intake.document_from(document)],
+            queue=queue,
+            max_depth=settings.queue_max_depth,
+        )
+        job = JobRead.model_validate(jobs[0])
+        headers = {
+            "Location": str(request.url_for("get_job", job_id=job.id)),
+            "Preference-Applied": "respond-async",
+        }
+        return JSONResponse(job.model_dump(mode="json"), status_code=202, headers=headers)
     result = intake.ingest_document(
         session,
         intake.document_from(document),
@@ -140,6 +173,12 @@ def create_article(
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = str(request.url_for("get_article", article_id=result.article.id))
     return _article_read(session, result.article.id)
+
+
+def _prefers_async(prefer: str | None) -> bool:
+    """RFC 7240: preferences are comma-separated tokens, each with optional parameters."""
+    tokens = (p.split(";")[0].strip().lower() for p in (prefer or "").split(","))
+    return "respond-async" in tokens
 
 
 @router.get(

@@ -13,6 +13,7 @@ from app.db.models.entities import (
 )
 from app.db.models.events import Event, EventEvidence, EventParticipant
 from app.db.models.facts import Amount, Quote, Timex
+from app.db.models.jobs import Job
 
 __all__ = [
     "Amount",
@@ -26,6 +27,7 @@ __all__ = [
     "Event",
     "EventEvidence",
     "EventParticipant",
+    "Job",
     "Mention",
     "Quote",
     "Role",
