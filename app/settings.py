@@ -102,6 +102,12 @@ class Settings(BaseSettings):
         "in the API process (`Prefer: respond-async` is not applied, a batch of `POST /v1/jobs` "
         "is ingested before the answer).",
     )
+    queue_name: str = Field(
+        default="newskb-ingest",
+        pattern=r"^[A-Za-z0-9_.-]{1,200}$",
+        description="RabbitMQ queue the jobs go through; deployments sharing a broker need "
+        "one each (or a virtual host each, in the URL).",
+    )
     queue_max_depth: int = Field(
         default=10_000,
         ge=0,

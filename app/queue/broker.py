@@ -16,7 +16,7 @@ from typing import Any
 
 import dramatiq
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
-from dramatiq.errors import ConnectionError as BrokerConnectionError
+from dramatiq.errors import BrokerConnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import QueueUnavailable
@@ -26,7 +26,6 @@ from app.settings import Settings
 
 logger = logging.getLogger("newskb.queue")
 
-QUEUE_NAME = "newskb-ingest"
 ACTOR_NAME = "ingest_job"
 # An article's NLP takes well under a second; this bounds a stuck one (Dramatiq interrupts it).
 TIME_LIMIT_MS = 10 * 60 * 1000
@@ -70,7 +69,7 @@ def make_broker(settings: Settings) -> tuple[RabbitmqBroker, dramatiq.Actor[Any,
     declare = dramatiq.actor(
         broker=broker,
         actor_name=ACTOR_NAME,
-        queue_name=QUEUE_NAME,
+        queue_name=settings.queue_name,
         retry_when=retry_when,
         min_backoff=settings.queue_min_backoff_ms,
         max_backoff=settings.queue_max_backoff_ms,

@@ -20,6 +20,7 @@ import dramatiq
 
 from app.db.engine import make_engine, make_sessionmaker
 from app.kb.ingest import load_model
+from app.logging import configure_logging
 from app.queue import broker as queue_broker
 from app.settings import Settings
 
@@ -30,6 +31,7 @@ STOP_TIMEOUT_MS = 10 * 60 * 1000  # SIGTERM: the article in hand may finish (the
 
 def run_worker(settings: Settings, *, processes: int = 1, threads: int = 1) -> None:
     """Run until SIGTERM or SIGINT: one worker here, or ``processes`` forked ones."""
+    configure_logging(settings.log_level)
     load_model(settings.spacy_model)
     if processes <= 1:
         _serve(settings, threads)
@@ -78,7 +80,7 @@ def _serve(settings: Settings, threads: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     worker.start()
-    logger.info("worker ready: %s thread(s) on queue %s", threads, queue_broker.QUEUE_NAME)
+    logger.info("worker ready: %s thread(s) on queue %s", threads, settings.queue_name)
     try:
         while not stopping.wait(0.5):
             pass
