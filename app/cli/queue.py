@@ -40,9 +40,10 @@ def worker(
     """Run ingest jobs from the queue (RabbitMQ, `NEWSKB_QUEUE_URL`) until SIGTERM or Ctrl-C.
 
     Start as many as there are cores to spare, on as many machines as share the database and
-    the broker; a job killed with its worker is delivered again, and stored once.
+    the broker (NEWSKB_QUEUE_URL, e.g. amqp://guest:guest@127.0.0.1:5672/%2F); a job killed
+    with its worker is delivered again, and stored once.
 
-    Example: `NEWSKB_QUEUE_URL=amqp://guest:guest@127.0.0.1:5672/%2F newskb worker -p 2`
+    Example: `newskb worker --processes 2`
     """
     settings = queued_settings(database_url)
     with open_database(settings):  # fails with one line when the database is not ready

@@ -106,15 +106,22 @@ def submit_documents(
 
 
 def retry_job(session: Session, job_id: int, *, queue: JobQueue) -> Job:
-    """Queue a failed job ("dead letter") again, with its attempts counted from zero."""
+    """Queue a failed job ("dead letter") again, its attempts counted from zero.
+
+    A job still ``queued`` is sent again as it is: a crash between committing a job and
+    publishing it leaves one with no message, and an extra delivery is harmless.
+    """
     with committing(session):
         job = session.get(Job, job_id, with_for_update=True)
         if job is None:
             raise NotFound(f"Job {job_id} does not exist.")
-        if job.state != "failed":
-            raise Conflict(f"Job {job_id} is {job.state}: only a failed job can be retried.")
-        job.state, job.attempts, job.problem = "queued", 0, None
-        job.started_at = job.finished_at = None
+        if job.state not in ("failed", "queued"):
+            raise Conflict(
+                f"Job {job_id} is {job.state}: only a failed or queued job is sent again."
+            )
+        if job.state == "failed":
+            job.state, job.attempts, job.problem = "queued", 0, None
+            job.started_at = job.finished_at = None
     queue.send(session, [job_id])
     return _reload(session, [job_id])[0]
 
@@ -247,9 +254,7 @@ def run_job(
             raise
 
 
-def _claim(
-    session: Session, job_id: int, max_attempts: int
-) -> tuple[dict[str, Any], bool] | None:
+def _claim(session: Session, job_id: int, max_attempts: int) -> tuple[dict[str, Any], bool] | None:
     """Mark the job running and count the attempt; None when there is nothing to run.
 
     A job whose attempts are spent fails here: a document that kills its worker (out of

@@ -3,7 +3,7 @@
 Two ``JobQueue``s: ``InlineQueue`` runs a job in the process that submitted it (no broker:
 zero set-up, SQLite's path), ``RabbitQueue`` publishes its id to RabbitMQ, where ``newskb
 worker`` processes (Dramatiq) pick it up. Why RabbitMQ and Dramatiq:
-docs/decisions/0012-ingest-queue.md.
+docs/decisions/0008-ingest-queue.md.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ entities. Runs on SQLite and PostgreSQL (the database outage on PostgreSQL only)
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +37,7 @@ from tests.reliability.queueing import (
     wait_for,
     worker,
 )
-from tests.reliability.server import serve
+from tests.reliability.server import ROOT, serve
 from tests.reliability.tcpproxy import TcpProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker, needs_broker]
@@ -326,3 +329,34 @@ def test_two_workers_on_overlapping_entities_store_everything_once(
 
 def _logs(folder: Path) -> str:
     return "".join(path.read_text(errors="replace") for path in folder.glob("worker-*.log"))
+
+
+def test_cli_ingest_queue_follows_the_workers_to_the_end(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for index in range(3):
+        (folder / f"{index}.txt").write_text(story(20 + index), encoding="utf-8")
+    (folder / "copy.txt").write_text(story(20), encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "NEWSKB_DATABASE_URL": deployment.database_url,
+        "NEWSKB_QUEUE_URL": QUEUE_URL,
+        "NEWSKB_QUEUE_NAME": deployment.queue_name,
+        "COLUMNS": "200",
+    }
+    command = [sys.executable, "-c", "from app.cli import main; main()", "ingest", "--queue"]
+    with worker(deployment.database_url, deployment.log_dir, **deployment.settings()):
+        done = subprocess.run(
+            [*command, str(folder)], env=env, capture_output=True, text=True, timeout=300
+        )
+    assert done.returncode == 0, done.stderr
+    summary = {
+        words[0]: int(words[-1])
+        for line in done.stdout.splitlines()
+        if len(words := line.replace("│", " ").split()) == 2 and words[-1].isdigit()
+    }
+    assert summary["new"] == 3 and summary["duplicate"] == 1
+    assert scalar(deployment.database_url, "SELECT count(*) FROM articles") == 3

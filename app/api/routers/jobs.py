@@ -107,12 +107,13 @@ def get_job(job_id: JobIdPath, session: SessionDep) -> JobRead:
     status_code=status.HTTP_202_ACCEPTED,
     summary="Queue a failed job again",
     dependencies=[WriteKey],
-    responses={409: {"description": "The job has not failed"}, **QUEUE_RESPONSES},
+    responses={409: {"description": "The job is running or done"}, **QUEUE_RESPONSES},
 )
 def retry_job(
     job_id: JobIdPath, session: SessionDep, request: Request, queue: JobQueueDep
 ) -> JSONResponse:
-    """A failed job (its dead-letter state) goes back to `queued`, its attempts from zero."""
+    """A failed job (its dead-letter state) goes back to `queued`, its attempts from zero; a
+    job still queued is sent to the workers again (a lost message; a repeat is harmless)."""
     job = JobRead.model_validate(kb_jobs.retry_job(session, job_id, queue=queue))
     location = str(request.url_for("get_job", job_id=job.id))
     return JSONResponse(
