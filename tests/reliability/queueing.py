@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 
 from tests.reliability.server import ROOT
 
+WORKER = [sys.executable, "-c", "from app.cli import main; main()", "worker"]
 QUEUE_URL = os.environ.get("NEWSKB_TEST_QUEUE_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 
 
@@ -83,10 +84,10 @@ class Worker:
         self.process = process
         self.log = log
 
-    def wait_ready(self) -> None:
+    def wait_ready(self, count: int = 1) -> None:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            if "worker ready" in self.log.read_text(errors="replace"):
+            if self.log.read_text(errors="replace").count("worker ready") >= count:
                 return
             if self.process.poll() is not None:
                 raise RuntimeError(f"the worker exited early: {self.log.read_text()}")
@@ -109,7 +110,12 @@ class Worker:
 
 @contextmanager
 def worker(
-    database_url: str, log_dir: Path, *, queue_url: str = QUEUE_URL, **settings: str
+    database_url: str,
+    log_dir: Path,
+    *,
+    queue_url: str = QUEUE_URL,
+    processes: int = 1,
+    **settings: str,
 ) -> Iterator[Worker]:
     """Start ``newskb worker`` with these ``NEWSKB_`` settings; stop it afterwards."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSKB_DATABASE_URL": database_url}
@@ -118,7 +124,7 @@ def worker(
     log = log_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-c", "from app.cli import main; main()", "worker"],
+            [*WORKER, "--processes", str(processes)],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -127,7 +133,7 @@ def worker(
         )
     running = Worker(process, log)
     try:
-        running.wait_ready()
+        running.wait_ready(processes)
         yield running
     finally:
         running.stop()

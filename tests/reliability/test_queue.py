@@ -8,6 +8,7 @@ entities. Runs on SQLite and PostgreSQL (the database outage on PostgreSQL only)
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -148,6 +149,26 @@ def test_worker_killed_mid_article_the_job_is_stored_exactly_once(
     assert done["state"] == "done" and done["duplicate"] is False
     assert done["attempts"] == 2
     assert deployment.articles_with("paragraph 149,") == 1
+
+
+def test_worker_processes_replace_one_killed_mid_article(deployment: Deployment) -> None:
+    job_id = deployment.post_async({"text": long_story()})
+    settings = deployment.settings()
+    with worker(deployment.database_url, deployment.log_dir, processes=2, **settings) as parent:
+        wait_for(lambda: job(deployment.base, job_id)["state"] == "running", what="job running")
+        children = _children(parent.process.pid)
+        assert len(children) == 2
+        for child in children:  # whichever runs the job: both are killed
+            os.kill(child, signal.SIGKILL)
+        parent.wait_ready(4)  # two new workers in their place
+        done = finished(deployment.base, job_id, timeout=180)
+    assert done["state"] == "done" and done["attempts"] == 2
+    assert deployment.articles_with("paragraph 149,") == 1
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(line) for line in found.stdout.split()]
 
 
 def test_a_message_delivered_twice_stores_the_document_once(deployment: Deployment) -> None:
