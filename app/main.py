@@ -34,6 +34,7 @@ from app.kb.changes import VersionReader
 from app.kb.sql.pagination import CursorCodec
 from app.kb.webhooks import Deliverer
 from app.logging import configure_logging
+from app.queue import make_job_queue
 from app.settings import Settings, get_settings
 
 logger = logging.getLogger("newskb.security")
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             deliverer.stop()
             deliverer.close()
             delivery_engine.dispose()
+            app.state.job_queue.close()
         app.state.engine.dispose()
         if app.state.health_engine is not app.state.engine:
             app.state.health_engine.dispose()
@@ -119,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.health_engine = make_health_engine(app.state.engine, deadlines)
     # Never a known default: anyone could sign cursors with it (issue 16).
     app.state.cursor_codec = CursorCodec(settings.cursor_secret or secrets.token_urlsafe(32))
+    app.state.job_queue = make_job_queue(settings)  # no I/O: the broker connects on first use
     install_problem_handlers(app)
     app.include_router(api_router)
     app.add_middleware(  # innermost: a cached answer takes no turn

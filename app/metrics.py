@@ -123,6 +123,49 @@ for extractor in EXTRACTORS:
     EXTRACTOR_FAILURES.labels(extractor=extractor)
 
 
+QUEUE_JOBS = Gauge(
+    "newskb_queue_jobs",
+    "Ingest jobs by state (queued, running, done, failed), read from the database when "
+    "scraped: the same in every process.",
+    ["state"],
+    registry=REGISTRY,
+    multiprocess_mode="mostrecent",
+)
+QUEUE_OUTCOMES = Gauge(
+    "newskb_queue_outcomes",
+    "Finished ingest jobs by outcome: created, duplicate, failed (dead letters).",
+    ["outcome"],
+    registry=REGISTRY,
+    multiprocess_mode="mostrecent",
+)
+QUEUE_RETRYING = Gauge(
+    "newskb_queue_retrying_jobs",
+    "Queued or running jobs past their first attempt.",
+    registry=REGISTRY,
+    multiprocess_mode="mostrecent",
+)
+QUEUE_AGE = Gauge(
+    "newskb_queue_oldest_age_seconds",
+    "Age of the oldest queued job (since submitted) and running job (since started); 0 if none.",
+    ["state"],
+    registry=REGISTRY,
+    multiprocess_mode="mostrecent",
+)
+
+
+def observe_queue(
+    by_state: dict[str, int], outcomes: dict[str, int], retrying: int, ages: dict[str, float]
+) -> None:
+    """Set the queue's gauges from one read of the jobs table (at each scrape)."""
+    for state, count in by_state.items():
+        QUEUE_JOBS.labels(state=state).set(count)
+    for outcome, count in outcomes.items():
+        QUEUE_OUTCOMES.labels(outcome=outcome).set(count)
+    QUEUE_RETRYING.set(retrying)
+    for state, seconds in ages.items():
+        QUEUE_AGE.labels(state=state).set(seconds)
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     method = method if method in METHODS else "other"  # no label per junk method
     key = (method, route, status)

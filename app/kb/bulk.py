@@ -1,5 +1,8 @@
 """Bulk ingest: parse, drop duplicates before any NLP, batch the NLP, one transaction per article.
 
+The steps are the ingest door's (``app.kb.intake``: ``parse``, then ``store``), run over batches;
+the duplicate check is the door's too, for a whole batch in one query.
+
 With ``n_process > 1`` the whole extraction (spaCy and every extractor) runs in a pool of worker
 processes, each loading the model once; they return picklable ``ExtractedArticle``s and this
 process, the only one that touches the database, stores them while the workers go on. Parsing
@@ -20,18 +23,20 @@ from concurrent.futures import (
     wait,
 )
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import islice
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.extract.document import content_hash, parse_document, too_long
+from app.extract.document import content_hash, too_long
 from app.extract.types import ExtractedArticle, ParsedArticle
 from app.kb import versions
-from app.kb.ingest import extract_many, find_existing_ids, ingest_article, iter_extract
+from app.kb.ingest import extract_many, find_existing_ids, iter_extract
+from app.kb.intake import Document, parse, store
 from app.kb.sql.dialect import refresh_statistics
 from app.kb.sql.transaction import committing
+
+__all__ = ["BulkReport", "Document", "ingest_documents"]
 
 # Planner statistics are refreshed when the load has stored this many articles, then each time
 # it doubles (a log of the load's size in ANALYZE runs), and once at the end.
@@ -45,19 +50,6 @@ NLP_BATCH = 16
 # Articles per worker task: small enough to balance two workers to the end of a load, large
 # enough that each task is one well-filled ``nlp.pipe`` batch (an article is 2-4 texts).
 WORKER_CHUNK = 16
-
-
-@dataclass(frozen=True)
-class Document:
-    """One input document: its name (a path, an id) and its text or HTML, plus known metadata."""
-
-    name: str
-    text: str | None = None
-    html: str | None = None
-    url: str | None = None
-    title: str | None = None
-    published_at: datetime | None = None
-    source: str | None = None
 
 
 @dataclass
@@ -214,14 +206,7 @@ class _Store:
         """Parse a batch; report empty and already stored documents; return the ones to extract."""
         parsed_batch: list[tuple[Document, ParsedArticle, str]] = []
         for document in batch:
-            parsed = parse_document(
-                text=document.text,
-                html=document.html,
-                url=document.url,
-                title=document.title,
-                published_at=document.published_at,
-                source_name=document.source,
-            )
+            parsed = parse(document)
             if not parsed.body.strip() or too_long(parsed):
                 reason = "no text once cleaned" if not parsed.body.strip() else "text too long"
                 self.report.failed.append((document.name, reason))
@@ -270,9 +255,8 @@ class _Store:
                 self._write_one(session, document, result)
 
     def _write_one(self, session: Session, document: Document, result: ExtractedArticle) -> None:
-        result.extra["raw_text"] = document.text or document.html or ""
         try:
-            outcome = ingest_article(session, result)
+            outcome = store(session, document, result)
             article_id = outcome.article.id
             with self.lock:  # committed: copies prepared from now on find it stored
                 copies = self.waiting.pop(result.content_hash, [])

@@ -58,7 +58,7 @@ def is_new_text(session: Session, article: Article, *, url: str | None, content_
 
 
 def store_version(
-    session: Session, article_id: int, extracted: x.ExtractedArticle
+    session: Session, article_id: int, extracted: x.ExtractedArticle, *, raw_text: str | None = None
 ) -> ingest.IngestResult:
     """Keep the current text as an earlier version, store the new one, re-extract its facts."""
     ingest.report_failures(extracted)
@@ -67,7 +67,7 @@ def store_version(
         if article is None:
             raise NotFound(f"Article {article_id} does not exist.")
         number = _archive(session, article)
-        _apply(article, extracted)
+        _apply(article, extracted, raw_text)
         session.flush()
         # The text changed: so did its fingerprint and what it may be a copy of.
         duplicates.forget(session, article_id)
@@ -103,12 +103,12 @@ def _archive(session: Session, article: Article) -> int:
     return number
 
 
-def _apply(article: Article, extracted: x.ExtractedArticle) -> None:
+def _apply(article: Article, extracted: x.ExtractedArticle, raw_text: str | None) -> None:
     """The new text and what came with it; metadata the new document lacks is kept."""
     parsed = extracted.parsed
     article.content_hash = extracted.content_hash
     article.body = parsed.body
-    article.raw_text = str(extracted.extra.get("raw_text", parsed.body))
+    article.raw_text = raw_text if raw_text is not None else parsed.body
     article.word_count = len(parsed.body.split())
     article.title = parsed.title or article.title
     article.teaser = parsed.teaser or article.teaser

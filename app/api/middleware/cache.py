@@ -48,8 +48,9 @@ from app.api.middleware.security import wrong_key_sent
 from app.kb.changes import EVERYTHING, Changed, VersionReader
 
 CACHED_PREFIX = "/v1/"
-# Watches change without a change-feed row (deliveries, pauses) and are not public.
-UNCACHED_PREFIX = "/v1/watches"
+# Watches and jobs change without a change-feed row (deliveries, pauses, job states), and
+# watches are not public.
+UNCACHED_PREFIXES = ("/v1/watches", "/v1/jobs")
 
 
 _Key = tuple[str, bytes, bytes, bytes]  # path, query string, Host, scheme
@@ -165,7 +166,7 @@ class ReadCache:
             scope["type"] == "http"
             and scope["method"] == "GET"
             and scope["path"].startswith(CACHED_PREFIX)
-            and not scope["path"].startswith(UNCACHED_PREFIX)
+            and not scope["path"].startswith(UNCACHED_PREFIXES)
             and not _header(scope, b"if-none-match")
             and not wrong_key_sent(_authorization(scope), self.keys)
         )

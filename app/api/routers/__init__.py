@@ -11,6 +11,7 @@ from app.api.routers import (
     export,
     health,
     index,
+    jobs,
     metrics,
     quotes,
     search,
@@ -19,7 +20,18 @@ from app.api.routers import (
 )
 
 api_router = APIRouter()
-for module in (articles, entities, events, quotes, search, changes, export, stats, metrics):
+for module in (
+    articles,
+    jobs,
+    entities,
+    events,
+    quotes,
+    search,
+    changes,
+    export,
+    stats,
+    metrics,
+):
     api_router.include_router(module.router, dependencies=[ReadKey])
 api_router.include_router(watches.router)  # every route needs the key
 api_router.include_router(health.router)

@@ -14,6 +14,7 @@ from app.db.models.entities import (
 )
 from app.db.models.events import Event, EventEvidence, EventParticipant
 from app.db.models.facts import Amount, Quote, Timex
+from app.db.models.jobs import Job
 from app.db.models.watches import Watch, WatchDelivery, WatchMatch
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Event",
     "EventEvidence",
     "EventParticipant",
+    "Job",
     "Mention",
     "Quote",
     "Role",
