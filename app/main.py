@@ -31,6 +31,7 @@ from app.db.engine import (
     make_sessionmaker,
 )
 from app.kb.changes import VersionReader
+from app.kb.screening import IndexCache
 from app.kb.sql.pagination import CursorCodec
 from app.logging import configure_logging
 from app.settings import Settings, get_settings
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine.execution_options(**{STATEMENT_MS: settings.db_read_timeout_ms})
     )
     app.state.health_engine = make_health_engine(app.state.engine, deadlines)
+    app.state.screening_cache = IndexCache()  # POST /v1/match: the name index, per version
     # Never a known default: anyone could sign cursors with it (issue 16).
     app.state.cursor_codec = CursorCodec(settings.cursor_secret or secrets.token_urlsafe(32))
     install_problem_handlers(app)

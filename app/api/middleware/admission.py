@@ -18,11 +18,19 @@ from app.api.middleware.limits import send_problem
 RETRY_AFTER = "2"
 
 
+SCREENING = "/v1/match"  # a read sent as POST for its body
+
+
 def kind(scope: Scope) -> str | None:
-    """``exports``, ``lists`` (a ``GET /v1`` path that does not end in an id) or None."""
-    if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+    """``exports``, ``lists`` (a ``GET /v1`` path that does not end in an id, or a
+    screening) or None."""
+    if scope["type"] != "http":
         return None
     path: str = scope["path"].rstrip("/")
+    if scope["method"] == "POST" and path == SCREENING:
+        return "lists"
+    if scope["method"] not in ("GET", "HEAD"):
+        return None
     if not path.startswith("/v1/"):
         return None
     if path == "/v1/export":

@@ -13,12 +13,24 @@ from app.api.routers import (
     index,
     metrics,
     quotes,
+    screening,
     search,
     stats,
 )
 
 api_router = APIRouter()
-for module in (articles, entities, events, quotes, search, changes, export, stats, metrics):
+for module in (
+    articles,
+    entities,
+    events,
+    quotes,
+    search,
+    screening,
+    changes,
+    export,
+    stats,
+    metrics,
+):
     api_router.include_router(module.router, dependencies=[ReadKey])
 api_router.include_router(health.router)
 api_router.include_router(index.router)
