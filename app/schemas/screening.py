@@ -49,7 +49,7 @@ class NameMatch(Schema):
     reason: Reason = Field(
         description="Why it matched, strictest first: `exact` (same text), `folded` (case, "
         "accents, punctuation), `transliteration` (to ASCII), `token_order` (same words), "
-        "`initials` (\"V. Putin\", \"NATO\"), `edit_distance` (a few letters apart)",
+        '`initials` ("V. Putin", "NATO"), `edit_distance` (a few letters apart)',
         examples=["edit_distance"],
     )
     matched: str = Field(
@@ -72,6 +72,4 @@ class NameResult(Schema):
 
 class MatchResponse(Schema):
     results: list[NameResult] = Field(description="One per name, in the request's order")
-    entities: int = Field(
-        description="People and organizations screened against", examples=[120]
-    )
+    entities: int = Field(description="People and organizations screened against", examples=[120])

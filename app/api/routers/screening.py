@@ -27,10 +27,7 @@ def match_names(body: MatchRequest, session: SessionDep, request: Request) -> Ma
     """
     screening = kb_screening.screen_names(
         session,
-        [
-            kb_screening.NameQuery(n.name, n.kind, n.country, tuple(n.aliases))
-            for n in body.names
-        ],
+        [kb_screening.NameQuery(n.name, n.kind, n.country, tuple(n.aliases)) for n in body.names],
         limit=body.limit,
         threshold=body.threshold,
         cache=request.app.state.screening_cache,

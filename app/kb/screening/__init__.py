@@ -102,8 +102,12 @@ def country_code(text: str) -> str | None:
     """An ISO 3166-1 code (alpha-2 or alpha-3) or a country's name → its alpha-2 code."""
     text = text.strip()
     if len(text) in (2, 3) and text.isalpha():
-        field = "alpha_2" if len(text) == 2 else "alpha_3"
-        record = pycountry.countries.get(**{field: text.upper()})
+        code = text.upper()
+        record = (
+            pycountry.countries.get(alpha_2=code)
+            if len(code) == 2
+            else pycountry.countries.get(alpha_3=code)
+        )
         if record is not None:
             return str(record.alpha_2)
     found = country_by_name(text)
@@ -200,13 +204,13 @@ def load_entities(session: Session) -> list[EntityRow]:
         aliases[entity_id].append(alias)
     countries: dict[int, set[str]] = defaultdict(set)
     country = aliased(Entity)
-    for person_id, code in session.execute(
+    for person_id, of_code in session.execute(
         select(Role.person_id, country.country_code)
         .join(country, country.id == Role.of_id)
         .where(country.type == "country", country.country_code.is_not(None))
         .distinct()
     ):
-        countries[person_id].add(code)
+        countries[person_id].add(str(of_code))
     rows = session.execute(
         select(
             Entity.id,

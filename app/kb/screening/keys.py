@@ -55,8 +55,10 @@ def sorted_key(ascii_form: str) -> str:
 
 def is_abbreviated(tokens: list[str]) -> bool:
     """A person's name whose given names are initials only: "v putin", "jrr tolkien"."""
-    return len(tokens) >= 2 and all(len(t) <= 3 and t.isalpha() for t in tokens[:-1]) and any(
-        len(t) == 1 for t in tokens[:-1]
+    return (
+        len(tokens) >= 2
+        and all(len(t) <= 3 and t.isalpha() for t in tokens[:-1])
+        and any(len(t) == 1 for t in tokens[:-1])
     )
 
 
