@@ -12,11 +12,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from anyascii import anyascii
-
-from app.kb.normalize import normalize_name
 
 Reason = str
 EXACT, FOLDED, TRANSLITERATION, TOKEN_ORDER, INITIALS, EDIT_DISTANCE = (
@@ -39,14 +38,27 @@ def exact_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+_NON_WORD = re.compile(r"[^\w\s-]+")
+_SPACES = re.compile(r"[\s_-]+")
+_LEADING_THE = re.compile(r"^the\s+")
+
+
 def folded_key(text: str) -> str:
-    """Case, accents, punctuation and a leading article folded away (the alias key)."""
-    return normalize_name(text)
+    """Case, accents, punctuation and a leading "the" folded away.
+
+    The alias key of ``app.kb.normalize`` less one rule: it drops a leading "a" or "an" too,
+    which here would drop the initial of "A. Smith" (and "An" is a given name).
+    """
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    text = _SPACES.sub(" ", _NON_WORD.sub("", text.casefold())).strip()
+    return _LEADING_THE.sub("", text)
 
 
 def ascii_key(text: str) -> str:
     """The folded key of the ASCII transliteration: "Лукашенко" → "lukashenko"."""
-    return normalize_name(text if text.isascii() else anyascii(text))
+    return folded_key(text if text.isascii() else anyascii(text))
 
 
 def sorted_key(ascii_form: str) -> str:
