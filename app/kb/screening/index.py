@@ -19,7 +19,7 @@ from app.kb.screening import keys as k
 
 # A blocking key shared by more forms than this says little ("p:mar"): it is used only while
 # the candidates stay under MAX_CANDIDATES, the rarest keys first.
-MAX_CANDIDATES = 20_000
+MAX_CANDIDATES = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,6 @@ class KindIndex:
 
     kind: str
     entities: list[EntityRow] = field(default_factory=list)
-    exact: dict[str, list[Owner]] = field(default_factory=lambda: defaultdict(list))
     folded: dict[str, list[Owner]] = field(default_factory=lambda: defaultdict(list))
     forms: list[str] = field(default_factory=list)  # distinct ASCII forms
     form_ids: dict[str, int] = field(default_factory=dict)
@@ -71,9 +70,9 @@ class KindIndex:
 
     def _add_form(self, index: int, text: str) -> None:
         owner = (index, text)
-        self.exact[k.exact_key(text)].append(owner)
-        self.folded[k.folded_key(text)].append(owner)
-        ascii_form = k.ascii_key(text)
+        folded = k.folded_key(text)
+        self.folded[folded].append(owner)  # exact matches are among these
+        ascii_form = folded if text.isascii() else k.ascii_key(text)
         if not ascii_form:
             return
         form_id = self.form_ids.get(ascii_form)
@@ -111,9 +110,11 @@ class KindIndex:
                 yield from self.form_owners[form_id]
 
         for query in forms:
-            consider(self.exact.get(k.exact_key(query), ()), k.EXACT, k.SCORES[k.EXACT], query)
-            folded = k.folded_key(query)
-            consider(self.folded.get(folded, ()), k.FOLDED, k.SCORES[k.FOLDED], query)
+            same_folded = self.folded.get(k.folded_key(query), [])
+            exact = k.exact_key(query)
+            same = [owner for owner in same_folded if k.exact_key(owner[1]) == exact]
+            consider(same, k.EXACT, k.SCORES[k.EXACT], query)
+            consider(same_folded, k.FOLDED, k.SCORES[k.FOLDED], query)
             ascii_form = k.ascii_key(query)
             if not ascii_form:
                 continue
