@@ -82,7 +82,5 @@ def test_an_unknown_country_is_a_problem(client: TestClient) -> None:
 
 
 def test_a_body_that_is_not_json_is_a_problem(client: TestClient) -> None:
-    response = client.post(
-        "/v1/match", content="name,kind", headers={"Content-Type": "text/csv"}
-    )
+    response = client.post("/v1/match", content="name,kind", headers={"Content-Type": "text/csv"})
     assert response.status_code == 415

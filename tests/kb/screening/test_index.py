@@ -25,8 +25,6 @@ def index() -> ScreeningIndex:
     return ScreeningIndex.build([*PEOPLE, *ORGANIZATIONS])
 
 
-
-
 def search(index: ScreeningIndex, kind: str, name: str, threshold: float = 0.7) -> list[Hit]:
     hits = index.kinds[kind].search([name], threshold=threshold)
     return sorted(hits.values(), key=lambda h: (-h.score, h.entity.id))
