@@ -70,7 +70,7 @@ def test_matches_come_best_first_up_to_the_limit(session: Session) -> None:
     ingest_article(session, people_article("Anna Berfer", "Anna Berfa", "Ana Berfer", "A. Berfer"))
     screening = screen_names(session, [NameQuery("Anna Berfer", "person")], limit=2)
     matches = screening.results[0].matches
-    assert [m.name for m in matches][0] == "Anna Berfer"
+    assert matches[0].name == "Anna Berfer"
     assert len(matches) == 2
     assert matches[0].score > matches[1].score
 
