@@ -66,12 +66,11 @@ def sorted_key(ascii_form: str) -> str:
 
 
 def is_abbreviated(tokens: list[str]) -> bool:
-    """A person's name whose given names are initials only: "v putin", "jrr tolkien"."""
-    return (
-        len(tokens) >= 2
-        and all(len(t) <= 3 and t.isalpha() for t in tokens[:-1])
-        and any(len(t) == 1 for t in tokens[:-1])
-    )
+    """A person's name whose given names are initials: "v putin", "j r r tolkien"."""
+    if len(tokens) < 2 or len(tokens[0]) > 3:  # the common case, "vladimir putin", at once
+        return False
+    given = tokens[:-1]
+    return all(len(t) <= 3 and t.isalpha() for t in given) and any(len(t) == 1 for t in given)
 
 
 def initials_keys(tokens: list[str]) -> set[str]:
