@@ -14,11 +14,9 @@ import asyncio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.middleware.limits import send_problem
+from app.api.middleware.routes import READS_SENT_AS_POST
 
 RETRY_AFTER = "2"
-
-
-SCREENING = "/v1/match"  # a read sent as POST for its body
 
 
 def kind(scope: Scope) -> str | None:
@@ -27,7 +25,7 @@ def kind(scope: Scope) -> str | None:
     if scope["type"] != "http":
         return None
     path: str = scope["path"].rstrip("/")
-    if scope["method"] == "POST" and path == SCREENING:
+    if scope["method"] == "POST" and path in READS_SENT_AS_POST:
         return "lists"
     if scope["method"] not in ("GET", "HEAD"):
         return None

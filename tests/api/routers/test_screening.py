@@ -84,3 +84,10 @@ def test_an_unknown_country_is_a_problem(client: TestClient) -> None:
 def test_a_body_that_is_not_json_is_a_problem(client: TestClient) -> None:
     response = client.post("/v1/match", content="name,kind", headers={"Content-Type": "text/csv"})
     assert response.status_code == 415
+
+
+def test_the_schema_documents_a_read_not_a_write(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/v1/match"]["post"]
+    assert "403" not in operation["responses"]  # no write key rule applies
+    assert {"401", "413", "422", "429", "503"} <= set(operation["responses"])
+    assert "security" not in operation
