@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import tempfile
 import time
@@ -207,24 +208,24 @@ def run(url: str | None, entity_count: int, name_count: int) -> dict[str, Any]:
         cache = IndexCache()
         try:
             with make_sessionmaker(engine)() as session:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 rows = load_entities(session)
-                load_s = time.perf_counter() - started
-                started = time.perf_counter()
+                load_s, load_cpu = time.perf_counter() - started, time.process_time() - cpu
+                started, cpu = time.perf_counter(), time.process_time()
                 ScreeningIndex.build(rows)
-                build_s = time.perf_counter() - started
+                build_s, build_cpu = time.perf_counter() - started, time.process_time() - cpu
                 del rows
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 cold = screen_names(session, names, cache=cache)
-                cold_s = time.perf_counter() - started
-                started = time.perf_counter()
+                cold_s, cold_cpu = time.perf_counter() - started, time.process_time() - cpu
+                started, cpu = time.perf_counter(), time.process_time()
                 warm = screen_names(session, names, cache=cache)
-                warm_s = time.perf_counter() - started
+                warm_s, warm_cpu = time.perf_counter() - started, time.process_time() - cpu
         finally:
             engine.dispose()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     base = baseline(entities, names)
-    base_s = time.perf_counter() - started
+    base_s, base_cpu = time.perf_counter() - started, time.process_time() - cpu
     ours = [[m.id for m in r.matches] for r in warm.results]
     assert ours == [[m.id for m in r.matches] for r in cold.results]
     recall: dict[str, list[int]] = {}
@@ -239,12 +240,20 @@ def run(url: str | None, entity_count: int, name_count: int) -> dict[str, Any]:
         "entities": cold.entities,
         "names": len(names),
         "insert_s": round(inserted, 2),
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "cold_s": round(cold_s, 2),
         "of_which_read_s": round(load_s, 2),
         "of_which_build_s": round(build_s, 2),
         "warm_s": round(warm_s, 2),
         "baseline_s": round(base_s, 2),
         "speedup_warm_vs_baseline": round(base_s / warm_s, 1),
+        "cpu_s": {
+            "cold": round(cold_cpu, 2),
+            "read": round(load_cpu, 2),
+            "build": round(build_cpu, 2),
+            "warm": round(warm_cpu, 2),
+            "baseline": round(base_cpu, 2),
+        },
         "recall_at_5": {h: round(sum(v) / len(v), 3) for h, v in sorted(recall.items())},
         "baseline_recall_at_5": {
             h: round(sum(v) / len(v), 3) for h, v in sorted(base_recall.items())

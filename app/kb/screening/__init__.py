@@ -22,7 +22,7 @@ from app.db.models import Change, Entity, EntityAlias, EntityStats, Role
 from app.errors import InvalidInput
 from app.extract.countries import country_by_name
 from app.kb.changes import VERSION_WINDOW
-from app.kb.screening.index import EntityRow, Hit, ScreeningIndex
+from app.kb.screening.index import EntityRow, Hit, ScreeningIndex, collector_paused
 
 KINDS = ("person", "organization")
 MAX_NAMES = 500
@@ -190,7 +190,8 @@ def _match(hit: Hit, code: str | None) -> tuple[Match, tuple[Any, ...]]:
 
 def build_index(session: Session) -> ScreeningIndex:
     """Read every live person and organization with aliases and countries, and index them."""
-    return ScreeningIndex.build(load_entities(session))
+    with collector_paused():
+        return ScreeningIndex.build(load_entities(session))
 
 
 def load_entities(session: Session) -> list[EntityRow]:

@@ -184,7 +184,7 @@ class ScreeningIndex:
     @classmethod
     def build(cls, entities: Iterable[EntityRow]) -> ScreeningIndex:
         kinds = {kind: KindIndex(kind) for kind in ("person", "organization")}
-        with _collector_paused():
+        with collector_paused():
             for entity in entities:
                 if entity.type in kinds:
                     kinds[entity.type].add(entity)
@@ -196,10 +196,10 @@ class ScreeningIndex:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Building allocates hundreds of thousands of small containers, none of them garbage:
     the cyclic collector would walk the whole heap (the previous index too) again and again,
-    doubling the build time. It is paused for the build only."""
+    doubling the build time. It is paused for the build only (nested pauses are one pause)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
