@@ -10,7 +10,8 @@ Edges, each with a ``label``:
   (= ``articles``, the one number graph tools read by default);
 - ``PARTICIPATED_IN`` entity → event, one per role (``role``: agent, buyer, ...);
 - ``QUOTED`` speaker → article, one per quote (``quote_id``, ``text``, ``direct``);
-- ``REPORTED_IN`` event → article (``main``: the article's main event).
+- ``REPORTED_IN`` event → article (``main``: the article's main event);
+- ``LOCATED_IN`` event → the place (or country) where it happened.
 
 Entities are read with their counts through ``loader.iter_entities`` (as the CSV export);
 co-mentions are counted in SQL for one batch of entities at a time (``GROUP BY`` over the
@@ -148,6 +149,13 @@ def iter_edges(session: Session, *, batch_size: int) -> Iterator[Edge]:
             {"quote_id": row.id, "text": row.text, "direct": row.direct},
         )
     yield from _reports(session, batch_size)
+    places = (
+        select(Event.id, Event.location_id)
+        .join(live, live.id == Event.location_id)
+        .where(live.merged_into_id.is_(None))
+    )
+    for row in _rows(session, places, Event.id, batch_size):
+        yield Edge(f"l{row.id}", f"v{row.id}", entity_node_id(row.location_id), "LOCATED_IN", {})
 
 
 def _rows(session: Session, query: Query, key: Any, batch_size: int) -> Iterator[Any]:

@@ -140,6 +140,18 @@ def test_report_edges_link_each_event_to_its_articles(
     assert {(s, t) for s, t, _ in edges(graph, "REPORTED_IN")} == expected
 
 
+def test_location_edges_are_the_places_of_the_events(
+    api: TestClient, graph: nx.MultiDiGraph
+) -> None:
+    expected = {
+        (f"v{event['id']}", f"e{event['location']['id']}")
+        for event in every(api, "/v1/events")
+        if event["location"] is not None
+    }
+    assert {(s, t) for s, t, _ in edges(graph, "LOCATED_IN")} == expected
+    assert expected
+
+
 def read_csv(api: TestClient, fmt: str) -> list[dict[str, str]]:
     response = api.get("/v1/export", params={"format": fmt})
     assert response.status_code == 200
