@@ -81,7 +81,8 @@ def _read(path: Path) -> list[NameQuery]:
         )
     queries = []
     for row in rows:
-        cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        # Cells past the header land under the key None, as a list: ignored.
+        cells = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
         aliases = tuple(a.strip() for a in cells.get("aliases", "").split(";") if a.strip())
         queries.append(
             NameQuery(cells["name"], cells["kind"], cells.get("country") or None, aliases)

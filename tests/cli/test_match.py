@@ -59,3 +59,11 @@ def test_a_bad_row_is_named_by_its_line(migrated: Cli, tmp_path: Path) -> None:
     result = migrated("match", names_file(tmp_path, csv_text))
     assert result.exit_code == 1
     assert "row 3: Unknown country 'Atlantis'" in result.stderr
+
+
+def test_cells_past_the_header_are_ignored(stocked: Cli, tmp_path: Path) -> None:
+    result = stocked(
+        "match", names_file(tmp_path, "name,kind\nV. Putin,person,extra,cells\n"), "--json"
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["results"][0]["matches"][0]["name"] == "Vladimir Putin"
