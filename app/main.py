@@ -31,6 +31,7 @@ from app.db.engine import (
     make_sessionmaker,
 )
 from app.kb.changes import VersionReader
+from app.kb.screening import IndexCache
 from app.kb.sql.pagination import CursorCodec
 from app.kb.webhooks import Deliverer
 from app.logging import configure_logging
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine.execution_options(**{STATEMENT_MS: settings.db_read_timeout_ms})
     )
     app.state.health_engine = make_health_engine(app.state.engine, deadlines)
+    app.state.screening_cache = IndexCache()  # POST /v1/match: the name index, per version
     # Never a known default: anyone could sign cursors with it (issue 16).
     app.state.cursor_codec = CursorCodec(settings.cursor_secret or secrets.token_urlsafe(32))
     app.state.job_queue = make_job_queue(settings)  # no I/O: the broker connects on first use
