@@ -11,6 +11,7 @@ class NewsKBError(Exception):
     status: int = 500
     type: str = "internal-error"
     title: str = "Internal error"
+    retry_after: int | None = None  # seconds, sent as ``Retry-After`` (503s)
 
     def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail)
@@ -105,3 +106,21 @@ class ServiceUnavailable(NewsKBError):
     status = 503
     type = "service-unavailable"
     title = "Service unavailable"
+
+
+class QueueFull(NewsKBError):
+    """Back-pressure: the queue holds more waiting jobs than ``NEWSKB_QUEUE_MAX_DEPTH``."""
+
+    status = 503
+    type = "queue-full"
+    title = "The ingest queue is full"
+    retry_after = 30
+
+
+class QueueUnavailable(NewsKBError):
+    """The broker cannot be reached: the jobs were not handed over (they are marked failed)."""
+
+    status = 503
+    type = "queue-unavailable"
+    title = "The ingest queue is unavailable"
+    retry_after = 10

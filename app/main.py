@@ -31,8 +31,11 @@ from app.db.engine import (
     make_sessionmaker,
 )
 from app.kb.changes import VersionReader
+from app.kb.screening import IndexCache
 from app.kb.sql.pagination import CursorCodec
+from app.kb.webhooks import Deliverer
 from app.logging import configure_logging
+from app.queue import make_job_queue
 from app.settings import Settings, get_settings
 
 logger = logging.getLogger("newskb.security")
@@ -54,6 +57,7 @@ TAGS = [
     {"name": "events", "description": "What happened, who took part, where and when."},
     {"name": "quotes", "description": "What was said, by whom, through which channel."},
     {"name": "search", "description": "One query over articles, entities and events, faceted."},
+    {"name": "watches", "description": "Saved searches: new matches, pulled or pushed."},
     {"name": "changes", "description": "Change feed for incremental sync, with tombstones."},
     {"name": "health", "description": "Liveness and readiness probes."},
     {"name": "monitoring", "description": "Prometheus metrics and knowledge-base statistics."},
@@ -75,7 +79,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "processes reject them. Set NEWSKB_CURSOR_SECRET (`newskb serve` and the "
                 "container share one key between their workers)."
             )
-        yield
+        # Webhook deliveries: a thread with an engine of its own, off the requests' pool.
+        delivery_engine = make_engine(
+            settings.database_url, pool_timeout=settings.db_pool_timeout, deadlines=deadlines
+        )
+        deliverer = Deliverer.from_settings(make_sessionmaker(delivery_engine), settings)
+        deliverer.start()
+        try:
+            yield
+        finally:
+            deliverer.stop()
+            deliverer.close()
+            delivery_engine.dispose()
+            app.state.job_queue.close()
         app.state.engine.dispose()
         if app.state.health_engine is not app.state.engine:
             app.state.health_engine.dispose()
@@ -104,8 +120,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine.execution_options(**{STATEMENT_MS: settings.db_read_timeout_ms})
     )
     app.state.health_engine = make_health_engine(app.state.engine, deadlines)
+    app.state.screening_cache = IndexCache()  # POST /v1/match: the name index, per version
     # Never a known default: anyone could sign cursors with it (issue 16).
     app.state.cursor_codec = CursorCodec(settings.cursor_secret or secrets.token_urlsafe(32))
+    app.state.job_queue = make_job_queue(settings)  # no I/O: the broker connects on first use
     install_problem_handlers(app)
     app.include_router(api_router)
     app.add_middleware(  # innermost: a cached answer takes no turn
@@ -120,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             entries=settings.read_cache_size,
             max_bytes=int(settings.read_cache_mb * 1_000_000),
             ttl=settings.read_cache_ttl,
+            drop_all=settings.read_cache_drop_all,
             keys=settings.key_list(),
         )
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)

@@ -76,7 +76,8 @@ HTTP_IN_PROGRESS = Gauge(
 )
 INGESTS = Counter(
     "newskb_ingest_articles",
-    "Articles submitted one at a time (API, seed), by outcome: created, duplicate, failed.",
+    "Articles submitted one at a time (API, seed), by outcome: created, version (a new text "
+    "at a stored URL), duplicate, failed.",
     ["outcome"],
     registry=REGISTRY,
 )
@@ -97,6 +98,20 @@ EXTRACTION_ERRORS = Counter(
     registry=REGISTRY,
 )
 
+READ_CACHE_LOOKUPS = Counter(
+    "newskb_read_cache_lookups",
+    "Cacheable GETs by outcome: hit (answered from the read cache) or miss (built by the route).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+READ_CACHE_HITS = READ_CACHE_LOOKUPS.labels(outcome="hit")
+READ_CACHE_MISSES = READ_CACHE_LOOKUPS.labels(outcome="miss")
+READ_CACHE_DROPPED = Counter(
+    "newskb_read_cache_dropped",
+    "Cached answers dropped because a committed write can change them.",
+    registry=REGISTRY,
+)
+
 EXTRACTOR_FAILURES = Counter(
     "newskb_extractor_failures",
     "Facts dropped because an extractor raised on one candidate (a date, an amount, a quote, "
@@ -106,6 +121,49 @@ EXTRACTOR_FAILURES = Counter(
 )
 for extractor in EXTRACTORS:
     EXTRACTOR_FAILURES.labels(extractor=extractor)
+
+
+QUEUE_JOBS = Gauge(
+    "newskb_queue_jobs",
+    "Ingest jobs by state (queued, running, done, failed), read from the database when "
+    "scraped: the same in every process.",
+    ["state"],
+    registry=REGISTRY,
+    multiprocess_mode="mostrecent",
+)
+QUEUE_OUTCOMES = Gauge(
+    "newskb_queue_outcomes",
+    "Finished ingest jobs by outcome: created, duplicate, failed (dead letters).",
+    ["outcome"],
+    registry=REGISTRY,
+    multiprocess_mode="mostrecent",
+)
+QUEUE_RETRYING = Gauge(
+    "newskb_queue_retrying_jobs",
+    "Queued or running jobs past their first attempt.",
+    registry=REGISTRY,
+    multiprocess_mode="mostrecent",
+)
+QUEUE_AGE = Gauge(
+    "newskb_queue_oldest_age_seconds",
+    "Age of the oldest queued job (since submitted) and running job (since started); 0 if none.",
+    ["state"],
+    registry=REGISTRY,
+    multiprocess_mode="mostrecent",
+)
+
+
+def observe_queue(
+    by_state: dict[str, int], outcomes: dict[str, int], retrying: int, ages: dict[str, float]
+) -> None:
+    """Set the queue's gauges from one read of the jobs table (at each scrape)."""
+    for state, count in by_state.items():
+        QUEUE_JOBS.labels(state=state).set(count)
+    for outcome, count in outcomes.items():
+        QUEUE_OUTCOMES.labels(outcome=outcome).set(count)
+    QUEUE_RETRYING.set(retrying)
+    for state, seconds in ages.items():
+        QUEUE_AGE.labels(state=state).set(seconds)
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
@@ -131,6 +189,9 @@ class Ingested(Protocol):
     @property
     def created(self) -> bool: ...
 
+    @property
+    def version(self) -> int | None: ...
+
 
 def observed_ingest(ingest: Callable[P, IngestT]) -> Callable[P, IngestT]:
     """Count and time each call of a one-article ingest; a raise counts as failed."""
@@ -140,7 +201,7 @@ def observed_ingest(ingest: Callable[P, IngestT]) -> Callable[P, IngestT]:
         started, outcome = time.perf_counter(), "failed"
         try:
             result = ingest(*args, **kwargs)
-            outcome = "created" if result.created else "duplicate"
+            outcome = "created" if result.created else "version" if result.version else "duplicate"
             return result
         finally:
             INGESTS.labels(outcome=outcome).inc()

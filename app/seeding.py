@@ -7,8 +7,7 @@ from pathlib import Path
 
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
-from app.extract.document import parse_document
-from app.kb.ingest import ingest_parsed
+from app.kb.intake import Document, ingest_document
 from app.settings import Settings, get_settings
 
 SEED_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
@@ -32,13 +31,13 @@ def seed(settings: Settings) -> list[SeedResult]:
             if kind is None:
                 continue
             content = path.read_text(encoding="utf-8")
-            parsed = (
-                parse_document(html=content) if kind == "html" else parse_document(text=content)
+            document = (
+                Document(path.name, html=content)
+                if kind == "html"
+                else Document(path.name, text=content)
             )
             with sessions() as session:
-                result = ingest_parsed(
-                    session, parsed, raw_text=content, model_names=settings.spacy_model
-                )
+                result = ingest_document(session, document, model_names=settings.spacy_model)
                 results.append(SeedResult(path, result.article.id, result.created))
         return results
     finally:

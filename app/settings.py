@@ -95,6 +95,40 @@ class Settings(BaseSettings):
         description="Seconds an ingested article may spend in HTML extraction and NLP together "
         "before it is refused with a 422 (`extraction-too-slow`); 0 = no budget.",
     )
+    queue_url: str = Field(
+        default="",
+        description="AMQP URL of the RabbitMQ broker that `newskb worker` processes read "
+        "(`amqp://guest:guest@127.0.0.1:5672/%2F`); empty = no queue: documents are ingested "
+        "in the API process (`Prefer: respond-async` is not applied, a batch of `POST /v1/jobs` "
+        "is ingested before the answer).",
+    )
+    queue_name: str = Field(
+        default="newskb-ingest",
+        pattern=r"^[A-Za-z0-9_.-]{1,200}$",
+        description="RabbitMQ queue the jobs go through; deployments sharing a broker need "
+        "one each (or a virtual host each, in the URL).",
+    )
+    queue_max_depth: int = Field(
+        default=10_000,
+        ge=0,
+        description="Jobs waiting in the queue past which new submissions are refused (503 "
+        "`queue-full` with `Retry-After`); 0 = no limit.",
+    )
+    queue_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Attempts at a job before it fails for good (its dead-letter state, listed "
+        "by `GET /v1/jobs?state=failed`, retried by `POST /v1/jobs/{id}/retry`).",
+    )
+    queue_min_backoff_ms: int = Field(
+        default=1_000,
+        ge=0,
+        description="Milliseconds before the first retry of a failed attempt; each retry "
+        "waits about twice as long as the one before.",
+    )
+    queue_max_backoff_ms: int = Field(
+        default=300_000, ge=0, description="Milliseconds a retry waits at most."
+    )
     rate_limit_anonymous: str = Field(
         default="120/minute",
         description="Requests to `/v1` per client address without a valid key (`limits` "
@@ -183,6 +217,46 @@ class Settings(BaseSettings):
     )
     read_cache_ttl: float = Field(
         default=300.0, gt=0, description="Seconds a cached answer lives at most."
+    )
+    read_cache_drop_all: bool = Field(
+        default=False,
+        description="Drop every cached answer on any write, instead of only the answers the "
+        "write can change (the earlier behaviour): a safety valve, and the baseline of "
+        "`benchmarks.cache_writes`.",
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Let watch webhooks reach loopback, private, link-local, multicast, "
+        "reserved and cloud-metadata addresses. Off: such a target (checked after DNS "
+        "resolution, at every delivery) is refused. Turn on only for local set-ups and tests.",
+    )
+    webhook_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds one webhook delivery may take (connecting, sending, the answer).",
+    )
+    webhook_max_attempts: int = Field(
+        default=6,
+        ge=1,
+        description="Attempts per webhook delivery before it is marked `failed`.",
+    )
+    webhook_backoff: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds before the first retry of a failed delivery; each later retry "
+        "waits twice as long as the one before.",
+    )
+    webhook_pause_after: int = Field(
+        default=10,
+        ge=1,
+        description="Consecutive failed attempts after which a watch is paused (its matches "
+        "are still recorded; `PATCH` it with `status: active` to resume its deliveries).",
+    )
+    webhook_poll_interval: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds between two looks of the delivery thread for deliveries that "
+        "are due (a new match in the same process wakes it at once).",
     )
     gzip_min_bytes: int = Field(
         default=1000,

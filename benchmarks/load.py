@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
-from app.db.models import Article, Entity, Mention
+from app.db.models import Article, Entity, Event, Mention
 from app.kb.search.articles import ArticleFilters, search_articles
 from app.kb.search.webquery import STOP_WORDS
 from app.kb.sql.pagination import CursorCodec
@@ -109,10 +109,16 @@ def pick_targets(url: str, *, seed: int = 7, per_kind: int = 40) -> dict[str, li
             entities = [r.id for r in ranked[:10]]
             entities += rng.sample([r.id for r in ranked[10:]], min(30, len(ranked) - 10))
             common, rare = _terms(session, rng, per_kind)
+            event_ids = list(session.scalars(select(Event.id).order_by(Event.id)))
+            events = sorted(rng.sample(event_ids, min(100, len(event_ids))))
     finally:
         engine.dispose()
     return {
         "article": [f"/v1/articles/{i}" for i in articles],
+        "entity": [f"/v1/entities/{i}" for i in entities],
+        "event": [f"/v1/events/{i}" for i in events],
+        "events": ["/v1/events"],
+        "timeline": [f"/v1/entities/{i}/timeline" for i in entities],
         "entities?type=person": ["/v1/entities?type=person"],
         "articles?q=common": [f"/v1/articles?q={w}" for w in common],
         "articles?q=rare": [f"/v1/articles?q={w}" for w in rare],
@@ -196,14 +202,37 @@ def serving(
                 if time.monotonic() > deadline:
                     raise
             time.sleep(0.3)
+        GROUPS[base] = process.pid
         yield base
     finally:
+        GROUPS.pop(base, None)
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+GROUPS: dict[str, int] = {}  # base URL → the process group serving it
+
+
+def largest_rss_mb(base: str) -> float:
+    """The largest resident memory (VmRSS) among the processes serving ``base``: with
+    ``--workers N``, the busiest worker (the supervisor holds no app)."""
+    group, largest = GROUPS[base], 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != group:  # the fifth field: the process group id
+                continue
+            status = (stat.parent / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                largest = max(largest, int(line.split()[1]))
+    return largest / 1024
 
 
 def wrk(base: str, paths: list[str], *, connections: int, seconds: int, folder: Path) -> Cell:
@@ -313,6 +342,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[tuple[str, Cell]
                     + ")",
                     flush=True,
                 )
+        for mode, base in servers.items():  # the cache full, every endpoint served
+            print(f"  RSS after the load ({mode}): {largest_rss_mb(base):.0f} MB, largest worker")
     return cells
 
 

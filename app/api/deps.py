@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from app.errors import UnsupportedMediaType
+from app.kb.jobs import JobQueue
 from app.kb.sql.pagination import CursorCodec
 from app.settings import Settings
 
@@ -47,6 +48,11 @@ def get_codec(request: Request) -> CursorCodec:
     return codec
 
 
+def get_job_queue(request: Request) -> JobQueue:
+    queue: JobQueue = request.app.state.job_queue
+    return queue
+
+
 def require_json(request: Request) -> None:
     """A JSON body must say so (or say nothing): FastAPI hands any other body to the model as
     bytes and answers 422, where the documented answer is 415."""
@@ -60,6 +66,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CodecDep = Annotated[CursorCodec, Depends(get_codec)]
+JobQueueDep = Annotated[JobQueue, Depends(get_job_queue)]
 
 MAX_ID = 2**31 - 1
 ArticleIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id", examples=[1])]

@@ -52,6 +52,16 @@ SortQuery = Annotated[
 ]
 
 
+CollapseQuery = Annotated[
+    Literal["duplicates"] | None,
+    Query(
+        description="`duplicates`: list each story once, leaving out the later copies of it "
+        "(articles with a `duplicate_of`, see the duplicates guide).",
+        examples=["duplicates"],
+    ),
+]
+
+
 def article_filters(
     entity: EntityIds = [],  # noqa: B006  (FastAPI copies defaults)
     source: Annotated[
@@ -72,6 +82,7 @@ def article_filters(
     language: Annotated[
         str | None, Query(max_length=16, description="Language code.", examples=["en"])
     ] = None,
+    collapse: CollapseQuery = None,
 ) -> ArticleFilters:
     return ArticleFilters(
         entity_ids=tuple(dict.fromkeys(entity)),
@@ -81,6 +92,7 @@ def article_filters(
         published_from=published_from,
         published_to=published_to,
         language=language,
+        collapse_duplicates=collapse == "duplicates",
     )
 
 

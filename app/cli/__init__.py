@@ -1,5 +1,5 @@
-"""The ``newskb`` command line: serve, migrate, seed, ingest, reextract, export, stats,
-check.
+"""The ``newskb`` command line: serve, migrate, seed, worker, ingest, reextract, export,
+stats, check, match.
 
 Commands stay thin: they parse options, call ``app.kb`` (or ``app.db.migrate``) and present
 the answer; nothing they do is out of reach of the API or a test.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import data, ingest, server
+from app.cli import data, ingest, queue, screening, server
 
 app = typer.Typer(
     name="newskb",
@@ -23,11 +23,13 @@ app = typer.Typer(
 app.command(rich_help_panel="Server")(server.serve)
 app.command(rich_help_panel="Server")(server.migrate)
 app.command(rich_help_panel="Server")(server.seed)
+app.command(rich_help_panel="Server")(queue.worker)
 app.command(rich_help_panel="Articles")(ingest.ingest)
 app.command(rich_help_panel="Articles")(ingest.reextract)
 app.command(rich_help_panel="Knowledge base")(data.export)
 app.command(rich_help_panel="Knowledge base")(data.stats)
 app.command(rich_help_panel="Knowledge base")(data.check)
+app.command(rich_help_panel="Knowledge base")(screening.match)
 
 
 def main() -> None:

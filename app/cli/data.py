@@ -42,7 +42,8 @@ def export(
             "-f",
             metavar="FORMAT",
             help="jsonl (articles with every fact), jsonld (schema.org), ftm (FollowTheMoney; "
-            "needs newskb[ftm]), csv-entities or csv-events.",
+            "needs newskb[ftm]), csv-entities, csv-events, graphml (the entity graph), "
+            "neo4j-nodes or neo4j-relationships (for neo4j-admin import).",
         ),
     ] = "jsonl",
     output_file: Annotated[

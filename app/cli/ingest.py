@@ -18,7 +18,7 @@ from app.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from app.kb.bulk import Document
+    from app.kb.intake import Document
 
 
 def ingest(
@@ -33,26 +33,52 @@ def ingest(
     ],
     processes: ProcessesOption = 1,
     batch_size: BatchSizeOption = 64,
+    queued: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="Hand the documents to the queue (NEWSKB_QUEUE_URL) for `newskb worker` "
+            "processes, instead of ingesting them here.",
+        ),
+    ] = False,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow/--no-follow",
+            help="With --queue: wait until the workers have run every job, showing progress.",
+        ),
+    ] = True,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Ingest articles from files; the same article twice is stored once.
+
+    A near-identical text at another URL is stored and linked to the first copy; a new text at
+    a stored URL becomes that article's next version.
 
     .txt is plain text and .html a page; .json holds an object (or an array of objects) and
     .jsonl one object per line, with the fields of POST /v1/articles: text or html, and
     optionally url, title, published_at, source. Ends with a table of new, duplicate and
     failed documents (with reasons) and exits with status 1 when any failed.
 
+    With --queue the documents become jobs that `newskb worker` processes run (on any
+    machine sharing the database and the broker); the bar follows them to the end.
+
     Example: `newskb ingest articles/ 'feeds/*.jsonl' story.html --processes 2`
     """
+    if queued:
+        _ingest_queued(paths, follow=follow, database_url=database_url)
+        return
     from app.cli import inputs
     from app.kb.bulk import ingest_documents
     from app.kb.ingest import load_model
+    from app.kb.webhooks import delivering
 
     settings = load_settings(database_url)
     files, failures = inputs.expand_paths(paths)
     load_failures: list[tuple[str, str]] = [(f.name, f.reason) for f in failures]
     started = time.perf_counter()
-    with open_database(settings) as sessions:
+    # Watches' webhooks go out while the ingest runs, and what is due is sent before it ends.
+    with open_database(settings) as sessions, delivering(sessions, settings):
         if files:  # seconds of its own: said before the bar starts, not counted as progress
             with output.stderr().status("Loading the spaCy model…"):
                 load_model(settings.spacy_model)
@@ -80,11 +106,49 @@ def ingest(
                 on_done=tally.done,
             )
     failed = load_failures + report.failed
+    # Near-duplicates are new articles too, counted apart (app.kb.duplicates).
     counts = {
-        "created": len(report.created),
+        "created": len(report.created) - len(report.near_duplicates),
+        "near_duplicate": len(report.near_duplicates),
+        "version": len(report.versions),
         "duplicate": len(report.duplicates),
         "failed": len(failed),
     }
+    seconds = time.perf_counter() - started
+    output.print_summary("Ingest summary", counts, failed, unit="documents", seconds=seconds)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _ingest_queued(paths: list[str], *, follow: bool, database_url: str | None) -> None:
+    from app.cli import inputs
+    from app.cli import queue as cli_queue
+
+    settings = cli_queue.queued_settings(database_url)
+    files, failures = inputs.expand_paths(paths)
+    load_failures: list[tuple[str, str]] = [(f.name, f.reason) for f in failures]
+    started = time.perf_counter()
+    title = "Ingesting through the queue" if follow else "Queueing"
+    with output.progress_bar(title, total=len(files) + len(failures)) as tally:
+        for failure in failures:
+            tally.done(failure.name, "failed")
+
+        def documents() -> Iterator[Document]:
+            for path in files:
+                items = inputs.load_file(path)
+                tally.add_total(len(items) - 1)
+                for item in items:
+                    if isinstance(item, inputs.Failure):
+                        load_failures.append((item.name, item.reason))
+                        tally.done(item.name, "failed")
+                    else:
+                        yield item
+
+        counts, job_failures = cli_queue.ingest_queued(
+            settings, documents(), follow=follow, tally=tally
+        )
+    failed = load_failures + job_failures
+    counts["failed"] = counts.get("failed", 0) + len(load_failures)
     seconds = time.perf_counter() - started
     output.print_summary("Ingest summary", counts, failed, unit="documents", seconds=seconds)
     if failed:

@@ -18,8 +18,7 @@ from pydantic import ValidationError
 
 from app.errors import NewsKBError
 from app.extract.encoding import UndecodableText, decode_document
-from app.kb.bulk import Document
-from app.kb.intake import clean_article
+from app.kb.intake import Document, clean_article, document_from
 from app.schemas.articles import ArticleCreate
 
 SUFFIXES = (".txt", ".html", ".htm", ".json", ".jsonl")
@@ -156,15 +155,7 @@ def _document(name: str, payload: Any) -> Document | Failure:
         return Failure(name, _validation_reason(exc))
     except NewsKBError as exc:
         return Failure(name, exc.detail)
-    return Document(
-        name=name,
-        text=article.text,
-        html=article.html,
-        url=str(article.url) if article.url is not None else None,
-        title=article.title,
-        published_at=article.published_at,
-        source=article.source,
-    )
+    return document_from(article, name)
 
 
 def _validation_reason(exc: ValidationError) -> str:

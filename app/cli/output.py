@@ -25,7 +25,14 @@ from rich.progress import (
 from rich.table import Table
 
 OUTCOMES = ("created", "duplicate", "failed")
-LABELS = {"created": "new", "duplicate": "duplicate", "failed": "failed", "updated": "updated"}
+LABELS = {
+    "created": "new",
+    "near_duplicate": "new, copy of a stored story",
+    "version": "new version of a stored article",
+    "duplicate": "duplicate",
+    "failed": "failed",
+    "updated": "updated",
+}
 
 
 def stdout() -> Console:

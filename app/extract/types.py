@@ -8,7 +8,7 @@ Entities are referred to by ``key``, a string that is unique within one article.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
@@ -237,4 +237,3 @@ class ExtractedArticle:
     quotes: tuple[Quote, ...] = ()
     events: tuple[Event, ...] = ()
     failures: tuple[ExtractionFailure, ...] = ()
-    extra: dict[str, object] = field(default_factory=dict)

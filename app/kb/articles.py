@@ -1,24 +1,22 @@
-"""Article reads: one article with all its facts, and the newest-first list."""
+"""Article reads: one article row, the newest-first list, an article's mentions.
+
+The whole answer of one article, with all its facts, is ``app.kb.article_page``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from app.db.base import UTCDateTime
 from app.db.models import (
     Article,
-    Entity,
     Event,
-    EventEvidence,
     EventParticipant,
     Mention,
-    Quote,
-    Role,
 )
 from app.errors import NotFound
 from app.kb.sql.pagination import (
@@ -34,13 +32,6 @@ from app.kb.sql.pagination import (
 sort_time = func.coalesce(Article.published_at, Article.created_at, type_=UTCDateTime)
 
 
-@dataclass(frozen=True)
-class ArticleDetail:
-    article: Article
-    entities: list[tuple[Entity, int]]  # with mention counts, most mentioned first
-    events: list[Event]
-
-
 def get_article(session: Session, article_id: int) -> Article:
     article = session.scalars(
         select(Article).where(Article.id == article_id).options(selectinload(Article.source))
@@ -48,51 +39,6 @@ def get_article(session: Session, article_id: int) -> Article:
     if article is None:
         raise NotFound(f"Article {article_id} does not exist.")
     return article
-
-
-def get_article_detail(session: Session, article_id: int) -> ArticleDetail:
-    """The article, its metadata and every fact extracted from it, in a fixed number of queries.
-
-    Each query costs about a millisecond of ORM work whatever its size, so many-to-one links
-    (source, entity, person, speaker...) are joined into their parent's query, and the
-    mentions, which the answer only counts, are grouped by the database.
-    """
-    article = session.scalars(
-        select(Article)
-        .where(Article.id == article_id)
-        .options(
-            joinedload(Article.source),
-            selectinload(Article.roles).options(joinedload(Role.person), joinedload(Role.of)),
-            selectinload(Article.timexes),
-            selectinload(Article.amounts),
-            selectinload(Article.quotes).joinedload(Quote.speaker),
-        )
-    ).first()
-    if article is None:
-        raise NotFound(f"Article {article_id} does not exist.")
-    counted: list[tuple[Entity, int]] = [
-        (entity, count)
-        for entity, count in session.execute(
-            select(Entity, func.count(Mention.id))
-            .join(Mention, Mention.entity_id == Entity.id)
-            .where(Mention.article_id == article_id)
-            .group_by(Entity.id)
-        )
-    ]
-    entities = sorted(counted, key=lambda pair: (-pair[1], pair[0].name))
-    events = list(
-        session.scalars(
-            select(Event)
-            .where(
-                Event.id.in_(
-                    select(EventEvidence.event_id).where(EventEvidence.article_id == article_id)
-                )
-            )
-            .options(*event_load_options())
-            .order_by(Event.date_start.is_(None), Event.date_start, Event.id)
-        )
-    )
-    return ArticleDetail(article, entities, events)
 
 
 def event_load_options() -> list[_AbstractLoad]:

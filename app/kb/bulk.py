@@ -1,5 +1,8 @@
 """Bulk ingest: parse, drop duplicates before any NLP, batch the NLP, one transaction per article.
 
+The steps are the ingest door's (``app.kb.intake``: ``parse``, then ``store``), run over batches;
+the duplicate check is the door's too, for a whole batch in one query.
+
 With ``n_process > 1`` the whole extraction (spaCy and every extractor) runs in a pool of worker
 processes, each loading the model once; they return picklable ``ExtractedArticle``s and this
 process, the only one that touches the database, stores them while the workers go on. Parsing
@@ -20,17 +23,20 @@ from concurrent.futures import (
     wait,
 )
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import islice
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.extract.document import content_hash, parse_document, too_long
+from app.extract.document import content_hash, too_long
 from app.extract.types import ExtractedArticle, ParsedArticle
-from app.kb.ingest import extract_many, find_existing_ids, ingest_article, iter_extract
+from app.kb import versions
+from app.kb.ingest import extract_many, find_existing_ids, iter_extract
+from app.kb.intake import Document, parse, store
 from app.kb.sql.dialect import refresh_statistics
 from app.kb.sql.transaction import committing
+
+__all__ = ["BulkReport", "Document", "ingest_documents"]
 
 # Planner statistics are refreshed when the load has stored this many articles, then each time
 # it doubles (a log of the load's size in ANALYZE runs), and once at the end.
@@ -46,24 +52,16 @@ NLP_BATCH = 16
 WORKER_CHUNK = 16
 
 
-@dataclass(frozen=True)
-class Document:
-    """One input document: its name (a path, an id) and its text or HTML, plus known metadata."""
-
-    name: str
-    text: str | None = None
-    html: str | None = None
-    url: str | None = None
-    title: str | None = None
-    published_at: datetime | None = None
-    source: str | None = None
-
-
 @dataclass
 class BulkReport:
+    """``duplicates``: already stored, nothing written. ``near_duplicates``: created too, and
+    linked to the first copy they repeat. ``versions``: new texts of stored articles."""
+
     created: list[tuple[str, int]] = field(default_factory=list)
     duplicates: list[tuple[str, int]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    near_duplicates: list[tuple[str, int]] = field(default_factory=list)
+    versions: list[tuple[str, int]] = field(default_factory=list)
 
 
 Fresh = list[tuple[Document, ParsedArticle]]
@@ -208,14 +206,7 @@ class _Store:
         """Parse a batch; report empty and already stored documents; return the ones to extract."""
         parsed_batch: list[tuple[Document, ParsedArticle, str]] = []
         for document in batch:
-            parsed = parse_document(
-                text=document.text,
-                html=document.html,
-                url=document.url,
-                title=document.title,
-                published_at=document.published_at,
-                source_name=document.source,
-            )
+            parsed = parse(document)
             if not parsed.body.strip() or too_long(parsed):
                 reason = "no text once cleaned" if not parsed.body.strip() else "text too long"
                 self.report.failed.append((document.name, reason))
@@ -234,10 +225,20 @@ class _Store:
                     content_hashes=(digest for _, _, digest in parsed_batch),
                     urls=(parsed.url for _, parsed, _ in parsed_batch if parsed.url),
                 )
+                # Hook: versions (app.kb.versions): a new text at a stored URL is extracted.
+                revised = versions.new_texts(
+                    session,
+                    [
+                        (parsed.url, digest)
+                        for _, parsed, digest in parsed_batch
+                        if parsed.url and parsed.url in by_url and digest not in by_hash
+                    ],
+                )
             for document, parsed, digest in parsed_batch:
+                stored_url = None if (parsed.url, digest) in revised else parsed.url
                 if digest in self.waiting:
                     self.waiting[digest].append(document.name)
-                elif (found := by_hash.get(digest) or by_url.get(parsed.url or "")) is not None:
+                elif (found := by_hash.get(digest) or by_url.get(stored_url or "")) is not None:
                     stored.append((document.name, found))
                 else:
                     self.waiting[digest] = []
@@ -254,9 +255,8 @@ class _Store:
                 self._write_one(session, document, result)
 
     def _write_one(self, session: Session, document: Document, result: ExtractedArticle) -> None:
-        result.extra["raw_text"] = document.text or document.html or ""
         try:
-            outcome = ingest_article(session, result)
+            outcome = store(session, document, result)
             article_id = outcome.article.id
             with self.lock:  # committed: copies prepared from now on find it stored
                 copies = self.waiting.pop(result.content_hash, [])
@@ -272,9 +272,17 @@ class _Store:
             return
         finally:
             session.expunge_all()  # each article is its own unit: keep the identity map empty
-        target = self.report.created if outcome.created else self.report.duplicates
-        target.append((document.name, article_id))
-        self.done(document.name, "created" if outcome.created else "duplicate")
+        if outcome.created:
+            self.report.created.append((document.name, article_id))
+            if outcome.duplicate_of is not None:
+                self.report.near_duplicates.append((document.name, article_id))
+            self.done(document.name, "created")
+        elif outcome.version is not None:
+            self.report.versions.append((document.name, article_id))
+            self.done(document.name, "version")
+        else:
+            self.report.duplicates.append((document.name, article_id))
+            self.done(document.name, "duplicate")
         for name in copies:
             self.report.duplicates.append((name, article_id))
             self.done(name, "duplicate")

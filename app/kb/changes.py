@@ -13,6 +13,7 @@ import asyncio
 import math
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,9 @@ _VERSION = (
     "SELECT max(id), count(*) FROM changes "
     f"WHERE id > (SELECT coalesce(max(id), 0) - {VERSION_WINDOW} FROM changes)"
 )
+_WINDOW = "SELECT id, kind, object_id, action FROM changes WHERE id > ? ORDER BY id"
+_EVENTS_OF = "SELECT DISTINCT event_id FROM event_evidence WHERE article_id IN ({ids})"
+_NAMES_OF = "SELECT id, name, type, merged_into_id FROM entities WHERE id IN ({ids})"
 
 
 def entity_ids_of_article(session: Session, article_id: int) -> set[int]:
@@ -148,6 +152,36 @@ def _timestamp(value: str) -> datetime | None:
         ) from exc
 
 
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """What a run of committed changes touched, as the read cache's tags name it.
+
+    ``entities`` holds each touched entity's name and type as they are now (None when it was
+    merged away): an answer that only names an entity (an article's entity list, an event's
+    participants) changes only if those did, while the entity's own answer (counts, aliases,
+    roles) carries the tag ``entity:<id>`` and goes whenever the entity is touched.
+    """
+
+    tags: frozenset[str]  # "article:1", "entity:7", "event:3"
+    entities: dict[int, tuple[str, str] | None] = field(default_factory=dict)
+    everything: bool = False  # a change whose reach the feed does not tell: drop every answer
+
+
+EVERYTHING = Changed(frozenset(), everything=True)
+
+
+def article_tag(article_id: int) -> str:
+    return f"article:{article_id}"
+
+
+def entity_tag(entity_id: int) -> str:
+    return f"entity:{entity_id}"
+
+
+def event_tag(event_id: int) -> str:
+    return f"event:{event_id}"
+
+
 class VersionReader:
     """The knowledge base's version, ``(highest change id, rows in the last window)``.
 
@@ -160,6 +194,9 @@ class VersionReader:
     connection, and the reads of the next ``BACKOFF_S`` seconds fail at once (the requests go
     to their routes, uncached, which answer 503 on their own deadlines); then a fresh
     connection is tried (the database restarted...).
+
+    ``changed_since`` tells what the changes after a version touched, so that the cache drops
+    only the answers those changes can alter.
     """
 
     POSTGRES_DEADLINE_S = 2.5
@@ -171,13 +208,58 @@ class VersionReader:
         self._async: psycopg.AsyncConnection[Any] | None = None  # PostgreSQL
         self._async_loop: asyncio.AbstractEventLoop | None = None
         self._failed_at = -math.inf
+        self._window: set[int] = set()  # ids of the changes in the window of the last version
 
     async def read(self) -> tuple[int, int]:
+        rows = await self._rows(_VERSION)
+        return (int(rows[0][0] or 0), int(rows[0][1])) if rows else (0, 0)
+
+    async def changed_since(self, old: tuple[int, int] | None, new: tuple[int, int]) -> Changed:
+        """What the changes committed between two versions touched.
+
+        The changes are the rows of ``new``'s window not seen in ``old``'s, so a commit that
+        landed late with a lower id (PostgreSQL) is caught too. Without a previous version, or
+        when more than a window of changes came in between, the answer is "everything".
+        """
+        known = self._window
+        rows = await self._rows(_WINDOW, (new[0] - VERSION_WINDOW,))
+        if old is None or new[0] - old[0] >= VERSION_WINDOW or not known:
+            changed = EVERYTHING
+        else:
+            changed = await self._touched([row for row in rows if row[0] not in known])
+        self._window = {int(row[0]) for row in rows}  # only once every query succeeded
+        return changed
+
+    async def _touched(self, rows: list[tuple[Any, ...]]) -> Changed:
+        tags: set[str] = set()
+        created: set[int] = set()
+        entities: dict[int, str] = {}  # id → the last action on it
+        for _id, kind, object_id, action in rows:
+            if kind == ARTICLE and action != "created":
+                return EVERYTHING  # a re-extraction or a deletion: its reach is not in the feed
+            if kind == ARTICLE:
+                tags.add(article_tag(object_id))
+                created.add(int(object_id))
+            else:
+                tags.add(entity_tag(object_id))
+                entities[int(object_id)] = action
+        if created:  # a new article's evidence joins existing events: their answers change
+            marks = ",".join(str(i) for i in sorted(created))
+            tags.update(event_tag(id_) for (id_,) in await self._rows(_EVENTS_OF.format(ids=marks)))
+        names: dict[int, tuple[str, str] | None] = dict.fromkeys(entities)
+        if entities:
+            marks = ",".join(str(i) for i in sorted(entities))
+            for id_, name, type_, merged_into in await self._rows(_NAMES_OF.format(ids=marks)):
+                if merged_into is None and entities[id_] != "merged":
+                    names[id_] = (name, type_)
+        return Changed(frozenset(tags), names)
+
+    async def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         if self.engine.dialect.name == "sqlite":
-            return self._sqlite_version()
+            return self._sqlite_rows(sql, params)
         if time.monotonic() - self._failed_at < self.BACKOFF_S:
             raise TimeoutError("the version query failed a moment ago")
-        query = asyncio.ensure_future(self._postgres_version())
+        query = asyncio.ensure_future(self._postgres_rows(sql.replace("?", "%s"), params))
         done, _ = await asyncio.wait({query}, timeout=self.POSTGRES_DEADLINE_S)
         if not done:
             # Not cancelled (psycopg would try to cancel on the server, for seconds): the
@@ -194,7 +276,7 @@ class VersionReader:
             self._failed_at = time.monotonic()
             raise
 
-    def _sqlite_version(self) -> tuple[int, int]:
+    def _sqlite_rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         if self._connection is None:
             connection = self.engine.raw_connection()
             cursor = connection.cursor()
@@ -203,16 +285,16 @@ class VersionReader:
             self._connection = connection
         try:
             cursor = self._connection.cursor()
-            cursor.execute(_VERSION)
-            row = cursor.fetchone()
+            cursor.execute(sql, params)
+            rows = [tuple(row) for row in cursor.fetchall()]
             cursor.close()
         except Exception:
             self._connection.invalidate()  # a fresh one next time
             self._connection = None
             raise
-        return (int(row[0] or 0), int(row[1])) if row else (0, 0)
+        return rows
 
-    async def _postgres_version(self) -> tuple[int, int]:
+    async def _postgres_rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         loop = asyncio.get_running_loop()
         if self._async is not None and self._async_loop is not loop:
             self._drop_async()  # made in another event loop (tests run several)
@@ -230,14 +312,14 @@ class VersionReader:
             self._async_loop = loop
         connection = self._async
         try:
-            cursor = await connection.execute(_VERSION)
-            row = await cursor.fetchone()
+            cursor = await connection.execute(sql, params)
+            rows = [tuple(row) for row in await cursor.fetchall()]
         except Exception:
             connection.pgconn.finish()  # a fresh one next time (database restarted...)
             if self._async is connection:
                 self._async, self._async_loop = None, None
             raise
-        return (int(row[0] or 0), int(row[1])) if row else (0, 0)
+        return rows
 
     def close(self) -> None:
         self._drop_async()

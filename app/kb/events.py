@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from app.db.models import Article, Event, EventParticipant
+from app.db.models import Event, EventParticipant
 from app.errors import NotFound
-from app.kb.articles import event_load_options, sort_time
+from app.kb.articles import event_load_options
 from app.kb.sql.idlist import linked_to_all
 from app.kb.sql.pagination import CursorCodec, Page, SortKey, cursor_date, keyset_page
 
@@ -85,27 +84,6 @@ def summary_matches(q: str) -> ColumnElement[bool]:
     if not words:
         return literal(False)
     return and_(*(func.lower(Event.summary).contains(w, autoescape=True) for w in words))
-
-
-@dataclass(frozen=True)
-class EventDetail:
-    event: Event
-    articles: list[Article]
-
-
-def get_event_detail(session: Session, event_id: int) -> EventDetail:
-    """The event, and the articles its evidence comes from (oldest first)."""
-    event = get_event(session, event_id)
-    article_ids = {e.article_id for e in event.evidence}
-    articles = list(
-        session.scalars(
-            select(Article)
-            .where(Article.id.in_(article_ids))
-            .options(selectinload(Article.source))
-            .order_by(sort_time, Article.id)
-        )
-    )
-    return EventDetail(event, articles)
 
 
 def get_event(session: Session, event_id: int) -> Event:

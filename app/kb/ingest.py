@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -28,12 +28,12 @@ from app.db.models import (
     Source,
     Timex,
 )
-from app.errors import ArticleTooLong, EmptyArticle, ExtractionTooSlow, NotFound
+from app.errors import ArticleTooLong, ExtractionTooSlow, NotFound
 from app.extract import types as x
 from app.extract.budget import TooSlow, time_budget
-from app.extract.document import MAX_TEXT_CHARS, content_hash, too_long
+from app.extract.document import MAX_TEXT_CHARS, too_long
 from app.extract.languages import language_was_detected
-from app.kb import changes, entity_stats
+from app.kb import changes, duplicates, entity_stats, watches
 from app.kb.resolve import (
     EventCandidate,
     EventReport,
@@ -48,8 +48,14 @@ logger = logging.getLogger("newskb.ingest")
 
 @dataclass(frozen=True)
 class IngestResult:
+    """``created``: a new article. ``duplicate_of``: the first copy a new article repeats
+    (``app.kb.duplicates``). ``version``: the number of the new text stored for an existing
+    article (``app.kb.versions``)."""
+
     article: Article
     created: bool
+    duplicate_of: duplicates.Link | None = None
+    version: int | None = None
 
 
 @metrics.observed_extraction
@@ -110,29 +116,47 @@ def find_existing(session: Session, *, content_hash: str, url: str | None) -> Ar
     return session.scalars(select(Article).where(condition).limit(1)).first()
 
 
-def ingest_article(session: Session, extracted: x.ExtractedArticle) -> IngestResult:
+def ingest_article(
+    session: Session,
+    extracted: x.ExtractedArticle,
+    *,
+    raw_text: str | None = None,
+    then: Callable[[Session, IngestResult], None] | None = None,
+) -> IngestResult:
     """Store an article and its facts; ingesting the same text or URL again changes nothing.
 
+    ``raw_text`` is the text as sent (the cleaned body when not given); ``then`` runs in the
+    same transaction once the article is stored, so what it writes commits with the article.
     The unique constraints on the content hash and the URL decide, not a look-up first: the
-    callers (``ingest_parsed``, bulk loads) have checked before paying for NLP, so a duplicate
-    here is rare (a race, a direct call) and costs one failed INSERT instead of every ingest
-    paying a SELECT.
+    callers (``intake.ingest_document``, bulk loads) have checked before paying for NLP, so a
+    duplicate here is rare (a race, a direct call) and costs one failed INSERT instead of every
+    ingest paying a SELECT.
     """
     url = extracted.parsed.url
     report_failures(extracted)
     try:
         with committing(session):
-            article = _store_article(session, extracted)
+            article = _store_article(session, extracted, raw_text)
+            # Hook: near-duplicates (app.kb.duplicates), before the facts (lock order).
+            copy_of = duplicates.link_copy(session, article.id, article.body)
             entity_ids = _store_facts(session, article, extracted)
             changes.record_article(session, article.id, "created", entity_ids=entity_ids)
+            watches.record_matches(session, article)
             entity_stats.add_article(session, article.id, entity_ids)  # last: hot row locks
+            if then is not None:
+                then(session, IngestResult(article, created=True, duplicate_of=copy_of))
     except IntegrityError:
         # The article was stored before, or by a concurrent ingest that won the race.
         existing = find_existing(session, content_hash=extracted.content_hash, url=url)
         if existing is None:
             raise
+        # Hook: versions (app.kb.versions): a new text at a stored article's URL.
+        from app.kb import versions
+
+        if versions.is_new_text(session, existing, url=url, content_hash=extracted.content_hash):
+            return versions.store_version(session, existing.id, extracted, raw_text=raw_text)
         return IngestResult(existing, created=False)
-    return IngestResult(article, created=True)
+    return IngestResult(article, created=True, duplicate_of=copy_of)
 
 
 def report_failures(extracted: x.ExtractedArticle) -> None:
@@ -177,29 +201,6 @@ def find_existing_ids(
     return by_hash, by_url
 
 
-@metrics.observed_ingest
-def ingest_parsed(
-    session: Session,
-    parsed: x.ParsedArticle,
-    *,
-    raw_text: str,
-    model_names: str,
-    budget_seconds: float = 0.0,
-) -> IngestResult:
-    """Check for a duplicate before paying for NLP, then extract (within ``budget_seconds``
-    when it is positive) and store."""
-    if not parsed.body.strip():
-        raise EmptyArticle("The article has no text once page furniture and markup are removed.")
-    url = parsed.url
-    if (existing := find_existing(session, content_hash=content_hash(parsed), url=url)) is not None:
-        return IngestResult(existing, created=False)
-    end_transaction(session)  # no pooled connection held while the NLP runs
-    with within_budget(budget_seconds, "Extraction"):
-        extracted = extract_many([parsed], model_names=model_names)[0]
-    extracted.extra["raw_text"] = raw_text
-    return ingest_article(session, extracted)
-
-
 def parsed_from_row(article: Article, source: Source | None = None) -> x.ParsedArticle:
     """Rebuild the cleaned article from its stored row, to run a newer extractor over it."""
     return x.ParsedArticle(
@@ -242,15 +243,21 @@ def replace_facts(session: Session, article_id: int, extracted: x.ExtractedArtic
         article = session.get(Article, article_id)
         if article is None:
             raise NotFound(f"Article {article_id} does not exist.")
-        before = changes.entity_ids_of_article(session, article_id)
-        counted = entity_stats.entity_ids_of_article(session, article_id)
-        _delete_facts(session, article_id)
-        article.extractor_version = extracted.extractor_version
-        article.language = extracted.parsed.language or article.language  # languages (issue 20)
-        after = _store_facts(session, article, extracted)
-        changes.record_article(session, article_id, "updated", entity_ids=before | after)
-        entity_stats.refresh(session, counted | after)
+        swap_facts(session, article, extracted)
     return article
+
+
+def swap_facts(session: Session, article: Article, extracted: x.ExtractedArticle) -> None:
+    """Replace an article's facts inside the caller's transaction (recorded as updated)."""
+    article_id = article.id
+    before = changes.entity_ids_of_article(session, article_id)
+    counted = entity_stats.entity_ids_of_article(session, article_id)
+    _delete_facts(session, article_id)
+    article.extractor_version = extracted.extractor_version
+    article.language = extracted.parsed.language or article.language  # languages (issue 20)
+    after = _store_facts(session, article, extracted)
+    changes.record_article(session, article_id, "updated", entity_ids=before | after)
+    entity_stats.refresh(session, counted | after)  # last: hot row locks
 
 
 def delete_article(session: Session, article_id: int) -> None:
@@ -260,6 +267,7 @@ def delete_article(session: Session, article_id: int) -> None:
         if article is None:
             raise NotFound(f"Article {article_id} does not exist.")
         changes.record_article(session, article_id, "deleted")
+        duplicates.unlink_copies(session, article_id)  # hook: app.kb.duplicates
         counted = entity_stats.entity_ids_of_article(session, article_id)
         session.delete(article)
         session.flush()
@@ -288,7 +296,9 @@ def _source_id(session: Session, parsed: x.ParsedArticle) -> int | None:
     return session.scalars(query).one()
 
 
-def _store_article(session: Session, extracted: x.ExtractedArticle) -> Article:
+def _store_article(
+    session: Session, extracted: x.ExtractedArticle, raw_text: str | None
+) -> Article:
     parsed = extracted.parsed
     article = Article(
         source_id=_source_id(session, parsed),
@@ -309,7 +319,7 @@ def _store_article(session: Session, extracted: x.ExtractedArticle) -> Article:
         # built an ExtractedArticle by hand.
         language=parsed.language or "und",
         body=parsed.body,
-        raw_text=str(extracted.extra.get("raw_text", parsed.body)),
+        raw_text=parsed.body if raw_text is None else raw_text,
         word_count=len(parsed.body.split()),
         extractor_version=extracted.extractor_version,
     )

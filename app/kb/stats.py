@@ -7,7 +7,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.db.models import Amount, Article, Entity, EntityStats, Event, Quote, Source, Timex
+from app.db.models import (
+    Amount,
+    Article,
+    ArticleDuplicate,
+    ArticleVersion,
+    Entity,
+    EntityStats,
+    Event,
+    Quote,
+    Source,
+    Timex,
+)
 from app.extract.languages import extraction_status, pipelines
 from app.schemas.stats import LanguageStats, Stats
 
@@ -32,6 +43,8 @@ def collect_stats(session: Session) -> Stats:
             _count(Quote.id).label("quotes"),
             _count(Amount.id).label("amounts"),
             _count(Timex.id).label("timexes"),
+            _count(ArticleDuplicate.article_id).label("duplicates"),
+            _count(ArticleVersion.id).label("versions"),
         )
     ).one()
     live_entities = _group_counts(session, Entity.type, Entity.merged_into_id.is_(None))

@@ -107,6 +107,24 @@ class ArticleRead(ArticleSummary):
     images: list[ImageRead]
     subheads: list[str]
     body: str = Field(description="The cleaned body; every offset points into it.")
+    duplicate_of: int | None = Field(
+        default=None,
+        description="The first copy of this story (another URL, near-identical text); null "
+        "when this article is the first or has no copy. See the duplicates guide.",
+        examples=[None],
+    )
+    similarity: float | None = Field(
+        default=None,
+        description="Estimated Jaccard similarity (0 to 1) of this text's word shingles and "
+        "those of `duplicate_of`; null when `duplicate_of` is.",
+        examples=[None],
+    )
+    version: int = Field(
+        default=1,
+        description="The number of the current text: 1, or more once new texts came at the "
+        "same URL (`GET /v1/articles/{id}/versions`).",
+        examples=[1],
+    )
     entities: list[ArticleEntity] = Field(default_factory=list)
     roles: list[RoleRead] = Field(default_factory=list)
     timexes: list[TimexRead] = Field(default_factory=list)

@@ -45,6 +45,16 @@ class Stats(Schema):
         description="Entities a curator merged into another (they answer with a redirect).",
         examples=[2],
     )
+    duplicates: int = Field(
+        description="Articles that are later copies of another (near-identical text at another "
+        "URL), linked to the first copy; counted in `articles` too.",
+        examples=[3],
+    )
+    versions: int = Field(
+        description="Earlier texts kept when a new text came at an article's URL (not counted "
+        "in `articles`).",
+        examples=[1],
+    )
     mentions: int = Field(description="Entity mentions (spans) in articles.", examples=[4310])
     events: int = Field(description="Events, shared across the articles reporting them.")
     events_by_type: dict[str, int] = Field(

@@ -188,3 +188,23 @@ def _admission_limits(app: FastAPI) -> dict[str, int]:
     (admission,) = [m for m in app.user_middleware if m.cls is Admission]
     limits: dict[str, int] = admission.kwargs["limits"]
     return limits
+
+
+def test_a_screening_takes_a_list_turn_and_other_posts_do_not() -> None:
+    asyncio.run(_a_screening_takes_a_turn())
+
+
+async def _a_screening_takes_a_turn() -> None:
+    held = Held()
+    admission = Admission(held, limits={"lists": 1}, wait=0.05)
+    transport = httpx.ASGITransport(app=admission)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        running = asyncio.create_task(http.get("/v1/entities"))
+        while held.running < 1:
+            await asyncio.sleep(0.01)
+        assert (await http.post("/v1/match", json={})).status_code == 503
+        write = asyncio.create_task(http.post("/v1/articles", json={}))  # writes take no turn
+        while held.running < 2:
+            await asyncio.sleep(0.01)
+        held.release.set()
+        assert [r.status_code for r in await asyncio.gather(running, write)] == [200, 200]

@@ -27,7 +27,18 @@ from tests.factories import meeting_article
 from tests.reliability.server import ROOT, free_port
 
 SECRET_VARIABLE = "NEWSKB_CURSOR_SECRET"
-COMMANDS = ["serve", "migrate", "seed", "ingest", "reextract", "export", "stats", "check"]
+COMMANDS = [
+    "serve",
+    "migrate",
+    "seed",
+    "worker",
+    "ingest",
+    "reextract",
+    "export",
+    "stats",
+    "check",
+    "match",
+]
 
 
 def test_every_command_is_registered() -> None:

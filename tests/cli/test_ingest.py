@@ -12,6 +12,7 @@ from sqlalchemy import Engine, delete, func, select, update
 
 from app.db.models import Article, Mention
 from app.extract.document import EXTRACTOR_VERSION
+from app.settings import get_settings
 from tests.cli.conftest import FIXTURES, Cli
 
 
@@ -178,3 +179,16 @@ def test_a_text_file_that_is_not_utf8_fails_and_stores_nothing(
     assert count_row(result.stdout, "failed") == 1
     assert re.search(r"latin\.txt\s+│ not UTF-8 \(byte 3\)", result.stdout)
     assert article_count(db) == 0
+
+
+def test_ingest_queue_without_a_queue_url_fails_with_one_line(
+    migrated: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NEWSKB_QUEUE_URL", raising=False)
+    get_settings.cache_clear()  # read again, without the variable
+    monkeypatch.setattr("app.cli.common.get_settings", get_settings)
+    story = tmp_path / "story.txt"
+    story.write_text("Storm hits coast\n\nA storm hit Portugal on Monday.", encoding="utf-8")
+    result = migrated("ingest", "--queue", str(story))
+    assert result.exit_code == 1
+    assert "NEWSKB_QUEUE_URL is not set" in result.output

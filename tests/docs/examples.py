@@ -22,6 +22,7 @@ import shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS_BASE = "http://127.0.0.1:8000"
@@ -31,6 +32,8 @@ MARKER = re.compile(r"^\s*<!--\s*example:\s*(?P<body>.*?)\s*-->\s*$")
 STATUS = re.compile(r"→\s*(\d{3})\b")
 LOCATION = re.compile(r"Location:\s*(\S+)")
 ELLIPSIS = "…"
+# Reads that send their question as a POST body (POST /v1/match): they change nothing.
+READS_SENT_AS_POST = frozenset({"/v1/match"})
 
 
 def pages() -> list[Path]:
@@ -70,10 +73,13 @@ class Command:
         """Whether this command may change the knowledge base (judged from its text alone)."""
         if self.program == "curl":
             request = parse_curl(self.argv)
+            if urlsplit(request.url).path in READS_SENT_AS_POST:
+                return False
             return request.method not in {"GET", "HEAD"}
         if self.program == "newskb":
             words = [a for a in self.argv[1:] if not a.startswith("-")]
-            return not (words and words[0] in {"export", "stats"}) and "--help" not in self.argv
+            reads = {"export", "stats", "match"}
+            return not (words and words[0] in reads) and "--help" not in self.argv
         return True
 
     def __str__(self) -> str:

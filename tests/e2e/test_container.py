@@ -122,7 +122,7 @@ def test_compose_runs_newskb_on_a_healthy_postgres() -> None:
     db, app = services["db"], services["newskb"]
     assert db["image"] == "postgres:15"
     assert "pg_isready" in db["healthcheck"]["test"]
-    assert app["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert app["depends_on"]["db"] == {"condition": "service_healthy"}
     assert app["build"] == "."
     volume = db["volumes"][0].split(":")
     assert volume[1] == "/var/lib/postgresql/data" and volume[0] in compose()["volumes"]
@@ -140,6 +140,24 @@ def test_compose_runs_newskb_on_a_healthy_postgres() -> None:
     assert interpolate(app["environment"]["NEWSKB_API_KEYS"], env) == "k1,k2"
     with pytest.raises(KeyError, match="NEWSKB_API_KEYS"):
         interpolate(app["environment"]["NEWSKB_API_KEYS"], {})
+
+
+def test_compose_runs_workers_on_the_broker_after_the_api_is_healthy() -> None:
+    services = compose()["services"]
+    mq, app, worker = services["mq"], services["newskb"], services["worker"]
+    assert "rabbitmq-diagnostics" in mq["healthcheck"]["test"]
+    assert worker["command"] == ["newskb", "worker"]
+    assert worker["image"] == app["image"]  # the API's build, not a second one
+    # After the API's /readyz (migrated): the workers' own migrate never races it.
+    assert worker["depends_on"]["newskb"] == {"condition": "service_healthy"}
+    assert app["depends_on"]["mq"] == worker["depends_on"]["mq"]
+    env = {"NEWSKB_API_KEYS": "k"}
+    mq_env = {name: interpolate(value, env) for name, value in mq["environment"].items()}
+    for service in (app, worker):
+        url = interpolate(service["environment"]["NEWSKB_QUEUE_URL"], env)
+        user = mq_env["RABBITMQ_DEFAULT_USER"]
+        assert url.startswith(f"amqp://{user}:{mq_env['RABBITMQ_DEFAULT_PASS']}@mq:5672/")
+    assert worker["environment"]["NEWSKB_DATABASE_URL"] == app["environment"]["NEWSKB_DATABASE_URL"]
 
 
 def test_docker_compose_config_accepts_the_file() -> None:

@@ -71,6 +71,9 @@ def output_digest() -> str:
     for article in extract_parsed(articles):
         plain = _plain(article)
         plain.pop("extractor_version")
+        # ``ExtractedArticle.extra`` (always empty from extraction: the ingest door passes the
+        # raw text typed now) was removed; its empty place keeps the recorded digests valid.
+        plain.setdefault("extra", {})
         digest.update(json.dumps(plain, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 

@@ -6,7 +6,6 @@ through the real pipeline (spaCy) into its own database; each test then runs ins
 rolled-back transaction on it, so curation tests cannot leak.
 """
 
-import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,8 +18,7 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_session
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
-from app.extract.pipeline import parse_document
-from app.kb.ingest import ingest_parsed
+from app.kb.intake import Document, ingest_document
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import API_KEY, SEED_FILE
@@ -55,12 +53,10 @@ def _ingest(engine: Engine, settings: Settings) -> tuple[int, dict[int, FixtureA
     sessions = make_sessionmaker(engine)
     models = settings.spacy_model
 
-    def store(text: str, section: str | None = None, **kwargs: object) -> int:
-        parsed = parse_document(text=text, **kwargs)  # type: ignore[arg-type]
-        if section:
-            parsed = dataclasses.replace(parsed, section=section)
+    def store(text: str, **metadata: object) -> int:
+        document = Document(text=text, **metadata)  # type: ignore[arg-type]
         with sessions() as session:
-            return ingest_parsed(session, parsed, raw_text=text, model_names=models).article.id
+            return ingest_document(session, document, model_names=models).article.id
 
     seed_id = store(SEED_FILE.read_text(encoding="utf-8"))
     wikinews = {
@@ -69,7 +65,7 @@ def _ingest(engine: Engine, settings: Settings) -> tuple[int, dict[int, FixtureA
             section=article.section,
             url=article.url,
             published_at=article.doc.published_at if article.dated else None,
-            source_name="Wikinews",
+            source="Wikinews",
         ): article
         for article in fixture_articles()
     }

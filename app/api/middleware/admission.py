@@ -14,15 +14,21 @@ import asyncio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.middleware.limits import send_problem
+from app.api.middleware.routes import READS_SENT_AS_POST
 
 RETRY_AFTER = "2"
 
 
 def kind(scope: Scope) -> str | None:
-    """``exports``, ``lists`` (a ``GET /v1`` path that does not end in an id) or None."""
-    if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+    """``exports``, ``lists`` (a ``GET /v1`` path that does not end in an id, or a
+    screening) or None."""
+    if scope["type"] != "http":
         return None
     path: str = scope["path"].rstrip("/")
+    if scope["method"] == "POST" and path in READS_SENT_AS_POST:
+        return "lists"
+    if scope["method"] not in ("GET", "HEAD"):
+        return None
     if not path.startswith("/v1/"):
         return None
     if path == "/v1/export":

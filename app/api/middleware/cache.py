@@ -3,11 +3,19 @@
 Reads outnumber writes by far, and building an answer (an article with all its facts, a page
 of search hits with facets) costs 10-100 times more than sending its bytes. Every write use
 case records a row in ``changes`` inside its transaction (``app.kb.changes``), so the highest
-change id is a version of the whole knowledge base: an answer stored under version N is served
-again while the version is still N. One cheap indexed query per request
-(``app.kb.changes.VersionReader``) replaces the queries, the ORM and the serialization. Entries
-expire after ``ttl`` seconds all the same, which bounds the staleness of a commit that lands
-out of order later than the version's window can see.
+change id is a version of the whole knowledge base, read with one cheap indexed query per
+request (``app.kb.changes.VersionReader``) that replaces the queries, the ORM and the
+serialization of a cached answer.
+
+A write drops only the answers it can change. An answer of one article, entity or event is
+tagged (``app.api.cache_tags``) with every article, entity and event it shows; when the
+version moves, the changes since the last one tell which articles and entities were written
+(and the events a new article joins), and only the answers carrying one of those tags go,
+with every untagged answer (lists, searches, counts). A re-extraction or a deletion, whose
+reach the feed does not record, drops everything. So during a bulk ingest the pages of the
+rest of the archive stay cached. Entries expire after ``ttl`` seconds all the same, which
+bounds the staleness of a commit that lands out of order later than the version's window
+can see.
 
 Bounded by a number of answers and by the bytes of their bodies, least recently used first.
 Pure ASGI and innermost (inside the gzip, rate-limit and request-id middleware), so limits,
@@ -19,8 +27,8 @@ Concurrent requests share version queries: a request waits for the next query to
 (never joins one already running, which could predate a write it has seen committed), so under
 load one query serves a whole batch of requests. Concurrent misses of one key share one
 build too: the first request builds the answer, the others (at the same version) wait for it
-instead of running the same queries at once. An entry past its TTL whose version is still
-current is served to the others while one request rebuilds it, so an expiry never sends a
+instead of running the same queries at once. An entry past its TTL that no write dropped is
+served to the others while one request rebuilds it, so an expiry never sends a
 burst of requests to the database.
 """
 
@@ -34,10 +42,15 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import metrics
+from app.api.cache_tags import Shown, shown_in
 from app.api.middleware.security import wrong_key_sent
-from app.kb.changes import VersionReader
+from app.kb.changes import EVERYTHING, Changed, VersionReader
 
 CACHED_PREFIX = "/v1/"
+# Watches and jobs change without a change-feed row (deliveries, pauses, job states), and
+# watches are not public.
+UNCACHED_PREFIXES = ("/v1/watches", "/v1/jobs")
 
 
 _Key = tuple[str, bytes, bytes, bytes]  # path, query string, Host, scheme
@@ -47,17 +60,17 @@ _Key = tuple[str, bytes, bytes, bytes]  # path, query string, Host, scheme
 class _Flight:
     """An answer being built by one request, which others for the same key wait for."""
 
-    version: tuple[int, int]
+    generation: int
     done: asyncio.Future[None]
 
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    version: tuple[int, int]
     expires: float
     headers: list[tuple[bytes, bytes]]
     body: bytes
     route: Any  # the route that made the answer: a hit is labelled (metrics, logs) without routing
+    shown: Shown | None  # what it shows; None: any write may change it (lists, searches)
 
 
 class ReadCache:
@@ -70,6 +83,7 @@ class ReadCache:
         max_bytes: int = 64_000_000,
         ttl: float = 300.0,
         max_body: int = 1_000_000,
+        drop_all: bool = False,
         keys: list[str] | None = None,
     ) -> None:
         self.app = app
@@ -79,11 +93,20 @@ class ReadCache:
         self.max_bytes = max_bytes
         self.ttl = ttl
         self.max_body = min(max_body, max_bytes)
+        self.drop_all = drop_all  # on any write, as if the feed told nothing of its reach
         self._store: OrderedDict[_Key, _Entry] = OrderedDict()
         self._bytes = 0  # of the bodies in the store
+        # The keys of the stored answers by what they show ("event:3"; "ref:7" for an entity
+        # named), and those that show no tag: a write finds what it can change without a scan.
+        self._by_tag: dict[str, set[_Key]] = {}
+        self._untagged: set[_Key] = set()
         self._flights: dict[_Key, _Flight] = {}
-        self._next: asyncio.Future[tuple[int, int]] | None = None  # the batch not yet started
+        self._next: asyncio.Future[int] | None = None  # the batch not yet started
         self._reader: asyncio.Task[None] | None = None
+        self._version: tuple[int, int] | None = None  # the last version the store was checked at
+        # Bumped whenever the store is checked against a new version: an answer built while
+        # the generation moved may predate a write, so it is not kept.
+        self._generation = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -99,33 +122,30 @@ class ReadCache:
             scope.get("scheme", "http").encode("ascii"),
         )
         try:
-            version = await self._current_version()
+            generation = await self._current_generation()
         except Exception:  # database unreachable: the route answers (a 503 problem), uncached
             await self.app(scope, receive, send)
             return
         entry = self._store.get(key)
-        if (
-            entry is not None
-            and entry.version == version
-            and (entry.expires > time.monotonic() or key in self._flights)
-        ):
+        if entry is not None and (entry.expires > time.monotonic() or key in self._flights):
             # Fresh; or past its TTL while one request already rebuilds it: serve it meanwhile.
             await self._serve(key, entry, scope, send)
             return
         flight = self._flights.get(key)
-        if flight is not None and flight.version == version:
+        if flight is not None and flight.generation == generation:
             # The same answer is being built: wait for it rather than build it again.
             await asyncio.shield(flight.done)
             entry = self._store.get(key)
-            if entry is not None and entry.version == version:
+            if entry is not None:
                 await self._serve(key, entry, scope, send)
                 return
             await self.app(scope, receive, send)  # it was not kept (an error, too large...)
             return
-        flight = _Flight(version, asyncio.get_running_loop().create_future())
+        metrics.READ_CACHE_MISSES.inc()
+        flight = _Flight(generation, asyncio.get_running_loop().create_future())
         self._flights[key] = flight
         try:
-            await self.app(scope, receive, self._recorder(scope, key, version, send))
+            await self.app(scope, receive, self._recorder(scope, key, generation, send))
         finally:
             if self._flights.get(key) is flight:
                 del self._flights[key]
@@ -134,6 +154,7 @@ class ReadCache:
     async def _serve(self, key: _Key, entry: _Entry, scope: Scope, send: Send) -> None:
         if key in self._store:
             self._store.move_to_end(key)
+        metrics.READ_CACHE_HITS.inc()
         scope["route"] = entry.route
         # A fresh list each time: the gzip middleware appends `vary` to it in place.
         headers = list(entry.headers)
@@ -145,11 +166,12 @@ class ReadCache:
             scope["type"] == "http"
             and scope["method"] == "GET"
             and scope["path"].startswith(CACHED_PREFIX)
+            and not scope["path"].startswith(UNCACHED_PREFIXES)
             and not _header(scope, b"if-none-match")
             and not wrong_key_sent(_authorization(scope), self.keys)
         )
 
-    async def _current_version(self) -> tuple[int, int]:
+    async def _current_generation(self) -> int:
         if self._next is None:
             self._next = asyncio.get_running_loop().create_future()
         batch = self._next
@@ -158,16 +180,47 @@ class ReadCache:
         return await asyncio.shield(batch)
 
     async def _read_versions(self) -> None:
-        """Run one version query per waiting batch until nobody waits."""
+        """Run one version query per waiting batch until nobody waits.
+
+        When the version moved, the store is first rid of the answers the new changes can
+        alter; a failure leaves the version unchecked, to be checked again by the next batch.
+        """
         try:
             while (batch := self._next) is not None:
                 self._next = None
                 try:
-                    batch.set_result(await self.versions.read())
+                    version = await self.versions.read()
+                    if version != self._version:
+                        changed = await self.versions.changed_since(self._version, version)
+                        self._drop(EVERYTHING if self.drop_all else changed)
+                        self._version = version
+                        self._generation += 1
+                    batch.set_result(self._generation)
                 except Exception as exc:  # every waiter of the batch gets the error
                     batch.set_exception(exc)
         finally:
             self._reader = None
+
+    def _drop(self, changed: Changed) -> None:
+        """Remove the answers ``changed`` can alter: the untagged ones and those it names."""
+        if changed.everything:
+            metrics.READ_CACHE_DROPPED.inc(len(self._store))
+            self._store.clear()
+            self._by_tag.clear()
+            self._untagged.clear()
+            self._bytes = 0
+            return
+        doomed = set(self._untagged)
+        for tag in changed.tags:
+            doomed |= self._by_tag.get(tag, set())
+        for entity_id, now in changed.entities.items():
+            for key in self._by_tag.get(f"ref:{entity_id}", ()):
+                shown = self._store[key].shown
+                if shown is None or shown.refs.get(entity_id) != now:  # renamed, merged...
+                    doomed.add(key)
+        for key in doomed:
+            self._remove(key)
+        metrics.READ_CACHE_DROPPED.inc(len(doomed))
 
     def _closing_on_shutdown(self, receive: Receive) -> Receive:
         async def watched() -> Message:
@@ -185,10 +238,14 @@ class ReadCache:
         self,
         scope: Scope,
         key: _Key,
-        version: tuple[int, int],
+        generation: int,
         send: Send,
     ) -> Send:
-        """Pass every message on as it comes, keeping a copy of a small complete 200 answer."""
+        """Pass every message on as it comes, keeping a copy of a small complete 200 answer.
+
+        Not kept when the store was checked against a newer version meanwhile: the answer may
+        have been read before a write that the check dropped its peers for.
+        """
         headers: list[tuple[bytes, bytes]] | None = None
         chunks: list[bytes] = []
         size = 0
@@ -207,22 +264,43 @@ class ReadCache:
                 headers = None
                 return
             chunks.append(body)
-            if not message.get("more_body", False):
+            if not message.get("more_body", False) and generation == self._generation:
                 expires = time.monotonic() + self.ttl
-                self._keep(
-                    key, _Entry(version, expires, headers, b"".join(chunks), scope.get("route"))
-                )
+                body = b"".join(chunks)
+                self._keep(key, _Entry(expires, headers, body, scope.get("route"), shown_in(scope)))
 
         return record
 
     def _keep(self, key: _Key, entry: _Entry) -> None:
-        if (replaced := self._store.pop(key, None)) is not None:
-            self._bytes -= len(replaced.body)
+        self._remove(key)
         self._store[key] = entry
         self._bytes += len(entry.body)
+        if entry.shown is None:
+            self._untagged.add(key)
+        else:
+            for tag in self._index_tags(entry.shown):
+                self._by_tag.setdefault(tag, set()).add(key)
         while len(self._store) > self.entries or self._bytes > self.max_bytes:
-            _, evicted = self._store.popitem(last=False)
-            self._bytes -= len(evicted.body)
+            self._remove(next(iter(self._store)))  # the least recently used
+
+    def _remove(self, key: _Key) -> None:
+        entry = self._store.pop(key, None)
+        if entry is None:
+            return
+        self._bytes -= len(entry.body)
+        if entry.shown is None:
+            self._untagged.discard(key)
+            return
+        for tag in self._index_tags(entry.shown):
+            keys = self._by_tag.get(tag)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_tag[tag]
+
+    @staticmethod
+    def _index_tags(shown: Shown) -> list[str]:
+        return [*shown.tags, *(f"ref:{entity_id}" for entity_id in shown.refs)]
 
 
 def _authorization(scope: Scope) -> str | None:

@@ -50,6 +50,8 @@ def problem(
 async def _newskb_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NewsKBError)
     headers = {"WWW-Authenticate": 'Bearer realm="newskb"'} if exc.status == 401 else None
+    if exc.retry_after is not None:
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(
         request,
         status=exc.status,

@@ -9,6 +9,10 @@ from typing import Any
 
 import fastapi.routing
 
+# Reads that carry their question in a POST body (a list of names is no URL): they take a list
+# turn, need no write key, and cannot answer the problems of a write.
+READS_SENT_AS_POST = frozenset({"/v1/match"})
+
 
 @dataclass(frozen=True)
 class RouteInfo:

@@ -1,18 +1,20 @@
 """Articles: ingest, read, list, delete."""
 
 import json
-import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from app.api.conditional import etag_response
 from app.api.deps import (
+    MAX_ID,
     ArticleIdPath,
     CodecDep,
     CursorQuery,
+    JobQueueDep,
     LimitQuery,
     SessionDep,
     SettingsDep,
@@ -21,17 +23,21 @@ from app.api.middleware.security import WriteKey
 from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.errors import InvalidBody, InvalidInput, UnsupportedMediaType
-from app.extract.document import parse_document
 from app.extract.encoding import UndecodableText, decode_document
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
+from app.kb import intake
+from app.kb import jobs as kb_jobs
+from app.kb import pages as kb_pages
+from app.kb import versions as kb_versions
 from app.kb.intake import clean_article
 from app.kb.search import articles as kb_search
-from app.schemas.articles import ArticleCreate, ArticleEntity, ArticleRead
+from app.schemas.articles import ArticleCreate, ArticleRead
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.entities import MentionRead
-from app.schemas.events import EventRead
+from app.schemas.jobs import JobRead
 from app.schemas.search import ArticleHit
+from app.schemas.versions import ArticleVersionRead, ArticleVersionSummary
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
 
@@ -117,41 +123,68 @@ ARTICLE_BODY_DOC: dict[str, Any] = {
     summary="Ingest an article",
     openapi_extra=ARTICLE_BODY_DOC,
     dependencies=[WriteKey],
-    responses={200: {"model": ArticleRead, "description": "Already stored: the existing article"}},
+    responses={
+        200: {"model": ArticleRead, "description": "Already stored: the existing article"},
+        202: {
+            "model": JobRead,
+            "description": "Queued (`Prefer: respond-async`, with a queue): the job, at `Location`",
+        },
+    },
 )
 def create_article(
     document: Annotated[ArticleCreate, Depends(read_article_body)],
     session: SessionDep,
     settings: SettingsDep,
+    queue: JobQueueDep,
     request: Request,
     response: Response,
-) -> ArticleRead:
+    prefer: Annotated[
+        str | None,
+        Header(
+            description="`respond-async`: queue the article and answer 202 with the job at "
+            "once (applied only where a queue is configured; `Preference-Applied` says so).",
+            examples=["respond-async"],
+        ),
+    ] = None,
+) -> ArticleRead | JSONResponse:
     """Clean the article, extract its facts and store them in one transaction.
 
-    Answers 201 with a `Location` for a new article, 200 with the stored one when the same
-    content or URL was ingested before (nothing new is written).
+    Answers 201 with a `Location` for a new article (with `duplicate_of` and `similarity` when
+    it repeats a stored story at another URL), 200 with the stored one when the same content
+    was ingested before (nothing new is written), and 200 with the article at its next
+    `version` when a new text comes at the URL of a stored article (the earlier text stays
+    readable at `/v1/articles/{id}/versions/{n}`; the facts are extracted again). With
+    `Prefer: respond-async` and a queue, answers 202 with the job (`Location: /v1/jobs/{id}`).
     """
-    raw = document.text if document.text is not None else document.html or ""
-    budget = settings.extraction_budget_seconds
-    started = time.monotonic()
-    with kb_ingest.within_budget(budget, "HTML extraction" if document.html else "Parsing"):
-        parsed = parse_document(
-            text=document.text,
-            html=document.html,
-            url=str(document.url) if document.url else None,
-            title=document.title,
-            published_at=document.published_at,
-            source_name=document.source,
-            language=document.language,
+    if queue.asynchronous and _prefers_async(prefer):
+        jobs = kb_jobs.submit_documents(
+            session,
+            [intake.document_from(document)],
+            queue=queue,
+            max_depth=settings.queue_max_depth,
         )
-    left = max(budget - (time.monotonic() - started), 0.001) if budget > 0 else 0.0
-    result = kb_ingest.ingest_parsed(
-        session, parsed, raw_text=raw, model_names=settings.spacy_model, budget_seconds=left
+        job = JobRead.model_validate(jobs[0])
+        headers = {
+            "Location": str(request.url_for("get_job", job_id=job.id)),
+            "Preference-Applied": "respond-async",
+        }
+        return JSONResponse(job.model_dump(mode="json"), status_code=202, headers=headers)
+    result = intake.ingest_document(
+        session,
+        intake.document_from(document),
+        model_names=settings.spacy_model,
+        budget_seconds=settings.extraction_budget_seconds,
     )
     if not result.created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = str(request.url_for("get_article", article_id=result.article.id))
     return _article_read(session, result.article.id)
+
+
+def _prefers_async(prefer: str | None) -> bool:
+    """RFC 7240: preferences are comma-separated tokens, each with optional parameters."""
+    tokens = (p.split(";")[0].strip().lower() for p in (prefer or "").split(","))
+    return "respond-async" in tokens
 
 
 @router.get(
@@ -234,6 +267,41 @@ def reextract_article(
     return _article_read(session, article_id)
 
 
+@router.get(
+    "/{article_id}/versions",
+    response_model=Page[ArticleVersionSummary],
+    summary="Every text an article has had",
+)
+def list_versions(article_id: ArticleIdPath, session: SessionDep) -> Page[ArticleVersionSummary]:
+    """Oldest first; the last is the current text (`current: true`). One page: an article
+    has a handful of versions."""
+    found = kb_versions.list_versions(session, article_id)
+    return Page[ArticleVersionSummary](
+        items=[ArticleVersionSummary.model_validate(v) for v in found], next_cursor=None
+    )
+
+
+@router.get(
+    "/{article_id}/versions/{version_id}",
+    response_model=ArticleVersionRead,
+    summary="One text of an article",
+)
+def get_version(
+    article_id: ArticleIdPath,
+    version_id: Annotated[
+        int, Path(ge=1, le=MAX_ID, description="Version number (1 is the first).", examples=[1])
+    ],
+    session: SessionDep,
+) -> ArticleVersionRead:
+    """The text of version `version_id` (its number: 1 is the first) as it was stored; facts
+    are kept for the current text only."""
+    found = kb_versions.get_version(session, article_id, version_id)
+    return ArticleVersionRead.model_validate(
+        {**vars(found.summary), "teaser": found.teaser, "published_at": found.published_at}
+        | {"body": found.body}
+    )
+
+
 @router.delete(
     "/{article_id}",
     status_code=status.HTTP_204_NO_CONTENT,
@@ -247,11 +315,4 @@ def delete_article(article_id: ArticleIdPath, session: SessionDep) -> Response:
 
 
 def _article_read(session: SessionDep, article_id: int) -> ArticleRead:
-    detail = kb_articles.get_article_detail(session, article_id)
-    read = ArticleRead.model_validate(detail.article)
-    read.entities = [
-        ArticleEntity(id=e.id, name=e.name, type=e.type, mention_count=count)
-        for e, count in detail.entities
-    ]
-    read.events = [EventRead.model_validate(e) for e in detail.events]
-    return read
+    return ArticleRead.model_validate(kb_pages.article_page(session, article_id))

@@ -11,8 +11,9 @@ from app.api.pages import ETAG_HEADER, LINK_HEADER, link_next
 from app.api.params import ParticipantIds
 from app.extract.types import EventStatus, EventType
 from app.kb import events as kb_events
+from app.kb import pages as kb_pages
 from app.schemas.common import PROBLEM_RESPONSES, Page
-from app.schemas.events import EventArticle, EventDetail, EventRead
+from app.schemas.events import EventDetail, EventRead
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
 
@@ -71,7 +72,6 @@ def list_events(
 def get_event(event_id: EventIdPath, session: SessionDep, request: Request) -> Response:
     """The event with its participants, amounts, the article spans that report it and those
     articles. Answers with an `ETag` (`If-None-Match` → 304)."""
-    detail = kb_events.get_event_detail(session, event_id)
-    read = EventDetail.model_validate(detail.event)
-    read.articles = [EventArticle.model_validate(a) for a in detail.articles]
-    return etag_response(request, read)
+    return etag_response(
+        request, EventDetail.model_validate(kb_pages.event_page(session, event_id))
+    )

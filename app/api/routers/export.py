@@ -17,8 +17,8 @@ FormatQuery = Annotated[
     kb_export.ExportFormat,
     Query(
         alias="format",
-        description="`jsonl`, `jsonld`, `ftm` (needs the `ftm` extra), `csv-entities` or "
-        "`csv-events`.",
+        description="`jsonl`, `jsonld`, `ftm` (needs the `ftm` extra), `csv-entities`, "
+        "`csv-events`, `graphml`, `neo4j-nodes` or `neo4j-relationships`.",
         examples=["jsonl"],
     ),
 ]
@@ -26,7 +26,7 @@ STREAMED: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The export, streamed as it is read (chunked transfer encoding).",
         "content": {
-            # JSON-LD is one JSON document (a graph); the others are lines or CSV text.
+            # JSON-LD is one JSON document (a graph); the others are lines, CSV or XML text.
             media_type: {"schema": {"type": "object" if media_type.endswith("+json") else "string"}}
             for media_type in dict.fromkeys(kb_export.MEDIA_TYPES.values())
         },
@@ -62,6 +62,10 @@ def export(fmt: FormatQuery, sessions: SessionFactoryDep) -> StreamingResponse:
       `datePublished`; entities; `Event`s), inline context, spans in a `newskb:` namespace.
     - `ftm`: FollowTheMoney entities for Aleph and OpenSanctions tools.
     - `csv-entities`, `csv-events`: one row per live entity, or per event.
+    - `graphml`: the graph of entities, events and articles, with co-mention edges (weighted
+      by shared articles and sentences), participation edges (roles), quote and report edges.
+    - `neo4j-nodes`, `neo4j-relationships`: the same graph as the two CSV files of
+      `neo4j-admin database import`.
 
     The first chunk is read before the status line is sent, so a format that is not available
     (501), a database that cannot be reached (503) or any error on the first rows is a problem

@@ -3,6 +3,8 @@
 from fastapi import APIRouter, Request, Response
 
 from app import metrics
+from app.api.deps import SessionDep
+from app.kb import jobs as kb_jobs
 from app.schemas.common import Problem
 
 router = APIRouter(tags=["monitoring"])
@@ -26,11 +28,14 @@ TEXT_FORMATS = ("text/plain", "application/openmetrics-text")
         },
     },
 )
-def get_metrics(request: Request) -> Response:
+def get_metrics(request: Request, session: SessionDep) -> Response:
     """HTTP requests by route template, method and status; request latency; single-article
-    ingests by outcome and their duration; extraction errors; process CPU, memory and GC.
+    ingests by outcome and their duration; extraction errors; the ingest queue (jobs by state
+    and outcome, the age of the oldest waiting); process CPU, memory and GC.
 
     Open like other reads: put it behind a key with `NEWSKB_REQUIRE_KEY_FOR_READS`.
     """
+    if (queue := kb_jobs.queue_stats(session)) is not None:
+        metrics.observe_queue(queue.by_state, queue.outcomes, queue.retrying, queue.ages)
     body, content_type = metrics.exposition(request.headers.get("accept"))
     return Response(body, media_type=content_type)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 
 from app.api.deps import CodecDep, SessionDep
 from app.api.pages import article_hits
+from app.api.params import CollapseQuery
 from app.api.routers.entities import summaries
 from app.kb import entities as kb_entities
 from app.kb import events as kb_events
@@ -47,6 +48,7 @@ def search(
     limit: Annotated[
         int, Query(ge=1, le=100, description="Items per section (1 to 100).", examples=[5])
     ] = 5,
+    collapse: CollapseQuery = None,
 ) -> SearchResult:
     """The first page of each kind, each with the `next_cursor` and `more` URL that continue
     it on its own list endpoint, plus facet counts: matching entities by type, matching
@@ -56,7 +58,7 @@ def search(
     match). Article facets count the same window; `articles.complete` and
     `facets.complete` say whether it held every match. Ranking and counting every match of
     a common word would cost time in proportion to the size of the knowledge base."""
-    filters = kb_search.ArticleFilters()
+    filters = kb_search.ArticleFilters(collapse_duplicates=collapse == "duplicates")
     window = kb_search.match_window(session, q=q, filters=filters)
     articles = kb_search.search_articles(
         session,
@@ -88,20 +90,22 @@ def search(
     facets = kb_facets.article_facets(session, q, filters, window=window)
     types = kb_entities.type_facets(session, names=names)
 
-    def more(path: str, query: str, cursor: str | None) -> str | None:
+    def more(path: str, query: str, cursor: str | None, **extra: str) -> str | None:
         if cursor is None:
             return None
         url = request.url.replace(path=path, query="").include_query_params(
-            q=query, limit=limit, cursor=cursor
+            q=query, limit=limit, cursor=cursor, **extra
         )
         return str(url)
+
+    collapsed = {"collapse": collapse} if collapse else {}
 
     return SearchResult(
         q=q,
         articles=ArticleSection(
             items=article_hits(articles.items),
             next_cursor=articles.next_cursor,
-            more=more("/v1/articles", q, articles.next_cursor),
+            more=more("/v1/articles", q, articles.next_cursor, **collapsed),
             total=len(window.rows),
             complete=window.complete,
         ),

@@ -2,6 +2,7 @@
 
 from app.db.models.articles import Article, Source
 from app.db.models.changes import Change
+from app.db.models.duplicates import ArticleBand, ArticleDuplicate, ArticleSignature, ArticleVersion
 from app.db.models.entities import (
     Entity,
     EntityAlias,
@@ -13,10 +14,16 @@ from app.db.models.entities import (
 )
 from app.db.models.events import Event, EventEvidence, EventParticipant
 from app.db.models.facts import Amount, Quote, Timex
+from app.db.models.jobs import Job
+from app.db.models.watches import Watch, WatchDelivery, WatchMatch
 
 __all__ = [
     "Amount",
     "Article",
+    "ArticleBand",
+    "ArticleDuplicate",
+    "ArticleSignature",
+    "ArticleVersion",
     "Change",
     "Entity",
     "EntityAlias",
@@ -26,9 +33,13 @@ __all__ = [
     "Event",
     "EventEvidence",
     "EventParticipant",
+    "Job",
     "Mention",
     "Quote",
     "Role",
     "Source",
     "Timex",
+    "Watch",
+    "WatchDelivery",
+    "WatchMatch",
 ]

@@ -7,6 +7,9 @@
 | `ftm`          | FollowTheMoney entities, one per line (extra)    | application/x-ndjson    |
 | `csv-entities` | one row per live entity                          | text/csv                |
 | `csv-events`   | one row per event                                | text/csv                |
+| `graphml`      | entities, events, articles and their edges       | application/graphml+xml |
+| `neo4j-nodes`  | the same nodes, for `neo4j-admin database import` | text/csv                |
+| `neo4j-relationships` | the same edges, for `neo4j-admin`         | text/csv                |
 """
 
 from __future__ import annotations
@@ -17,10 +20,19 @@ from typing import Literal, get_args
 from sqlalchemy.orm import Session
 
 from app.errors import ExportUnavailable, InvalidInput
-from app.kb.export import csv, jsonl, jsonld
+from app.kb.export import csv, graphml, jsonl, jsonld, neo4j
 from app.kb.export.loader import BATCH_SIZE
 
-ExportFormat = Literal["jsonl", "jsonld", "ftm", "csv-entities", "csv-events"]
+ExportFormat = Literal[
+    "jsonl",
+    "jsonld",
+    "ftm",
+    "csv-entities",
+    "csv-events",
+    "graphml",
+    "neo4j-nodes",
+    "neo4j-relationships",
+]
 FORMATS: tuple[str, ...] = get_args(ExportFormat)
 MEDIA_TYPES: dict[str, str] = {
     "jsonl": "application/x-ndjson",
@@ -28,6 +40,9 @@ MEDIA_TYPES: dict[str, str] = {
     "ftm": "application/x-ndjson",
     "csv-entities": "text/csv; charset=utf-8",
     "csv-events": "text/csv; charset=utf-8",
+    "graphml": "application/graphml+xml",
+    "neo4j-nodes": "text/csv; charset=utf-8",
+    "neo4j-relationships": "text/csv; charset=utf-8",
 }
 FILE_NAMES: dict[str, str] = {
     "jsonl": "newskb-articles.jsonl",
@@ -35,6 +50,9 @@ FILE_NAMES: dict[str, str] = {
     "ftm": "newskb.ftm.json",
     "csv-entities": "newskb-entities.csv",
     "csv-events": "newskb-events.csv",
+    "graphml": "newskb.graphml",
+    "neo4j-nodes": "newskb-nodes.csv",
+    "neo4j-relationships": "newskb-relationships.csv",
 }
 CHUNK_CHARS = 64 * 1024
 Writer = Callable[..., Iterator[str]]
@@ -73,6 +91,9 @@ def _writer(fmt: str) -> Writer:
         "jsonld": jsonld.iter_document,
         "csv-entities": csv.iter_entity_rows,
         "csv-events": csv.iter_event_rows,
+        "graphml": graphml.iter_document,
+        "neo4j-nodes": neo4j.iter_node_rows,
+        "neo4j-relationships": neo4j.iter_relationship_rows,
     }
     return writers[fmt]
 

@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, literal, null, selec
 from sqlalchemy.orm import Session, selectinload
 
 from app.db.base import UTCDateTime
-from app.db.models import Article, Mention, Source
+from app.db.models import Article, ArticleDuplicate, Mention, Source
 from app.errors import InvalidCursor, InvalidQuery
 from app.kb.articles import sort_time
 from app.kb.search import webquery
@@ -57,6 +57,8 @@ class ArticleFilters:
     published_from: date | None = None
     published_to: date | None = None
     language: str | None = None
+    # collapse=duplicates: leave out the later copies of a story (app.kb.duplicates).
+    collapse_duplicates: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ def filtered(statement: Select[Any], filters: ArticleFilters, dialect: str) -> S
         statement = statement.where(func.lower(Article.section) == filters.section.lower())
     if filters.language:
         statement = statement.where(Article.language == filters.language.lower())
+    if filters.collapse_duplicates:
+        statement = statement.where(~Article.id.in_(select(ArticleDuplicate.article_id)))
     if filters.tag:
         statement = statement.where(_has_tag(filters.tag, dialect))
     if filters.published_from:

@@ -4,6 +4,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -51,7 +52,12 @@ class Served:
 
 
 def _serve(
-    tmp_path: Path, cache_size: int, versions: list[int], ttl: float = 300.0, mb: float = 64.0
+    tmp_path: Path,
+    cache_size: int,
+    versions: list[int],
+    ttl: float = 300.0,
+    mb: float = 64.0,
+    drop_all: bool = False,
 ) -> Iterator[Served]:
     with temporary_database(tmp_path, "cache") as url:
         engine = make_engine(url)
@@ -63,6 +69,7 @@ def _serve(
             read_cache_size=cache_size,
             read_cache_ttl=ttl,
             read_cache_mb=mb,
+            read_cache_drop_all=drop_all,
             log_level="warning",
         )
         app = create_app(settings)
@@ -105,6 +112,11 @@ def expiring(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
 def small(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
     """Room for 100 answers but only 3 kB of bodies."""
     yield from _serve(tmp_path, cache_size=100, versions=versions, mb=0.003)
+
+
+@pytest.fixture
+def dropping_all(tmp_path: Path, versions: list[int]) -> Iterator[Served]:
+    yield from _serve(tmp_path, cache_size=100, versions=versions, drop_all=True)
 
 
 @pytest.fixture
@@ -284,3 +296,149 @@ def test_a_wrong_key_is_401_even_when_the_answer_is_cached(cached: Served) -> No
     assert cached.get(f"/v1/articles/{article}")[0] == 200  # now cached, under a valid key
     assert cached.get(f"/v1/articles/{article}")[2] == 0  # served from the cache
     assert cached.get(f"/v1/articles/{article}", Authorization="Bearer wrong-key")[0] == 401
+
+
+# A write drops only the answers it can change.
+
+UNRELATED = (
+    "Angela Merkel visited Paris on Monday. The German chancellor met Emmanuel Macron at the "
+    "Elysee Palace to discuss the European Union budget."
+)
+ALSO_UNRELATED = (
+    "The Bank of Japan raised interest rates in Tokyo on Tuesday, said Governor Kazuo Ueda."
+)
+
+
+def _post(served: Served, text: str) -> int:
+    answer = served.client.post("/v1/articles", json={"text": text})
+    assert answer.status_code == 201
+    article_id: int = answer.json()["id"]
+    return article_id
+
+
+def _entity_id(served: Served, name: str) -> int:
+    items = served.client.get("/v1/entities", params={"q": name, "limit": 100}).json()["items"]
+    return next(int(e["id"]) for e in items if e["name"] == name)
+
+
+def test_a_new_article_keeps_the_cached_answers_it_does_not_touch(cached: Served) -> None:
+    meeting, other = cached.ingest(FIRST), _post(cached, UNRELATED)
+    pages = [f"/v1/articles/{meeting}", f"/v1/articles/{other}"]
+    for page in [*pages, "/v1/articles"]:
+        cached.get(page)
+    _post(cached, ALSO_UNRELATED)
+    for page in pages:
+        assert cached.get(page)[2] == 0  # still cached
+    assert cached.get("/v1/articles")[2] > 0  # a list: any new article can change it
+
+
+def test_a_new_article_drops_its_entities_pages_but_not_pages_that_only_name_them(
+    cached: Served,
+) -> None:
+    meeting = cached.ingest(FIRST)
+    putin = _entity_id(cached, "Vladimir Putin")
+    cached.get(f"/v1/articles/{meeting}")
+    cached.get(f"/v1/entities/{putin}")
+    engine = make_engine(cached.settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:  # another meeting, a year later
+            later = meeting_article(SECOND, day=date(2022, 9, 9), url="https://example.com/b")
+            kb_ingest.ingest_article(session, later)
+    finally:
+        engine.dispose()
+    _, entity_page, count = cached.get(f"/v1/entities/{putin}")
+    assert count > 0
+    assert json.loads(entity_page)["article_count"] == 2
+    assert cached.get(f"/v1/articles/{meeting}")[2] == 0  # Putin's name did not change
+
+
+def test_an_article_joining_an_event_drops_the_answers_that_show_the_event(
+    cached: Served,
+) -> None:
+    first = cached.ingest(FIRST)
+    _, before, _ = cached.get(f"/v1/articles/{first}")
+    cached.ingest(SECOND)  # the same meeting, reported again
+    _, after, count = cached.get(f"/v1/articles/{first}")
+    assert count > 0
+    [event_before], [event_after] = json.loads(before)["events"], json.loads(after)["events"]
+    assert event_after["id"] == event_before["id"]
+    assert len(event_after["evidence"]) == len(event_before["evidence"]) + 1
+
+
+def test_a_merge_drops_the_answers_naming_the_merged_entity(cached: Served) -> None:
+    meeting, other = cached.ingest(FIRST), _post(cached, UNRELATED)
+    putin, lukashenko = (
+        _entity_id(cached, "Vladimir Putin"),
+        _entity_id(cached, "Alexander Lukashenko"),
+    )
+    cached.get(f"/v1/articles/{meeting}")
+    cached.get(f"/v1/articles/{other}")
+    merged = cached.client.post(f"/v1/entities/{lukashenko}/merge", json={"into": putin})
+    assert merged.status_code == 200
+    _, body, count = cached.get(f"/v1/articles/{meeting}")
+    assert count > 0
+    assert lukashenko not in {e["id"] for e in json.loads(body)["entities"]}
+    assert cached.get(f"/v1/articles/{other}")[2] == 0
+
+
+@pytest.fixture
+def twin(cached: Served) -> Iterator[TestClient]:
+    """An uncached app on the cached app's database: what every answer should be."""
+    settings = cached.settings.model_copy(update={"read_cache_size": 0})
+    with TestClient(create_app(settings), headers={"Authorization": f"Bearer {API_KEY}"}) as c:
+        yield c
+
+
+def test_after_every_kind_of_write_cached_answers_equal_fresh_ones(
+    cached: Served, twin: TestClient
+) -> None:
+    def pages() -> list[str]:
+        found = ["/v1/articles", "/v1/entities?limit=100", "/v1/events", "/v1/stats"]
+        found += [f"/v1/articles/{a['id']}" for a in twin.get("/v1/articles").json()["items"]]
+        entities = twin.get("/v1/entities", params={"limit": 100}).json()["items"]
+        found += [f"/v1/entities/{e['id']}" for e in entities]
+        found += [f"/v1/events/{e['id']}" for e in twin.get("/v1/events").json()["items"]]
+        return found
+
+    def same_answers() -> None:
+        for page in pages():
+            cached.client.get(page)  # cache it (or serve it from the cache)
+        for page in pages():
+            answer, fresh = cached.client.get(page), twin.get(page)
+            assert (answer.status_code, answer.content) == (fresh.status_code, fresh.content), page
+
+    first = cached.ingest(FIRST)
+    same_answers()
+    _post(cached, UNRELATED)
+    same_answers()
+    cached.ingest(SECOND)  # joins the first article's event
+    same_answers()
+    putin = _entity_id(cached, "Vladimir Putin")
+    assert cached.client.patch(f"/v1/entities/{putin}", json={"name": "V. Putin"}).is_success
+    same_answers()
+    lukashenko = _entity_id(cached, "Alexander Lukashenko")
+    assert cached.client.post(f"/v1/entities/{lukashenko}/merge", json={"into": putin}).is_success
+    same_answers()
+    assert cached.client.post(f"/v1/articles/{first}/reextract").is_success
+    same_answers()
+    assert cached.client.delete(f"/v1/articles/{first}").status_code == 204
+    same_answers()
+
+
+def test_the_safety_valve_drops_every_answer_on_any_write(dropping_all: Served) -> None:
+    meeting = dropping_all.ingest(FIRST)
+    dropping_all.get(f"/v1/articles/{meeting}")
+    assert dropping_all.get(f"/v1/articles/{meeting}")[2] == 0
+    _post(dropping_all, ALSO_UNRELATED)
+    assert dropping_all.get(f"/v1/articles/{meeting}")[2] > 0
+
+
+def test_watches_are_never_served_from_the_cache(cached: Served) -> None:
+    """A watch changes without a change-feed row (a pause, a delivery): always read afresh."""
+    created = cached.client.post("/v1/watches", json={"q": "lukashenko"}).json()
+    path = f"/v1/watches/{created['id']}"
+    assert json.loads(cached.get(path)[1])["status"] == "active"
+    cached.client.patch(path, json={"status": "paused"})
+    status, body, work = cached.get(path)
+    assert (status, json.loads(body)["status"]) == (200, "paused")
+    assert work > 0

@@ -52,12 +52,16 @@ def test_post_same_text_again_returns_the_stored_article(
     assert article_count(session) == 1
 
 
-def test_post_same_url_returns_the_stored_article(client: TestClient, session: Session) -> None:
+def test_post_new_text_at_same_url_updates_the_stored_article(
+    client: TestClient, session: Session
+) -> None:
+    """A new text at a stored URL is the article's next version (see test_versions.py)."""
     url = "https://example.org/storm"
     first = client.post("/v1/articles", json={"text": SHORT, "url": url})
     second = client.post("/v1/articles", json={"text": SHORT + " More text.", "url": url})
     assert second.status_code == 200
     assert second.json()["id"] == first.json()["id"]
+    assert second.json()["version"] == 2
     assert article_count(session) == 1
 
 

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from app.corpora import iter_wikinews
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
-from app.extract.document import parse_document
-from app.kb.ingest import ingest_parsed
+from app.kb.intake import Document, ingest_document
 from app.settings import Settings
 from tests.conftest import SEED_FILE
 from tests.databases import temporary_database
@@ -24,18 +23,18 @@ WIKINEWS = Path(__file__).resolve().parents[2] / "fixtures" / "wikinews"
 
 def _ingest(session: Session, model_names: str) -> None:
     seed = SEED_FILE.read_text(encoding="utf-8")
-    parsed = parse_document(text=seed, url="https://p.dw.com/p/40DrA", source_name="DW")
-    ingest_parsed(session, parsed, raw_text=seed, model_names=model_names)
+    seed_document = Document(text=seed, url="https://p.dw.com/p/40DrA", source="DW")
+    ingest_document(session, seed_document, model_names=model_names)
     docs = list(iter_wikinews(WIKINEWS))
     assert len(docs) == 5, f"expected the five Wikinews fixture articles in {WIKINEWS}"
     for doc in docs:
-        parsed = parse_document(
+        document = Document(
             text=doc.text,
             url=f"https://en.wikinews.org/wiki/{Path(doc.path).stem}",
             published_at=doc.published_at,
-            source_name="Wikinews",
+            source="Wikinews",
         )
-        ingest_parsed(session, parsed, raw_text=doc.text, model_names=model_names)
+        ingest_document(session, document, model_names=model_names)
 
 
 @contextmanager

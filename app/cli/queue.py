@@ -1,0 +1,134 @@
+"""``newskb worker``, and ``newskb ingest --queue``: hand files to the queue, follow them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from app.cli import output
+from app.cli.common import DatabaseUrlOption, load_settings, open_database
+from app.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from app.db.models import Job
+    from app.kb.intake import Document
+    from app.kb.jobs import JobQueue
+
+# Jobs per submission (one transaction and one burst of publishes each).
+SUBMIT_CHUNK = 100
+POLL_SECONDS = 1.0
+
+
+def worker(
+    processes: Annotated[
+        int, typer.Option("--processes", "-p", min=1, metavar="N", help="Worker processes.")
+    ] = 1,
+    threads: Annotated[
+        int,
+        typer.Option(
+            min=1, metavar="N", help="Jobs at once per process (NLP is CPU-bound: keep 1)."
+        ),
+    ] = 1,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Run ingest jobs from the queue (RabbitMQ, `NEWSKB_QUEUE_URL`) until SIGTERM or Ctrl-C.
+
+    Start as many as there are cores to spare, on as many machines as share the database and
+    the broker (NEWSKB_QUEUE_URL, e.g. amqp://guest:guest@127.0.0.1:5672/%2F); a job killed
+    with its worker is delivered again, and stored once.
+
+    Example: `newskb worker --processes 2`
+    """
+    settings = queued_settings(database_url)
+    with open_database(settings):  # fails with one line when the database is not ready
+        pass
+    from app.queue.worker import run_worker
+
+    output.stderr().print(f"Worker: {processes} process(es), loading the spaCy model…")
+    run_worker(settings, processes=processes, threads=threads)
+
+
+def queued_settings(database_url: str | None) -> Settings:
+    settings = load_settings(database_url)
+    if not settings.queue_url:
+        output.fail("NEWSKB_QUEUE_URL is not set: there is no queue (set it to an amqp:// URL).")
+    return settings
+
+
+def ingest_queued(
+    settings: Settings,
+    documents: Iterable[Document],
+    *,
+    follow: bool,
+    tally: output.Tally,
+) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Submit every document as a job; with ``follow``, wait for all and count outcomes."""
+    from app.queue.broker import RabbitQueue
+
+    queue = RabbitQueue(settings)
+    submitted: list[int] = []
+    try:
+        with open_database(settings) as sessions:
+            for chunk in _chunks(iter(documents), SUBMIT_CHUNK):
+                with sessions() as session:
+                    jobs = _submit(session, chunk, queue, settings)
+                submitted.extend(job.id for job in jobs)
+                if not follow:
+                    for job in jobs:
+                        tally.done(job.name, "queued")
+            if not follow:
+                return {"queued": len(submitted)}, []
+            return _follow(sessions, submitted, tally)
+    finally:
+        queue.close()
+
+
+def _submit(
+    session: Session, chunk: list[Document], queue: JobQueue, settings: Settings
+) -> list[Job]:
+    from app.errors import QueueFull
+    from app.kb import jobs as kb_jobs
+
+    while True:
+        try:
+            return kb_jobs.submit_documents(
+                session, chunk, queue=queue, max_depth=settings.queue_max_depth
+            )
+        except QueueFull as exc:  # back-pressure: wait as the API would ask a client to
+            time.sleep(exc.retry_after or 10)
+
+
+def _follow(
+    sessions: sessionmaker[Session], ids: list[int], tally: output.Tally
+) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    from app.kb import jobs as kb_jobs
+
+    counts = {"created": 0, "duplicate": 0, "failed": 0}
+    failures: list[tuple[str, str]] = []
+    waiting = list(ids)
+    while waiting:
+        with sessions() as session:
+            finished = kb_jobs.finished_jobs(session, waiting)
+        for job in finished:
+            outcome = "failed" if job.state == "failed" else "created"
+            outcome = "duplicate" if job.duplicate else outcome
+            counts[outcome] += 1
+            if job.problem:
+                failures.append((job.name, str(job.problem.get("detail", ""))))
+            tally.done(job.name, outcome)
+        done = {job.id for job in finished}
+        waiting = [i for i in waiting if i not in done]
+        if waiting:
+            time.sleep(POLL_SECONDS)
+    return counts, failures
+
+
+def _chunks(items: Iterator[Document], size: int) -> Iterator[list[Document]]:
+    while chunk := list(islice(items, size)):
+        yield chunk

@@ -1,0 +1,324 @@
+"""Ingest jobs: hand documents to a queue, run each once in a worker, report their state.
+
+A job's row (``app.db.models.jobs``) is its truth; the broker's message carries only the id.
+Delivery is at least once (a killed worker's message comes again, a publish may repeat), so
+running a job is idempotent: a job already done is not run again, the article and the job's
+``done`` commit in one transaction, and the article's unique content hash and URL catch a
+document that two deliveries ingest at the same moment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.db.base import utcnow
+from app.db.engine import end_transaction
+from app.db.models import Job
+from app.db.models.jobs import JOB_STATES
+from app.errors import Conflict, NewsKBError, NotFound, QueueFull, QueueUnavailable
+from app.kb import health
+from app.kb.intake import Document, IngestResult, ingest_document
+from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
+from app.kb.sql.transaction import committing
+
+logger = logging.getLogger("newskb.jobs")
+
+PROBLEM_BASE = "https://newskb.dev/problems/"
+
+
+class JobQueue(Protocol):
+    """Where submitted jobs go: a broker that workers read, or this process (inline)."""
+
+    #: True when ``send`` only hands the jobs over (workers run them later).
+    asynchronous: bool
+
+    def send(self, session: Session, job_ids: Sequence[int]) -> None:
+        """Hand the jobs over; raises ``QueueUnavailable`` when the broker cannot take them."""
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """What ``/metrics`` shows of the queue: jobs by state and outcome, the oldest's ages."""
+
+    by_state: dict[str, int]
+    outcomes: dict[str, int]  # created, duplicate, failed
+    retrying: int  # queued or running past their first attempt
+    ages: dict[str, float]  # seconds: the oldest queued (since submitted), running (started)
+
+
+def encode_document(document: Document) -> dict[str, Any]:
+    values = dataclasses.asdict(document)
+    if document.published_at is not None:
+        values["published_at"] = document.published_at.isoformat()
+    return values
+
+
+def decode_document(values: dict[str, Any]) -> Document:
+    published = values.get("published_at")
+    fields = {f.name for f in dataclasses.fields(Document)}
+    return Document(
+        **{k: v for k, v in values.items() if k in fields and k != "published_at"},
+        published_at=datetime.fromisoformat(published) if published else None,
+    )
+
+
+def submit_documents(
+    session: Session, documents: Sequence[Document], *, queue: JobQueue, max_depth: int
+) -> list[Job]:
+    """Store a job per document and hand them to the queue; their rows, as they stand after.
+
+    Refused as a whole (``QueueFull``) when the waiting jobs would pass ``max_depth`` (0 = no
+    limit). When the broker cannot take them, the jobs are marked failed (retryable) and
+    ``QueueUnavailable`` is raised: a client is never told "accepted" for a job no worker
+    will see.
+    """
+    with committing(session):
+        if max_depth and queue.asynchronous:
+            depth = session.scalar(select(func.count()).where(Job.state == "queued")) or 0
+            if depth + len(documents) > max_depth:
+                raise QueueFull(
+                    f"The ingest queue holds {depth} waiting jobs, at most {max_depth} are "
+                    "accepted; retry later."
+                )
+        jobs = [Job(state="queued", name=d.name, document=encode_document(d)) for d in documents]
+        session.add_all(jobs)
+        session.flush()
+        ids = [job.id for job in jobs]
+    try:
+        queue.send(session, ids)
+    except QueueUnavailable as exc:
+        with committing(session):
+            session.execute(
+                update(Job)
+                .where(Job.id.in_(ids), Job.state == "queued")
+                .values(state="failed", problem=_problem(exc), finished_at=utcnow())
+            )
+        raise
+    return _reload(session, ids)
+
+
+def retry_job(session: Session, job_id: int, *, queue: JobQueue) -> Job:
+    """Queue a failed job ("dead letter") again, its attempts counted from zero.
+
+    A job still ``queued`` is sent again as it is: a crash between committing a job and
+    publishing it leaves one with no message, and an extra delivery is harmless.
+    """
+    with committing(session):
+        job = session.get(Job, job_id, with_for_update=True)
+        if job is None:
+            raise NotFound(f"Job {job_id} does not exist.")
+        if job.state not in ("failed", "queued"):
+            raise Conflict(
+                f"Job {job_id} is {job.state}: only a failed or queued job is sent again."
+            )
+        if job.state == "failed":
+            job.state, job.attempts, job.problem = "queued", 0, None
+            job.started_at = job.finished_at = None
+    queue.send(session, [job_id])
+    return _reload(session, [job_id])[0]
+
+
+def get_job(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"Job {job_id} does not exist.")
+    return job
+
+
+def list_jobs(
+    session: Session, *, state: str | None, limit: int, cursor: str | None, codec: CursorCodec
+) -> Page[Job]:
+    """Newest first, optionally in one state (``failed`` lists the dead letters)."""
+    query = select(Job)
+    if state:
+        query = query.where(Job.state == state)
+    return keyset_page(
+        session,
+        query,
+        scope=f"jobs:{state}",
+        keys=[SortKey(Job.id, descending=True)],
+        row_values=lambda job: (job.id,),
+        limit=limit,
+        cursor=cursor,
+        codec=codec,
+    )
+
+
+def finished_jobs(session: Session, job_ids: Sequence[int]) -> list[Job]:
+    """Those of the jobs that are done or failed (for following a submission)."""
+    found: list[Job] = []
+    for start in range(0, len(job_ids), 1000):
+        chunk = job_ids[start : start + 1000]
+        query = select(Job).where(Job.id.in_(chunk), Job.state.in_(("done", "failed")))
+        found.extend(session.scalars(query))
+    return found
+
+
+def queue_stats(session: Session) -> QueueStats | None:
+    """The queue's figures from the jobs table; None when the database cannot be reached."""
+    try:
+        return _queue_stats(session)
+    except Exception as exc:
+        if not health.lost_connection(exc):
+            raise
+        return None
+
+
+def _queue_stats(session: Session) -> QueueStats:
+    by_state = dict.fromkeys(JOB_STATES, 0)
+    outcomes = {"created": 0, "duplicate": 0, "failed": 0}
+    query = select(Job.state, Job.duplicate, func.count()).group_by(Job.state, Job.duplicate)
+    for state, duplicate, count in session.execute(query):
+        by_state[state] += count
+        if state == "done":
+            outcomes["duplicate" if duplicate else "created"] += count
+        elif state == "failed":
+            outcomes["failed"] += count
+    now = utcnow()
+    oldest = {
+        "queued": select(func.min(Job.created_at)).where(Job.state == "queued"),
+        "running": select(func.min(Job.started_at)).where(Job.state == "running"),
+    }
+    ages = {}
+    for state, statement in oldest.items():
+        moment = session.scalar(statement)
+        ages[state] = max((now - _aware(moment)).total_seconds(), 0.0) if moment else 0.0
+    retried = select(func.count()).where(Job.state.in_(("queued", "running")), Job.attempts > 0)
+    retrying = session.scalar(retried) or 0
+    end_transaction(session)
+    return QueueStats(by_state=by_state, outcomes=outcomes, retrying=retrying, ages=ages)
+
+
+def _aware(moment: datetime) -> datetime:
+    """``min()`` bypasses the column type: SQLite hands back a naive UTC time (or text)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def run_job(
+    session: Session,
+    job_id: int,
+    *,
+    model_names: str,
+    budget_seconds: float,
+    max_attempts: int,
+) -> None:
+    """Run one delivery of a job; raises when the job should be delivered again later.
+
+    A refused document (a domain error: empty, too long, too slow) fails at once: retrying
+    cannot help. Any other error is retried until ``max_attempts``, then the job fails (its
+    dead-letter state). A delivery that finds its job done or failed does nothing.
+    """
+    claimed = _claim(session, job_id, max_attempts)
+    if claimed is None:
+        return
+    stored, final = claimed
+
+    def finish(session: Session, result: IngestResult) -> None:
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state != "done")
+            .values(
+                state="done",
+                article_id=result.article.id,
+                duplicate=not result.created,
+                finished_at=utcnow(),
+            )
+        )
+
+    try:
+        ingest_document(
+            session,
+            decode_document(stored),
+            model_names=model_names,
+            budget_seconds=budget_seconds,
+            then=finish,
+        )
+    except NewsKBError as exc:
+        if exc.status >= 500:
+            _record_failure(session, job_id, exc, final=final)
+            raise
+        _record_failure(session, job_id, exc, final=True)
+    except Exception as exc:
+        _record_failure(session, job_id, exc, final=final)
+        if not final:
+            raise
+
+
+def _claim(session: Session, job_id: int, max_attempts: int) -> tuple[dict[str, Any], bool] | None:
+    """Mark the job running and count the attempt; None when there is nothing to run.
+
+    A job whose attempts are spent fails here: a document that kills its worker (out of
+    memory, a crash in native code) never gets to record a failure itself.
+    """
+    with committing(session):
+        job = session.get(Job, job_id, with_for_update=True)
+        if job is None or job.state in ("done", "failed"):
+            return None
+        if job.attempts >= max_attempts:
+            job.state, job.finished_at = "failed", utcnow()
+            job.problem = job.problem or {
+                "type": PROBLEM_BASE + "ingest-failed",
+                "title": "The document could not be ingested",
+                "status": 500,
+                "detail": f"The worker stopped during each of {job.attempts} attempts.",
+            }
+            logger.warning("job %s failed: attempts spent", job_id)
+            return None
+        job.state, job.attempts, job.started_at = "running", job.attempts + 1, utcnow()
+        return job.document, job.attempts >= max_attempts
+
+
+def _record_failure(session: Session, job_id: int, exc: BaseException, *, final: bool) -> None:
+    """Final: the job fails with a problem document; else it waits for its next delivery."""
+    session.rollback()
+    values: dict[str, Any] = {"problem": _problem(exc)}
+    values |= {"state": "failed", "finished_at": utcnow()} if final else {"state": "queued"}
+    try:
+        with committing(session):
+            session.execute(
+                update(Job).where(Job.id == job_id, Job.state == "running").values(**values)
+            )
+    except Exception as error:  # the database is down: the job stays running, redelivered
+        if not health.lost_connection(error):
+            raise
+        logger.warning("job %s: its failure could not be recorded", job_id)
+    logger.warning("job %s %s: %s", job_id, "failed" if final else "will be retried", exc)
+
+
+def _problem(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, NewsKBError):
+        return {
+            "type": PROBLEM_BASE + exc.type,
+            "title": exc.title,
+            "status": exc.status,
+            "detail": exc.detail,
+        }
+    if health.lost_connection(exc):
+        return {
+            "type": PROBLEM_BASE + "database-unavailable",
+            "title": "Database unavailable",
+            "status": 503,
+            "detail": "The database could not be reached while storing the document.",
+        }
+    return {
+        "type": PROBLEM_BASE + "ingest-failed",
+        "title": "The document could not be ingested",
+        "status": 500,
+        "detail": f"{exc.__class__.__name__}: {exc}"[:1000],
+    }
+
+
+def _reload(session: Session, ids: Sequence[int]) -> list[Job]:
+    session.expire_all()
+    found = {job.id: job for job in session.scalars(select(Job).where(Job.id.in_(ids)))}
+    return [found[i] for i in ids]

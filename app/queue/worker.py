@@ -1,0 +1,92 @@
+"""``newskb worker``: processes that take ingest jobs from RabbitMQ and run them.
+
+Each process loads the spaCy model once, opens its own database engine and consumes one
+message at a time (prefetch 1: a message waiting behind a long article on one worker is not
+held from an idle one). ``--processes N`` forks N such processes after the model is loaded
+(they share its memory) and starts a new one when one dies; SIGTERM or Ctrl-C stops them
+after the article in hand. More machines: start ``newskb worker`` on each.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import threading
+import time
+from types import FrameType
+
+import dramatiq
+
+from app.db.engine import make_engine, make_sessionmaker
+from app.kb.ingest import load_model
+from app.logging import configure_logging
+from app.queue import broker as queue_broker
+from app.settings import Settings
+
+logger = logging.getLogger("newskb.worker")
+
+STOP_TIMEOUT_MS = 10 * 60 * 1000  # SIGTERM: the article in hand may finish (then SIGKILL)
+
+
+def run_worker(settings: Settings, *, processes: int = 1, threads: int = 1) -> None:
+    """Run until SIGTERM or SIGINT: one worker here, or ``processes`` forked ones."""
+    configure_logging(settings.log_level)
+    load_model(settings.spacy_model)
+    if processes <= 1:
+        _serve(settings, threads)
+        return
+    context = multiprocessing.get_context("fork")
+    stopping = threading.Event()
+    children: list[multiprocessing.process.BaseProcess] = []
+
+    def start() -> multiprocessing.process.BaseProcess:
+        child = context.Process(target=_serve, args=(settings, threads), daemon=False)
+        child.start()
+        return child
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+        for child in children:
+            if child.is_alive() and child.pid is not None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    children.extend(start() for _ in range(processes))
+    while not stopping.is_set():
+        for index, child in enumerate(children):
+            if not child.is_alive() and not stopping.is_set():
+                logger.warning("worker %s exited (%s); starting another", child.pid, child.exitcode)
+                children[index] = start()
+        stopping.wait(1.0)
+    for child in children:
+        child.join()
+
+
+def _serve(settings: Settings, threads: int) -> None:
+    """One worker process: consume until told to stop, then finish the article in hand."""
+    engine = make_engine(settings.database_url)
+    queue_broker.RUNTIME.sessions = make_sessionmaker(engine)
+    queue_broker.RUNTIME.settings = settings
+    broker, _ = queue_broker.make_broker(settings)
+    worker = dramatiq.Worker(broker, worker_threads=threads)
+    worker.queue_prefetch = threads  # no message held back from an idle worker
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    worker.start()
+    logger.info("worker ready: %s thread(s) on queue %s", threads, settings.queue_name)
+    try:
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        started = time.monotonic()
+        worker.stop(timeout=STOP_TIMEOUT_MS)
+        broker.close()
+        engine.dispose()
+        logger.info("worker stopped in %.1f s", time.monotonic() - started)

@@ -1,0 +1,188 @@
+"""Ingest through the queue (RabbitMQ, real ``newskb worker`` processes) against bare spaCy.
+
+    python -m benchmarks.queue [--limit N] [--workers 1,2] [--queue-url amqp://...]
+
+Reads the BBC corpus into a fresh PostgreSQL database's job table, then for each worker count:
+(1) bare ``nlp.pipe`` with as many processes over the same texts, (2) the same documents as
+jobs (submitted beforehand, timed apart: the enqueue cost), run by that many ``newskb worker``
+processes; the throughput is taken from the jobs' own ``started_at``/``finished_at`` (model
+loading excluded). Then, in this process: extraction alone and the store transaction alone
+(``ingest_article`` on pre-extracted articles) per article, from which the queue's own cost
+per article (claim, done, message) is what remains of a worker's time per article.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pika
+from sqlalchemy import create_engine, text
+
+from app.db import migrate
+from app.db.engine import make_engine, make_sessionmaker
+from app.extract.nlp import DEFAULT_MODELS
+from app.kb import jobs as kb_jobs
+from app.kb.ingest import extract_many, ingest_article
+from app.kb.intake import Document, parse
+from app.queue.broker import RabbitQueue
+from app.settings import Settings
+from benchmarks.databases import fresh_database
+from benchmarks.ingest import DEFAULT_CORPUS, bare_spacy, load_documents
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_QUEUE = "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+def submit(url: str, queue_url: str, queue_name: str, documents: list[Document]) -> float:
+    """Seconds to submit every document as a job (row + confirmed publish), 100 at a time."""
+    settings = Settings(database_url=url, queue_url=queue_url, queue_name=queue_name)
+    queue = RabbitQueue(settings)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    started = time.perf_counter()
+    for start in range(0, len(documents), 100):
+        with sessions() as session:
+            kb_jobs.submit_documents(
+                session, documents[start : start + 100], queue=queue, max_depth=0
+            )
+    elapsed = time.perf_counter() - started
+    queue.close()
+    engine.dispose()
+    return elapsed
+
+
+def run_workers(url: str, queue_url: str, queue_name: str, count: int, total: int) -> float:
+    """Seconds from the first job started to the last finished, with ``count`` workers."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSKB_DATABASE_URL": url}
+    env |= {"NEWSKB_QUEUE_URL": queue_url, "NEWSKB_QUEUE_NAME": queue_name}
+    command = [sys.executable, "-c", "from app.cli import main; main()", "worker"]
+    workers = [
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(count)
+    ]
+    engine = create_engine(url)
+    try:
+        while True:
+            with engine.connect() as connection:
+                done = connection.execute(
+                    text("SELECT count(*) FROM ingest_jobs WHERE state IN ('done', 'failed')")
+                ).scalar_one()
+            if done >= total:
+                break
+            time.sleep(0.5)
+        with engine.connect() as connection:
+            first, last = connection.execute(
+                text("SELECT min(started_at), max(finished_at) FROM ingest_jobs")
+            ).one()
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=60)
+        engine.dispose()
+    return float((last - first).total_seconds())
+
+
+def delete_queue(queue_url: str, name: str) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(queue_url))
+    channel = connection.channel()
+    for queue in (name, f"{name}.DQ", f"{name}.XQ"):
+        channel.queue_delete(queue)
+    connection.close()
+
+
+def queued(documents: list[Document], *, workers: int, queue_url: str) -> tuple[float, float, int]:
+    """(enqueue seconds, worker seconds, articles created) on a fresh database and queue."""
+    name = f"newskb-bench-{uuid.uuid4().hex[:8]}"
+    with tempfile.TemporaryDirectory() as folder, fresh_database("postgresql", Path(folder)) as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        try:
+            enqueue = submit(url, queue_url, name, documents)
+            seconds = run_workers(url, queue_url, name, workers, len(documents))
+        finally:
+            delete_queue(queue_url, name)
+        created = int(
+            _scalar(url, "SELECT count(*) FROM ingest_jobs WHERE state = 'done' AND NOT duplicate")
+        )
+    return enqueue, seconds, created
+
+
+def store_alone(documents: list[Document]) -> tuple[float, float, int]:
+    """(extraction seconds, store seconds, articles) in this process, one article at a time."""
+    parsed = [parse(d) for d in documents]
+    started = time.perf_counter()
+    extracted = extract_many(parsed, model_names=DEFAULT_MODELS)
+    extraction = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder, fresh_database("postgresql", Path(folder)) as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        sessions = make_sessionmaker(engine)
+        created = 0
+        started = time.perf_counter()
+        with sessions() as session:
+            for document, article in zip(documents, extracted, strict=True):
+                created += ingest_article(session, article, raw_text=document.raw).created
+                session.expunge_all()
+        store = time.perf_counter() - started
+        engine.dispose()
+    return extraction, store, created
+
+
+def _scalar(url: str, sql: str) -> object:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(sql)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--limit", type=int, default=None, help="first N BBC articles")
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--queue-url", default=DEFAULT_QUEUE)
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args(argv)
+    documents = load_documents(args.corpus, args.limit)
+    n = len(documents)
+    words = sum(len((d.text or "").split()) for d in documents)
+    print(f"{n} BBC articles, {words} words; PostgreSQL, RabbitMQ at {args.queue_url}")
+    print(f"{'run':<30}{'proc':>5}{'seconds':>9}{'art/s':>8}{'ratio':>7}")
+    queue_seconds: dict[int, float] = {}
+    for count in (int(c) for c in args.workers.split(",")):
+        bare = bare_spacy(documents, processes=count, batch_size=args.batch_size)
+        print(f"{'bare nlp.pipe':<30}{count:>5}{bare:>9.1f}{n / bare:>8.1f}{1.0:>7.2f}")
+        enqueue, seconds, created = queued(documents, workers=count, queue_url=args.queue_url)
+        print(
+            f"{'queue → workers':<30}{count:>5}{seconds:>9.1f}{created / seconds:>8.1f}"
+            f"{bare / seconds:>7.2f}   (enqueue {enqueue / n * 1000:.1f} ms/article)"
+        )
+        queue_seconds[count] = seconds
+    extraction, store, created = store_alone(documents)
+    per = {
+        "extraction": extraction / n,
+        "store (DB transaction)": store / created,
+    }
+    for what, seconds in per.items():
+        print(f"{what + ' per article':<36}{seconds * 1000:>8.1f} ms")
+    if 1 in queue_seconds:
+        own = queue_seconds[1] / n - per["extraction"] - per["store (DB transaction)"]
+        print(f"{'queue own cost per article':<36}{own * 1000:>8.1f} ms (1 worker, by difference)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""The article and event answers as the ORM built them before ``app.kb.pages``: the references
+that the Core versions are compared with (``test_pages.py``), on every fixture article."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.db.models import Article, Entity, Event, EventEvidence, Mention, Quote, Role
+from app.errors import NotFound
+from app.kb.articles import event_load_options, sort_time
+from app.kb.events import get_event
+from app.schemas.articles import ArticleEntity, ArticleRead
+from app.schemas.events import EventArticle, EventRead
+from app.schemas.events import EventDetail as EventDetailRead
+
+
+@dataclass(frozen=True)
+class ArticleDetail:
+    article: Article
+    entities: list[tuple[Entity, int]]  # with mention counts, most mentioned first
+    events: list[Event]
+
+
+def get_article_detail(session: Session, article_id: int) -> ArticleDetail:
+    """The article, its metadata and every fact extracted from it, in a fixed number of queries.
+
+    Each query costs about a millisecond of ORM work whatever its size, so many-to-one links
+    (source, entity, person, speaker...) are joined into their parent's query, and the
+    mentions, which the answer only counts, are grouped by the database.
+    """
+    article = session.scalars(
+        select(Article)
+        .where(Article.id == article_id)
+        .options(
+            joinedload(Article.source),
+            selectinload(Article.roles).options(joinedload(Role.person), joinedload(Role.of)),
+            selectinload(Article.timexes),
+            selectinload(Article.amounts),
+            selectinload(Article.quotes).joinedload(Quote.speaker),
+        )
+    ).first()
+    if article is None:
+        raise NotFound(f"Article {article_id} does not exist.")
+    counted: list[tuple[Entity, int]] = [
+        (entity, count)
+        for entity, count in session.execute(
+            select(Entity, func.count(Mention.id))
+            .join(Mention, Mention.entity_id == Entity.id)
+            .where(Mention.article_id == article_id)
+            .group_by(Entity.id)
+        )
+    ]
+    entities = sorted(counted, key=lambda pair: (-pair[1], pair[0].name))
+    events = list(
+        session.scalars(
+            select(Event)
+            .where(
+                Event.id.in_(
+                    select(EventEvidence.event_id).where(EventEvidence.article_id == article_id)
+                )
+            )
+            .options(*event_load_options())
+            .order_by(Event.date_start.is_(None), Event.date_start, Event.id)
+        )
+    )
+    return ArticleDetail(article, entities, events)
+
+
+def reference_article_read(session: Session, article_id: int) -> ArticleRead:
+    """As before, but with the article's own facts in id order: the ORM loaded them without
+    an ORDER BY, which PostgreSQL answered in heap order (a quote updated after its insert
+    came last); the Core version orders them by id, as SQLite always returned them."""
+    detail = get_article_detail(session, article_id)
+    for name in ("roles", "timexes", "amounts", "quotes"):
+        facts = sorted(getattr(detail.article, name), key=lambda fact: fact.id)
+        set_committed_value(detail.article, name, facts)
+    read = ArticleRead.model_validate(detail.article)
+    read.entities = [
+        ArticleEntity(id=e.id, name=e.name, type=e.type, mention_count=count)
+        for e, count in detail.entities
+    ]
+    read.events = [EventRead.model_validate(e) for e in detail.events]
+    return read
+
+
+@dataclass(frozen=True)
+class EventDetail:
+    event: Event
+    articles: list[Article]
+
+
+def get_event_detail(session: Session, event_id: int) -> EventDetail:
+    """The event, and the articles its evidence comes from (oldest first)."""
+    event = get_event(session, event_id)
+    article_ids = {e.article_id for e in event.evidence}
+    articles = list(
+        session.scalars(
+            select(Article)
+            .where(Article.id.in_(article_ids))
+            .options(selectinload(Article.source))
+            .order_by(sort_time, Article.id)
+        )
+    )
+    return EventDetail(event, articles)
+
+
+def reference_event_read(session: Session, event_id: int) -> EventDetailRead:
+    detail = get_event_detail(session, event_id)
+    read = EventDetailRead.model_validate(detail.event)
+    read.articles = [EventArticle.model_validate(a) for a in detail.articles]
+    return read
