@@ -18,6 +18,9 @@ from app.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from app.cli.output import Tally
     from app.kb.intake import Document
 
 
@@ -86,20 +89,9 @@ def ingest(
             for failure in failures:
                 tally.done(failure.name, "failed")
 
-            def documents() -> Iterator[Document]:
-                for path in files:
-                    items = inputs.load_file(path)
-                    tally.add_total(len(items) - 1)  # the bar counted the file as one document
-                    for item in items:
-                        if isinstance(item, inputs.Failure):
-                            load_failures.append((item.name, item.reason))
-                            tally.done(item.name, "failed")
-                        else:
-                            yield item
-
             report = ingest_documents(
                 sessions,
-                documents(),
+                _documents(files, tally, load_failures),
                 model_names=settings.spacy_model,
                 batch_size=batch_size,
                 n_process=processes,
@@ -133,19 +125,8 @@ def _ingest_queued(paths: list[str], *, follow: bool, database_url: str | None) 
         for failure in failures:
             tally.done(failure.name, "failed")
 
-        def documents() -> Iterator[Document]:
-            for path in files:
-                items = inputs.load_file(path)
-                tally.add_total(len(items) - 1)
-                for item in items:
-                    if isinstance(item, inputs.Failure):
-                        load_failures.append((item.name, item.reason))
-                        tally.done(item.name, "failed")
-                    else:
-                        yield item
-
         counts, job_failures = cli_queue.ingest_queued(
-            settings, documents(), follow=follow, tally=tally
+            settings, _documents(files, tally, load_failures), follow=follow, tally=tally
         )
     failed = load_failures + job_failures
     counts["failed"] = counts.get("failed", 0) + len(load_failures)
@@ -217,3 +198,20 @@ def reextract(
     )
     if failed:
         raise typer.Exit(1)
+
+
+def _documents(
+    files: list[Path], tally: Tally, load_failures: list[tuple[str, str]]
+) -> Iterator[Document]:
+    """The documents of ``files`` in order; one that cannot be read is counted as failed."""
+    from app.cli import inputs
+
+    for path in files:
+        items = inputs.load_file(path)
+        tally.add_total(len(items) - 1)  # the bar counted the file as one document
+        for item in items:
+            if isinstance(item, inputs.Failure):
+                load_failures.append((item.name, item.reason))
+                tally.done(item.name, "failed")
+            else:
+                yield item

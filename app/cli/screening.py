@@ -15,7 +15,6 @@ from app.cli.common import DatabaseUrlOption, load_settings, open_database
 
 if TYPE_CHECKING:
     from app.kb.screening import NameQuery, Screening
-    from app.schemas.screening import MatchResponse
 
 COLUMNS = ("name", "kind", "country", "aliases")
 
@@ -59,7 +58,9 @@ def match(
             problems = [f"row {e['loc'][2] + 2}: {e['msg']}" for e in exc.errors]
             output.fail("; ".join(problems) or exc.detail)
     if as_json:
-        output.stdout().print_json(_answer(screening).model_dump_json())
+        from app.schemas.screening import MatchResponse
+
+        output.stdout().print_json(MatchResponse.of(screening).model_dump_json())
     else:
         _print(screening)
 
@@ -88,23 +89,6 @@ def _read(path: Path) -> list[NameQuery]:
             NameQuery(cells["name"], cells["kind"], cells.get("country") or None, aliases)
         )
     return queries
-
-
-def _answer(screening: Screening) -> MatchResponse:
-    from app.schemas.screening import MatchResponse, NameMatch, NameResult
-
-    return MatchResponse(
-        results=[
-            NameResult(
-                name=r.query.name,
-                kind=r.query.kind,
-                country=r.country_code,
-                matches=[NameMatch.model_validate(m) for m in r.matches],
-            )
-            for r in screening.results
-        ],
-        entities=screening.entities,
-    )
 
 
 def _print(screening: Screening) -> None:

@@ -1,10 +1,15 @@
 """Request and answer of ``POST /v1/match`` (watchlist screening)."""
 
-from typing import Annotated, Literal
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
 from app.schemas.common import Schema
+
+if TYPE_CHECKING:
+    from app.kb.screening import Screening
 
 NameText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Reason = Literal["exact", "folded", "transliteration", "token_order", "initials", "edit_distance"]
@@ -73,3 +78,19 @@ class NameResult(Schema):
 class MatchResponse(Schema):
     results: list[NameResult] = Field(description="One per name, in the request's order")
     entities: int = Field(description="People and organizations screened against", examples=[120])
+
+    @classmethod
+    def of(cls, screening: Screening) -> MatchResponse:
+        """The answer of ``POST /v1/match`` and of ``newskb match --json``."""
+        return cls(
+            results=[
+                NameResult(
+                    name=r.query.name,
+                    kind=r.query.kind,
+                    country=r.country_code,
+                    matches=[NameMatch.model_validate(m) for m in r.matches],
+                )
+                for r in screening.results
+            ],
+            entities=screening.entities,
+        )

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from app.api.deps import JsonBody, SessionDep
 from app.kb import screening as kb_screening
 from app.schemas.common import PROBLEM_RESPONSES
-from app.schemas.screening import MatchRequest, MatchResponse, NameMatch, NameResult
+from app.schemas.screening import MatchRequest, MatchResponse
 
 router = APIRouter(prefix="/v1/match", tags=["screening"], responses=PROBLEM_RESPONSES)
 
@@ -32,15 +32,4 @@ def match_names(body: MatchRequest, session: SessionDep, request: Request) -> Ma
         threshold=body.threshold,
         cache=request.app.state.screening_cache,
     )
-    return MatchResponse(
-        results=[
-            NameResult(
-                name=r.query.name,
-                kind=r.query.kind,
-                country=r.country_code,
-                matches=[NameMatch.model_validate(m) for m in r.matches],
-            )
-            for r in screening.results
-        ],
-        entities=screening.entities,
-    )
+    return MatchResponse.of(screening)
