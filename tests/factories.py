@@ -36,6 +36,7 @@ def meeting_article(
         url=url,
         published_at=datetime(2021, 9, 12, tzinfo=UTC),
         source_name="Test Wire",
+        language="en",  # what detection finds in a real ingest
     )
     putin = entity(body, "p", "person", "Vladimir Putin")
     lukashenko = entity(body, "l", "person", "Alexander Lukashenko")
