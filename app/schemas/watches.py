@@ -1,7 +1,7 @@
 """Watches: saved searches with their matches and webhook delivery log."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -10,13 +10,15 @@ from app.schemas.articles import ArticleSummary
 from app.schemas.common import Schema
 
 MAX_FILTER_ITEMS = 10
+MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one fails in SQL at every match
+EntityId = Annotated[int, Field(ge=1, le=MAX_ID)]
 WatchStatus = Literal["active", "paused"]
 
 
 class WatchFilters(Schema):
     """Filters that combine with each other and with `q` (every given one must hold)."""
 
-    entity_ids: list[int] = Field(
+    entity_ids: list[EntityId] = Field(
         default_factory=list,
         max_length=MAX_FILTER_ITEMS,
         description="Entity ids that must all be mentioned (as `entity` of `/v1/articles`).",

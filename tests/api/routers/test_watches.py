@@ -117,6 +117,8 @@ def test_the_delivery_log_lists_queued_deliveries(client: TestClient, session: S
         ({"q": "x", "webhook_url": "http://[::ffff:169.254.169.254]/latest"}, 422),
         ({"q": "x", "colour": "red"}, 422),
         ({"q": "x", "entity_ids": list(range(1, 12))}, 422),
+        ({"q": "x", "entity_ids": [2**31]}, 422),  # past 32 bits: every match would fail in SQL
+        ({"q": "x", "entity_ids": [0]}, 422),
     ],
 )
 def test_invalid_watches_are_refused_and_nothing_is_stored(
