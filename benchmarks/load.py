@@ -82,6 +82,7 @@ class Cell:
     errors: int
     ratio: float = 1.0  # to the ceiling run paired with it
     ceiling_rps: float = 0.0
+    cpu_ms: float = 0.0  # CPU of the serving processes per request (not the database server's)
 
 
 def pick_targets(url: str, *, seed: int = 7, per_kind: int = 40) -> dict[str, list[str]]:
@@ -217,22 +218,37 @@ def serving(
 GROUPS: dict[str, int] = {}  # base URL → the process group serving it
 
 
-def largest_rss_mb(base: str) -> float:
-    """The largest resident memory (VmRSS) among the processes serving ``base``: with
-    ``--workers N``, the busiest worker (the supervisor holds no app)."""
-    group, largest = GROUPS[base], 0
+def _group_stats(base: str) -> Iterator[tuple[Path, list[str]]]:
+    """Each process serving ``base``: its /proc folder and its stat fields after the name."""
+    group = GROUPS[base]
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) != group:  # the fifth field: the process group id
-                continue
-            status = (stat.parent / "status").read_text()
+            if int(fields[2]) == group:  # the fifth field: the process group id
+                yield stat.parent, fields
         except (OSError, IndexError, ValueError):
             continue  # gone meanwhile
+
+
+def largest_rss_mb(base: str) -> float:
+    """The largest resident memory (VmRSS) among the processes serving ``base``: with
+    ``--workers N``, the busiest worker (the supervisor holds no app)."""
+    largest = 0
+    for folder, _ in _group_stats(base):
+        try:
+            status = (folder / "status").read_text()
+        except OSError:
+            continue
         for line in status.splitlines():
             if line.startswith("VmRSS:"):
                 largest = max(largest, int(line.split()[1]))
     return largest / 1024
+
+
+def group_cpu_seconds(base: str) -> float:
+    """User + system CPU spent so far by the processes serving ``base`` (utime, stime)."""
+    ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in _group_stats(base))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(base: str, paths: list[str], *, connections: int, seconds: int, folder: Path) -> Cell:
@@ -241,7 +257,9 @@ def wrk(base: str, paths: list[str], *, connections: int, seconds: int, folder: 
     listing.write_text("\n".join(paths) + "\n")
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
     command += ["-s", str(script), base, "--", str(listing)]
+    cpu_before = group_cpu_seconds(base)
     done = subprocess.run(command, capture_output=True, text=True, check=False)
+    cpu = group_cpu_seconds(base) - cpu_before
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed: {done.stderr or done.stdout}")
     output = done.stdout
@@ -253,6 +271,7 @@ def wrk(base: str, paths: list[str], *, connections: int, seconds: int, folder: 
         p50_ms=stats["p50_us"] / 1000,
         p99_ms=stats["p99_us"] / 1000,
         errors=stats["errors"],
+        cpu_ms=cpu * 1000 / max(stats["requests"], 1),
     )
 
 
@@ -337,7 +356,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[tuple[str, Cell]
                 cells.append((name, cell))
                 print(
                     f"  {name:<32}{connections:>4} conn {cell.rps:>8.0f} req/s"
-                    f" ratio {cell.ratio:.2f} (runs: "
+                    f" ratio {cell.ratio:.2f} {cell.cpu_ms:.2f} ms CPU/req (runs: "
                     + ", ".join(f"{e.rps / c.rps:.2f}" for c, e in pairs)
                     + ")",
                     flush=True,
@@ -370,8 +389,9 @@ def table(backend: str, cells: list[tuple[str, Cell]]) -> str:
     lines = [
         f"### {backend}",
         "",
-        "| endpoint | conn | req/s | p50 ms | p99 ms | ceiling req/s | ratio | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | conn | req/s | p50 ms | p99 ms | CPU ms/req | ceiling req/s | ratio "
+        "| errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     order = list(dict.fromkeys(name for name, _ in cells))
     for name in order:
@@ -379,7 +399,8 @@ def table(backend: str, cells: list[tuple[str, Cell]]) -> str:
             if name_ == name:
                 lines.append(
                     f"| {name} | {c.connections} | {c.rps:.0f} | {c.p50_ms:.1f} | "
-                    f"{c.p99_ms:.1f} | {c.ceiling_rps:.0f} | {c.ratio:.2f} | {c.errors} |"
+                    f"{c.p99_ms:.1f} | {c.cpu_ms:.2f} | {c.ceiling_rps:.0f} | {c.ratio:.2f} | "
+                    f"{c.errors} |"
                 )
     return "\n".join(lines)
 

@@ -62,7 +62,7 @@ CollapseQuery = Annotated[
 ]
 
 
-def article_filters(
+async def article_filters(
     entity: EntityIds = [],  # noqa: B006  (FastAPI copies defaults)
     source: Annotated[
         str | None, Query(max_length=200, description="Source name (case-insensitive).")

@@ -34,7 +34,9 @@ def key_matches(given: str, keys: list[str]) -> bool:
     return found
 
 
-def require_write_key(request: Request, settings: SettingsDep, credentials: CredentialsDep) -> None:
+async def require_write_key(
+    request: Request, settings: SettingsDep, credentials: CredentialsDep
+) -> None:
     keys = settings.key_list()
     if not keys and not _presented(request):
         if not may_write_without_key(settings, request.scope):
@@ -47,7 +49,9 @@ def require_write_key(request: Request, settings: SettingsDep, credentials: Cred
     _check(credentials, keys)
 
 
-def require_read_key(request: Request, settings: SettingsDep, credentials: CredentialsDep) -> None:
+async def require_read_key(
+    request: Request, settings: SettingsDep, credentials: CredentialsDep
+) -> None:
     if settings.require_key_for_reads or _presented(request):
         _check(credentials, settings.key_list())
 

@@ -18,6 +18,7 @@ from app.api.deps import (
     LimitQuery,
     SessionDep,
     SettingsDep,
+    run_point_read,
 )
 from app.api.middleware.security import WriteKey
 from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
@@ -222,12 +223,13 @@ def list_articles(
     summary="One article with its facts",
     responses={200: {"headers": ETAG_HEADER}, 304: {"description": "Not modified"}},
 )
-def get_article(article_id: ArticleIdPath, session: SessionDep, request: Request) -> Response:
+async def get_article(article_id: ArticleIdPath, session: SessionDep, request: Request) -> Response:
     """All metadata, the cleaned body, and every fact extracted from it with its span.
 
     Answers with an `ETag`; send it back in `If-None-Match` to get a 304 when unchanged.
     """
-    return etag_response(request, _article_read(session, article_id))
+    page = await run_point_read(request, kb_pages.article_page, session, article_id)
+    return etag_response(request, ArticleRead.model_validate(page))
 
 
 @router.get(

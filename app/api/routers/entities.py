@@ -14,6 +14,7 @@ from app.api.deps import (
     JsonBody,
     LimitQuery,
     SessionDep,
+    run_point_read,
 )
 from app.api.middleware.security import WriteKey
 from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
@@ -42,9 +43,9 @@ MOVED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def live_entity(entity_id: EntityIdPath, session: SessionDep, request: Request) -> int:
+async def live_entity(entity_id: EntityIdPath, session: SessionDep, request: Request) -> int:
     """The entity id, or a 308 to where a curator merged it (same sub-path and query)."""
-    current = kb_entities.current_id(session, entity_id)
+    current = await run_point_read(request, kb_entities.current_id, session, entity_id)
     if current != entity_id:
         prefix = f"/v1/entities/{entity_id}"
         rest = request.url.path.removeprefix(prefix)
@@ -143,14 +144,15 @@ def _entity_read(session: SessionDep, entity_id: int) -> EntityRead:
     summary="One entity with its roles",
     responses={200: {"headers": ETAG_HEADER}, 304: {"description": "Not modified"}, **MOVED},
 )
-def get_entity(entity_id: LiveEntity, session: SessionDep, request: Request) -> Response:
+async def get_entity(entity_id: LiveEntity, session: SessionDep, request: Request) -> Response:
     """Aliases, counts, and a summary of its roles: each distinct role (title + of +
     qualifier: a former minister is not a minister) once,
     with how many statements and articles state it and its newest statement as evidence,
     most stated first, at most 20 (`role_count` tells how many there are). Every statement
     with its evidence: `GET /v1/entities/{id}/roles`. A merged id answers 308 to its new home.
     """
-    return etag_response(request, _entity_read(session, entity_id))
+    read = await run_point_read(request, _entity_read, session, entity_id)
+    return etag_response(request, read)
 
 
 @router.get(
@@ -316,7 +318,7 @@ def related_entities(
     summary="An entity's dated events and articles",
     responses={200: {"headers": LINK_HEADER}, **MOVED},
 )
-def entity_timeline(
+async def entity_timeline(
     entity_id: LiveEntity,
     session: SessionDep,
     codec: CodecDep,
@@ -327,7 +329,15 @@ def entity_timeline(
 ) -> Page[TimelineItem]:
     """Oldest first: events it takes part in (by start date) and articles mentioning it (by
     published day). Undated events and articles are left out."""
-    page = kb_timeline.entity_timeline(session, entity_id, limit=limit, cursor=cursor, codec=codec)
+    page = await run_point_read(
+        request,
+        kb_timeline.entity_timeline,
+        session,
+        entity_id,
+        limit=limit,
+        cursor=cursor,
+        codec=codec,
+    )
     link_next(request, response, page.next_cursor)
     items = [
         TimelineItem(

@@ -6,7 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.conditional import etag_response
-from app.api.deps import CodecDep, CursorQuery, EventIdPath, LimitQuery, SessionDep
+from app.api.deps import (
+    CodecDep,
+    CursorQuery,
+    EventIdPath,
+    LimitQuery,
+    SessionDep,
+    run_point_read,
+)
 from app.api.pages import ETAG_HEADER, LINK_HEADER, link_next
 from app.api.params import ParticipantIds
 from app.extract.types import EventStatus, EventType
@@ -69,9 +76,8 @@ def list_events(
     summary="One event with its evidence and articles",
     responses={200: {"headers": ETAG_HEADER}, 304: {"description": "Not modified"}},
 )
-def get_event(event_id: EventIdPath, session: SessionDep, request: Request) -> Response:
+async def get_event(event_id: EventIdPath, session: SessionDep, request: Request) -> Response:
     """The event with its participants, amounts, the article spans that report it and those
     articles. Answers with an `ETag` (`If-None-Match` → 304)."""
-    return etag_response(
-        request, EventDetail.model_validate(kb_pages.event_page(session, event_id))
-    )
+    page = await run_point_read(request, kb_pages.event_page, session, event_id)
+    return etag_response(request, EventDetail.model_validate(page))
