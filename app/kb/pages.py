@@ -85,6 +85,7 @@ _PARTICIPANTS = (
 )
 _EVIDENCE = select(_evidence).where(_evidence.c.event_id.in_(_IDS)).order_by(_evidence.c.id)
 _EVENT = select(_events).where(_events.c.id == _ID)
+_EVENTS_BY_ID = select(_events).where(_events.c.id.in_(_IDS))
 _EVENT_ARTICLES = (
     select(
         _articles.c.id,
@@ -168,6 +169,30 @@ def event_page(session: Session, event_id: int) -> dict[str, Any]:
     article_ids = sorted({span.article_id for span in answer["evidence"]})
     answer["articles"] = connection.execute(_EVENT_ARTICLES, {"ids": article_ids}).all()
     return answer
+
+
+def event_items(session: Session, event_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Everything ``EventRead`` shows of each event (a list's items), in the order given."""
+    if not event_ids:
+        return []
+    connection = session.connection()
+    ids = {"ids": list(event_ids)}
+    events = connection.execute(_EVENTS_BY_ID, ids).all()
+    participants = connection.execute(_PARTICIPANTS, ids).all()
+    refs = _refs(
+        connection,
+        {p.entity_id for p in participants}
+        | {e.location_id for e in events if e.location_id is not None},
+    )
+    answers = {a["id"]: a for a in _event_answers(connection, events, participants, refs)}
+    return [answers[event_id] for event_id in event_ids if event_id in answers]
+
+
+def article_refs(session: Session, article_ids: Sequence[int]) -> Sequence[Any]:
+    """Id, title, url, published_at and source name of each article (``EventArticle``)."""
+    if not article_ids:
+        return []
+    return session.connection().execute(_EVENT_ARTICLES, {"ids": list(article_ids)}).all()
 
 
 def _refs(connection: Connection, ids: set[int]) -> dict[int, dict[str, Any]]:

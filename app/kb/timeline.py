@@ -13,11 +13,11 @@ from datetime import date
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from app.db.models import Article, EntityArticle, EntityEvent, Event
+from app.db.models import EntityArticle, EntityEvent
 from app.errors import InvalidCursor
-from app.kb.articles import event_load_options
+from app.kb import pages
 from app.kb.entities import require_entity
 from app.kb.sql.pagination import CURSOR_ERRORS, CursorCodec, Page, cursor_date, cursor_int
 
@@ -30,8 +30,8 @@ _Key = tuple[date, Kind, int]
 class TimelineItem:
     kind: Kind
     day: date
-    event: Event | None = None
-    article: Article | None = None
+    event: dict[str, Any] | None = None  # as ``pages.event_items`` reads it
+    article: Any = None  # a row of ``pages.article_refs``
 
 
 def entity_timeline(
@@ -64,18 +64,12 @@ def entity_timeline(
     return Page(items, next_cursor)
 
 
-def _events(session: Session, ids: list[int]) -> dict[int, Event]:
-    if not ids:
-        return {}
-    query = select(Event).where(Event.id.in_(ids)).options(*event_load_options())
-    return {event.id: event for event in session.scalars(query)}
+def _events(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    return {event["id"]: event for event in pages.event_items(session, ids)}
 
 
-def _articles(session: Session, ids: list[int]) -> dict[int, Article]:
-    if not ids:
-        return {}
-    query = select(Article).where(Article.id.in_(ids)).options(selectinload(Article.source))
-    return {article.id: article for article in session.scalars(query)}
+def _articles(session: Session, ids: list[int]) -> dict[int, Any]:
+    return {article.id: article for article in pages.article_refs(session, ids)}
 
 
 def _article_keys(session: Session, entity_id: int, after: _Key | None, n: int) -> list[_Key]:

@@ -1,7 +1,9 @@
-"""The article and event answers as the ORM built them before ``app.kb.pages``: the references
-that the Core versions are compared with (``test_pages.py``), on every fixture article."""
+"""The article and event answers, event list items and timeline items as the ORM built them
+before ``app.kb.pages``: the references that the Core versions are compared with
+(``test_pages.py``), on every fixture article."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -12,7 +14,7 @@ from app.errors import NotFound
 from app.kb.articles import event_load_options, sort_time
 from app.kb.events import get_event
 from app.schemas.articles import ArticleEntity, ArticleRead
-from app.schemas.events import EventArticle, EventRead
+from app.schemas.events import EventArticle, EventRead, TimelineItem
 from app.schemas.events import EventDetail as EventDetailRead
 
 
@@ -111,3 +113,28 @@ def reference_event_read(session: Session, event_id: int) -> EventDetailRead:
     read = EventDetailRead.model_validate(detail.event)
     read.articles = [EventArticle.model_validate(a) for a in detail.articles]
     return read
+
+
+def reference_event_items(session: Session, event_ids: list[int]) -> list[EventRead]:
+    """List items as the ORM built them: each event with its relationships loaded."""
+    return [EventRead.model_validate(get_event(session, event_id)) for event_id in event_ids]
+
+
+def reference_timeline_items(session: Session, items: list[dict[str, Any]]) -> list[TimelineItem]:
+    """A timeline page's items (kind, date, id) as the ORM built them."""
+    answers = []
+    for item in items:
+        event = article = None
+        if item["kind"] == "event":
+            event = EventRead.model_validate(get_event(session, item["event"]["id"]))
+        else:
+            loaded = session.scalars(
+                select(Article)
+                .where(Article.id == item["article"]["id"])
+                .options(selectinload(Article.source))
+            ).one()
+            article = EventArticle.model_validate(loaded)
+        answers.append(
+            TimelineItem(kind=item["kind"], date=item["date"], event=event, article=article)
+        )
+    return answers

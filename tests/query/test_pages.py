@@ -1,12 +1,23 @@
-"""Article and event answers built from Core rows are the answers the ORM built, byte for byte."""
+"""Answers built from Core rows are the answers the ORM built: the article and event pages
+byte for byte, event lists and timelines item for item."""
 
 import hashlib
+import json
+from datetime import date
+from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db.models import Event
 from tests.query.conftest import Corpus
-from tests.query.reference_pages import reference_article_read, reference_event_read
+from tests.query.reference_pages import (
+    reference_article_read,
+    reference_event_items,
+    reference_event_read,
+    reference_timeline_items,
+)
 
 
 def _assert_same_as_reference(api: TestClient, session: Session, article_id: int) -> None:
@@ -76,3 +87,60 @@ def test_a_missing_event_is_404(api: TestClient) -> None:
     answer = api.get("/v1/events/999999")
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def _pages(api: TestClient, path: str, **params: str | int) -> list[dict[str, Any]]:
+    """Every page of a list, walked by its cursors, as parsed JSON."""
+    pages: list[dict[str, Any]] = []
+    while True:
+        page = api.get(path, params=params)
+        assert page.status_code == 200
+        pages.append(page.json())
+        if not (cursor := page.json()["next_cursor"]):
+            return pages
+        params["cursor"] = cursor
+
+
+def _same_items(got: list[dict[str, Any]], expected: list[Any]) -> None:
+    assert got == [json.loads(item.model_dump_json()) for item in expected]
+
+
+def test_event_lists_answer_as_the_orm_built_them(api: TestClient, corpus_session: Session) -> None:
+    """`/v1/events` (plain, by participant, by words) and an entity's events, page by page."""
+    people = api.get("/v1/entities", params={"type": "person", "limit": 2}).json()["items"]
+    lists = [
+        ("/v1/events", {"limit": 7}),
+        ("/v1/events", {"limit": 5, "entity": people[0]["id"]}),
+        ("/v1/events", {"limit": 5, "q": "the"}),
+        (f"/v1/entities/{people[1]['id']}/events", {"limit": 3}),
+    ]
+    for path, params in lists:
+        listed = []
+        for page in _pages(api, path, **params):
+            ids = [item["id"] for item in page["items"]]
+            _same_items(page["items"], reference_event_items(corpus_session, ids))
+            listed += page["items"]
+        order = [(item["date_start"] or "9999-12-31", item["id"]) for item in listed]
+        assert order == sorted(order) and len(set(order)) == len(order)
+        if path == "/v1/events" and "entity" not in params and "q" not in params:
+            assert [item["id"] for item in listed] == _orm_event_order(corpus_session)
+
+
+def _orm_event_order(session: Session) -> list[int]:
+    undated = date(9999, 12, 31)
+    return [
+        event.id
+        for event in sorted(
+            session.scalars(select(Event)), key=lambda e: (e.date_start or undated, e.id)
+        )
+    ]
+
+
+def test_timelines_answer_as_the_orm_built_them(api: TestClient, corpus_session: Session) -> None:
+    entities = api.get("/v1/entities", params={"limit": 25}).json()["items"]
+    kinds: set[str] = set()
+    for entity in entities:
+        for page in _pages(api, f"/v1/entities/{entity['id']}/timeline", limit=9):
+            _same_items(page["items"], reference_timeline_items(corpus_session, page["items"]))
+            kinds |= {item["kind"] for item in page["items"]}
+    assert kinds == {"event", "article"}
