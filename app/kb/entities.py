@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, desc, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.db.models import Entity, EntityAlias, EntityArticle, EntityStats, Role
@@ -244,67 +244,6 @@ def require_entity(session: Session, entity_id: int) -> None:
     """Raise ``NotFound`` unless the entity exists (one primary-key probe, nothing loaded)."""
     if session.scalar(select(Entity.id).where(Entity.id == entity_id)) is None:
         raise NotFound(f"Entity {entity_id} does not exist.")
-
-
-@dataclass(frozen=True)
-class RoleSummary:
-    """One distinct role (title + of + qualifier) of a person: how often it was stated, newest
-    evidence. A former minister and a minister are two roles."""
-
-    evidence: Role  # the newest statement (highest id), with ``of`` and ``person`` loaded
-    evidence_count: int
-    article_count: int
-
-
-@dataclass(frozen=True)
-class EntityDetail:
-    entity: Entity
-    counts: EntityCounts
-    roles: list[RoleSummary]
-    role_count: int
-
-
-def get_entity_detail(session: Session, entity_id: int) -> EntityDetail:
-    """The entity page: the entity, its stored counts and its most-stated roles (capped)."""
-    entity = get_entity(session, entity_id)
-    stats = session.get(EntityStats, entity_id)
-    roles, role_count = role_summary(session, entity_id, limit=ROLE_SUMMARY_LIMIT)
-    counts = _counts(stats) if stats is not None else EntityCounts()
-    return EntityDetail(entity, counts, roles, role_count)
-
-
-def role_summary(session: Session, person_id: int, *, limit: int) -> tuple[list[RoleSummary], int]:
-    """Distinct roles, most-stated first (articles, then statements), and how many there are.
-
-    One grouping over the person's statements (read from the ``(person_id, id)`` index),
-    then the newest statement of each role shown.
-    """
-    statements, articles = func.count(), func.count(func.distinct(Role.article_id))
-    newest = func.max(Role.id)
-    rows = session.execute(
-        select(
-            newest.label("newest"),
-            statements.label("statements"),
-            articles.label("articles"),
-            func.count().over().label("roles"),
-        )
-        .where(Role.person_id == person_id)
-        .group_by(Role.title, Role.of_id, Role.qualifier)
-        .order_by(desc("articles"), desc("statements"), desc("newest"))
-        .limit(limit)
-    ).all()
-    if not rows:
-        return [], 0
-    evidence = {
-        role.id: role
-        for role in session.scalars(
-            select(Role)
-            .where(Role.id.in_([row.newest for row in rows]))
-            .options(selectinload(Role.of), selectinload(Role.person))
-        )
-    }
-    summary = [RoleSummary(evidence[row.newest], row.statements, row.articles) for row in rows]
-    return summary, int(rows[0].roles)
 
 
 def list_roles(

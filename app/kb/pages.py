@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, func, select
+from sqlalchemy import BindParameter, Connection, bindparam, desc, func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import (
     Amount,
     Article,
     Entity,
+    EntityAlias,
+    EntityStats,
     Event,
     EventEvidence,
     EventParticipant,
@@ -32,9 +34,11 @@ from app.db.models import (
 from app.errors import NotFound
 from app.kb import duplicates
 from app.kb.articles import sort_time
+from app.kb.entities import ROLE_SUMMARY_LIMIT
 
 _articles, _sources = Article.__table__, Source.__table__
 _entities, _mentions = Entity.__table__, Mention.__table__
+_aliases, _stats = EntityAlias.__table__, EntityStats.__table__
 _roles, _timexes, _amounts, _quotes = (
     Role.__table__,
     Timex.__table__,
@@ -99,6 +103,24 @@ _EVENT_ARTICLES = (
     .order_by(sort_time, _articles.c.id)
 )
 _EVENT_AMOUNTS = select(_amounts).where(_amounts.c.event_id.in_(_IDS)).order_by(_amounts.c.id)
+_ENTITY = select(_entities).where(_entities.c.id == _ID)
+_ALIASES = select(_aliases.c.alias).where(_aliases.c.entity_id == _ID)
+_STATS = select(_stats).where(_stats.c.entity_id == _ID)
+# Distinct roles (title + of + qualifier), most stated first: one grouping of the person's
+# statements (the ``(person_id, id)`` index), then the newest statement of each is read.
+_ROLE_GROUPS = (
+    select(
+        func.max(_roles.c.id).label("newest"),
+        func.count().label("statements"),
+        func.count(func.distinct(_roles.c.article_id)).label("articles"),
+        func.count().over().label("roles"),
+    )
+    .where(_roles.c.person_id == _ID)
+    .group_by(_roles.c.title, _roles.c.of_id, _roles.c.qualifier)
+    .order_by(desc("articles"), desc("statements"), desc("newest"))
+    .limit(ROLE_SUMMARY_LIMIT)
+)
+_ROLES_BY_ID = select(_roles).where(_roles.c.id.in_(_IDS))
 
 
 def article_page(session: Session, article_id: int) -> dict[str, Any]:
@@ -171,6 +193,52 @@ def event_page(session: Session, event_id: int) -> dict[str, Any]:
     return answer
 
 
+def entity_page(session: Session, entity_id: int) -> dict[str, Any]:
+    """Everything ``EntityRead`` shows of an entity: its row, aliases, the state it stands
+    for, its stored counts and its most-stated roles (at most ``ROLE_SUMMARY_LIMIT``)."""
+    connection = session.connection()
+    entity = connection.execute(_ENTITY, {"id": entity_id}).first()
+    if entity is None:
+        raise NotFound(f"Entity {entity_id} does not exist.")
+    answer = dict(entity._mapping)
+    answer["aliases"] = connection.execute(_ALIASES, {"id": entity_id}).scalars().all()
+    stats = connection.execute(_STATS, {"id": entity_id}).first()
+    if stats is not None:
+        answer["mention_count"], answer["article_count"] = stats.mention_count, stats.article_count
+        answer["last_seen"] = stats.last_seen_at if stats.article_count else None
+    groups = connection.execute(_ROLE_GROUPS, {"id": entity_id}).all()
+    newest = (
+        {
+            row.id: row
+            for row in connection.execute(_ROLES_BY_ID, {"ids": [g.newest for g in groups]})
+        }
+        if groups
+        else {}
+    )
+    refs = _refs(
+        connection,
+        {role.person_id for role in newest.values()}
+        | {role.of_id for role in newest.values() if role.of_id is not None}
+        | ({entity.stands_for_id} if entity.stands_for_id is not None else set()),
+    )
+    answer["stands_for"] = refs[entity.stands_for_id] if entity.stands_for_id is not None else None
+    answer["roles"] = [
+        {
+            "title": role.title,
+            "qualifier": role.qualifier,
+            "person": refs[role.person_id],
+            "of": refs[role.of_id] if role.of_id is not None else None,
+            "evidence": role,
+            "evidence_count": group.statements,
+            "article_count": group.articles,
+        }
+        for group in groups
+        for role in [newest[group.newest]]
+    ]
+    answer["role_count"] = int(groups[0].roles) if groups else 0
+    return answer
+
+
 def event_items(session: Session, event_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Everything ``EventRead`` shows of each event (a list's items), in the order given."""
     if not event_ids:
@@ -215,16 +283,24 @@ def _event_answers(
     ids = {"ids": [event.id for event in events]}
     evidence = connection.execute(_EVIDENCE, ids).all()
     amounts = connection.execute(_EVENT_AMOUNTS, ids).all()
+    participants_of = _by_event(participants)
+    evidence_of, amounts_of = _by_event(evidence), _by_event(amounts)
     answers = []
     for event in events:
         answer = dict(event._mapping)
         answer["location"] = refs[event.location_id] if event.location_id is not None else None
         answer["participants"] = [
-            {"entity": refs[p.entity_id], "role": p.role}
-            for p in participants
-            if p.event_id == event.id
+            {"entity": refs[p.entity_id], "role": p.role} for p in participants_of.get(event.id, [])
         ]
-        answer["evidence"] = [span for span in evidence if span.event_id == event.id]
-        answer["amounts"] = [amount for amount in amounts if amount.event_id == event.id]
+        answer["evidence"] = evidence_of.get(event.id, [])
+        answer["amounts"] = amounts_of.get(event.id, [])
         answers.append(answer)
     return answers
+
+
+def _by_event(rows: Sequence[Any]) -> dict[int, list[Any]]:
+    """Rows grouped by their ``event_id``, each group in the rows' order."""
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row.event_id, []).append(row)
+    return grouped

@@ -1,19 +1,36 @@
-"""The article and event answers, event list items and timeline items as the ORM built them
+"""The article, entity and event pages, event list items and timeline items as the ORM built them
 before ``app.kb.pages``: the references that the Core versions are compared with
 (``test_pages.py``), on every fixture article."""
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import desc, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.db.models import Article, Entity, Event, EventEvidence, Mention, Quote, Role
+from app.db.models import (
+    Article,
+    Entity,
+    EntityStats,
+    Event,
+    EventEvidence,
+    Mention,
+    Quote,
+    Role,
+)
 from app.errors import NotFound
 from app.kb.articles import event_load_options, sort_time
+from app.kb.entities import (
+    ROLE_SUMMARY_LIMIT,
+    EntityCounts,
+    _counts,
+    get_entity,
+)
 from app.kb.events import get_event
 from app.schemas.articles import ArticleEntity, ArticleRead
+from app.schemas.entities import EntityRead
+from app.schemas.entities import RoleSummary as RoleSummaryRead
 from app.schemas.events import EventArticle, EventRead, TimelineItem
 from app.schemas.events import EventDetail as EventDetailRead
 
@@ -138,3 +155,88 @@ def reference_timeline_items(session: Session, items: list[dict[str, Any]]) -> l
             TimelineItem(kind=item["kind"], date=item["date"], event=event, article=article)
         )
     return answers
+
+
+@dataclass(frozen=True)
+class RoleSummary:
+    """One distinct role (title + of + qualifier) of a person: how often it was stated, newest
+    evidence. A former minister and a minister are two roles."""
+
+    evidence: Role  # the newest statement (highest id), with ``of`` and ``person`` loaded
+    evidence_count: int
+    article_count: int
+
+
+@dataclass(frozen=True)
+class EntityDetail:
+    entity: Entity
+    counts: EntityCounts
+    roles: list[RoleSummary]
+    role_count: int
+
+
+def _get_entity_detail(session: Session, entity_id: int) -> EntityDetail:
+    """The entity page: the entity, its stored counts and its most-stated roles (capped)."""
+    entity = get_entity(session, entity_id)
+    stats = session.get(EntityStats, entity_id)
+    roles, role_count = _role_summary(session, entity_id, limit=ROLE_SUMMARY_LIMIT)
+    counts = _counts(stats) if stats is not None else EntityCounts()
+    return EntityDetail(entity, counts, roles, role_count)
+
+
+def _role_summary(session: Session, person_id: int, *, limit: int) -> tuple[list[RoleSummary], int]:
+    """Distinct roles, most-stated first (articles, then statements), and how many there are.
+
+    One grouping over the person's statements (read from the ``(person_id, id)`` index),
+    then the newest statement of each role shown.
+    """
+    statements, articles = func.count(), func.count(func.distinct(Role.article_id))
+    newest = func.max(Role.id)
+    rows = session.execute(
+        select(
+            newest.label("newest"),
+            statements.label("statements"),
+            articles.label("articles"),
+            func.count().over().label("roles"),
+        )
+        .where(Role.person_id == person_id)
+        .group_by(Role.title, Role.of_id, Role.qualifier)
+        .order_by(desc("articles"), desc("statements"), desc("newest"))
+        .limit(limit)
+    ).all()
+    if not rows:
+        return [], 0
+    evidence = {
+        role.id: role
+        for role in session.scalars(
+            select(Role)
+            .where(Role.id.in_([row.newest for row in rows]))
+            .options(selectinload(Role.of), selectinload(Role.person))
+        )
+    }
+    summary = [RoleSummary(evidence[row.newest], row.statements, row.articles) for row in rows]
+    return summary, int(rows[0].roles)
+
+
+def reference_entity_read(session: Session, entity_id: int) -> EntityRead:
+    """The entity page as the router built it from ORM objects."""
+    detail = _get_entity_detail(session, entity_id)
+    read = EntityRead.model_validate(detail.entity)
+    read.mention_count, read.article_count = detail.counts.mentions, detail.counts.articles
+    read.last_seen = detail.counts.last_seen
+    read.roles = [
+        RoleSummaryRead.model_validate(
+            {
+                "title": role.evidence.title,
+                "qualifier": role.evidence.qualifier,
+                "person": role.evidence.person,
+                "of": role.evidence.of,
+                "evidence": role.evidence,
+                "evidence_count": role.evidence_count,
+                "article_count": role.article_count,
+            }
+        )
+        for role in detail.roles
+    ]
+    read.role_count = detail.role_count
+    return read

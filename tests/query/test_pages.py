@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Event
+from app.db.models import Entity, Event
 from tests.query.conftest import Corpus
 from tests.query.reference_pages import (
     reference_article_read,
+    reference_entity_read,
     reference_event_items,
     reference_event_read,
     reference_timeline_items,
@@ -34,6 +35,29 @@ def _assert_same_event(api: TestClient, session: Session, event_id: int) -> None
     assert answer.status_code == 200
     assert answer.content == expected
     assert answer.headers["etag"] == f'"{hashlib.sha256(expected).hexdigest()[:32]}"'
+
+
+def _assert_same_entity(api: TestClient, session: Session, entity_id: int) -> None:
+    answer = api.get(f"/v1/entities/{entity_id}")
+    expected = reference_entity_read(session, entity_id).model_dump_json().encode()
+    assert answer.status_code == 200
+    assert answer.content == expected
+    assert answer.headers["etag"] == f'"{hashlib.sha256(expected).hexdigest()[:32]}"'
+
+
+def _live_entity_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Entity.id).where(Entity.merged_into_id.is_(None))))
+
+
+def test_every_fixture_entity_answers_as_the_orm_built_it(
+    api: TestClient, corpus_session: Session
+) -> None:
+    ids = _live_entity_ids(corpus_session)
+    with_roles = 0
+    for entity_id in ids:
+        _assert_same_entity(api, corpus_session, entity_id)
+        with_roles += bool(reference_entity_read(corpus_session, entity_id).roles)
+    assert len(ids) > 300 and with_roles > 20
 
 
 def _event_ids(api: TestClient) -> list[int]:
@@ -75,6 +99,8 @@ def test_after_curation_the_answers_still_match(
         _assert_same_as_reference(api, corpus_session, article_id)
     for event_id in _event_ids(api):
         _assert_same_event(api, corpus_session, event_id)
+    for entity_id in _live_entity_ids(corpus_session):
+        _assert_same_entity(api, corpus_session, entity_id)
 
 
 def test_a_missing_article_is_404(api: TestClient) -> None:

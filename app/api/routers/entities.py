@@ -23,13 +23,14 @@ from app.extract.types import EntityType
 from app.kb import curate as kb_curate
 from app.kb import entities as kb_entities
 from app.kb import events as kb_events
+from app.kb import pages as kb_pages
 from app.kb import quotes as kb_quotes
 from app.kb import timeline as kb_timeline
 from app.kb.search import articles as kb_search
 from app.kb.search.articles import ArticleFilters
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.curation import EntityUpdate, MergeRequest
-from app.schemas.entities import EntityRead, EntitySummary, RelatedEntity, RoleRead, RoleSummary
+from app.schemas.entities import EntityRead, EntitySummary, RelatedEntity, RoleRead
 from app.schemas.events import EventArticle, EventRead, TimelineItem
 from app.schemas.facts import QuoteRead
 from app.schemas.search import ArticleHit
@@ -116,26 +117,7 @@ def list_entities(
 
 
 def _entity_read(session: SessionDep, entity_id: int) -> EntityRead:
-    detail = kb_entities.get_entity_detail(session, entity_id)
-    read = EntityRead.model_validate(detail.entity)
-    read.mention_count, read.article_count = detail.counts.mentions, detail.counts.articles
-    read.last_seen = detail.counts.last_seen
-    read.roles = [
-        RoleSummary.model_validate(
-            {
-                "title": role.evidence.title,
-                "qualifier": role.evidence.qualifier,
-                "person": role.evidence.person,
-                "of": role.evidence.of,
-                "evidence": role.evidence,
-                "evidence_count": role.evidence_count,
-                "article_count": role.article_count,
-            }
-        )
-        for role in detail.roles
-    ]
-    read.role_count = detail.role_count
-    return read
+    return EntityRead.model_validate(kb_pages.entity_page(session, entity_id))
 
 
 @router.get(
