@@ -83,6 +83,7 @@ class Cell:
     ratio: float = 1.0  # to the ceiling run paired with it
     ceiling_rps: float = 0.0
     cpu_ms: float = 0.0  # CPU of the serving processes per request (not the database server's)
+    ceiling_cpu_ms: float = 0.0
 
 
 def pick_targets(url: str, *, seed: int = 7, per_kind: int = 40) -> dict[str, list[str]]:
@@ -375,7 +376,12 @@ def paired_median(pairs: list[tuple[Cell, Cell]]) -> Cell:
     """
     ranked = sorted(pairs, key=lambda pair: pair[1].rps / pair[0].rps)
     ceiling, endpoint = ranked[len(ranked) // 2]
-    return replace(endpoint, ratio=endpoint.rps / ceiling.rps, ceiling_rps=ceiling.rps)
+    return replace(
+        endpoint,
+        ratio=endpoint.rps / ceiling.rps,
+        ceiling_rps=ceiling.rps,
+        ceiling_cpu_ms=ceiling.cpu_ms,
+    )
 
 
 def _cache_env(mode: str, size: int | None) -> dict[str, str]:
@@ -389,9 +395,9 @@ def table(backend: str, cells: list[tuple[str, Cell]]) -> str:
     lines = [
         f"### {backend}",
         "",
-        "| endpoint | conn | req/s | p50 ms | p99 ms | CPU ms/req | ceiling req/s | ratio "
-        "| errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | conn | req/s | p50 ms | p99 ms | CPU ms/req | ceiling req/s "
+        "| ceiling CPU ms/req | ratio | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     order = list(dict.fromkeys(name for name, _ in cells))
     for name in order:
@@ -399,8 +405,8 @@ def table(backend: str, cells: list[tuple[str, Cell]]) -> str:
             if name_ == name:
                 lines.append(
                     f"| {name} | {c.connections} | {c.rps:.0f} | {c.p50_ms:.1f} | "
-                    f"{c.p99_ms:.1f} | {c.cpu_ms:.2f} | {c.ceiling_rps:.0f} | {c.ratio:.2f} | "
-                    f"{c.errors} |"
+                    f"{c.p99_ms:.1f} | {c.cpu_ms:.2f} | {c.ceiling_rps:.0f} | "
+                    f"{c.ceiling_cpu_ms:.2f} | {c.ratio:.2f} | {c.errors} |"
                 )
     return "\n".join(lines)
 
