@@ -32,9 +32,8 @@ from app.db.models import (
     Timex,
 )
 from app.errors import NotFound
-from app.kb import duplicates
+from app.kb import duplicates, entities
 from app.kb.articles import sort_time
-from app.kb.entities import ROLE_SUMMARY_LIMIT
 
 _articles, _sources = Article.__table__, Source.__table__
 _entities, _mentions = Entity.__table__, Mention.__table__
@@ -118,7 +117,7 @@ _ROLE_GROUPS = (
     .where(_roles.c.person_id == _ID)
     .group_by(_roles.c.title, _roles.c.of_id, _roles.c.qualifier)
     .order_by(desc("articles"), desc("statements"), desc("newest"))
-    .limit(ROLE_SUMMARY_LIMIT)
+    .limit(bindparam("limit"))
 )
 _ROLES_BY_ID = select(_roles).where(_roles.c.id.in_(_IDS))
 
@@ -195,7 +194,7 @@ def event_page(session: Session, event_id: int) -> dict[str, Any]:
 
 def entity_page(session: Session, entity_id: int) -> dict[str, Any]:
     """Everything ``EntityRead`` shows of an entity: its row, aliases, the state it stands
-    for, its stored counts and its most-stated roles (at most ``ROLE_SUMMARY_LIMIT``)."""
+    for, its stored counts and its most-stated roles (at most ``entities.ROLE_SUMMARY_LIMIT``)."""
     connection = session.connection()
     entity = connection.execute(_ENTITY, {"id": entity_id}).first()
     if entity is None:
@@ -206,7 +205,9 @@ def entity_page(session: Session, entity_id: int) -> dict[str, Any]:
     if stats is not None:
         answer["mention_count"], answer["article_count"] = stats.mention_count, stats.article_count
         answer["last_seen"] = stats.last_seen_at if stats.article_count else None
-    groups = connection.execute(_ROLE_GROUPS, {"id": entity_id}).all()
+    groups = connection.execute(
+        _ROLE_GROUPS, {"id": entity_id, "limit": entities.ROLE_SUMMARY_LIMIT}
+    ).all()
     newest = (
         {
             row.id: row
