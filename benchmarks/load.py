@@ -37,7 +37,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 from sqlalchemy.orm import Session
 
 from app.db import migrate
@@ -298,7 +298,8 @@ def ceiling_body(base: str, paths: list[str], folder: Path) -> tuple[Path, int]:
 
 
 def run_backend(backend: str, args: argparse.Namespace) -> list[tuple[str, Cell]]:
-    url = readdb.ensure(backend, pg_url=args.pg_url)
+    url = backend if "://" in backend else readdb.ensure(backend, pg_url=args.pg_url)
+    label = Path(make_url(url).database or "db").stem  # for the log files' names
     engine = make_engine(url)
     migrate.upgrade(engine)  # serving migrates first, as `newskb serve` does
     engine.dispose()
@@ -319,7 +320,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[tuple[str, Cell]
                         "NEWSKB_RATE_LIMIT_ANONYMOUS": "",
                         **_cache_env(mode, args.cache_size),
                     },
-                    log=logs / f"load-app-{backend}-{mode}.log",
+                    log=logs / f"load-app-{label}-{mode}.log",
                     http=args.http,
                 )
             )
@@ -332,7 +333,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[tuple[str, Cell]
                 "benchmarks.ceiling:create_app",
                 workers=args.workers,
                 env={"NEWSKB_CEILING_FILE": str(answer)},
-                log=logs / f"load-ceiling-{backend}.log",
+                log=logs / f"load-ceiling-{label}.log",
                 http=args.http,
             )
         )
@@ -435,6 +436,12 @@ def main(argv: list[str] | None = None) -> int:
         help="uvicorn's HTTP parser for both servers (newskb serve runs h11: a bounded head)",
     )
     parser.add_argument("--pg-url", default=DEFAULT_PG)
+    parser.add_argument(
+        "--url",
+        default=None,
+        help="serve this existing database instead of the read database of --db (e.g. a "
+        "benchmarks.scale database: postgresql+psycopg://postgres@127.0.0.1/newskb_scale_100k)",
+    )
     args = parser.parse_args(argv)
     args.connections = [int(c) for c in args.connections.split(",")]
     args.modes = args.modes.split(",")
@@ -446,7 +453,8 @@ def main(argv: list[str] | None = None) -> int:
         f" {args.duration} s"
         f" per run, {args.repeats} ceiling/endpoint pairs per cell"
     )
-    tables = [table(backend, run_backend(backend, args)) for backend in args.db.split(",")]
+    backends = [args.url] if args.url else args.db.split(",")
+    tables = [table(backend, run_backend(backend, args)) for backend in backends]
     print("\n\n".join(tables))
     return 0
 
