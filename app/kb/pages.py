@@ -153,16 +153,7 @@ def article_page(session: Session, article_id: int) -> dict[str, Any]:
         | {p.entity_id for p in participants}
         | {e.location_id for e in events if e.location_id is not None},
     )
-    answer["roles"] = [
-        {
-            "title": role.title,
-            "qualifier": role.qualifier,
-            "person": refs[role.person_id],
-            "of": refs[role.of_id] if role.of_id is not None else None,
-            "evidence": role,
-        }
-        for role in roles
-    ]
+    answer["roles"] = [_role_answer(role, refs) for role in roles]
     answer["timexes"] = connection.execute(_TIMEXES, {"id": article_id}).all()
     answer["amounts"] = connection.execute(_AMOUNTS, {"id": article_id}).all()
     answer["quotes"] = [
@@ -224,17 +215,9 @@ def entity_page(session: Session, entity_id: int) -> dict[str, Any]:
     )
     answer["stands_for"] = refs[entity.stands_for_id] if entity.stands_for_id is not None else None
     answer["roles"] = [
-        {
-            "title": role.title,
-            "qualifier": role.qualifier,
-            "person": refs[role.person_id],
-            "of": refs[role.of_id] if role.of_id is not None else None,
-            "evidence": role,
-            "evidence_count": group.statements,
-            "article_count": group.articles,
-        }
+        _role_answer(newest[group.newest], refs)
+        | {"evidence_count": group.statements, "article_count": group.articles}
         for group in groups
-        for role in [newest[group.newest]]
     ]
     answer["role_count"] = int(groups[0].roles) if groups else 0
     return answer
@@ -262,6 +245,17 @@ def article_refs(session: Session, article_ids: Sequence[int]) -> Sequence[Any]:
     if not article_ids:
         return []
     return session.connection().execute(_EVENT_ARTICLES, {"ids": list(article_ids)}).all()
+
+
+def _role_answer(role: Any, refs: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """A role statement as ``RoleRead`` reads it: its own evidence, people and places by ref."""
+    return {
+        "title": role.title,
+        "qualifier": role.qualifier,
+        "person": refs[role.person_id],
+        "of": refs[role.of_id] if role.of_id is not None else None,
+        "evidence": role,
+    }
 
 
 def _refs(connection: Connection, ids: set[int]) -> dict[int, dict[str, Any]]:

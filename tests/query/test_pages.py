@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,28 +22,27 @@ from tests.query.reference_pages import (
 )
 
 
-def _assert_same_as_reference(api: TestClient, session: Session, article_id: int) -> None:
-    answer = api.get(f"/v1/articles/{article_id}")
-    expected = reference_article_read(session, article_id).model_dump_json().encode()
+def _assert_same_answer(api: TestClient, path: str, reference: BaseModel) -> None:
+    """The API's bytes and ETag are those of the reference model's JSON."""
+    answer = api.get(path)
+    expected = reference.model_dump_json().encode()
     assert answer.status_code == 200
     assert answer.content == expected
     assert answer.headers["etag"] == f'"{hashlib.sha256(expected).hexdigest()[:32]}"'
+
+
+def _assert_same_as_reference(api: TestClient, session: Session, article_id: int) -> None:
+    reference = reference_article_read(session, article_id)
+    _assert_same_answer(api, f"/v1/articles/{article_id}", reference)
 
 
 def _assert_same_event(api: TestClient, session: Session, event_id: int) -> None:
-    answer = api.get(f"/v1/events/{event_id}")
-    expected = reference_event_read(session, event_id).model_dump_json().encode()
-    assert answer.status_code == 200
-    assert answer.content == expected
-    assert answer.headers["etag"] == f'"{hashlib.sha256(expected).hexdigest()[:32]}"'
+    _assert_same_answer(api, f"/v1/events/{event_id}", reference_event_read(session, event_id))
 
 
 def _assert_same_entity(api: TestClient, session: Session, entity_id: int) -> None:
-    answer = api.get(f"/v1/entities/{entity_id}")
-    expected = reference_entity_read(session, entity_id).model_dump_json().encode()
-    assert answer.status_code == 200
-    assert answer.content == expected
-    assert answer.headers["etag"] == f'"{hashlib.sha256(expected).hexdigest()[:32]}"'
+    reference = reference_entity_read(session, entity_id)
+    _assert_same_answer(api, f"/v1/entities/{entity_id}", reference)
 
 
 def _live_entity_ids(session: Session) -> list[int]:
