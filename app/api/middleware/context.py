@@ -91,7 +91,7 @@ class RequestContext:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
-        started = disconnected = False
+        responded = disconnected = False
         metrics.HTTP_IN_PROGRESS.inc()
 
         async def watched_receive() -> Message:
@@ -101,11 +101,11 @@ class RequestContext:
             return message
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status, started
+            nonlocal status, responded
             if message["type"] == "http.response.start":
                 # An answer to a client already gone is not what the client got.
                 status = CLIENT_CLOSED_REQUEST if disconnected else message["status"]
-                started = True
+                responded = True
                 headers = [
                     (k, v)
                     for k, v in message.get("headers", [])
@@ -120,7 +120,7 @@ class RequestContext:
         except ClientDisconnect:
             disconnected = True  # raised by a body read or a stream: nobody left to answer
         finally:
-            if disconnected and not started:
+            if disconnected and not responded:
                 status = CLIENT_CLOSED_REQUEST
             route, seconds = route_template(scope), time.perf_counter() - started
             metrics.HTTP_IN_PROGRESS.dec()

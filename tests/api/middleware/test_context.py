@@ -3,6 +3,7 @@
 import asyncio
 import io
 import json
+import time
 
 import pytest
 from fastapi import FastAPI
@@ -64,3 +65,19 @@ def test_a_client_that_hangs_up_is_a_499(app: FastAPI, content_type: bytes) -> N
     assert not [line for line in lines if line["level"] == "error"]  # no traceback either
     assert requests_counted(499) == before_499 + 1
     assert requests_counted(500) == before_500
+
+
+def test_the_access_log_and_the_histogram_time_the_request(app: FastAPI) -> None:
+    """Duration is the request's own: the log's ``duration_ms`` and the histogram's sum grow by
+    no more than the wall time around the call (they once read the process's clock instead)."""
+    duration = metrics.HTTP_DURATION.labels(method="POST", route="/v1/articles")
+    buffer = io.StringIO()
+    configure_logging("info", stream=buffer)
+    summed_before = duration._sum.get()
+    wall = time.perf_counter()
+    post_then_hang_up(app, b"application/json")
+    wall_ms = (time.perf_counter() - wall) * 1000
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
+    [access] = [line for line in lines if line["logger"] == "newskb.access"]
+    assert 0 <= access["duration_ms"] <= wall_ms + 0.1
+    assert 0 <= (duration._sum.get() - summed_before) * 1000 <= wall_ms + 0.1
