@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ttl=settings.read_cache_ttl,
             drop_all=settings.read_cache_drop_all,
             keys=settings.key_list(),
+            gzip_min_bytes=settings.gzip_min_bytes,
         )
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(

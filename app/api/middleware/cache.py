@@ -35,6 +35,7 @@ burst of requests to the database.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ UNCACHED_PREFIXES = ("/v1/watches", "/v1/jobs")
 
 
 _Key = tuple[str, bytes, bytes, bytes]  # path, query string, Host, scheme
+GZIP_LEVEL = 9  # Starlette's GZipMiddleware default, which app.main uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +66,18 @@ class _Flight:
     done: asyncio.Future[None]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class _Entry:
     expires: float
     headers: list[tuple[bytes, bytes]]
     body: bytes
     route: Any  # the route that made the answer: a hit is labelled (metrics, logs) without routing
     shown: Shown | None  # what it shows; None: any write may change it (lists, searches)
+    gzipped: bytes | None = None  # the body compressed, once a client asked for it
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"")
 
 
 class ReadCache:
@@ -85,8 +92,12 @@ class ReadCache:
         max_body: int = 1_000_000,
         drop_all: bool = False,
         keys: list[str] | None = None,
+        gzip_min_bytes: int | None = None,
     ) -> None:
         self.app = app
+        # Compress a kept answer once for the clients that accept gzip, as the gzip middleware
+        # outside would on every hit (None: leave it to that middleware).
+        self.gzip_min_bytes = gzip_min_bytes
         self.keys = keys or []  # a request with a wrong key goes to the route, for its 401
         self.versions = versions
         self.entries = entries
@@ -157,9 +168,39 @@ class ReadCache:
         metrics.READ_CACHE_HITS.inc()
         scope["route"] = entry.route
         # A fresh list each time: the gzip middleware appends `vary` to it in place.
-        headers = list(entry.headers)
+        headers, body = list(entry.headers), entry.body
+        if self._gzip_for(scope, entry):
+            body = self._gzipped(key, entry)
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+            headers += [
+                (b"content-encoding", b"gzip"),
+                (b"content-length", str(len(body)).encode("ascii")),
+                (b"vary", b"Accept-Encoding"),
+            ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": entry.body})
+        await send({"type": "http.response.body", "body": body})
+
+    def _gzip_for(self, scope: Scope, entry: _Entry) -> bool:
+        """Whether the gzip middleware would compress this answer for this request."""
+        return (
+            self.gzip_min_bytes is not None
+            and len(entry.body) >= self.gzip_min_bytes
+            and b"gzip" in _header(scope, b"accept-encoding")
+            and not any(k.lower() in (b"content-encoding", b"vary") for k, _ in entry.headers)
+        )
+
+    def _gzipped(self, key: _Key, entry: _Entry) -> bytes:
+        """The body compressed as the gzip middleware does (level 9), once per entry: a hit
+        that compresses costs several times one that does not. Counted in the byte budget."""
+        if entry.gzipped is None:
+            gzipped = gzip.compress(entry.body, compresslevel=GZIP_LEVEL, mtime=0)
+            if self._store.get(key) is entry:
+                self._remove(key)
+                entry.gzipped = gzipped
+                self._keep(key, entry)
+            else:
+                return gzipped  # dropped meanwhile: served once, not kept
+        return entry.gzipped
 
     def _cacheable(self, scope: Scope) -> bool:
         return (
@@ -274,7 +315,7 @@ class ReadCache:
     def _keep(self, key: _Key, entry: _Entry) -> None:
         self._remove(key)
         self._store[key] = entry
-        self._bytes += len(entry.body)
+        self._bytes += entry.size
         if entry.shown is None:
             self._untagged.add(key)
         else:
@@ -287,7 +328,7 @@ class ReadCache:
         entry = self._store.pop(key, None)
         if entry is None:
             return
-        self._bytes -= len(entry.body)
+        self._bytes -= entry.size
         if entry.shown is None:
             self._untagged.discard(key)
             return

@@ -1,18 +1,21 @@
 """The read cache: a repeated GET costs one version query; any committed write is seen at once."""
 
 import asyncio
+import gzip
 import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
+from app.api.middleware import cache as read_cache
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
 from app.kb import ingest as kb_ingest
@@ -450,3 +453,34 @@ def test_watches_are_never_served_from_the_cache(cached: Served) -> None:
     status, body, work = cached.get(path)
     assert (status, json.loads(body)["status"]) == (200, "paused")
     assert work > 0
+
+
+def test_a_cached_answer_is_compressed_once_for_gzip_clients(
+    cached: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hits for clients that accept gzip get the body compressed when it was first asked for,
+    not compressed again by the gzip middleware on every hit."""
+    article = cached.ingest(FIRST)
+    plain = cached.client.get(f"/v1/articles/{article}", headers={"Accept-Encoding": "identity"})
+    compressions: list[int] = []
+    real = gzip.compress
+
+    def counted(data: bytes, *args: Any, **kwargs: Any) -> bytes:
+        compressions.append(len(data))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(read_cache.gzip, "compress", counted)
+    cached.statements.clear()
+    hits = [
+        cached.client.get(f"/v1/articles/{article}", headers={"Accept-Encoding": "gzip"})
+        for _ in range(3)
+    ]
+    assert compressions == [len(plain.content)]
+    assert not cached.statements  # every one a hit
+    for hit in hits:
+        assert hit.headers["content-encoding"] == "gzip"
+        assert hit.headers.get_list("vary") == ["Accept-Encoding"]
+        assert hit.content == plain.content  # httpx decodes it
+        assert int(hit.headers["content-length"]) == len(gzip.compress(plain.content, 9, mtime=0))
+    again = cached.client.get(f"/v1/articles/{article}", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in again.headers and again.content == plain.content
