@@ -19,7 +19,9 @@ can see.
 
 Bounded by a number of answers and by the bytes of their bodies, least recently used first.
 Pure ASGI and innermost (inside the gzip, rate-limit and request-id middleware), so limits,
-request ids and compression still apply to every answer. Only complete ``200`` answers up to
+request ids and compression still apply to every answer (a kept answer is compressed once for
+the clients that accept gzip, which the gzip middleware then lets through). Only complete
+``200`` answers up to
 ``max_body`` bytes are kept; requests carrying ``If-None-Match`` go through to the route, which
 answers the 304 itself.
 
