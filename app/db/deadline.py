@@ -40,16 +40,22 @@ class Watchdog:
         self._armed: dict[int, tuple[float, Any]] = {}  # id(pgconn) -> (deadline, pgconn)
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._wakes_at = math.inf  # when the thread looks again on its own (inf: when told)
 
     def arm(self, pgconn: Any, seconds: float) -> None:
+        """Arm before every statement: the thread is woken only for a deadline earlier than
+        the one it already waits for (waking it each time cost a thread switch per statement,
+        a sixth of a page's CPU on PostgreSQL)."""
         with self._changed:
-            self._armed[id(pgconn)] = (time.monotonic() + seconds, pgconn)
+            deadline = time.monotonic() + seconds
+            self._armed[id(pgconn)] = (deadline, pgconn)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="newskb-db-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._changed.notify()
+            if deadline < self._wakes_at:
+                self._changed.notify()
 
     def disarm(self, pgconn: Any) -> None:
         with self._changed:
@@ -64,6 +70,7 @@ class Watchdog:
                         del self._armed[key]
                         shut_socket(pgconn)  # under the lock: a disarm cannot race the close
                 earliest = min((d for d, _ in self._armed.values()), default=math.inf)
+                self._wakes_at = earliest
                 self._changed.wait(None if earliest == math.inf else earliest - now)
 
 
