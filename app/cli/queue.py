@@ -29,12 +29,14 @@ def worker(
     processes: Annotated[
         int, typer.Option("--processes", "-p", min=1, metavar="N", help="Worker processes.")
     ] = 1,
-    threads: Annotated[
-        int,
+    batch: Annotated[
+        int | None,
         typer.Option(
-            min=1, metavar="N", help="Jobs at once per process (NLP is CPU-bound: keep 1)."
+            min=1,
+            metavar="N",
+            help="Jobs per NLP batch in each process (default NEWSKB_WORKER_BATCH).",
         ),
-    ] = 1,
+    ] = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Run ingest jobs from the queue (RabbitMQ, `NEWSKB_QUEUE_URL`) until SIGTERM or Ctrl-C.
@@ -46,12 +48,14 @@ def worker(
     Example: `newskb worker --processes 2`
     """
     settings = queued_settings(database_url)
+    if batch is not None:
+        settings = settings.model_copy(update={"worker_batch": batch})
     with open_database(settings):  # fails with one line when the database is not ready
         pass
     from app.queue.worker import run_worker
 
     output.stderr().print(f"Worker: {processes} process(es), loading the spaCy model…")
-    run_worker(settings, processes=processes, threads=threads)
+    run_worker(settings, processes=processes)
 
 
 def queued_settings(database_url: str | None) -> Settings:

@@ -11,21 +11,31 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.base import utcnow
 from app.db.engine import end_transaction
 from app.db.models import Job
 from app.db.models.jobs import JOB_STATES
 from app.errors import Conflict, NewsKBError, NotFound, QueueFull, QueueUnavailable
+from app.extract import types as x
+from app.extract.document import content_hash
 from app.kb import health
-from app.kb.intake import Document, IngestResult, ingest_document
+from app.kb.bulk import run_pipelined
+from app.kb.intake import (
+    Document,
+    IngestResult,
+    find_duplicate,
+    ingest_document,
+    parse_checked,
+    store,
+)
 from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
 from app.kb.sql.transaction import committing
 
@@ -218,10 +228,108 @@ def run_job(
     cannot help. Any other error is retried until ``max_attempts``, then the job fails (its
     dead-letter state). A delivery that finds its job done or failed does nothing.
     """
-    claimed = _claim(session, job_id, max_attempts)
-    if claimed is None:
-        return
-    stored, final = claimed
+    with committing(session):
+        row = session.get(Job, job_id, with_for_update=True)
+        claimed = _claim(row, max_attempts) if row is not None else None
+    if claimed is not None:
+        error = _run_claimed(
+            session, claimed, model_names=model_names, budget_seconds=budget_seconds
+        )
+        if error is not None:
+            raise error
+
+
+def run_jobs(
+    sessions: sessionmaker[Session],
+    job_ids: Sequence[int],
+    *,
+    model_names: str,
+    budget_seconds: float,
+    max_attempts: int,
+) -> dict[int, BaseException | None]:
+    """Run one delivery of each job, their NLP in one batch; what each job's message needs.
+
+    None: acknowledge the message (the job is done, failed for good, or was not to run); an
+    exception: deliver it again later, as ``run_job`` raising would. The steps are bulk
+    ingest's (``app.kb.bulk.run_pipelined``: one ``nlp.pipe`` stream, each article stored in
+    its own transaction while the next is extracted), each job marked done in the transaction
+    that stores its article. When the batch's extraction fails (a document too slow, a crash
+    in a model), the jobs not yet settled run one at a time through the ingest door, which
+    pins the failure on the document that causes it.
+    """
+    with sessions() as session, committing(session):
+        rows = session.scalars(
+            select(Job).where(Job.id.in_(set(job_ids))).order_by(Job.id).with_for_update()
+        ).all()
+        claimed = [c for row in rows if (c := _claim(row, max_attempts)) is not None]
+    batch = _JobBatch(sessions, budget_seconds)
+    try:
+        run_pipelined(batch, [claimed], model_names=model_names, budget_seconds=budget_seconds)
+    except Exception as exc:
+        alone = [job for job in claimed if job.job_id not in batch.results]
+        logger.warning(
+            "a batch of %s jobs failed (%s); %s run alone", len(claimed), exc, len(alone)
+        )
+        for job in alone:
+            with sessions() as session:
+                batch.results[job.job_id] = _run_claimed(
+                    session, job, model_names=model_names, budget_seconds=budget_seconds
+                )
+    return {job_id: batch.results.get(job_id) for job_id in job_ids}
+
+
+@dataclass
+class _Claimed:
+    """A job marked running for this delivery: its document, and whether this is its last try."""
+
+    job_id: int
+    stored: dict[str, Any]
+    final: bool
+    document: Document | None = None  # decoded by the batch's ``prepare``
+
+
+def _claim(job: Job, max_attempts: int) -> _Claimed | None:
+    """Mark the job running and count the attempt; None when there is nothing to run.
+
+    Runs in the caller's transaction, the row locked. A job whose attempts are spent fails
+    here: a document that kills its worker (out of memory, a crash in native code) never gets
+    to record a failure itself.
+    """
+    if job.state in ("done", "failed"):
+        return None
+    if job.attempts >= max_attempts:
+        job.state, job.finished_at = "failed", utcnow()
+        job.problem = job.problem or {
+            "type": PROBLEM_BASE + "ingest-failed",
+            "title": "The document could not be ingested",
+            "status": 500,
+            "detail": f"The worker stopped during each of {job.attempts} attempts.",
+        }
+        logger.warning("job %s failed: attempts spent", job.id)
+        return None
+    job.state, job.attempts, job.started_at = "running", job.attempts + 1, utcnow()
+    return _Claimed(job.id, job.document, job.attempts >= max_attempts)
+
+
+def _run_claimed(
+    session: Session, job: _Claimed, *, model_names: str, budget_seconds: float
+) -> BaseException | None:
+    """One claimed job through the ingest door; the error to raise when it must come again."""
+    try:
+        ingest_document(
+            session,
+            decode_document(job.stored),
+            model_names=model_names,
+            budget_seconds=budget_seconds,
+            then=_finisher(job.job_id),
+        )
+    except Exception as exc:
+        return _settle_failure(session, job, exc)
+    return None
+
+
+def _finisher(job_id: int) -> Callable[[Session, IngestResult], None]:
+    """The ingest door's ``then`` hook: the job is done in the transaction that stores it."""
 
     def finish(session: Session, result: IngestResult) -> None:
         session.execute(
@@ -230,52 +338,99 @@ def run_job(
             .values(
                 state="done",
                 article_id=result.article.id,
-                duplicate=not result.created,
+                duplicate=not result.created and result.version is None,
+                version=result.version,
                 finished_at=utcnow(),
             )
         )
 
-    try:
-        ingest_document(
-            session,
-            decode_document(stored),
-            model_names=model_names,
-            budget_seconds=budget_seconds,
-            then=finish,
-        )
-    except NewsKBError as exc:
-        if exc.status >= 500:
-            _record_failure(session, job_id, exc, final=final)
-            raise
-        _record_failure(session, job_id, exc, final=True)
-    except Exception as exc:
-        _record_failure(session, job_id, exc, final=final)
-        if not final:
-            raise
+    return finish
 
 
-def _claim(session: Session, job_id: int, max_attempts: int) -> tuple[dict[str, Any], bool] | None:
-    """Mark the job running and count the attempt; None when there is nothing to run.
+def _settle_failure(session: Session, job: _Claimed, exc: BaseException) -> BaseException | None:
+    """Record a failed attempt; the exception when the message must be delivered again.
 
-    A job whose attempts are spent fails here: a document that kills its worker (out of
-    memory, a crash in native code) never gets to record a failure itself.
+    A refused document (a 4xx problem) fails for good at once; a 5xx problem is recorded and
+    raised (a final one fails the job: its next delivery does nothing); anything else is
+    retried until the job's last attempt.
     """
-    with committing(session):
-        job = session.get(Job, job_id, with_for_update=True)
-        if job is None or job.state in ("done", "failed"):
-            return None
-        if job.attempts >= max_attempts:
-            job.state, job.finished_at = "failed", utcnow()
-            job.problem = job.problem or {
-                "type": PROBLEM_BASE + "ingest-failed",
-                "title": "The document could not be ingested",
-                "status": 500,
-                "detail": f"The worker stopped during each of {job.attempts} attempts.",
-            }
-            logger.warning("job %s failed: attempts spent", job_id)
-            return None
-        job.state, job.attempts, job.started_at = "running", job.attempts + 1, utcnow()
-        return job.document, job.attempts >= max_attempts
+    if isinstance(exc, NewsKBError) and exc.status < 500:
+        _record_failure(session, job.job_id, exc, final=True)
+        return None
+    _record_failure(session, job.job_id, exc, final=job.final)
+    return exc if isinstance(exc, NewsKBError) or not job.final else None
+
+
+class _JobBatch:
+    """``run_pipelined``'s stages for claimed jobs: ``results`` holds each settled job's answer.
+
+    Copies inside the batch (same content hash) wait for their original and are recorded as
+    its duplicates (or fail with it), costing neither NLP nor a write.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], budget_seconds: float) -> None:
+        self.sessions = sessions
+        self.budget_seconds = budget_seconds
+        self.results: dict[int, BaseException | None] = {}
+        self.copies: dict[str, list[_Claimed]] = {}  # content hash → copies waiting
+
+    def prepare(self, batch: list[_Claimed]) -> list[tuple[_Claimed, x.ParsedArticle]]:
+        parsed: list[tuple[_Claimed, x.ParsedArticle]] = []
+        with self.sessions() as session:
+            for job in batch:
+                try:
+                    job.document = decode_document(job.stored)
+                    parsed.append(
+                        (job, parse_checked(job.document, budget_seconds=self.budget_seconds))
+                    )
+                except Exception as exc:
+                    self.results[job.job_id] = _settle_failure(session, job, exc)
+            fresh: list[tuple[_Claimed, x.ParsedArticle]] = []
+            for job, article in parsed:
+                try:
+                    existing = find_duplicate(session, article)
+                    if existing is not None:
+                        self._done(session, job, IngestResult(existing, created=False))
+                        continue
+                except Exception as exc:
+                    self.results[job.job_id] = _settle_failure(session, job, exc)
+                    continue
+                digest = content_hash(article)
+                if digest in self.copies:
+                    self.copies[digest].append(job)
+                else:
+                    self.copies[digest] = []
+                    fresh.append((job, article))
+            end_transaction(session)
+        return fresh
+
+    def write(
+        self, fresh: list[tuple[_Claimed, x.ParsedArticle]], extracted: list[x.ExtractedArticle]
+    ) -> None:
+        with self.sessions() as session:
+            for (job, _), result in zip(fresh, extracted, strict=True):
+                assert job.document is not None  # decoded by ``prepare``
+                copies = self.copies.pop(result.content_hash, [])
+                try:
+                    outcome = store(session, job.document, result, then=_finisher(job.job_id))
+                except Exception as exc:
+                    for one in (job, *copies):
+                        self.results[one.job_id] = _settle_failure(session, one, exc)
+                else:
+                    self.results[job.job_id] = None
+                    for copy in copies:
+                        self._done(session, copy, IngestResult(outcome.article, created=False))
+                session.expunge_all()  # each article is its own unit: keep the identity map empty
+
+    def _done(self, session: Session, job: _Claimed, result: IngestResult) -> None:
+        """A duplicate: the job records the stored article in a transaction of its own."""
+        try:
+            with committing(session):
+                _finisher(job.job_id)(session, result)
+        except Exception as exc:
+            self.results[job.job_id] = _settle_failure(session, job, exc)
+        else:
+            self.results[job.job_id] = None
 
 
 def _record_failure(session: Session, job_id: int, exc: BaseException, *, final: bool) -> None:

@@ -1,8 +1,9 @@
 """``newskb worker``: processes that take ingest jobs from RabbitMQ and run them.
 
-Each process loads the spaCy model once, opens its own database engine and consumes one
-message at a time (prefetch 1: a message waiting behind a long article on one worker is not
-held from an idle one). ``--processes N`` forks N such processes after the model is loaded
+Each process loads the spaCy model once, opens its own database engine and takes up to
+``2 × NEWSKB_WORKER_BATCH`` messages: one batch runs (its NLP in one ``nlp.pipe`` stream, each
+article stored while the next is extracted) while the next is already delivered
+(``app.queue.batcher``). ``--processes N`` forks N such processes after the model is loaded
 (they share its memory) and starts a new one when one dies; SIGTERM or Ctrl-C stops them
 after the article in hand. More machines: start ``newskb worker`` on each.
 """
@@ -29,19 +30,19 @@ logger = logging.getLogger("newskb.worker")
 STOP_TIMEOUT_MS = 10 * 60 * 1000  # SIGTERM: the article in hand may finish (then SIGKILL)
 
 
-def run_worker(settings: Settings, *, processes: int = 1, threads: int = 1) -> None:
+def run_worker(settings: Settings, *, processes: int = 1) -> None:
     """Run until SIGTERM or SIGINT: one worker here, or ``processes`` forked ones."""
     configure_logging(settings.log_level)
     load_model(settings.spacy_model)
     if processes <= 1:
-        _serve(settings, threads)
+        _serve(settings)
         return
     context = multiprocessing.get_context("fork")
     stopping = threading.Event()
     children: list[multiprocessing.process.BaseProcess] = []
 
     def start() -> multiprocessing.process.BaseProcess:
-        child = context.Process(target=_serve, args=(settings, threads), daemon=False)
+        child = context.Process(target=_serve, args=(settings,), daemon=False)
         child.start()
         return child
 
@@ -64,14 +65,16 @@ def run_worker(settings: Settings, *, processes: int = 1, threads: int = 1) -> N
         child.join()
 
 
-def _serve(settings: Settings, threads: int) -> None:
-    """One worker process: consume until told to stop, then finish the article in hand."""
+def _serve(settings: Settings) -> None:
+    """One worker process: consume until told to stop, then finish the batches in hand."""
     engine = make_engine(settings.database_url)
-    queue_broker.RUNTIME.sessions = make_sessionmaker(engine)
-    queue_broker.RUNTIME.settings = settings
+    batcher = queue_broker.make_batcher(make_sessionmaker(engine), settings)
+    queue_broker.RUNTIME.batcher = batcher
     broker, _ = queue_broker.make_broker(settings)
-    worker = dramatiq.Worker(broker, worker_threads=threads)
-    worker.queue_prefetch = threads  # no message held back from an idle worker
+    # A thread per message held: one batch running, the next one delivered and waiting.
+    held = 2 * settings.worker_batch
+    worker = dramatiq.Worker(broker, worker_threads=held)
+    worker.queue_prefetch = held
     stopping = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -80,13 +83,16 @@ def _serve(settings: Settings, threads: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     worker.start()
-    logger.info("worker ready: %s thread(s) on queue %s", threads, settings.queue_name)
+    logger.info(
+        "worker ready: batches of %s on queue %s", settings.worker_batch, settings.queue_name
+    )
     try:
         while not stopping.wait(0.5):
             pass
     finally:
         started = time.monotonic()
         worker.stop(timeout=STOP_TIMEOUT_MS)
+        batcher.stop()
         broker.close()
         engine.dispose()
         logger.info("worker stopped in %.1f s", time.monotonic() - started)
