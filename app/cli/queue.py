@@ -58,6 +58,42 @@ def worker(
     run_worker(settings, processes=processes)
 
 
+def prune_jobs(
+    older_than: Annotated[
+        float | None,
+        typer.Option(
+            "--older-than",
+            min=0,
+            metavar="DAYS",
+            help="Delete jobs finished more than DAYS ago (default NEWSKB_JOB_RETENTION_DAYS).",
+        ),
+    ] = None,
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Failed jobs (dead letters) too.")
+    ] = False,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Delete finished ingest jobs older than the retention (workers also do it as they run).
+
+    Done jobs (new articles, versions, duplicates) go; failed ones stay until retried, or
+    until this runs with `--failed`. The articles are never touched.
+
+    Example: `newskb prune-jobs --older-than 30 --failed`
+    """
+    from datetime import timedelta
+
+    from app.kb import jobs as kb_jobs
+
+    settings = load_settings(database_url)
+    days = settings.job_retention_days if older_than is None else older_than
+    with open_database(settings) as sessions, sessions() as session:
+        deleted = kb_jobs.prune_jobs(session, older_than=timedelta(days=days), failed=failed)
+    kinds = "done or failed" if failed else "done"
+    output.stdout().print(
+        f"Deleted {deleted} {kinds} job(s) finished more than {days:g} day(s) ago."
+    )
+
+
 def queued_settings(database_url: str | None) -> Settings:
     settings = load_settings(database_url)
     if not settings.queue_url:

@@ -13,10 +13,10 @@ import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.base import utcnow
@@ -59,7 +59,7 @@ class QueueStats:
     """What ``/metrics`` shows of the queue: jobs by state and outcome, the oldest's ages."""
 
     by_state: dict[str, int]
-    outcomes: dict[str, int]  # created, duplicate, failed
+    outcomes: dict[str, int]  # created, version, duplicate, failed
     retrying: int  # queued or running past their first attempt
     ages: dict[str, float]  # seconds: the oldest queued (since submitted), running (started)
 
@@ -136,6 +136,47 @@ def retry_job(session: Session, job_id: int, *, queue: JobQueue) -> Job:
     return _reload(session, [job_id])[0]
 
 
+# Jobs deleted per statement when pruning: a short transaction each, however many are old.
+PRUNE_CHUNK = 1000
+
+
+def prune_jobs(
+    session: Session,
+    *,
+    older_than: timedelta,
+    failed: bool = False,
+    limit: int | None = None,
+) -> int:
+    """Delete the jobs done more than ``older_than`` ago (with ``failed``, failed ones too).
+
+    Done jobs include duplicates and versions; a failed job stays (it is a dead letter to
+    look at and retry) unless asked. Deletes ``PRUNE_CHUNK`` jobs per transaction, at most
+    ``limit`` in all (a worker's periodic, bounded pass); returns how many were deleted.
+    """
+    cutoff = utcnow() - older_than
+    states = ("done", "failed") if failed else ("done",)
+    deleted = 0
+    while limit is None or deleted < limit:
+        chunk = PRUNE_CHUNK if limit is None else min(PRUNE_CHUNK, limit - deleted)
+        old = (
+            select(Job.id)
+            .where(Job.state.in_(states), Job.finished_at < cutoff)
+            .order_by(Job.id)
+            .limit(chunk)
+        )
+        with committing(session):
+            ids = list(session.scalars(old))
+            if ids:
+                session.execute(
+                    delete(Job).where(Job.id.in_(ids)),
+                    execution_options={"synchronize_session": False},
+                )
+        deleted += len(ids)
+        if len(ids) < chunk:
+            break
+    return deleted
+
+
 def get_job(session: Session, job_id: int) -> Job:
     job = session.get(Job, job_id)
     if job is None:
@@ -184,12 +225,15 @@ def queue_stats(session: Session) -> QueueStats | None:
 
 def _queue_stats(session: Session) -> QueueStats:
     by_state = dict.fromkeys(JOB_STATES, 0)
-    outcomes = {"created": 0, "duplicate": 0, "failed": 0}
-    query = select(Job.state, Job.duplicate, func.count()).group_by(Job.state, Job.duplicate)
-    for state, duplicate, count in session.execute(query):
+    outcomes = {"created": 0, "version": 0, "duplicate": 0, "failed": 0}
+    versioned = Job.version.is_not(None)
+    query = select(Job.state, Job.duplicate, versioned, func.count()).group_by(
+        Job.state, Job.duplicate, versioned
+    )
+    for state, duplicate, version, count in session.execute(query):
         by_state[state] += count
         if state == "done":
-            outcomes["duplicate" if duplicate else "created"] += count
+            outcomes["duplicate" if duplicate else "version" if version else "created"] += count
         elif state == "failed":
             outcomes["failed"] += count
     now = utcnow()

@@ -15,11 +15,14 @@ import multiprocessing
 import signal
 import threading
 import time
+from datetime import timedelta
 from types import FrameType
 
 import dramatiq
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.engine import make_engine, make_sessionmaker
+from app.kb import jobs as kb_jobs
 from app.kb.ingest import load_model
 from app.logging import configure_logging
 from app.queue import broker as queue_broker
@@ -28,6 +31,10 @@ from app.settings import Settings
 logger = logging.getLogger("newskb.worker")
 
 STOP_TIMEOUT_MS = 10 * 60 * 1000  # SIGTERM: the article in hand may finish (then SIGKILL)
+# Retention: every worker deletes old finished jobs this often, at most PRUNE_LIMIT a pass
+# (a few short statements; workers that prune at once just find less to delete).
+PRUNE_EVERY_SECONDS = 600.0
+PRUNE_LIMIT = 5000
 
 
 def run_worker(settings: Settings, *, processes: int = 1) -> None:
@@ -68,7 +75,8 @@ def run_worker(settings: Settings, *, processes: int = 1) -> None:
 def _serve(settings: Settings) -> None:
     """One worker process: consume until told to stop, then finish the batches in hand."""
     engine = make_engine(settings.database_url)
-    batcher = queue_broker.make_batcher(make_sessionmaker(engine), settings)
+    sessions = make_sessionmaker(engine)
+    batcher = queue_broker.make_batcher(sessions, settings)
     queue_broker.RUNTIME.batcher = batcher
     broker, _ = queue_broker.make_broker(settings)
     # A thread per message held: one batch running, the next one delivered and waiting.
@@ -86,9 +94,12 @@ def _serve(settings: Settings) -> None:
     logger.info(
         "worker ready: batches of %s on queue %s", settings.worker_batch, settings.queue_name
     )
+    next_prune = time.monotonic()
     try:
         while not stopping.wait(0.5):
-            pass
+            if time.monotonic() >= next_prune:
+                prune(sessions, settings)
+                next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
     finally:
         started = time.monotonic()
         worker.stop(timeout=STOP_TIMEOUT_MS)
@@ -96,3 +107,22 @@ def _serve(settings: Settings) -> None:
         broker.close()
         engine.dispose()
         logger.info("worker stopped in %.1f s", time.monotonic() - started)
+
+
+def prune(sessions: sessionmaker[Session], settings: Settings) -> int:
+    """One bounded retention pass (``NEWSKB_JOB_RETENTION_DAYS``); a failure is only logged."""
+    if settings.job_retention_days <= 0:
+        return 0
+    try:
+        with sessions() as session:
+            deleted = kb_jobs.prune_jobs(
+                session, older_than=timedelta(days=settings.job_retention_days), limit=PRUNE_LIMIT
+            )
+    except Exception as exc:  # the database is down, say: the next pass will do it
+        logger.warning("pruning old jobs failed: %s", exc)
+        return 0
+    if deleted:
+        logger.info(
+            "pruned %s finished jobs older than %g days", deleted, settings.job_retention_days
+        )
+    return deleted

@@ -32,6 +32,7 @@ COMMANDS = [
     "migrate",
     "seed",
     "worker",
+    "prune-jobs",
     "ingest",
     "reextract",
     "export",
