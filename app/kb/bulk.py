@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -66,7 +67,8 @@ class BulkReport:
 
 
 Fresh = list[tuple[Document, ParsedArticle]]
-Item = TypeVar("Item")
+Batch = TypeVar("Batch")  # what a batch holds (documents, job ids)
+Item = TypeVar("Item")  # what ``prepare`` makes of one to extract and write
 
 
 def ingest_documents(
@@ -101,12 +103,12 @@ def _run_inline(
     )
 
 
-class Stages(Protocol[Item]):
+class Stages(Protocol[Batch, Item]):
     """The database side of ``run_pipelined``: what to extract, and how to store it."""
 
     sessions: sessionmaker[Session]
 
-    def prepare(self, batch: list[Item]) -> list[tuple[Item, ParsedArticle]]:
+    def prepare(self, batch: list[Batch]) -> list[tuple[Item, ParsedArticle]]:
         """Parse a batch, settle what needs no NLP (duplicates, refusals); the rest to extract."""
 
     def write(
@@ -116,12 +118,13 @@ class Stages(Protocol[Item]):
 
 
 def run_pipelined(
-    stages: Stages[Item],
-    batches: Iterable[list[Item]],
+    stages: Stages[Batch, Item],
+    batches: Iterable[list[Batch]],
     *,
     model_names: str,
     nlp_batch: int = NLP_BATCH,
     budget_seconds: float = 0.0,
+    writes_in_flight: int = 1,
 ) -> None:
     """Batch the NLP; store article N in a writer thread while article N+1 is extracted.
 
@@ -130,9 +133,12 @@ def run_pipelined(
     article is stored (and reported) as soon as spaCy is done with it, so progress moves per
     article rather than per batch. A write mostly waits on the database (its own process, on
     another core) and spaCy's matrix products release the GIL, so the two overlap instead of
-    taking turns. One write in flight at a time keeps memory bounded and the articles
-    committed in input order. Sessions bound to one connection (a caller's outer transaction,
-    as in tests) cannot be used from two threads at once: those are written in turn.
+    taking turns. The articles are committed in input order, by one writer thread, with at
+    most ``writes_in_flight`` waiting for it (1 keeps a bulk load's memory bounded; the
+    queue's workers allow a batch's worth, so that spaCy's next minibatch, or the next batch,
+    need not wait for the writes of the last one). Sessions bound to one connection (a
+    caller's outer transaction, as in tests) cannot be used from two threads at once: those
+    are written in turn.
 
     ``budget_seconds`` (when positive) bounds each step of the extraction (spaCy reads up to
     ``nlp_batch`` texts in one step): ``ExtractionTooSlow`` is raised, after the write in
@@ -140,7 +146,7 @@ def run_pipelined(
     """
     threaded = not isinstance(stages.sessions.kw.get("bind"), Connection)
     with ThreadPoolExecutor(1, thread_name_prefix="newskb-writer") as writer:
-        writing: Future[None] | None = None
+        writing: deque[Future[None]] = deque()
         try:
             for batch in batches:
                 fresh = stages.prepare(batch)
@@ -151,15 +157,15 @@ def run_pipelined(
                 for item in fresh:
                     with within_budget(budget_seconds, "Extraction"):
                         result = next(extracted)
-                    if writing is not None:
-                        writing.result()
-                    if threaded:
-                        writing = writer.submit(stages.write, [item], [result])
-                    else:
+                    if not threaded:
                         stages.write([item], [result])
+                        continue
+                    while len(writing) >= writes_in_flight:
+                        writing.popleft().result()
+                    writing.append(writer.submit(stages.write, [item], [result]))
         finally:
-            if writing is not None:
-                writing.result()
+            while writing:
+                writing.popleft().result()
 
 
 def _run_pool(

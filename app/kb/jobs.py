@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -27,7 +28,7 @@ from app.errors import Conflict, NewsKBError, NotFound, QueueFull, QueueUnavaila
 from app.extract import types as x
 from app.extract.document import content_hash
 from app.kb import health
-from app.kb.bulk import run_pipelined
+from app.kb.bulk import NLP_BATCH, run_pipelined
 from app.kb.intake import (
     Document,
     IngestResult,
@@ -283,6 +284,9 @@ def run_job(
             raise error
 
 
+Settled = Callable[[int, BaseException | None], None]
+
+
 def run_jobs(
     sessions: sessionmaker[Session],
     job_ids: Sequence[int],
@@ -291,35 +295,63 @@ def run_jobs(
     budget_seconds: float,
     max_attempts: int,
 ) -> dict[int, BaseException | None]:
-    """Run one delivery of each job, their NLP in one batch; what each job's message needs.
+    """``run_job_batches`` over one batch: what each job's message needs, by job id."""
+    results: dict[int, BaseException | None] = {}
+    run_job_batches(
+        sessions,
+        [list(job_ids)],
+        on_settled=results.__setitem__,
+        model_names=model_names,
+        budget_seconds=budget_seconds,
+        max_attempts=max_attempts,
+    )
+    return results
 
-    None: acknowledge the message (the job is done, failed for good, or was not to run); an
-    exception: deliver it again later, as ``run_job`` raising would. The steps are bulk
-    ingest's (``app.kb.bulk.run_pipelined``: one ``nlp.pipe`` stream, each article stored in
-    its own transaction while the next is extracted), each job marked done in the transaction
-    that stores its article. When the batch's extraction fails (a document too slow, a crash
-    in a model), the jobs not yet settled run one at a time through the ingest door, which
-    pins the failure on the document that causes it.
+
+def run_job_batches(
+    sessions: sessionmaker[Session],
+    batches: Iterable[list[int]],
+    *,
+    on_settled: Settled,
+    model_names: str,
+    budget_seconds: float,
+    max_attempts: int,
+) -> None:
+    """Run one delivery of each job, a batch's NLP in one stream, as bulk ingest does.
+
+    ``on_settled(job_id, error)`` is called once per job, as soon as its outcome is committed
+    (from the writer thread, for a stored article): ``error`` None means acknowledge the
+    message (done, failed for good, or not to run); an exception means deliver it again later,
+    as ``run_job`` raising would. The steps are bulk ingest's (``app.kb.bulk.run_pipelined``):
+    a batch is claimed, parsed and checked for duplicates, extracted in one ``nlp.pipe``
+    stream, each article stored in its own transaction by a writer thread while the next ones,
+    and the next batch, are extracted. Each job is marked done in the transaction that stores
+    its article. When extraction fails (a document too slow, a crash in a model), the jobs in
+    hand not yet settled run one at a time through the ingest door, which pins the failure on
+    the document that causes it, and the stream goes on.
     """
-    with sessions() as session, committing(session):
-        rows = session.scalars(
-            select(Job).where(Job.id.in_(set(job_ids))).order_by(Job.id).with_for_update()
-        ).all()
-        claimed = [c for row in rows if (c := _claim(row, max_attempts)) is not None]
-    batch = _JobBatch(sessions, budget_seconds)
-    try:
-        run_pipelined(batch, [claimed], model_names=model_names, budget_seconds=budget_seconds)
-    except Exception as exc:
-        alone = [job for job in claimed if job.job_id not in batch.results]
-        logger.warning(
-            "a batch of %s jobs failed (%s); %s run alone", len(claimed), exc, len(alone)
-        )
-        for job in alone:
-            with sessions() as session:
-                batch.results[job.job_id] = _run_claimed(
-                    session, job, model_names=model_names, budget_seconds=budget_seconds
-                )
-    return {job_id: batch.results.get(job_id) for job_id in job_ids}
+    stages = _JobStages(sessions, on_settled, budget_seconds, max_attempts)
+    remaining = iter(batches)
+    while True:
+        try:
+            run_pipelined(
+                stages,
+                remaining,
+                model_names=model_names,
+                budget_seconds=budget_seconds,
+                writes_in_flight=NLP_BATCH,
+            )
+            return
+        except Exception as exc:
+            alone = list(stages.in_hand.values())
+            stages.copies.clear()  # copies in hand run alone too: the door finds them stored
+            logger.warning("extraction of a batch failed (%s); %s jobs run alone", exc, len(alone))
+            for job in alone:
+                with sessions() as session:
+                    error = _run_claimed(
+                        session, job, model_names=model_names, budget_seconds=budget_seconds
+                    )
+                stages.settle(job, error)
 
 
 @dataclass
@@ -405,30 +437,48 @@ def _settle_failure(session: Session, job: _Claimed, exc: BaseException) -> Base
     return exc if isinstance(exc, NewsKBError) or not job.final else None
 
 
-class _JobBatch:
-    """``run_pipelined``'s stages for claimed jobs: ``results`` holds each settled job's answer.
+class _JobStages:
+    """``run_pipelined``'s stages for jobs: claim a batch, settle what needs no NLP, store.
 
-    Copies inside the batch (same content hash) wait for their original and are recorded as
-    its duplicates (or fail with it), costing neither NLP nor a write.
+    ``in_hand`` holds the jobs claimed and not yet settled. A delivery of a job already in
+    hand (a message delivered twice to this worker) is not claimed again: its message is
+    answered with the job's outcome. Copies inside the batch (same content hash) wait for
+    their original and are recorded as its duplicates (or fail with it), costing neither NLP
+    nor a write.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], budget_seconds: float) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        on_settled: Settled,
+        budget_seconds: float,
+        max_attempts: int,
+    ) -> None:
         self.sessions = sessions
+        self.on_settled = on_settled
         self.budget_seconds = budget_seconds
-        self.results: dict[int, BaseException | None] = {}
+        self.max_attempts = max_attempts
+        self.in_hand: dict[int, _Claimed] = {}
         self.copies: dict[str, list[_Claimed]] = {}  # content hash → copies waiting
+        self.lock = threading.Lock()  # ``in_hand`` and ``copies``: the writer settles too
 
-    def prepare(self, batch: list[_Claimed]) -> list[tuple[_Claimed, x.ParsedArticle]]:
+    def settle(self, job: _Claimed, error: BaseException | None) -> None:
+        with self.lock:
+            self.in_hand.pop(job.job_id, None)
+        self.on_settled(job.job_id, error)
+
+    def prepare(self, batch: list[int]) -> list[tuple[_Claimed, x.ParsedArticle]]:
+        claimed = self._claim(batch)
         parsed: list[tuple[_Claimed, x.ParsedArticle]] = []
         with self.sessions() as session:
-            for job in batch:
+            for job in claimed:
                 try:
                     job.document = decode_document(job.stored)
                     parsed.append(
                         (job, parse_checked(job.document, budget_seconds=self.budget_seconds))
                     )
                 except Exception as exc:
-                    self.results[job.job_id] = _settle_failure(session, job, exc)
+                    self.settle(job, _settle_failure(session, job, exc))
             fresh: list[tuple[_Claimed, x.ParsedArticle]] = []
             for job, article in parsed:
                 try:
@@ -437,16 +487,41 @@ class _JobBatch:
                         self._done(session, job, IngestResult(existing, created=False))
                         continue
                 except Exception as exc:
-                    self.results[job.job_id] = _settle_failure(session, job, exc)
+                    self.settle(job, _settle_failure(session, job, exc))
                     continue
                 digest = content_hash(article)
-                if digest in self.copies:
-                    self.copies[digest].append(job)
-                else:
-                    self.copies[digest] = []
+                with self.lock:
+                    waiting = self.copies.get(digest)
+                    if waiting is None:
+                        self.copies[digest] = []
+                    else:
+                        waiting.append(job)
+                if waiting is None:
                     fresh.append((job, article))
             end_transaction(session)
         return fresh
+
+    def _claim(self, batch: list[int]) -> list[_Claimed]:
+        """Claim the batch's jobs in one transaction (rows locked in id order)."""
+        with self.lock:
+            wanted = sorted(set(batch) - set(self.in_hand))
+        if not wanted:
+            return []
+        try:
+            with self.sessions() as session, committing(session):
+                query = select(Job).where(Job.id.in_(wanted)).order_by(Job.id).with_for_update()
+                rows = session.scalars(query).all()
+                claimed = [c for row in rows if (c := _claim(row, self.max_attempts)) is not None]
+        except Exception as exc:  # the database is down, say: every message comes again
+            logger.warning("claiming %s jobs failed: %s", len(wanted), exc)
+            for job_id in wanted:
+                self.on_settled(job_id, exc)
+            return []
+        with self.lock:
+            self.in_hand.update((job.job_id, job) for job in claimed)
+        for job_id in set(wanted) - {job.job_id for job in claimed}:
+            self.on_settled(job_id, None)  # done, failed, gone: nothing to run
+        return claimed
 
     def write(
         self, fresh: list[tuple[_Claimed, x.ParsedArticle]], extracted: list[x.ExtractedArticle]
@@ -454,14 +529,15 @@ class _JobBatch:
         with self.sessions() as session:
             for (job, _), result in zip(fresh, extracted, strict=True):
                 assert job.document is not None  # decoded by ``prepare``
-                copies = self.copies.pop(result.content_hash, [])
+                with self.lock:
+                    copies = self.copies.pop(result.content_hash, [])
                 try:
                     outcome = store(session, job.document, result, then=_finisher(job.job_id))
                 except Exception as exc:
                     for one in (job, *copies):
-                        self.results[one.job_id] = _settle_failure(session, one, exc)
+                        self.settle(one, _settle_failure(session, one, exc))
                 else:
-                    self.results[job.job_id] = None
+                    self.settle(job, None)
                     for copy in copies:
                         self._done(session, copy, IngestResult(outcome.article, created=False))
                 session.expunge_all()  # each article is its own unit: keep the identity map empty
@@ -472,9 +548,9 @@ class _JobBatch:
             with committing(session):
                 _finisher(job.job_id)(session, result)
         except Exception as exc:
-            self.results[job.job_id] = _settle_failure(session, job, exc)
+            self.settle(job, _settle_failure(session, job, exc))
         else:
-            self.results[job.job_id] = None
+            self.settle(job, None)
 
 
 def _record_failure(session: Session, job_id: int, exc: BaseException, *, final: bool) -> None:

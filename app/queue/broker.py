@@ -13,7 +13,7 @@ Dramatiq's; when to stop is the job's (``app.kb.jobs.run_job`` counts attempts i
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,16 +54,19 @@ def _ingest_job(job_id: int) -> None:
 def make_batcher(sessions: sessionmaker[Session], settings: Settings) -> Batcher:
     """A worker process's batcher: ``settings.worker_batch`` jobs at most per batch."""
 
-    def run_batch(job_ids: Sequence[int]) -> dict[int, BaseException | None]:
-        return kb_jobs.run_jobs(
+    def run_batches(
+        batches: Iterator[list[int]], on_settled: Callable[[int, BaseException | None], None]
+    ) -> None:
+        kb_jobs.run_job_batches(
             sessions,
-            job_ids,
+            batches,
+            on_settled=on_settled,
             model_names=settings.spacy_model,
             budget_seconds=settings.extraction_budget_seconds,
             max_attempts=settings.queue_max_attempts,
         )
 
-    return Batcher(run_batch, settings.worker_batch)
+    return Batcher(run_batches, settings.worker_batch)
 
 
 def make_broker(settings: Settings) -> tuple[RabbitmqBroker, dramatiq.Actor[Any, Any]]:

@@ -183,3 +183,26 @@ def test_pruning_deletes_old_done_jobs_and_keeps_failed_ones(session: Session) -
     assert kb_jobs.prune_jobs(session, older_than=week, failed=True) == 1
     assert old_failed not in set(session.scalars(select(Job.id)))
     assert kb_jobs.prune_jobs(session, older_than=timedelta(0)) == 1  # the recent one
+
+
+def test_a_stream_of_batches_settles_each_job_once(
+    session: Session, sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    stories = [STORM, VOTE, STORM, STORM_LATER, VOTE]
+    ids = add_jobs(session, *(Document(f"job{i}", text=t) for i, t in enumerate(stories)))
+    settled: list[tuple[int, BaseException | None]] = []
+    kb_jobs.run_job_batches(
+        sessions,
+        [ids[:2], ids[2:4], [ids[4], ids[0]]],  # the last one delivers job 0 again
+        on_settled=lambda job_id, error: settled.append((job_id, error)),
+        model_names=settings.spacy_model,
+        budget_seconds=settings.extraction_budget_seconds,
+        max_attempts=3,
+    )
+    assert sorted(job_id for job_id, _ in settled) == sorted([*ids, ids[0]])
+    assert all(error is None for _, error in settled)
+    jobs = jobs_by_id(session, ids)
+    assert [job.state for job in jobs] == ["done"] * 5
+    assert [job.duplicate for job in jobs] == [False, False, True, False, True]
+    assert [job.attempts for job in jobs] == [1] * 5
+    assert session.scalar(select(func.count()).select_from(Article)) == 3
