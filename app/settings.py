@@ -141,7 +141,7 @@ class Settings(BaseSettings):
         default=7.0,
         ge=0,
         description="Days a finished job (done, including duplicates and versions) is kept "
-        "before workers and `newskb jobs prune` delete it; failed jobs stay until retried or "
+        "before workers and `newskb prune-jobs` delete it; failed jobs stay until retried or "
         "pruned explicitly. 0 = keep them all.",
     )
     rate_limit_anonymous: str = Field(
