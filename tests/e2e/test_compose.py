@@ -178,10 +178,11 @@ def test_the_api_and_a_worker_run_as_compose_runs_them(tmp_path: Path) -> None:
             headers = {"Authorization": f"Bearer {key}", "Prefer": "respond-async"}
             posted = httpx.post(f"{api}/v1/articles", json={"text": STORY}, headers=headers)
             assert posted.status_code == 202, posted.text
-            location = posted.headers["location"]
+            location = posted.headers["location"]  # absolute
+            assert location.startswith(f"{api}/v1/jobs/")
 
             def done() -> dict[str, Any] | None:
-                answer: dict[str, Any] = httpx.get(f"{api}{location}", timeout=10).json()
+                answer: dict[str, Any] = httpx.get(location, timeout=10).json()
                 return answer if answer["state"] in ("done", "failed") else None
 
             job = wait_for(done, timeout=120, what="the job done")
