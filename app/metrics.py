@@ -133,7 +133,8 @@ QUEUE_JOBS = Gauge(
 )
 QUEUE_OUTCOMES = Gauge(
     "newskb_queue_outcomes",
-    "Finished ingest jobs by outcome: created, duplicate, failed (dead letters).",
+    "Finished ingest jobs by outcome: created, version (a new text at a stored URL), "
+    "duplicate, failed (dead letters).",
     ["outcome"],
     registry=REGISTRY,
     multiprocess_mode="mostrecent",

@@ -129,6 +129,21 @@ class Settings(BaseSettings):
     queue_max_backoff_ms: int = Field(
         default=300_000, ge=0, description="Milliseconds a retry waits at most."
     )
+    worker_batch: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="Jobs a `newskb worker` process runs together: their NLP in one batch, each "
+        "article stored (and its message acknowledged) on its own; the process holds twice as "
+        "many messages (the next batch waits, delivered). 1 = one job at a time.",
+    )
+    job_retention_days: float = Field(
+        default=7.0,
+        ge=0,
+        description="Days a finished job (done, including duplicates and versions) is kept "
+        "before workers and `newskb prune-jobs` delete it; failed jobs stay until retried or "
+        "pruned explicitly. 0 = keep them all.",
+    )
     rate_limit_anonymous: str = Field(
         default="120/minute",
         description="Requests to `/v1` per client address without a valid key (`limits` "

@@ -1,14 +1,17 @@
 """Ingest through the queue (RabbitMQ, real ``newskb worker`` processes) against bare spaCy.
 
-    python -m benchmarks.queue [--limit N] [--workers 1,2] [--queue-url amqp://...]
+    python -m benchmarks.queue [--limit N] [--workers 1,2] [--worker-batch 16] [--queue-url amqp://...]
 
 Reads the BBC corpus into a fresh PostgreSQL database's job table, then for each worker count:
 (1) bare ``nlp.pipe`` with as many processes over the same texts, (2) the same documents as
 jobs (submitted beforehand, timed apart: the enqueue cost), run by that many ``newskb worker``
 processes; the throughput is taken from the jobs' own ``started_at``/``finished_at`` (model
-loading excluded). Then, in this process: extraction alone and the store transaction alone
-(``ingest_article`` on pre-extracted articles) per article, from which the queue's own cost
-per article (claim, done, message) is what remains of a worker's time per article.
+loading excluded). ``--worker-batch 1,16`` runs the workers once per batch size
+(``NEWSKB_WORKER_BATCH``; 1 is one job at a time, as workers ran before batching). Then, in
+this process: extraction alone (one ``nlp.pipe`` stream) and the store transaction alone
+(``ingest_article`` on pre-extracted articles) per article. A batched worker stores while it
+extracts, so what its time per article holds beyond extraction is the part of the store that
+did not overlap, the claims and the messages.
 """
 
 from __future__ import annotations
@@ -58,10 +61,13 @@ def submit(url: str, queue_url: str, queue_name: str, documents: list[Document])
     return elapsed
 
 
-def run_workers(url: str, queue_url: str, queue_name: str, count: int, total: int) -> float:
+def run_workers(
+    url: str, queue_url: str, queue_name: str, count: int, total: int, batch: int
+) -> float:
     """Seconds from the first job started to the last finished, with ``count`` workers."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSKB_DATABASE_URL": url}
     env |= {"NEWSKB_QUEUE_URL": queue_url, "NEWSKB_QUEUE_NAME": queue_name}
+    env |= {"NEWSKB_WORKER_BATCH": str(batch)}
     command = [sys.executable, "-c", "from app.cli import main; main()", "worker"]
     workers = [
         subprocess.Popen(
@@ -100,7 +106,9 @@ def delete_queue(queue_url: str, name: str) -> None:
     connection.close()
 
 
-def queued(documents: list[Document], *, workers: int, queue_url: str) -> tuple[float, float, int]:
+def queued(
+    documents: list[Document], *, workers: int, queue_url: str, batch: int
+) -> tuple[float, float, int]:
     """(enqueue seconds, worker seconds, articles created) on a fresh database and queue."""
     name = f"newskb-bench-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory() as folder, fresh_database("postgresql", Path(folder)) as url:
@@ -109,7 +117,7 @@ def queued(documents: list[Document], *, workers: int, queue_url: str) -> tuple[
         engine.dispose()
         try:
             enqueue = submit(url, queue_url, name, documents)
-            seconds = run_workers(url, queue_url, name, workers, len(documents))
+            seconds = run_workers(url, queue_url, name, workers, len(documents), batch)
         finally:
             delete_queue(queue_url, name)
         created = int(
@@ -155,22 +163,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--queue-url", default=DEFAULT_QUEUE)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--worker-batch", default="16", help="NEWSKB_WORKER_BATCH values: 1,16")
     args = parser.parse_args(argv)
     documents = load_documents(args.corpus, args.limit)
     n = len(documents)
     words = sum(len((d.text or "").split()) for d in documents)
     print(f"{n} BBC articles, {words} words; PostgreSQL, RabbitMQ at {args.queue_url}")
     print(f"{'run':<30}{'proc':>5}{'seconds':>9}{'art/s':>8}{'ratio':>7}")
-    queue_seconds: dict[int, float] = {}
+    queue_seconds: dict[tuple[int, int], float] = {}
+    batches = [int(b) for b in args.worker_batch.split(",")]
     for count in (int(c) for c in args.workers.split(",")):
         bare = bare_spacy(documents, processes=count, batch_size=args.batch_size)
         print(f"{'bare nlp.pipe':<30}{count:>5}{bare:>9.1f}{n / bare:>8.1f}{1.0:>7.2f}")
-        enqueue, seconds, created = queued(documents, workers=count, queue_url=args.queue_url)
-        print(
-            f"{'queue → workers':<30}{count:>5}{seconds:>9.1f}{created / seconds:>8.1f}"
-            f"{bare / seconds:>7.2f}   (enqueue {enqueue / n * 1000:.1f} ms/article)"
-        )
-        queue_seconds[count] = seconds
+        for batch in batches:
+            enqueue, seconds, created = queued(
+                documents, workers=count, queue_url=args.queue_url, batch=batch
+            )
+            print(
+                f"{f'queue → workers, batch {batch}':<30}{count:>5}{seconds:>9.1f}"
+                f"{created / seconds:>8.1f}{bare / seconds:>7.2f}"
+                f"   (enqueue {enqueue / n * 1000:.1f} ms/article)"
+            )
+            queue_seconds[count, batch] = seconds
     extraction, store, created = store_alone(documents)
     per = {
         "extraction": extraction / n,
@@ -178,9 +192,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     for what, seconds in per.items():
         print(f"{what + ' per article':<36}{seconds * 1000:>8.1f} ms")
-    if 1 in queue_seconds:
-        own = queue_seconds[1] / n - per["extraction"] - per["store (DB transaction)"]
-        print(f"{'queue own cost per article':<36}{own * 1000:>8.1f} ms (1 worker, by difference)")
+    for batch in batches:
+        if (1, batch) in queue_seconds:
+            worker = queue_seconds[1, batch] / n
+            print(
+                f"{f'1 worker, batch {batch}, per article':<36}{worker * 1000:>8.1f} ms: "
+                f"{(worker - per['extraction']) * 1000:.1f} beyond extraction "
+                "(store not overlapped, claims, messages)"
+            )
     return 0
 
 

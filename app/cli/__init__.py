@@ -1,5 +1,5 @@
-"""The ``newskb`` command line: serve, migrate, seed, worker, ingest, reextract, export,
-stats, check, match.
+"""The ``newskb`` command line: serve, migrate, seed, worker, prune-jobs, ingest, reextract,
+export, stats, check, match.
 
 Commands stay thin: they parse options, call ``app.kb`` (or ``app.db.migrate``) and present
 the answer; nothing they do is out of reach of the API or a test.
@@ -24,6 +24,7 @@ app.command(rich_help_panel="Server")(server.serve)
 app.command(rich_help_panel="Server")(server.migrate)
 app.command(rich_help_panel="Server")(server.seed)
 app.command(rich_help_panel="Server")(queue.worker)
+app.command(rich_help_panel="Server")(queue.prune_jobs)
 app.command(rich_help_panel="Articles")(ingest.ingest)
 app.command(rich_help_panel="Articles")(ingest.reextract)
 app.command(rich_help_panel="Knowledge base")(data.export)

@@ -29,12 +29,14 @@ def worker(
     processes: Annotated[
         int, typer.Option("--processes", "-p", min=1, metavar="N", help="Worker processes.")
     ] = 1,
-    threads: Annotated[
-        int,
+    batch: Annotated[
+        int | None,
         typer.Option(
-            min=1, metavar="N", help="Jobs at once per process (NLP is CPU-bound: keep 1)."
+            min=1,
+            metavar="N",
+            help="Jobs per NLP batch in each process (default NEWSKB_WORKER_BATCH).",
         ),
-    ] = 1,
+    ] = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Run ingest jobs from the queue (RabbitMQ, `NEWSKB_QUEUE_URL`) until SIGTERM or Ctrl-C.
@@ -46,12 +48,50 @@ def worker(
     Example: `newskb worker --processes 2`
     """
     settings = queued_settings(database_url)
+    if batch is not None:
+        settings = settings.model_copy(update={"worker_batch": batch})
     with open_database(settings):  # fails with one line when the database is not ready
         pass
     from app.queue.worker import run_worker
 
     output.stderr().print(f"Worker: {processes} process(es), loading the spaCy model…")
-    run_worker(settings, processes=processes, threads=threads)
+    run_worker(settings, processes=processes)
+
+
+def prune_jobs(
+    older_than: Annotated[
+        float | None,
+        typer.Option(
+            "--older-than",
+            min=0,
+            metavar="DAYS",
+            help="Delete jobs finished more than DAYS ago (default NEWSKB_JOB_RETENTION_DAYS).",
+        ),
+    ] = None,
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Failed jobs (dead letters) too.")
+    ] = False,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Delete finished ingest jobs older than the retention (workers also do it as they run).
+
+    Done jobs (new articles, versions, duplicates) go; failed ones stay until retried, or
+    until this runs with `--failed`. The articles are never touched.
+
+    Example: `newskb prune-jobs --older-than 30 --failed`
+    """
+    from datetime import timedelta
+
+    from app.kb import jobs as kb_jobs
+
+    settings = load_settings(database_url)
+    days = settings.job_retention_days if older_than is None else older_than
+    with open_database(settings) as sessions, sessions() as session:
+        deleted = kb_jobs.prune_jobs(session, older_than=timedelta(days=days), failed=failed)
+    kinds = "done or failed" if failed else "done"
+    output.stdout().print(
+        f"Deleted {deleted} {kinds} job(s) finished more than {days:g} day(s) ago."
+    )
 
 
 def queued_settings(database_url: str | None) -> Settings:

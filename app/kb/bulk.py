@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -24,6 +25,7 @@ from concurrent.futures import (
 )
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Protocol, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,12 +33,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.extract.document import content_hash, too_long
 from app.extract.types import ExtractedArticle, ParsedArticle
 from app.kb import versions
-from app.kb.ingest import extract_many, find_existing_ids, iter_extract
+from app.kb.ingest import extract_many, find_existing_ids, iter_extract, within_budget
 from app.kb.intake import Document, parse, store
 from app.kb.sql.dialect import refresh_statistics
 from app.kb.sql.transaction import committing
 
-__all__ = ["BulkReport", "Document", "ingest_documents"]
+__all__ = ["BulkReport", "Document", "Stages", "ingest_documents", "run_pipelined"]
 
 # Planner statistics are refreshed when the load has stored this many articles, then each time
 # it doubles (a log of the load's size in ANALYZE runs), and once at the end.
@@ -65,6 +67,8 @@ class BulkReport:
 
 
 Fresh = list[tuple[Document, ParsedArticle]]
+Batch = TypeVar("Batch")  # what a batch holds (documents, job ids)
+Item = TypeVar("Item")  # what ``prepare`` makes of one to extract and write
 
 
 def ingest_documents(
@@ -90,35 +94,78 @@ def ingest_documents(
 def _run_inline(
     store: _Store, documents: Iterable[Document], *, model_names: str, batch_size: int
 ) -> None:
-    """One process: extract article N+1 while a writer thread stores article N.
+    """One process: extract article N+1 while a writer thread stores article N."""
+    run_pipelined(
+        store,
+        _batches(documents, batch_size),
+        model_names=model_names,
+        nlp_batch=min(batch_size, NLP_BATCH),
+    )
 
-    Documents are parsed and checked for duplicates ``batch_size`` at a time, but each article
-    is stored (and reported) as soon as spaCy is done with it, so progress moves per article
-    rather than per batch. A write mostly waits on the database (its own process, on another
-    core) and spaCy's matrix products release the GIL, so the two overlap instead of taking
-    turns. One write in flight at a time keeps memory bounded and the articles committed in
-    input order. Sessions bound to one connection (a caller's outer transaction, as in tests)
-    cannot be used from two threads at once: those are written in turn.
+
+class Stages(Protocol[Batch, Item]):
+    """The database side of ``run_pipelined``: what to extract, and how to store it."""
+
+    sessions: sessionmaker[Session]
+
+    def prepare(self, batch: list[Batch]) -> list[tuple[Item, ParsedArticle]]:
+        """Parse a batch, settle what needs no NLP (duplicates, refusals); the rest to extract."""
+
+    def write(
+        self, fresh: list[tuple[Item, ParsedArticle]], extracted: list[ExtractedArticle]
+    ) -> None:
+        """Store each extracted article in its own transaction."""
+
+
+def run_pipelined(
+    stages: Stages[Batch, Item],
+    batches: Iterable[list[Batch]],
+    *,
+    model_names: str,
+    nlp_batch: int = NLP_BATCH,
+    budget_seconds: float = 0.0,
+    writes_in_flight: int = 1,
+) -> None:
+    """Batch the NLP; store article N in a writer thread while article N+1 is extracted.
+
+    Used by bulk ingest (``Document``s) and by the queue's workers (jobs). Each batch is
+    prepared (parsed, duplicates dropped) then extracted in one ``nlp.pipe`` stream, but each
+    article is stored (and reported) as soon as spaCy is done with it, so progress moves per
+    article rather than per batch. A write mostly waits on the database (its own process, on
+    another core) and spaCy's matrix products release the GIL, so the two overlap instead of
+    taking turns. The articles are committed in input order, by one writer thread, with at
+    most ``writes_in_flight`` waiting for it (1 keeps a bulk load's memory bounded; the
+    queue's workers allow a batch's worth, so that spaCy's next minibatch, or the next batch,
+    need not wait for the writes of the last one). Sessions bound to one connection (a
+    caller's outer transaction, as in tests) cannot be used from two threads at once: those
+    are written in turn.
+
+    ``budget_seconds`` (when positive) bounds each step of the extraction (spaCy reads up to
+    ``nlp_batch`` texts in one step): ``ExtractionTooSlow`` is raised, after the write in
+    flight has finished, and the caller decides what to do with the articles not written.
     """
-    threaded = not isinstance(store.sessions.kw.get("bind"), Connection)
-    nlp_batch = min(batch_size, NLP_BATCH)
+    threaded = not isinstance(stages.sessions.kw.get("bind"), Connection)
     with ThreadPoolExecutor(1, thread_name_prefix="newskb-writer") as writer:
-        writing: Future[None] | None = None
-        for batch in _batches(documents, batch_size):
-            fresh = store.prepare(batch)
-            if not fresh:  # all duplicates or empty: no NLP, not even the model
-                continue
-            parsed = [p for _, p in fresh]
-            extracted = iter_extract(parsed, model_names=model_names, batch_size=nlp_batch)
-            for item, result in zip(fresh, extracted, strict=True):
-                if writing is not None:
-                    writing.result()
-                if threaded:
-                    writing = writer.submit(store.write, [item], [result])
-                else:
-                    store.write([item], [result])
-        if writing is not None:
-            writing.result()
+        writing: deque[Future[None]] = deque()
+        try:
+            for batch in batches:
+                fresh = stages.prepare(batch)
+                if not fresh:  # all duplicates or empty: no NLP, not even the model
+                    continue
+                parsed = [p for _, p in fresh]
+                extracted = iter_extract(parsed, model_names=model_names, batch_size=nlp_batch)
+                for item in fresh:
+                    with within_budget(budget_seconds, "Extraction"):
+                        result = next(extracted)
+                    if not threaded:
+                        stages.write([item], [result])
+                        continue
+                    while len(writing) >= writes_in_flight:
+                        writing.popleft().result()
+                    writing.append(writer.submit(stages.write, [item], [result]))
+        finally:
+            while writing:
+                writing.popleft().result()
 
 
 def _run_pool(

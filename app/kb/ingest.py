@@ -65,15 +65,21 @@ def extract_many(
     """Run extraction; imported here so that read-only processes never import spaCy."""
     from app.extract.pipeline import extract_parsed
 
-    if any(too_long(article) for article in articles):
-        raise ArticleTooLong(
-            f"The article's text is longer than {MAX_TEXT_CHARS:,} characters, the most the "
-            "language model reads at once."
-        )
+    for article in articles:
+        check_length(article)
 
     return extract_parsed(
         articles, model_names=model_names, batch_size=batch_size, n_process=n_process
     )
+
+
+def check_length(article: x.ParsedArticle) -> None:
+    """``ArticleTooLong`` (422) for a text longer than the language model reads at once."""
+    if too_long(article):
+        raise ArticleTooLong(
+            f"The article's text is longer than {MAX_TEXT_CHARS:,} characters, the most the "
+            "language model reads at once."
+        )
 
 
 def iter_extract(
@@ -154,7 +160,9 @@ def ingest_article(
         from app.kb import versions
 
         if versions.is_new_text(session, existing, url=url, content_hash=extracted.content_hash):
-            return versions.store_version(session, existing.id, extracted, raw_text=raw_text)
+            return versions.store_version(
+                session, existing.id, extracted, raw_text=raw_text, then=then
+            )
         return IngestResult(existing, created=False)
     return IngestResult(article, created=True, duplicate_of=copy_of)
 

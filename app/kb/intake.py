@@ -31,7 +31,14 @@ from app.extract import types as x
 from app.extract.document import content_hash, parse_document
 from app.extract.markup import strip_markup
 from app.kb import versions
-from app.kb.ingest import IngestResult, extract_many, find_existing, ingest_article, within_budget
+from app.kb.ingest import (
+    IngestResult,
+    check_length,
+    extract_many,
+    find_existing,
+    ingest_article,
+    within_budget,
+)
 from app.kb.sql.transaction import committing
 from app.schemas.articles import ArticleCreate
 
@@ -44,6 +51,7 @@ __all__ = [
     "ingest_document",
     "is_storable",
     "parse",
+    "parse_checked",
     "strip_markup",
 ]
 
@@ -117,6 +125,16 @@ def find_duplicate(session: Session, parsed: x.ParsedArticle) -> Article | None:
     return existing
 
 
+def parse_checked(document: Document, *, budget_seconds: float = 0.0) -> x.ParsedArticle:
+    """``parse`` within the budget; refuses (4xx) a document with no text or too much of it."""
+    with within_budget(budget_seconds, "HTML extraction" if document.html else "Parsing"):
+        parsed = parse(document)
+    if not parsed.body.strip():
+        raise EmptyArticle("The article has no text once page furniture and markup are removed.")
+    check_length(parsed)
+    return parsed
+
+
 def store(
     session: Session,
     document: Document,
@@ -124,8 +142,15 @@ def store(
     *,
     then: Callable[[Session, IngestResult], None] | None = None,
 ) -> IngestResult:
-    """Store the article and its facts in one transaction (``then`` runs inside it)."""
-    return ingest_article(session, extracted, raw_text=document.raw, then=then)
+    """Store the article and its facts in one transaction (``then`` runs inside it).
+
+    A new article or a new version calls ``then`` in the transaction that stores it; a
+    duplicate met on the way (a concurrent ingest won the race) in one of its own.
+    """
+    result = ingest_article(session, extracted, raw_text=document.raw, then=then)
+    if result.created or result.version is not None:
+        return result
+    return _duplicate(session, result, then)
 
 
 @metrics.observed_ingest
@@ -144,10 +169,7 @@ def ingest_document(
     for a duplicate (a queue job records its outcome there, so the two commit together).
     """
     started = time.monotonic()
-    with within_budget(budget_seconds, "HTML extraction" if document.html else "Parsing"):
-        parsed = parse(document)
-    if not parsed.body.strip():
-        raise EmptyArticle("The article has no text once page furniture and markup are removed.")
+    parsed = parse_checked(document, budget_seconds=budget_seconds)
     if (existing := find_duplicate(session, parsed)) is not None:
         return _duplicate(session, IngestResult(existing, created=False), then)
     end_transaction(session)  # no pooled connection held while the NLP runs
@@ -155,8 +177,7 @@ def ingest_document(
     left = max(left, 0.001) if budget_seconds > 0 else 0.0
     with within_budget(left, "Extraction"):
         extracted = extract_many([parsed], model_names=model_names)[0]
-    result = store(session, document, extracted, then=then)
-    return result if result.created else _duplicate(session, result, then)
+    return store(session, document, extracted, then=then)
 
 
 def _duplicate(

@@ -9,6 +9,7 @@ change feed as an update. The same text again, current or earlier, changes nothi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -58,9 +59,16 @@ def is_new_text(session: Session, article: Article, *, url: str | None, content_
 
 
 def store_version(
-    session: Session, article_id: int, extracted: x.ExtractedArticle, *, raw_text: str | None = None
+    session: Session,
+    article_id: int,
+    extracted: x.ExtractedArticle,
+    *,
+    raw_text: str | None = None,
+    then: Callable[[Session, ingest.IngestResult], None] | None = None,
 ) -> ingest.IngestResult:
-    """Keep the current text as an earlier version, store the new one, re-extract its facts."""
+    """Keep the current text as an earlier version, store the new one, re-extract its facts.
+
+    ``then`` runs in the same transaction with the result (a queue job records its outcome)."""
     ingest.report_failures(extracted)
     with committing(session):
         article = session.get(Article, article_id, with_for_update=True)
@@ -73,7 +81,10 @@ def store_version(
         duplicates.forget(session, article_id)
         duplicates.link_copy(session, article_id, article.body)
         ingest.swap_facts(session, article, extracted)  # last: hot row locks
-    return ingest.IngestResult(article, created=False, version=number + 1)
+        result = ingest.IngestResult(article, created=False, version=number + 1)
+        if then is not None:
+            then(session, result)
+    return result
 
 
 def _archive(session: Session, article: Article) -> int:

@@ -1,5 +1,8 @@
 """RabbitMQ through Dramatiq: publishing job ids, and the actor that runs them in a worker.
 
+The actor hands its job to the worker's ``Batcher`` (``app.queue.batcher``), which runs the
+jobs the worker holds in one NLP batch.
+
 A message carries only the job's id; the job's row holds the document and its state. Dramatiq
 acknowledges a message after the actor returns, so a worker killed mid-article leaves it
 unacknowledged and RabbitMQ delivers it again; publishes wait for the broker's confirmation,
@@ -10,7 +13,7 @@ Dramatiq's; when to stop is the job's (``app.kb.jobs.run_job`` counts attempts i
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.errors import QueueUnavailable
 from app.kb import health
 from app.kb import jobs as kb_jobs
+from app.queue.batcher import Batcher
 from app.settings import Settings
 
 logger = logging.getLogger("newskb.queue")
@@ -35,25 +39,34 @@ TIME_LIMIT_MS = 10 * 60 * 1000
 class _Runtime:
     """What the actor needs in a worker process, set once by ``app.queue.worker``."""
 
-    sessions: sessionmaker[Session] | None = None
-    settings: Settings | None = None
+    batcher: Batcher | None = None
 
 
 RUNTIME = _Runtime()
 
 
 def _ingest_job(job_id: int) -> None:
-    sessions, settings = RUNTIME.sessions, RUNTIME.settings
-    if sessions is None or settings is None:
+    if RUNTIME.batcher is None:
         raise RuntimeError("the ingest actor runs in a worker (`newskb worker`) only")
-    with sessions() as session:
-        kb_jobs.run_job(
-            session,
-            job_id,
+    RUNTIME.batcher.run(job_id)  # with the other jobs this worker holds: one NLP batch
+
+
+def make_batcher(sessions: sessionmaker[Session], settings: Settings) -> Batcher:
+    """A worker process's batcher: ``settings.worker_batch`` jobs at most per batch."""
+
+    def run_batches(
+        batches: Iterator[list[int]], on_settled: Callable[[int, BaseException | None], None]
+    ) -> None:
+        kb_jobs.run_job_batches(
+            sessions,
+            batches,
+            on_settled=on_settled,
             model_names=settings.spacy_model,
             budget_seconds=settings.extraction_budget_seconds,
             max_attempts=settings.queue_max_attempts,
         )
+
+    return Batcher(run_batches, settings.worker_batch)
 
 
 def make_broker(settings: Settings) -> tuple[RabbitmqBroker, dramatiq.Actor[Any, Any]]:

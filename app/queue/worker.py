@@ -1,8 +1,9 @@
 """``newskb worker``: processes that take ingest jobs from RabbitMQ and run them.
 
-Each process loads the spaCy model once, opens its own database engine and consumes one
-message at a time (prefetch 1: a message waiting behind a long article on one worker is not
-held from an idle one). ``--processes N`` forks N such processes after the model is loaded
+Each process loads the spaCy model once, opens its own database engine and takes up to
+``2 × NEWSKB_WORKER_BATCH`` messages: one batch runs (its NLP in one ``nlp.pipe`` stream, each
+article stored while the next is extracted) while the next is already delivered
+(``app.queue.batcher``). ``--processes N`` forks N such processes after the model is loaded
 (they share its memory) and starts a new one when one dies; SIGTERM or Ctrl-C stops them
 after the article in hand. More machines: start ``newskb worker`` on each.
 """
@@ -14,11 +15,14 @@ import multiprocessing
 import signal
 import threading
 import time
+from datetime import timedelta
 from types import FrameType
 
 import dramatiq
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.engine import make_engine, make_sessionmaker
+from app.kb import jobs as kb_jobs
 from app.kb.ingest import load_model
 from app.logging import configure_logging
 from app.queue import broker as queue_broker
@@ -27,21 +31,25 @@ from app.settings import Settings
 logger = logging.getLogger("newskb.worker")
 
 STOP_TIMEOUT_MS = 10 * 60 * 1000  # SIGTERM: the article in hand may finish (then SIGKILL)
+# Retention: every worker deletes old finished jobs this often, at most PRUNE_LIMIT a pass
+# (a few short statements; workers that prune at once just find less to delete).
+PRUNE_EVERY_SECONDS = 600.0
+PRUNE_LIMIT = 5000
 
 
-def run_worker(settings: Settings, *, processes: int = 1, threads: int = 1) -> None:
+def run_worker(settings: Settings, *, processes: int = 1) -> None:
     """Run until SIGTERM or SIGINT: one worker here, or ``processes`` forked ones."""
     configure_logging(settings.log_level)
     load_model(settings.spacy_model)
     if processes <= 1:
-        _serve(settings, threads)
+        _serve(settings)
         return
     context = multiprocessing.get_context("fork")
     stopping = threading.Event()
     children: list[multiprocessing.process.BaseProcess] = []
 
     def start() -> multiprocessing.process.BaseProcess:
-        child = context.Process(target=_serve, args=(settings, threads), daemon=False)
+        child = context.Process(target=_serve, args=(settings,), daemon=False)
         child.start()
         return child
 
@@ -64,14 +72,17 @@ def run_worker(settings: Settings, *, processes: int = 1, threads: int = 1) -> N
         child.join()
 
 
-def _serve(settings: Settings, threads: int) -> None:
-    """One worker process: consume until told to stop, then finish the article in hand."""
+def _serve(settings: Settings) -> None:
+    """One worker process: consume until told to stop, then finish the batches in hand."""
     engine = make_engine(settings.database_url)
-    queue_broker.RUNTIME.sessions = make_sessionmaker(engine)
-    queue_broker.RUNTIME.settings = settings
+    sessions = make_sessionmaker(engine)
+    batcher = queue_broker.make_batcher(sessions, settings)
+    queue_broker.RUNTIME.batcher = batcher
     broker, _ = queue_broker.make_broker(settings)
-    worker = dramatiq.Worker(broker, worker_threads=threads)
-    worker.queue_prefetch = threads  # no message held back from an idle worker
+    # A thread per message held: one batch running, the next one delivered and waiting.
+    held = 2 * settings.worker_batch
+    worker = dramatiq.Worker(broker, worker_threads=held)
+    worker.queue_prefetch = held
     stopping = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -80,13 +91,38 @@ def _serve(settings: Settings, threads: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     worker.start()
-    logger.info("worker ready: %s thread(s) on queue %s", threads, settings.queue_name)
+    logger.info(
+        "worker ready: batches of %s on queue %s", settings.worker_batch, settings.queue_name
+    )
+    next_prune = time.monotonic()
     try:
         while not stopping.wait(0.5):
-            pass
+            if time.monotonic() >= next_prune:
+                prune(sessions, settings)
+                next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
     finally:
         started = time.monotonic()
         worker.stop(timeout=STOP_TIMEOUT_MS)
+        batcher.stop()
         broker.close()
         engine.dispose()
         logger.info("worker stopped in %.1f s", time.monotonic() - started)
+
+
+def prune(sessions: sessionmaker[Session], settings: Settings) -> int:
+    """One bounded retention pass (``NEWSKB_JOB_RETENTION_DAYS``); a failure is only logged."""
+    if settings.job_retention_days <= 0:
+        return 0
+    try:
+        with sessions() as session:
+            deleted = kb_jobs.prune_jobs(
+                session, older_than=timedelta(days=settings.job_retention_days), limit=PRUNE_LIMIT
+            )
+    except Exception as exc:  # the database is down, say: the next pass will do it
+        logger.warning("pruning old jobs failed: %s", exc)
+        return 0
+    if deleted:
+        logger.info(
+            "pruned %s finished jobs older than %g days", deleted, settings.job_retention_days
+        )
+    return deleted

@@ -48,11 +48,21 @@ class JobRead(Schema):
     )
     attempts: int = Field(description="Attempts started so far.", examples=[1])
     article_id: int | None = Field(
-        description="Done: the stored article (new, or the one it duplicates).", examples=[1]
+        description="Done: the stored article (new, the one it duplicates, or the one it is a "
+        "new version of).",
+        examples=[1],
     )
     duplicate: bool | None = Field(
-        description="Done: true when the document repeated an article stored before.",
+        description="Done: true when the document repeated an article stored before (its "
+        "content or its URL with the same text).",
         examples=[False],
+    )
+    version: int | None = Field(
+        default=None,
+        description="Done: the version number when the document was a new text at a stored "
+        "article's URL (as `POST /v1/articles` answers it: 200 with the article's `version`); "
+        "null otherwise.",
+        examples=[None],
     )
     problem: JobProblem | None = Field(
         description="Failed, or waiting for a retry: why the last attempt failed."

@@ -32,6 +32,7 @@ COMMANDS = [
     "migrate",
     "seed",
     "worker",
+    "prune-jobs",
     "ingest",
     "reextract",
     "export",
@@ -217,3 +218,24 @@ def test_check_finds_drift_then_repairs_it(cli: Cli, db: Engine) -> None:
     assert "Repaired." in repaired.stdout
     again = cli("check")
     assert again.exit_code == 0 and "is consistent" in again.stdout
+
+
+def test_prune_jobs_deletes_old_done_jobs_and_failed_ones_on_request(
+    migrated: Cli, db: Engine
+) -> None:
+    from datetime import timedelta
+
+    from app.db.base import utcnow
+    from app.db.models import Job
+
+    with Session(db) as session, session.begin():
+        for state, days in [("done", 30), ("done", 1), ("failed", 30), ("queued", 30)]:
+            finished = utcnow() - timedelta(days=days) if state != "queued" else None
+            session.add(Job(state=state, name=f"{state}-{days}", document={}, finished_at=finished))
+    result = migrated("prune-jobs")  # the default retention: 7 days
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 done job(s)" in result.stdout
+    result = migrated("prune-jobs", "--older-than", "10", "--failed")
+    assert "Deleted 1 done or failed job(s)" in result.stdout
+    with Session(db) as session:
+        assert sorted(session.scalars(select(Job.name))) == ["done-1", "queued-30"]

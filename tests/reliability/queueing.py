@@ -7,11 +7,14 @@ tests that need it are skipped, with the reason, when it does not answer. Each t
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -174,3 +177,47 @@ def scalar(database_url: str, sql: str, **params: Any) -> Any:
             return connection.execute(text(sql), params).scalar()
     finally:
         engine.dispose()
+
+
+def rabbitmqctl_usable() -> str | None:
+    """Why the broker cannot be restarted from here, or None when ``rabbitmqctl`` can."""
+    if shutil.which("rabbitmqctl") is None:
+        return "rabbitmqctl is not installed on this machine"
+    if broker_address()[0] not in ("127.0.0.1", "localhost"):
+        return f"the test broker at {broker_address()[0]} is not this machine's"
+    try:
+        status = subprocess.run(
+            ["rabbitmqctl", "status"], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"rabbitmqctl status failed: {exc}"
+    if status.returncode != 0:
+        return f"rabbitmqctl cannot reach the node (not root, or no cookie): {status.stderr[-200:]}"
+    return None
+
+
+def rabbitmqctl(*args: str, timeout: float = 120) -> None:
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=timeout)
+
+
+@contextmanager
+def broker_restarts_exclusively() -> Iterator[Callable[[], None]]:
+    """A function that stops and starts the broker; RabbitMQ is running again afterwards,
+    whatever happens. A file lock keeps two such tests (in two pytest runs) from overlapping."""
+    with open(Path(tempfile.gettempdir()) / "newskb-broker-restart.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+
+            def restart() -> None:
+                rabbitmqctl("stop_app")
+                time.sleep(2)  # the workers see the broker gone, and try again
+                rabbitmqctl("start_app")
+                rabbitmqctl("await_startup")
+
+            yield restart
+        finally:
+            try:
+                rabbitmqctl("start_app")  # a no-op when it runs
+            finally:
+                rabbitmqctl("await_startup")
+                fcntl.flock(lock, fcntl.LOCK_UN)

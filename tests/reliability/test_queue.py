@@ -29,10 +29,12 @@ from tests.databases import backend, temporary_database
 from tests.reliability.queueing import (
     QUEUE_URL,
     broker_address,
+    broker_restarts_exclusively,
     finished,
     fresh_queue,
     job,
     needs_broker,
+    rabbitmqctl_usable,
     ready_messages,
     scalar,
     wait_for,
@@ -381,3 +383,46 @@ def test_cli_ingest_queue_follows_the_workers_to_the_end(
     }
     assert summary["new"] == 3 and summary["duplicate"] == 1
     assert scalar(deployment.database_url, "SELECT count(*) FROM articles") == 3
+
+
+@pytest.mark.broker_restart
+@pytest.mark.skipif((why := rabbitmqctl_usable()) is not None, reason=f"restarts RabbitMQ: {why}")
+def test_broker_restarted_while_a_worker_runs_a_batch_every_job_is_done_once(
+    deployment: Deployment,
+) -> None:
+    documents = [{"text": story(40 + i)} for i in range(24)]
+    response = httpx.post(f"{deployment.base}/v1/jobs", json={"documents": documents}, headers=AUTH)
+    assert response.status_code == 202
+    ids = [item["id"] for item in response.json()["items"]]
+    settings = deployment.settings(worker_batch="4")
+
+    def done_jobs() -> int:
+        count: int = scalar(
+            deployment.database_url, "SELECT count(*) FROM ingest_jobs WHERE state = 'done'"
+        )
+        return count
+
+    with (
+        broker_restarts_exclusively() as restart,
+        worker(deployment.database_url, deployment.log_dir, **settings),
+    ):
+        wait_for(lambda: done_jobs() >= 1, timeout=120, what="a first job done")
+        assert done_jobs() < len(ids)  # the restart comes in the middle of the work
+        restart()  # the worker's connection drops; its unacknowledged messages stay queued
+        results = [finished(deployment.base, job_id, timeout=240) for job_id in ids]
+        wait_for(
+            lambda: (
+                scalar(
+                    deployment.database_url,
+                    "SELECT count(*) FROM ingest_jobs WHERE state IN ('queued', 'running')",
+                )
+                == 0
+            ),
+            what="every redelivery handled",
+        )
+        wait_for(lambda: ready_messages(deployment.queue_name) == 0, what="an empty queue")
+    assert {r["state"] for r in results} == {"done"}
+    assert [r["duplicate"] for r in results] == [False] * len(ids)
+    assert len({r["article_id"] for r in results}) == len(ids)
+    assert scalar(deployment.database_url, "SELECT count(*) FROM articles") == len(ids)
+    assert "Consumer encountered a connection error" in _logs(deployment.log_dir)  # it went

@@ -21,7 +21,10 @@ JOB_STATES = ("queued", "running", "done", "failed")
 
 class Job(Base):
     __tablename__ = "ingest_jobs"
-    __table_args__ = (Index("ix_ingest_jobs_state_id", "state", "id"),)
+    __table_args__ = (
+        Index("ix_ingest_jobs_state_id", "state", "id"),
+        Index("ix_ingest_jobs_state_finished_at", "state", "finished_at"),  # retention
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     state: Mapped[str] = mapped_column(String(16), default="queued")
@@ -32,6 +35,7 @@ class Job(Base):
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )
     duplicate: Mapped[bool | None] = mapped_column()  # done: the article existed before
+    version: Mapped[int | None] = mapped_column(Integer)  # done: a new text at a stored URL
     problem: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the last failure
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

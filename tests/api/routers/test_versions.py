@@ -139,3 +139,23 @@ def test_a_new_version_is_counted_as_a_version_in_metrics(client: TestClient) ->
     post(client, SECOND)
     assert ingests(client, "version") == versions + 1
     assert ingests(client, "duplicate") == duplicates
+
+
+def test_a_job_that_brings_a_new_text_is_done_with_the_version(client: TestClient) -> None:
+    first = post(client, FIRST)
+    response = client.post("/v1/jobs", json={"documents": [{"text": SECOND, "url": URL}]})
+    assert response.status_code == 202
+    (job,) = response.json()["items"]
+    assert job["state"] == "done" and job["duplicate"] is False
+    article = client.get(f"/v1/articles/{first['id']}").json()
+    assert (
+        (job["article_id"], job["version"])
+        == (first["id"], article["version"])
+        == (
+            first["id"],
+            2,
+        )
+    )
+    again_batch = {"documents": [{"text": SECOND, "url": URL}]}
+    (again,) = client.post("/v1/jobs", json=again_batch).json()["items"]
+    assert again["duplicate"] is True and again["version"] is None  # the same text again
