@@ -14,6 +14,9 @@
    The rows the write paths derive (``entity_articles``, ``entity_events``, ``entity_stats``:
    see ``app.kb.entity_stats``) are then derived again, set-based, from every mention and
    participation, as the migration that introduced them back-fills them.
+   The plain (non-constraint) indexes of these tables are dropped before the copies and
+   built again after them, as ``pg_restore`` does: grown row by row, the GIN and B-tree indexes
+   of a million articles outgrow memory and each row costs more than the one before.
 3. ``VACUUM ANALYZE``, so plans and index-only scans see real statistics.
 
 Each scale database is built under a temporary name and renamed when complete, so an
