@@ -3,11 +3,12 @@
     python -m benchmarks.scale [--sizes 10000,100000,1000000] [--rounds 20] [--explain]
 
 Builds or reuses (cached by name) ``newskb_scale_base``, ``newskb_scale_10k``,
-``newskb_scale_100k`` and ``newskb_scale_1000k`` (about 20 GB) on the server of ``--server`` (how: ``benchmarks/scale_build.py``), then
-requests the same URLs on every size in-process through ``TestClient``, the sizes alternating
-round by round so machine noise hits them alike, and prints p50/p95 per query with the ratio of
-the largest size's p95 to the smallest's. ``--explain`` also captures every SQL statement the
-URLs send on the largest database and reports which ones scan a table sequentially.
+``newskb_scale_100k`` and ``newskb_scale_1000k`` (about 20 GB) on the server of ``--server``
+(how: ``benchmarks/scale_build.py``), then requests the same URLs on every size in-process
+through ``TestClient``, the sizes alternating round by round so machine noise hits them
+alike, and prints p50/p95 per query with the ratio of each larger size's p95 to the
+smallest's. ``--explain`` also captures every SQL statement the URLs send on the largest
+database and reports which ones scan a table sequentially.
 """
 
 from __future__ import annotations
