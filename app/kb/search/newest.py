@@ -14,7 +14,12 @@ slice are read:
 2. the next one is sized from the density of rows found so far, with a margin;
 3. when the first slice found nothing, or the next one would span more than
    ``MAX_SLICE_PER_ROW × n`` (at most ``MAX_SLICE``) articles, rows are rare: there are few
-   to read, and the next probe reads everything older at once, as does the ``MAX_PROBES``-th.
+   to read, and the next probe reads everything older at once, as does the ``MAX_PROBES``-th;
+4. except that on PostgreSQL a wider slice (up to ``MAX_WIDE_SLICE``) is still read when the
+   rows older than the last slice are many: reading them all costs a heap row each, a slice
+   an index entry per article it spans, about ``SLICE_PER_MATCH`` times less. At a million
+   articles a word in 1.5 % of them left 15,000 older matches for the last probe to read
+   and sort, for 850 rows; a slice of 70,000 articles reads about 1,000.
 
 Slices are disjoint and in order, so their rows concatenate into the newest-first order.
 SQLite's FTS5 cannot intersect its index with a B-tree, so there one probe reads every row
@@ -28,7 +33,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.db.models import Article
@@ -41,8 +46,10 @@ FIRST_SLICE_PER_ROW = 12
 MIN_FIRST_SLICE = 256
 MAX_SLICE_PER_ROW = 32
 MAX_SLICE = 32_000  # articles walked in the date index to find a slice's lower bound
-MAX_PROBES = 3
+MAX_PROBES = 4
 SLICE_MARGIN = 1.25
+MAX_WIDE_SLICE = 256_000
+SLICE_PER_MATCH = 16
 SLICED_DIALECTS = frozenset({"postgresql"})
 
 SortKey = tuple[datetime, int]  # (sort_time, id)
@@ -80,7 +87,9 @@ def newest_rows(
         span = max(n, min(span, math.ceil(n * SLICE_MARGIN / share)))
     widest = min(MAX_SLICE_PER_ROW * n, MAX_SLICE)
     for probe in range(1, MAX_PROBES + 1):
-        final = not sliced or probe == MAX_PROBES or span > widest or (covered > 0 and not rows)
+        final = not sliced or probe == MAX_PROBES or (covered > 0 and not rows)
+        if not final and span > widest:
+            final = span > _worth_slicing(session, len(rows), covered)
         lower = None if final else _nth_newest_date(session, span, upper, upper_inclusive)
         probing = statement
         if lower is not None or (upper is not None and not upper_inclusive):
@@ -93,6 +102,20 @@ def newest_rows(
         span = max(n, math.ceil((n - len(rows)) * covered / max(len(rows), 1) * SLICE_MARGIN))
         upper, upper_inclusive = lower, False
     return rows
+
+
+def _worth_slicing(session: Session, found: int, covered: int) -> int:
+    """The widest slice that costs less than reading every older row at once, estimated
+    from the density of rows in the articles covered so far (0 without an estimate of the
+    articles: SQLite, or a table never analyzed)."""
+    if session.get_bind().dialect.name != "postgresql" or not found:
+        return 0
+    total = float(session.execute(_ARTICLES).scalar_one() or 0)
+    older = found / covered * max(total - covered, 0)
+    return min(MAX_WIDE_SLICE, math.ceil(SLICE_PER_MATCH * older))
+
+
+_ARTICLES = text("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")
 
 
 def _nth_newest_date(
