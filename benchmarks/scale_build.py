@@ -154,7 +154,9 @@ def build_scaled(server: URL, size: int, *, log: Callable[[str], None] = print) 
 
 
 def _upgrade(url: str) -> None:
-    engine = make_engine(url)
+    # A migration that builds an index on a million articles sorts in memory, not on disk.
+    options = f"-c maintenance_work_mem={INDEX_BUILD_MEMORY}"
+    engine = create_engine(url, connect_args={"options": options})
     try:
         if migrate.current_revision(engine) != migrate.head_revision():
             migrate.upgrade(engine)
