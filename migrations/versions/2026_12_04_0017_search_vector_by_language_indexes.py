@@ -9,6 +9,11 @@ configuration, whose predicate is that reading's language condition, finds only 
 articles the reading may match, and the planner need not recheck the condition. Together
 the three indexes hold each article once, as the index they replace did.
 
+Each index also holds ``published_at`` (``btree_gin``): a date slice of the newest articles
+(``app.kb.search.newest``) is then intersected with a word inside the index, instead of
+reading the word's whole posting list into a bitmap (a word in a tenth of a million
+articles: 115,000 entries, 25-65 ms, for the ~1,200 of the slice: 1.5 ms).
+
 The predicates are those of ``app.db.fts.language_condition`` for ``TEXT_SEARCH_CONFIGS``
 as migration 0014 fixed them (``tests/query/test_explain.py`` checks that each reading
 uses its index). SQLite: nothing to do (FTS5 is its own index).
@@ -38,8 +43,12 @@ _WHOLE = "CREATE INDEX ix_articles_search_vector ON articles USING gin (search_v
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
     for name, predicate in _PARTIAL.items():
-        op.execute(f"CREATE INDEX {name} ON articles USING gin (search_vector) WHERE {predicate}")
+        op.execute(
+            f"CREATE INDEX {name} ON articles USING gin (search_vector, published_at)"
+            f" WHERE {predicate}"
+        )
     op.execute("DROP INDEX IF EXISTS ix_articles_search_vector")
 
 

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from app.db.models import Article
@@ -101,7 +101,8 @@ def newest_rows(
         lower = None if final else _nth_newest_date(session, span, upper, upper_inclusive)
         probing = statement
         if lower is not None or (upper is not None and not upper_inclusive):
-            probing = statement.where(sort_time_between(lower, None if upper_inclusive else upper))
+            bounds = (lower, None if upper_inclusive else upper)
+            probing = _between(statement, *bounds, union=dialect == "postgresql")
         probing = probing.limit(n - len(rows))
         rows += session.execute(wrap(probing) if wrap else probing).all()
         if len(rows) >= n or lower is None:
@@ -137,6 +138,30 @@ def _nth_newest_date(
         )
     statement = statement.order_by(Article.published_at.desc()).offset(n - 1).limit(1)
     return session.scalars(statement).first()
+
+
+def _between(
+    statement: Select[Any], lower: datetime | None, upper: datetime | None, *, union: bool
+) -> Select[Any]:
+    """``statement`` within ``lower <= sort_time < upper``, newest first.
+
+    On PostgreSQL the dated and the undated articles are two branches of a ``UNION ALL``: a
+    date range that is a plain condition is one the full-text index (which holds
+    ``published_at``, migration 0017) intersects with the words inside the index; OR-ed with
+    the undated articles' condition, the planner read the words' whole posting lists."""
+    if not union:
+        return statement.where(sort_time_between(lower, upper))
+    dated = [Article.published_at.is_not(None)]
+    undated = [Article.published_at.is_(None)]
+    if lower is not None:
+        dated.append(Article.published_at >= lower)
+        undated.append(Article.created_at >= lower)
+    if upper is not None:
+        dated.append(Article.published_at < upper)
+        undated.append(Article.created_at < upper)
+    unordered = statement.order_by(None)
+    both = union_all(unordered.where(*dated), unordered.where(*undated)).subquery()
+    return select(*both.c).order_by(both.c.sort_time.desc(), both.c.id.desc())
 
 
 def sort_time_between(lower: datetime | None, upper: datetime | None) -> ColumnElement[bool]:
