@@ -151,8 +151,8 @@ def _between(
     the undated articles' condition, the planner read the words' whole posting lists."""
     if not union:
         return statement.where(sort_time_between(lower, upper))
-    dated = [Article.published_at.is_not(None)]
-    undated = [Article.published_at.is_(None)]
+    dated: list[ColumnElement[bool]] = [Article.published_at.is_not(None)]
+    undated: list[ColumnElement[bool]] = [Article.published_at.is_(None)]
     if lower is not None:
         dated.append(Article.published_at >= lower)
         undated.append(Article.created_at >= lower)
