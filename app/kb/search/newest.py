@@ -102,7 +102,10 @@ def newest_rows(
         probing = statement
         if lower is not None or (upper is not None and not upper_inclusive):
             bounds = (lower, None if upper_inclusive else upper)
-            probing = _between(statement, *bounds, union=dialect == "postgresql")
+            # The date range goes into the full-text index for a slice of at most MAX_SLICE
+            # articles; a wider range (or none) costs the index more than the words' bitmap.
+            union = dialect == "postgresql" and lower is not None and span <= MAX_SLICE
+            probing = _between(statement, *bounds, union=union)
         probing = probing.limit(n - len(rows))
         rows += session.execute(wrap(probing) if wrap else probing).all()
         if len(rows) >= n or lower is None:
