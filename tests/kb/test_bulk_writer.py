@@ -96,7 +96,7 @@ def test_bulk_load_refreshes_planner_statistics_and_gin_pending_lists(
             text("SELECT count(*) FROM pg_stats WHERE tablename = 'entity_aliases'")
         )
         pending = connection.scalar(
-            text("SELECT gin_clean_pending_list('ix_articles_search_vector'::regclass)")
+            text("SELECT gin_clean_pending_list('ix_articles_search_vector_en'::regclass)")
         )
     assert stats
     assert pending == 0  # already merged by the load

@@ -264,3 +264,32 @@ def test_a_dense_word_gets_a_smaller_first_slice(
     monkeypatch.setattr(newest, "_nth_newest_date", spy)
     assert api.get("/v1/articles", params={"q": COMMON}).status_code == 200
     assert spans and spans[0] < newest.FIRST_SLICE_PER_ROW * (kb_search.WINDOW + 1) / 4
+
+
+def test_many_older_rows_get_a_wider_slice(
+    api: TestClient, corpus_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_SLICE, the next probe is still a slice when the rows left are estimated to
+    cost more to read at once (PostgreSQL's count of articles); the pages are the same."""
+    if corpus_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the estimate of the articles is PostgreSQL's (pg_class.reltuples)")
+    corpus_session.execute(text("ANALYZE articles"))
+    whole = newest_first(api, COMMON)
+    monkeypatch.setattr(newest, "FIRST_SLICE_PER_ROW", 1)
+    monkeypatch.setattr(newest, "MIN_FIRST_SLICE", 1)
+    monkeypatch.setattr(newest, "MAX_SLICE", 6)  # the first slice of a page of 5 (+1)
+    spans: list[int] = []
+    nth = newest._nth_newest_date
+
+    def spy(session: Session, n: int, upper: datetime | None, inclusive: bool) -> Any:
+        spans.append(n)
+        return nth(session, n, upper, inclusive)
+
+    monkeypatch.setattr(newest, "_nth_newest_date", spy)
+    sliced: dict[int, int] = {}
+    for per_match in (0, 1000):
+        monkeypatch.setattr(newest, "SLICE_PER_MATCH", per_match)
+        spans.clear()
+        assert flat(pages(api, q=COMMON, sort="-published_at", limit=5)) == whole
+        sliced[per_match] = len(spans)
+    assert sliced[1000] > sliced[0], sliced

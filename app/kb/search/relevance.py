@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Double,
     Select,
@@ -121,13 +122,14 @@ class Match:
         return case(*listed, else_=fallback)
 
     def condition(self) -> ColumnElement[bool]:
-        """Some reading matches, each only on articles indexed with its configuration (one GIN
-        index scan per reading, OR-ed by the planner)."""
-        listed = [code for codes, _ in self.readings for code in codes or []]
+        """Some reading matches, each only on articles indexed with its configuration: one
+        scan of that configuration's partial GIN index per reading (migration 0017), OR-ed by
+        the planner. The language condition is written out, not bound, so that the planner
+        proves each index's predicate, in a prepared statement's generic plan too."""
         return or_(
             *(
                 and_(
-                    Article.language.in_(codes) if codes else Article.language.not_in(listed),
+                    literal_column(fts.language_condition("articles.language", codes), Boolean),
                     _VECTOR.op("@@")(tsquery),
                 )
                 for codes, tsquery in self.readings
