@@ -19,7 +19,7 @@ as migration 0014 fixed them (``tests/query/test_explain.py`` checks that each r
 uses its index). SQLite: nothing to do (FTS5 is its own index).
 
 Revision ID: 0017
-Revises: 0015 (0016 once the sibling branch lands: the lead fixes the chain at merge)
+Revises: 0016
 Create Date: 2026-12-04 19:30:00.000000
 """
 
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
