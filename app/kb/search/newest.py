@@ -154,14 +154,8 @@ def _between(
     the undated articles' condition, the planner read the words' whole posting lists."""
     if not union:
         return statement.where(sort_time_between(lower, upper))
-    dated: list[ColumnElement[bool]] = [Article.published_at.is_not(None)]
-    undated: list[ColumnElement[bool]] = [Article.published_at.is_(None)]
-    if lower is not None:
-        dated.append(Article.published_at >= lower)
-        undated.append(Article.created_at >= lower)
-    if upper is not None:
-        dated.append(Article.published_at < upper)
-        undated.append(Article.created_at < upper)
+    dated, undated = _dated_and_undated(lower, upper)
+    dated.append(Article.published_at.is_not(None))
     unordered = statement.order_by(None)
     both = union_all(unordered.where(*dated), unordered.where(*undated)).subquery()
     return select(*both.c).order_by(both.c.sort_time.desc(), both.c.id.desc())
@@ -173,6 +167,14 @@ def sort_time_between(lower: datetime | None, upper: datetime | None) -> ColumnE
     No index orders ``created_at``, the sort time of undated articles: those are read through
     ``published_at IS NULL`` (an index condition too), all of them at each probe.
     """
+    dated, undated = _dated_and_undated(lower, upper)
+    return or_(and_(*dated), and_(*undated))
+
+
+def _dated_and_undated(
+    lower: datetime | None, upper: datetime | None
+) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]]]:
+    """The range on ``published_at`` (dated articles) and on ``created_at`` for the undated."""
     dated: list[ColumnElement[bool]] = []
     undated: list[ColumnElement[bool]] = [Article.published_at.is_(None)]
     if lower is not None:
@@ -181,7 +183,7 @@ def sort_time_between(lower: datetime | None, upper: datetime | None) -> ColumnE
     if upper is not None:
         dated.append(Article.published_at < upper)
         undated.append(Article.created_at < upper)
-    return or_(and_(*dated), and_(*undated))
+    return dated, undated
 
 
 def older_than(key: SortKey) -> ColumnElement[bool]:
