@@ -11,9 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Event, EventParticipant
-from app.errors import NotFound
 from app.kb import pages
-from app.kb.articles import event_load_options
 from app.kb.sql.idlist import linked_to_all
 from app.kb.sql.pagination import CursorCodec, Page, SortKey, cursor_date, keyset_page
 
@@ -97,12 +95,3 @@ def summary_matches(q: str) -> ColumnElement[bool]:
     if not words:
         return literal(False)
     return and_(*(func.lower(Event.summary).contains(w, autoescape=True) for w in words))
-
-
-def get_event(session: Session, event_id: int) -> Event:
-    event = session.scalars(
-        select(Event).where(Event.id == event_id).options(*event_load_options())
-    ).first()
-    if event is None:
-        raise NotFound(f"Event {event_id} does not exist.")
-    return event

@@ -27,7 +27,6 @@ from app.kb.entities import (
     _counts,
     get_entity,
 )
-from app.kb.events import get_event
 from app.schemas.articles import ArticleEntity, ArticleRead
 from app.schemas.entities import EntityRead
 from app.schemas.entities import RoleSummary as RoleSummaryRead
@@ -130,6 +129,16 @@ def reference_event_read(session: Session, event_id: int) -> EventDetailRead:
     read = EventDetailRead.model_validate(detail.event)
     read.articles = [EventArticle.model_validate(a) for a in detail.articles]
     return read
+
+
+def get_event(session: Session, event_id: int) -> Event:
+    """One event with its relationships loaded, as the event page read it before Core rows."""
+    event = session.scalars(
+        select(Event).where(Event.id == event_id).options(*event_load_options())
+    ).first()
+    if event is None:
+        raise NotFound(f"Event {event_id} does not exist.")
+    return event
 
 
 def reference_event_items(session: Session, event_ids: list[int]) -> list[EventRead]:

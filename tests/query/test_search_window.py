@@ -246,14 +246,8 @@ def test_the_estimate_only_sizes_the_slices(
     assert sliced["facets"] == whole["facets"]
 
 
-def test_a_dense_word_gets_a_smaller_first_slice(
-    api: TestClient, corpus_session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """PostgreSQL's estimate for a word in most articles sizes the window's first slice to
-    about the window, not to ``FIRST_SLICE_PER_ROW`` times it."""
-    if corpus_session.get_bind().dialect.name != "postgresql":
-        pytest.skip("the estimate is PostgreSQL's planner's; SQLite reads every row at once")
-    corpus_session.execute(text("ANALYZE articles"))
+def _record_slices(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the date slices the window probes, in order, as they are asked for."""
     spans: list[int] = []
     nth = newest._nth_newest_date
 
@@ -262,6 +256,18 @@ def test_a_dense_word_gets_a_smaller_first_slice(
         return nth(session, n, upper, inclusive)
 
     monkeypatch.setattr(newest, "_nth_newest_date", spy)
+    return spans
+
+
+def test_a_dense_word_gets_a_smaller_first_slice(
+    api: TestClient, corpus_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's estimate for a word in most articles sizes the window's first slice to
+    about the window, not to ``FIRST_SLICE_PER_ROW`` times it."""
+    if corpus_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the estimate is PostgreSQL's planner's; SQLite reads every row at once")
+    corpus_session.execute(text("ANALYZE articles"))
+    spans = _record_slices(monkeypatch)
     assert api.get("/v1/articles", params={"q": COMMON}).status_code == 200
     assert spans and spans[0] < newest.FIRST_SLICE_PER_ROW * (kb_search.WINDOW + 1) / 4
 
@@ -278,14 +284,7 @@ def test_many_older_rows_get_a_wider_slice(
     monkeypatch.setattr(newest, "FIRST_SLICE_PER_ROW", 1)
     monkeypatch.setattr(newest, "MIN_FIRST_SLICE", 1)
     monkeypatch.setattr(newest, "MAX_SLICE", 6)  # the first slice of a page of 5 (+1)
-    spans: list[int] = []
-    nth = newest._nth_newest_date
-
-    def spy(session: Session, n: int, upper: datetime | None, inclusive: bool) -> Any:
-        spans.append(n)
-        return nth(session, n, upper, inclusive)
-
-    monkeypatch.setattr(newest, "_nth_newest_date", spy)
+    spans = _record_slices(monkeypatch)
     sliced: dict[int, int] = {}
     for per_match in (0, 1000):
         monkeypatch.setattr(newest, "SLICE_PER_MATCH", per_match)
