@@ -33,13 +33,18 @@ def get_plain_nlp(model_names: str) -> Language:
 
 
 def _load(model_names: str) -> Language:
-    """The first installed model of a comma-separated list."""
+    """The first installed model of a comma-separated list, its attribute rules indexed."""
+    from app.extract.attributes import index_attribute_ruler
+
     errors: list[str] = []
     for name in (n.strip() for n in model_names.split(",") if n.strip()):
         try:
-            return spacy.load(name)
+            nlp = spacy.load(name)
         except OSError as exc:  # not installed: try the next one
             errors.append(f"{name}: {exc}")
+            continue
+        index_attribute_ruler(nlp)
+        return nlp
     raise RuntimeError("no spaCy model could be loaded: " + "; ".join(errors))
 
 
