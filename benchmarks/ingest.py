@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
@@ -36,8 +38,22 @@ def load_documents(corpus: Path, limit: int | None) -> list[Document]:
     return [Document(name=d.path, text=d.text, title=d.title, source="BBC") for d in docs]
 
 
-def bare_spacy(documents: list[Document], *, processes: int, batch_size: int) -> float:
-    """Seconds for plain ``nlp.pipe`` over the texts our pipeline analyses."""
+@dataclass(frozen=True)
+class Timing:
+    seconds: float  # wall
+    cpu: float  # user + system CPU of this process and of its children that ended
+
+
+def cpu_of_self_and_children() -> float:
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def bare_spacy(documents: list[Document], *, processes: int, batch_size: int) -> Timing:
+    """Plain ``nlp.pipe`` over the texts our pipeline analyses (model loading excluded)."""
     name = next(n for n in DEFAULT_MODELS.split(",") if spacy.util.is_package(n))
     nlp = spacy.load(name)
     texts = [
@@ -45,10 +61,10 @@ def bare_spacy(documents: list[Document], *, processes: int, batch_size: int) ->
         for d in documents
         for _, _, text in parse_document(text=d.text, title=d.title).zone_texts()
     ]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_of_self_and_children()
     for _ in nlp.pipe(texts, batch_size=batch_size, n_process=processes):
         pass
-    return time.perf_counter() - started
+    return Timing(time.perf_counter() - started, cpu_of_self_and_children() - cpu)
 
 
 def full_ingest(
@@ -87,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     bare_rate: dict[int, float] = {}
     ingest_rate: dict[tuple[str, int], float] = {}
     for processes in (int(p) for p in args.processes.split(",")):
-        seconds = bare_spacy(documents, processes=processes, batch_size=args.batch_size)
+        seconds = bare_spacy(documents, processes=processes, batch_size=args.batch_size).seconds
         bare_rate[processes] = words / seconds
         print(
             f"{'bare nlp.pipe':<28}{processes:>5}{seconds:>9.1f}"

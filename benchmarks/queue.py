@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pika
@@ -38,6 +39,7 @@ from app.queue.broker import RabbitQueue
 from app.settings import Settings
 from benchmarks.databases import fresh_database
 from benchmarks.ingest import DEFAULT_CORPUS, bare_spacy, load_documents
+from benchmarks.startup import cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_QUEUE = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -61,10 +63,34 @@ def submit(url: str, queue_url: str, queue_name: str, documents: list[Document])
     return elapsed
 
 
+@dataclass(frozen=True)
+class WorkerRun:
+    seconds: float  # from the first job started to the last finished
+    worker_cpu: float  # CPU of the worker processes over that time (model loading excluded)
+    database_cpu: float  # CPU of every PostgreSQL server process over that time
+
+
+def postgres_cpu() -> float:
+    """CPU spent so far by the processes named ``postgres`` (the server on this machine)."""
+    total = 0.0
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                total += cpu_seconds(int(comm.parent.name))
+        except (OSError, ValueError):  # ended while read
+            continue
+    return total
+
+
 def run_workers(
     url: str, queue_url: str, queue_name: str, count: int, total: int, batch: int
-) -> float:
-    """Seconds from the first job started to the last finished, with ``count`` workers."""
+) -> WorkerRun:
+    """Time and CPU from the first job started to the last finished, with ``count`` workers.
+
+    CPU is read every 0.1 s: from the first poll that sees a job started to the one that
+    sees the last finished. Unlike wall time, CPU per article hardly moves when other work
+    shares the machine, so it is the figure to compare on a busy one.
+    """
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSKB_DATABASE_URL": url}
     env |= {"NEWSKB_QUEUE_URL": queue_url, "NEWSKB_QUEUE_NAME": queue_name}
     env |= {"NEWSKB_WORKER_BATCH": str(batch)}
@@ -76,15 +102,22 @@ def run_workers(
         for _ in range(count)
     ]
     engine = create_engine(url)
+    cpu_at_start: tuple[float, float] | None = None
     try:
         while True:
             with engine.connect() as connection:
-                done = connection.execute(
-                    text("SELECT count(*) FROM ingest_jobs WHERE state IN ('done', 'failed')")
-                ).scalar_one()
+                started, done = connection.execute(
+                    text(
+                        "SELECT count(*) FILTER (WHERE state <> 'queued'),"
+                        " count(*) FILTER (WHERE state IN ('done', 'failed')) FROM ingest_jobs"
+                    )
+                ).one()
+            if started and cpu_at_start is None:
+                cpu_at_start = (sum(cpu_seconds(w.pid) for w in workers), postgres_cpu())
             if done >= total:
+                cpu_at_end = (sum(cpu_seconds(w.pid) for w in workers), postgres_cpu())
                 break
-            time.sleep(0.5)
+            time.sleep(0.1)
         with engine.connect() as connection:
             first, last = connection.execute(
                 text("SELECT min(started_at), max(finished_at) FROM ingest_jobs")
@@ -95,7 +128,12 @@ def run_workers(
         for worker in workers:
             worker.wait(timeout=60)
         engine.dispose()
-    return float((last - first).total_seconds())
+    assert cpu_at_start is not None
+    return WorkerRun(
+        seconds=float((last - first).total_seconds()),
+        worker_cpu=cpu_at_end[0] - cpu_at_start[0],
+        database_cpu=cpu_at_end[1] - cpu_at_start[1],
+    )
 
 
 def delete_queue(queue_url: str, name: str) -> None:
@@ -108,8 +146,8 @@ def delete_queue(queue_url: str, name: str) -> None:
 
 def queued(
     documents: list[Document], *, workers: int, queue_url: str, batch: int
-) -> tuple[float, float, int]:
-    """(enqueue seconds, worker seconds, articles created) on a fresh database and queue."""
+) -> tuple[float, WorkerRun, int]:
+    """(enqueue seconds, the workers' run, articles created) on a fresh database and queue."""
     name = f"newskb-bench-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory() as folder, fresh_database("postgresql", Path(folder)) as url:
         engine = make_engine(url)
@@ -117,13 +155,13 @@ def queued(
         engine.dispose()
         try:
             enqueue = submit(url, queue_url, name, documents)
-            seconds = run_workers(url, queue_url, name, workers, len(documents), batch)
+            run = run_workers(url, queue_url, name, workers, len(documents), batch)
         finally:
             delete_queue(queue_url, name)
         created = int(
             _scalar(url, "SELECT count(*) FROM ingest_jobs WHERE state = 'done' AND NOT duplicate")
         )
-    return enqueue, seconds, created
+    return enqueue, run, created
 
 
 def store_alone(documents: list[Document]) -> tuple[float, float, int]:
@@ -169,22 +207,32 @@ def main(argv: list[str] | None = None) -> int:
     n = len(documents)
     words = sum(len((d.text or "").split()) for d in documents)
     print(f"{n} BBC articles, {words} words; PostgreSQL, RabbitMQ at {args.queue_url}")
-    print(f"{'run':<30}{'proc':>5}{'seconds':>9}{'art/s':>8}{'ratio':>7}")
+    print(
+        f"{'run':<30}{'proc':>5}{'seconds':>9}{'art/s':>8}{'ratio':>7}"
+        f"{'CPU ms/art':>12}{'+ DB':>7}{'CPU ratio':>11}"
+    )
     queue_seconds: dict[tuple[int, int], float] = {}
     batches = [int(b) for b in args.worker_batch.split(",")]
     for count in (int(c) for c in args.workers.split(",")):
         bare = bare_spacy(documents, processes=count, batch_size=args.batch_size)
-        print(f"{'bare nlp.pipe':<30}{count:>5}{bare:>9.1f}{n / bare:>8.1f}{1.0:>7.2f}")
+        bare_cpu = bare.cpu / n * 1000
+        print(
+            f"{'bare nlp.pipe':<30}{count:>5}{bare.seconds:>9.1f}{n / bare.seconds:>8.1f}"
+            f"{1.0:>7.2f}{bare_cpu:>12.1f}{'':>7}{1.0:>11.2f}"
+        )
         for batch in batches:
-            enqueue, seconds, created = queued(
+            enqueue, run, created = queued(
                 documents, workers=count, queue_url=args.queue_url, batch=batch
             )
+            worker_cpu, database_cpu = run.worker_cpu / n * 1000, run.database_cpu / n * 1000
             print(
-                f"{f'queue → workers, batch {batch}':<30}{count:>5}{seconds:>9.1f}"
-                f"{created / seconds:>8.1f}{bare / seconds:>7.2f}"
+                f"{f'queue → workers, batch {batch}':<30}{count:>5}{run.seconds:>9.1f}"
+                f"{created / run.seconds:>8.1f}{bare.seconds / run.seconds:>7.2f}"
+                f"{worker_cpu:>12.1f}{database_cpu:>7.1f}"
+                f"{bare_cpu / (worker_cpu + database_cpu):>11.2f}"
                 f"   (enqueue {enqueue / n * 1000:.1f} ms/article)"
             )
-            queue_seconds[count, batch] = seconds
+            queue_seconds[count, batch] = run.seconds
     extraction, store, created = store_alone(documents)
     per = {
         "extraction": extraction / n,
