@@ -7,15 +7,18 @@ import re
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Date, Select, and_, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session
 
+from app.db.fts import UNDATED_EVENTS_SORT
 from app.db.models import Event, EventParticipant
 from app.kb import pages
 from app.kb.sql.idlist import linked_to_all
 from app.kb.sql.pagination import CursorCodec, Page, SortKey, cursor_date, keyset_page
 
-_UNDATED = date(9999, 12, 31)  # undated events sort last
+_UNDATED = date.fromisoformat(UNDATED_EVENTS_SORT)  # undated events sort last
+# Written out, not bound: the expression of the index in this order (PostgreSQL, 0018).
+_SORT_DATE = func.coalesce(Event.date_start, literal_column(f"'{UNDATED_EVENTS_SORT}'", type_=Date))
 _WORD = re.compile(r"\w+")
 
 
@@ -65,14 +68,13 @@ def list_events(
         )
     if date_to:
         query = query.where(Event.date_start <= date_to)
-    sort_date = func.coalesce(Event.date_start, _UNDATED)
     filters = f"{type}:{entity_ids}:{status}:{date_from}:{date_to}:{location_id}:{q}"
     page = keyset_page(
         session,
         query,
         scope="events:date:" + hashlib.sha256(filters.encode()).hexdigest()[:16],
         keys=[
-            SortKey(sort_date, parse=cursor_date, dump=date.isoformat),
+            SortKey(_SORT_DATE, parse=cursor_date, dump=date.isoformat),
             SortKey(Event.id),
         ],
         row_values=_event_sort_values,
