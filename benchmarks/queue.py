@@ -70,16 +70,22 @@ class WorkerRun:
     database_cpu: float  # CPU of every PostgreSQL server process over that time
 
 
-def postgres_cpu() -> float:
-    """CPU spent so far by the processes named ``postgres`` (the server on this machine)."""
-    total = 0.0
+def postgres_cpu() -> dict[int, float]:
+    """CPU spent so far by each process named ``postgres`` (the server on this machine)."""
+    found: dict[int, float] = {}
     for comm in Path("/proc").glob("[0-9]*/comm"):
         try:
             if comm.read_text().strip() == "postgres":
-                total += cpu_seconds(int(comm.parent.name))
+                found[int(comm.parent.name)] = cpu_seconds(int(comm.parent.name))
         except (OSError, ValueError):  # ended while read
             continue
-    return total
+    return found
+
+
+def cpu_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU spent between two readings by the processes alive at the second one (a backend
+    that ended in between took its CPU with it: it is left out, not subtracted)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def run_workers(
@@ -102,7 +108,7 @@ def run_workers(
         for _ in range(count)
     ]
     engine = create_engine(url)
-    cpu_at_start: tuple[float, float] | None = None
+    cpu_at_start: tuple[float, dict[int, float]] | None = None
     try:
         while True:
             with engine.connect() as connection:
@@ -132,7 +138,7 @@ def run_workers(
     return WorkerRun(
         seconds=float((last - first).total_seconds()),
         worker_cpu=cpu_at_end[0] - cpu_at_start[0],
-        database_cpu=cpu_at_end[1] - cpu_at_start[1],
+        database_cpu=cpu_since(cpu_at_start[1], cpu_at_end[1]),
     )
 
 
