@@ -121,7 +121,19 @@ def pick_cases(server: URL, per_band: int = 3) -> list[Case]:
         Case("GET /v1/entities/{id}/related", [f"/v1/entities/{e}/related" for e in entities]),
         Case("GET /v1/entities/{id}/timeline", [f"/v1/entities/{e}/timeline" for e in entities]),
         Case("GET /v1/articles/{id}", [f"/v1/articles/{i}" for i in ids]),
+        Case("GET /v1/events", EVENT_LISTS),
     ]
+
+
+# The newest events (every event sorted by date, undated last: migration 0018's index), a
+# status, a date window and a type (their own indexes).
+EVENT_LISTS = [
+    "/v1/events",
+    "/v1/events?limit=100",
+    "/v1/events?status=occurred",
+    "/v1/events?date_from=2005-01-01",
+    "/v1/events?type=meeting",
+]
 
 
 def measure(clients: dict[int, TestClient], cases: list[Case], rounds: int) -> Samples:
