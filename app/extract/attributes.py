@@ -50,11 +50,16 @@ class _Pattern:
 
 
 class IndexedAttributeRuler(AttributeRuler):
-    """An AttributeRuler whose ``match`` looks patterns up by tag and lowercase form."""
+    """An AttributeRuler whose ``match`` looks its rules up instead of trying them all."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._index: _Index | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The index holds closures, which pickle cannot carry: rebuilt from the rules.
+        state = {**self.__dict__, "_index": None}
+        return (_restore, (type(self), state, self._index is not None))
 
     def index_patterns(self) -> bool:
         """Build the index from the rules added so far; False (Matcher kept) if one can't be."""
@@ -67,6 +72,16 @@ class IndexedAttributeRuler(AttributeRuler):
         strings = self.vocab.strings
         found = self._index.find(doc)
         return [(rule, strings[str(rule)], start, end) for rule, start, end in found]
+
+
+def _restore(
+    cls: type[IndexedAttributeRuler], state: dict[str, Any], indexed: bool
+) -> IndexedAttributeRuler:
+    ruler = cls.__new__(cls)
+    ruler.__dict__.update(state)
+    if indexed:
+        ruler.index_patterns()
+    return ruler
 
 
 @Language.factory(INDEXED_FACTORY)

@@ -1,5 +1,6 @@
 """The indexed AttributeRuler finds exactly the matches spaCy's Matcher finds, faster."""
 
+import pickle
 from collections.abc import Iterator
 from typing import Any
 
@@ -139,3 +140,13 @@ def test_a_model_without_rules_it_can_index_is_left_alone() -> None:
     )
     assert not index_attribute_ruler(nlp)
     assert type(nlp.get_pipe("attribute_ruler")) is AttributeRuler
+
+
+def test_the_indexed_rules_survive_pickling(nlp: Language) -> None:
+    """spaCy pickles a pipeline to hand it to ``nlp.pipe(n_process=...)`` workers under spawn."""
+    ruler = nlp.get_pipe("attribute_ruler")
+    copy = pickle.loads(pickle.dumps(ruler))
+    assert isinstance(copy, IndexedAttributeRuler)
+    assert copy.index_patterns() and copy.patterns == ruler.patterns  # type: ignore[attr-defined]
+    doc = next(_before_rules(nlp, ["There is nothin' they ain't gonna do."]))
+    assert copy.match(doc) == ruler.match(doc) != []  # type: ignore[attr-defined]
