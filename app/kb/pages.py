@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, desc, func, select
+from sqlalchemy import BindParameter, Connection, bindparam, desc, func, select, union
 from sqlalchemy.orm import Session
 
 from app.db.models import (
@@ -34,6 +34,7 @@ from app.db.models import (
 from app.errors import NotFound
 from app.kb import duplicates, entities
 from app.kb.articles import sort_time
+from app.kb.sql.bundle import Bundle, Part
 
 _articles, _sources = Article.__table__, Source.__table__
 _entities, _mentions = Entity.__table__, Mention.__table__
@@ -61,6 +62,7 @@ _ARTICLE = (
         *_ARTICLE_COLUMNS,
         _sources.c.name.label("source_name"),
         _sources.c.domain.label("source_domain"),
+        *duplicates.LINEAGE_COLUMNS,
     )
     .select_from(_articles.outerjoin(_sources, _sources.c.id == _articles.c.source_id))
     .where(_articles.c.id == _ID)
@@ -72,15 +74,6 @@ _ENTITY_COUNTS = (
     .group_by(_entities.c.id)
 )
 _REFS = select(_entities.c.id, _entities.c.name, _entities.c.type).where(_entities.c.id.in_(_IDS))
-_ROLES = select(_roles).where(_roles.c.article_id == _ID).order_by(_roles.c.id)
-_TIMEXES = select(_timexes).where(_timexes.c.article_id == _ID).order_by(_timexes.c.id)
-_AMOUNTS = select(_amounts).where(_amounts.c.article_id == _ID).order_by(_amounts.c.id)
-_QUOTES = select(_quotes).where(_quotes.c.article_id == _ID).order_by(_quotes.c.id)
-_EVENTS = (
-    select(_events)
-    .where(_events.c.id.in_(select(_evidence.c.event_id).where(_evidence.c.article_id == _ID)))
-    .order_by(_events.c.date_start.is_(None), _events.c.date_start, _events.c.id)
-)
 _PARTICIPANTS = (
     select(_participants.c.event_id, _participants.c.role, _participants.c.entity_id)
     .where(_participants.c.event_id.in_(_IDS))
@@ -103,6 +96,49 @@ _EVENT_ARTICLES = (
 )
 _EVENT_AMOUNTS = select(_amounts).where(_amounts.c.event_id.in_(_IDS)).order_by(_amounts.c.id)
 _ENTITY = select(_entities).where(_entities.c.id == _ID)
+# The article's facts and its events, in one statement (a round trip each costs more CPU on
+# PostgreSQL than the rows they bring): every part selects by the article id alone.
+_REPORTED = select(_evidence.c.event_id).where(_evidence.c.article_id == _ID)
+_PARTICIPANT_ROWS = select(
+    _participants.c.event_id, _participants.c.role, _participants.c.entity_id
+).where(_participants.c.event_id.in_(_REPORTED))
+_EVENT_LOCATIONS = select(_events.c.location_id).where(_events.c.id.in_(_REPORTED))
+_ARTICLE_FACTS = Bundle(
+    {
+        "counts": Part(_ENTITY_COUNTS, _entities.c.id),
+        "roles": Part(select(_roles).where(_roles.c.article_id == _ID), _roles.c.id),
+        "quotes": Part(select(_quotes).where(_quotes.c.article_id == _ID), _quotes.c.id),
+        "timexes": Part(select(_timexes).where(_timexes.c.article_id == _ID), _timexes.c.id),
+        "amounts": Part(select(_amounts).where(_amounts.c.article_id == _ID), _amounts.c.id),
+        "events": Part(
+            select(_events).where(_events.c.id.in_(_REPORTED)),
+            func.row_number().over(
+                order_by=(_events.c.date_start.is_(None), _events.c.date_start, _events.c.id)
+            ),
+        ),
+        "participants": Part(_PARTICIPANT_ROWS, _participants.c.id),
+        "evidence": Part(
+            select(_evidence).where(_evidence.c.event_id.in_(_REPORTED)), _evidence.c.id
+        ),
+        "event_amounts": Part(
+            select(_amounts).where(_amounts.c.event_id.in_(_REPORTED)), _amounts.c.id
+        ),
+        "refs": Part(
+            select(_entities.c.id, _entities.c.name, _entities.c.type).where(
+                _entities.c.id.in_(
+                    union(
+                        select(_roles.c.person_id).where(_roles.c.article_id == _ID),
+                        select(_roles.c.of_id).where(_roles.c.article_id == _ID),
+                        select(_quotes.c.speaker_id).where(_quotes.c.article_id == _ID),
+                        _PARTICIPANT_ROWS.with_only_columns(_participants.c.entity_id),
+                        _EVENT_LOCATIONS,
+                    )
+                )
+            ),
+            _entities.c.id,
+        ),
+    }
+)
 _ALIASES = select(_aliases.c.alias).where(_aliases.c.entity_id == _ID)
 _STATS = select(_stats).where(_stats.c.entity_id == _ID)
 # Distinct roles (title + of + qualifier), most stated first: one grouping of the person's
@@ -123,45 +159,38 @@ _ROLES_BY_ID = select(_roles).where(_roles.c.id.in_(_IDS))
 
 
 def article_page(session: Session, article_id: int) -> dict[str, Any]:
-    """Everything ``ArticleRead`` shows of an article, as rows and dicts it validates from."""
+    """Everything ``ArticleRead`` shows of an article, as rows and dicts it validates from:
+    two statements, the article's row (with its copy and version columns), then its facts."""
     connection = session.connection()
     article = connection.execute(_ARTICLE, {"id": article_id}).first()
     if article is None:
         raise NotFound(f"Article {article_id} does not exist.")
     answer = dict(article._mapping)
+    for name in ("duplicate_of", "similarity", "earlier"):
+        del answer[name]
     answer["ingested_at"] = article.created_at
     answer["source"] = (
         {"name": article.source_name, "domain": article.source_domain}
         if article.source_name is not None
         else None
     )
-    counted = connection.execute(_ENTITY_COUNTS, {"id": article_id}).all()
+    facts = _ARTICLE_FACTS.read(connection, {"id": article_id})
     answer["entities"] = [
         {"id": id_, "name": name, "type": type_, "mention_count": count}
-        for id_, name, type_, count in sorted(counted, key=lambda r: (-r[3], r[1]))
+        for id_, name, type_, count in sorted(facts["counts"], key=lambda r: (-r[3], r[1]))
     ]
-    roles = connection.execute(_ROLES, {"id": article_id}).all()
-    quotes = connection.execute(_QUOTES, {"id": article_id}).all()
-    events = connection.execute(_EVENTS, {"id": article_id}).all()
-    event_ids = [event.id for event in events]
-    participants = connection.execute(_PARTICIPANTS, {"ids": event_ids}).all() if event_ids else []
-    refs = _refs(
-        connection,
-        {r.person_id for r in roles}
-        | {r.of_id for r in roles if r.of_id is not None}
-        | {q.speaker_id for q in quotes if q.speaker_id is not None}
-        | {p.entity_id for p in participants}
-        | {e.location_id for e in events if e.location_id is not None},
-    )
-    answer["roles"] = [_role_answer(role, refs) for role in roles]
-    answer["timexes"] = connection.execute(_TIMEXES, {"id": article_id}).all()
-    answer["amounts"] = connection.execute(_AMOUNTS, {"id": article_id}).all()
+    refs = {id_: {"id": id_, "name": name, "type": type_} for id_, name, type_ in facts["refs"]}
+    answer["roles"] = [_role_answer(role, refs) for role in facts["roles"]]
+    answer["timexes"] = facts["timexes"]
+    answer["amounts"] = facts["amounts"]
     answer["quotes"] = [
-        {**q._mapping, "speaker": refs[q.speaker_id] if q.speaker_id is not None else None}
-        for q in quotes
+        {**q._asdict(), "speaker": refs[q.speaker_id] if q.speaker_id is not None else None}
+        for q in facts["quotes"]
     ]
-    answer["events"] = _event_answers(connection, events, participants, refs)
-    answer |= duplicates.lineage(connection, article_id)  # hook: duplicate_of, version
+    answer["events"] = _assembled_events(
+        facts["events"], facts["participants"], facts["evidence"], facts["event_amounts"], refs
+    )
+    answer |= duplicates.lineage(article)
     return answer
 
 
@@ -272,17 +301,28 @@ def _event_answers(
     participants: Sequence[Any],
     refs: dict[int, dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    """The events the article reports, each with every article's evidence of it."""
+    """The events, each with every article's evidence of it and its amounts."""
     if not events:
         return []
     ids = {"ids": [event.id for event in events]}
     evidence = connection.execute(_EVIDENCE, ids).all()
     amounts = connection.execute(_EVENT_AMOUNTS, ids).all()
+    return _assembled_events(events, participants, evidence, amounts, refs)
+
+
+def _assembled_events(
+    events: Sequence[Any],
+    participants: Sequence[Any],
+    evidence: Sequence[Any],
+    amounts: Sequence[Any],
+    refs: dict[int, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Event answers from their rows, each row list in its answer order."""
     participants_of = _by_event(participants)
     evidence_of, amounts_of = _by_event(evidence), _by_event(amounts)
     answers = []
     for event in events:
-        answer = dict(event._mapping)
+        answer = event._asdict()
         answer["location"] = refs[event.location_id] if event.location_id is not None else None
         answer["participants"] = [
             {"entity": refs[p.entity_id], "role": p.role} for p in participants_of.get(event.id, [])
