@@ -16,7 +16,7 @@ never the rows another part returned: they all run in the same statement.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -102,12 +102,12 @@ class Bundle:
                 )
             )
         union = union_all(*branches)
-        self.statement: CompoundSelect = union.order_by(
+        self.statement: CompoundSelect[Any] = union.order_by(
             union.selected_columns[_KIND], union.selected_columns[_ORDER]
         )
-        self._readers = [
+        self._readers: list[tuple[Callable[[Iterable[Any]], Any], Callable[[Any], Any]]] = [
             (
-                namedtuple(f"{name}_row", [c.name for c in part_columns])._make,  # type: ignore[misc]
+                _row_type(f"{name}_row", [c.name for c in part_columns])._make,
                 itemgetter(*(position[place] for place in places)),
             )
             for name, part_columns, places in zip(self.names, columns, placed, strict=True)
@@ -123,6 +123,11 @@ class Bundle:
             picked = pick(row)
             found[number].append(make(picked if isinstance(picked, tuple) else (picked,)))
         return dict(zip(self.names, found, strict=True))
+
+
+def _row_type(name: str, fields: list[str]) -> Any:
+    """A named tuple class: rows read by attribute (and ``_asdict()``), as Core rows are."""
+    return namedtuple(name, fields)
 
 
 def _family(type_: TypeEngine[Any]) -> str:
