@@ -113,17 +113,21 @@ def counting(engine: Engine) -> Iterator[Trips]:
     def end(*_: Any) -> None:
         trips.ends += 1
 
+    def reset(_dbapi_connection: Any, _record: Any, state: Any) -> None:
+        if not state.transaction_was_reset:  # else the connection rolled back already
+            trips.ends += 1
+
     event.listen(engine, "before_cursor_execute", statement)
     event.listen(engine, "rollback", end)
     event.listen(engine, "commit", end)
-    event.listen(engine.pool, "reset", end)
+    event.listen(engine.pool, "reset", reset)
     try:
         yield trips
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "rollback", end)
         event.remove(engine, "commit", end)
-        event.remove(engine.pool, "reset", end)
+        event.remove(engine.pool, "reset", reset)
 
 
 def bare_app(body: bytes) -> FastAPI:
@@ -152,7 +156,10 @@ def cpu_per_request(client: TestClient, paths: list[str], requests: int) -> floa
 
 def run(url: str, pages: list[str], requests: int) -> list[str]:
     targets = pick_targets(url)
-    app = create_app(Settings(database_url=url, read_cache_size=0, rate_limit_anonymous=""))
+    settings = Settings(
+        database_url=url, read_cache_size=0, rate_limit_anonymous="", log_level="warning"
+    )
+    app = create_app(settings)
     lines = []
     with TestClient(app) as client:
         engine: Engine = app.state.engine

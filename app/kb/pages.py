@@ -82,20 +82,46 @@ _PARTICIPANTS = (
 _EVIDENCE = select(_evidence).where(_evidence.c.event_id.in_(_IDS)).order_by(_evidence.c.id)
 _EVENT = select(_events).where(_events.c.id == _ID)
 _EVENTS_BY_ID = select(_events).where(_events.c.id.in_(_IDS))
-_EVENT_ARTICLES = (
-    select(
-        _articles.c.id,
-        _articles.c.title,
-        _articles.c.url,
-        _articles.c.published_at,
-        _sources.c.name.label("source"),
-    )
-    .select_from(_articles.outerjoin(_sources, _sources.c.id == _articles.c.source_id))
-    .where(_articles.c.id.in_(_IDS))
-    .order_by(sort_time, _articles.c.id)
-)
+_ARTICLE_REFS = select(
+    _articles.c.id,
+    _articles.c.title,
+    _articles.c.url,
+    _articles.c.published_at,
+    _sources.c.name.label("source"),
+).select_from(_articles.outerjoin(_sources, _sources.c.id == _articles.c.source_id))
+_EVENT_ARTICLES = _ARTICLE_REFS.where(_articles.c.id.in_(_IDS)).order_by(sort_time, _articles.c.id)
 _EVENT_AMOUNTS = select(_amounts).where(_amounts.c.event_id.in_(_IDS)).order_by(_amounts.c.id)
 _ENTITY = select(_entities).where(_entities.c.id == _ID)
+# The event and everything its page shows, in one statement, by the event id alone.
+_EVENT_PARTICIPANTS = select(
+    _participants.c.event_id, _participants.c.role, _participants.c.entity_id
+).where(_participants.c.event_id == _ID)
+_EVENT_EVIDENCE = select(_evidence).where(_evidence.c.event_id == _ID)
+_EVENT_PAGE = Bundle(
+    {
+        "event": Part(_EVENT, _events.c.id),
+        "participants": Part(_EVENT_PARTICIPANTS, _participants.c.id),
+        "evidence": Part(_EVENT_EVIDENCE, _evidence.c.id),
+        "amounts": Part(select(_amounts).where(_amounts.c.event_id == _ID), _amounts.c.id),
+        "articles": Part(
+            _ARTICLE_REFS.where(
+                _articles.c.id.in_(_EVENT_EVIDENCE.with_only_columns(_evidence.c.article_id))
+            ),
+            func.row_number().over(order_by=(sort_time, _articles.c.id)),
+        ),
+        "refs": Part(
+            select(_entities.c.id, _entities.c.name, _entities.c.type).where(
+                _entities.c.id.in_(
+                    union(
+                        _EVENT_PARTICIPANTS.with_only_columns(_participants.c.entity_id),
+                        _EVENT.with_only_columns(_events.c.location_id),
+                    )
+                )
+            ),
+            _entities.c.id,
+        ),
+    }
+)
 # The article's facts and its events, in one statement (a round trip each costs more CPU on
 # PostgreSQL than the rows they bring): every part selects by the article id alone.
 _REPORTED = select(_evidence.c.event_id).where(_evidence.c.article_id == _ID)
@@ -195,20 +221,16 @@ def article_page(session: Session, article_id: int) -> dict[str, Any]:
 
 
 def event_page(session: Session, event_id: int) -> dict[str, Any]:
-    """Everything ``EventDetail`` shows of an event: the event and its reporting articles."""
-    connection = session.connection()
-    event = connection.execute(_EVENT, {"id": event_id}).first()
-    if event is None:
+    """Everything ``EventDetail`` shows of an event: the event and its reporting articles,
+    in one statement."""
+    page = _EVENT_PAGE.read(session.connection(), {"id": event_id})
+    if not page["event"]:
         raise NotFound(f"Event {event_id} does not exist.")
-    participants = connection.execute(_PARTICIPANTS, {"ids": [event_id]}).all()
-    refs = _refs(
-        connection,
-        {p.entity_id for p in participants}
-        | ({event.location_id} if event.location_id is not None else set()),
+    refs = {id_: {"id": id_, "name": name, "type": type_} for id_, name, type_ in page["refs"]}
+    [answer] = _assembled_events(
+        page["event"], page["participants"], page["evidence"], page["amounts"], refs
     )
-    [answer] = _event_answers(connection, [event], participants, refs)
-    article_ids = sorted({span.article_id for span in answer["evidence"]})
-    answer["articles"] = connection.execute(_EVENT_ARTICLES, {"ids": article_ids}).all()
+    answer["articles"] = page["articles"]
     return answer
 
 
