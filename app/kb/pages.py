@@ -165,23 +165,58 @@ _ARTICLE_FACTS = Bundle(
         ),
     }
 )
-_ALIASES = select(_aliases.c.alias).where(_aliases.c.entity_id == _ID)
-_STATS = select(_stats).where(_stats.c.entity_id == _ID)
 # Distinct roles (title + of + qualifier), most stated first: one grouping of the person's
 # statements (the ``(person_id, id)`` index), then the newest statement of each is read.
+_ROLE_ORDER = (
+    desc(func.count(func.distinct(_roles.c.article_id))),
+    desc(func.count()),
+    desc(func.max(_roles.c.id)),
+)
 _ROLE_GROUPS = (
     select(
         func.max(_roles.c.id).label("newest"),
         func.count().label("statements"),
         func.count(func.distinct(_roles.c.article_id)).label("articles"),
         func.count().over().label("roles"),
+        func.row_number().over(order_by=_ROLE_ORDER).label("rank"),
     )
     .where(_roles.c.person_id == _ID)
     .group_by(_roles.c.title, _roles.c.of_id, _roles.c.qualifier)
-    .order_by(desc("articles"), desc("statements"), desc("newest"))
+    .order_by(*_ROLE_ORDER)
     .limit(bindparam("limit"))
+    .cte("role_groups")
 )
-_ROLES_BY_ID = select(_roles).where(_roles.c.id.in_(_IDS))
+_NEWEST_ROLES = select(_roles).where(_roles.c.id.in_(select(_ROLE_GROUPS.c.newest)))
+# The entity and everything its page shows, in one statement, by the entity id alone.
+_ENTITY_PAGE = Bundle(
+    {
+        "entity": Part(_ENTITY, _entities.c.id),
+        "aliases": Part(select(_aliases.c.alias).where(_aliases.c.entity_id == _ID), _aliases.c.id),
+        "stats": Part(select(_stats).where(_stats.c.entity_id == _ID), _stats.c.entity_id),
+        "groups": Part(
+            select(
+                _ROLE_GROUPS.c.newest,
+                _ROLE_GROUPS.c.statements,
+                _ROLE_GROUPS.c.articles,
+                _ROLE_GROUPS.c.roles,
+            ),
+            _ROLE_GROUPS.c.rank,
+        ),
+        "newest": Part(_NEWEST_ROLES, _roles.c.id),
+        "refs": Part(
+            select(_entities.c.id, _entities.c.name, _entities.c.type).where(
+                _entities.c.id.in_(
+                    union(
+                        _NEWEST_ROLES.with_only_columns(_roles.c.person_id),
+                        _NEWEST_ROLES.with_only_columns(_roles.c.of_id),
+                        _ENTITY.with_only_columns(_entities.c.stands_for_id),
+                    )
+                )
+            ),
+            _entities.c.id,
+        ),
+    }
+)
 
 
 def article_page(session: Session, article_id: int) -> dict[str, Any]:
@@ -236,34 +271,22 @@ def event_page(session: Session, event_id: int) -> dict[str, Any]:
 
 def entity_page(session: Session, entity_id: int) -> dict[str, Any]:
     """Everything ``EntityRead`` shows of an entity: its row, aliases, the state it stands
-    for, its stored counts and its most-stated roles (at most ``entities.ROLE_SUMMARY_LIMIT``)."""
-    connection = session.connection()
-    entity = connection.execute(_ENTITY, {"id": entity_id}).first()
-    if entity is None:
+    for, its stored counts and its most-stated roles (at most ``entities.ROLE_SUMMARY_LIMIT``),
+    in one statement."""
+    page = _ENTITY_PAGE.read(
+        session.connection(), {"id": entity_id, "limit": entities.ROLE_SUMMARY_LIMIT}
+    )
+    if not page["entity"]:
         raise NotFound(f"Entity {entity_id} does not exist.")
-    answer = dict(entity._mapping)
-    answer["aliases"] = connection.execute(_ALIASES, {"id": entity_id}).scalars().all()
-    stats = connection.execute(_STATS, {"id": entity_id}).first()
-    if stats is not None:
+    [entity] = page["entity"]
+    answer: dict[str, Any] = entity._asdict()
+    answer["aliases"] = [row.alias for row in page["aliases"]]
+    for stats in page["stats"]:
         answer["mention_count"], answer["article_count"] = stats.mention_count, stats.article_count
         answer["last_seen"] = stats.last_seen_at if stats.article_count else None
-    groups = connection.execute(
-        _ROLE_GROUPS, {"id": entity_id, "limit": entities.ROLE_SUMMARY_LIMIT}
-    ).all()
-    newest = (
-        {
-            row.id: row
-            for row in connection.execute(_ROLES_BY_ID, {"ids": [g.newest for g in groups]})
-        }
-        if groups
-        else {}
-    )
-    refs = _refs(
-        connection,
-        {role.person_id for role in newest.values()}
-        | {role.of_id for role in newest.values() if role.of_id is not None}
-        | ({entity.stands_for_id} if entity.stands_for_id is not None else set()),
-    )
+    groups = page["groups"]
+    newest = {row.id: row for row in page["newest"]}
+    refs = {id_: {"id": id_, "name": name, "type": type_} for id_, name, type_ in page["refs"]}
     answer["stands_for"] = refs[entity.stands_for_id] if entity.stands_for_id is not None else None
     answer["roles"] = [
         _role_answer(newest[group.newest], refs)

@@ -1,19 +1,20 @@
 """What an uncached page sends to the database, counted at the driver, through the real app.
 
 On PostgreSQL every statement is a round trip, and a round trip costs the API more CPU than the
-rows of a small read (docs/benchmarks.md, "Uncached pages"): the article page sends its row and
-one bundle of its facts, the event page one bundle; a read sets no statement budget of its own
-(connections open with the read budget) and a connection used a moment ago is not pinged.
+rows of a small read (docs/benchmarks.md, "Uncached pages"): the article page sends its row
+and one bundle of its facts, the event and entity pages one bundle each; a read sets no
+statement budget of its own (connections open with the read budget) and a connection used a
+moment ago is not pinged.
 """
 
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 
 from app.db.engine import Deadlines, make_engine
-from app.db.models import Event
+from app.db.models import Entity, Event, Role
 from app.main import create_app
 from app.settings import Settings
 from benchmarks.point_reads import Trips, counting
@@ -60,6 +61,21 @@ def test_an_uncached_event_page_is_one_statement(real_app: TestClient, corpus: C
     for event_id in event_ids:
         trips = _sent(real_app, f"/v1/events/{event_id}")
         assert trips.statements == 1, (event_id, trips.texts)
+
+
+def test_an_uncached_entity_page_is_one_statement(real_app: TestClient, corpus: Corpus) -> None:
+    engine = make_engine(corpus.url)
+    try:
+        with engine.connect() as connection:  # the busiest people first: they have roles
+            entity_ids = connection.scalars(
+                select(Role.person_id).group_by(Role.person_id).order_by(func.count().desc())
+            ).all()[:10]
+            entity_ids += connection.scalars(select(Entity.id).order_by(Entity.id).limit(10)).all()
+    finally:
+        engine.dispose()
+    for entity_id in entity_ids:
+        trips = _sent(real_app, f"/v1/entities/{entity_id}")
+        assert trips.statements == 1, (entity_id, trips.texts)
 
 
 def test_a_missing_article_is_one_statement(real_app: TestClient) -> None:
