@@ -122,15 +122,16 @@ _EVENT_PAGE = Bundle(
         ),
     }
 )
-# The article's facts and its events, in one statement (a round trip each costs more CPU on
-# PostgreSQL than the rows they bring): every part selects by the article id alone.
+# The article, its facts and its events, in one statement (a round trip each costs more CPU
+# on PostgreSQL than the rows they bring): every part selects by the article id alone.
 _REPORTED = select(_evidence.c.event_id).where(_evidence.c.article_id == _ID)
 _PARTICIPANT_ROWS = select(
     _participants.c.event_id, _participants.c.role, _participants.c.entity_id
 ).where(_participants.c.event_id.in_(_REPORTED))
 _EVENT_LOCATIONS = select(_events.c.location_id).where(_events.c.id.in_(_REPORTED))
-_ARTICLE_FACTS = Bundle(
+_ARTICLE_PAGE = Bundle(
     {
+        "article": Part(_ARTICLE, _articles.c.id),
         "counts": Part(_ENTITY_COUNTS, _entities.c.id),
         "roles": Part(select(_roles).where(_roles.c.article_id == _ID), _roles.c.id),
         "quotes": Part(select(_quotes).where(_quotes.c.article_id == _ID), _quotes.c.id),
@@ -220,13 +221,13 @@ _ENTITY_PAGE = Bundle(
 
 
 def article_page(session: Session, article_id: int) -> dict[str, Any]:
-    """Everything ``ArticleRead`` shows of an article, as rows and dicts it validates from:
-    two statements, the article's row (with its copy and version columns), then its facts."""
-    connection = session.connection()
-    article = connection.execute(_ARTICLE, {"id": article_id}).first()
-    if article is None:
+    """Everything ``ArticleRead`` shows of an article, as rows and dicts it validates from,
+    in one statement: the article's row (with its copy and version columns) and its facts."""
+    facts = _ARTICLE_PAGE.read(session.connection(), {"id": article_id})
+    if not facts["article"]:
         raise NotFound(f"Article {article_id} does not exist.")
-    answer = dict(article._mapping)
+    [article] = facts["article"]
+    answer: dict[str, Any] = article._asdict()
     for name in ("duplicate_of", "similarity", "earlier"):
         del answer[name]
     answer["ingested_at"] = article.created_at
@@ -235,7 +236,6 @@ def article_page(session: Session, article_id: int) -> dict[str, Any]:
         if article.source_name is not None
         else None
     )
-    facts = _ARTICLE_FACTS.read(connection, {"id": article_id})
     answer["entities"] = [
         {"id": id_, "name": name, "type": type_, "mention_count": count}
         for id_, name, type_, count in sorted(facts["counts"], key=lambda r: (-r[3], r[1]))

@@ -22,6 +22,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ColumnElement,
     CompoundSelect,
@@ -48,6 +49,7 @@ _FAMILIES: tuple[tuple[str, type[TypeEngine[Any]]], ...] = (
     ("datetime", DateTime),
     ("date", Date),
     ("str", String),
+    ("json", JSON),
 )
 
 _PLAIN: dict[str, TypeEngine[Any]] = {family: kind() for family, kind in _FAMILIES}
