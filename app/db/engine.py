@@ -155,13 +155,17 @@ def _postgres_deadlines(engine: Engine, deadlines: Deadlines) -> None:
             watchdog.disarm(dbapi_connection.dbapi_connection.pgconn)
 
     # Commit and rollback: armed before; disarmed when the connection goes back to the pool.
+    # A connection invalidated by a failed statement (the server went away: no checkout ping
+    # within ``ping_idle_s`` of its last use) has nothing to arm; its rollback is local.
     @event.listens_for(engine, "commit")
     def _commit(conn: Any) -> None:
-        watchdog.arm(pgconn(conn), write_grace_s)
+        if not conn.invalidated:
+            watchdog.arm(pgconn(conn), write_grace_s)
 
     @event.listens_for(engine, "rollback")
     def _rollback(conn: Any) -> None:
-        watchdog.arm(pgconn(conn), write_grace_s)
+        if not conn.invalidated:
+            watchdog.arm(pgconn(conn), write_grace_s)
 
     @event.listens_for(engine, "reset")
     def _reset(dbapi_connection: Any, *_: Any) -> None:
