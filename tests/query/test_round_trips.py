@@ -42,7 +42,7 @@ def _sent(client: TestClient, path: str) -> Trips:
     return trips
 
 
-def test_an_uncached_article_page_is_two_statements(real_app: TestClient, corpus: Corpus) -> None:
+def test_an_uncached_article_page_is_one_statement(real_app: TestClient, corpus: Corpus) -> None:
     for article_id in [corpus.seed_id, *corpus.wikinews_ids]:
         trips = _sent(real_app, f"/v1/articles/{article_id}")
         assert trips.statements == 1, (article_id, trips.texts)
