@@ -111,6 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         idle_in_transaction_ms=settings.db_idle_in_transaction_ms,
         connect_s=settings.db_connect_timeout,
         grace_s=settings.db_deadline_grace,
+        # Connections open with the read budget: a read (most requests) sets none of its own.
+        connection_ms=settings.db_read_timeout_ms,
     )
     app.state.engine = make_engine(
         settings.database_url, pool_timeout=settings.db_pool_timeout, deadlines=deadlines

@@ -2,10 +2,12 @@
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager
+from functools import partial
 from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.errors import UnsupportedMediaType
@@ -35,7 +37,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        if request.app.state.engine.dialect.name == "sqlite":
+        # Nothing to end (SQLite, or a point read gave its connection back): close here.
+        if request.app.state.engine.dialect.name == "sqlite" or not session.in_transaction():
             session.close()
         else:
             await run_in_threadpool(session.close)
@@ -60,7 +63,31 @@ async def run_point_read(
     """
     if request.app.state.engine.dialect.name == "sqlite":
         return read(*args, **kwargs)
+    if request.method in READS:
+        sessions = [a for a in args if isinstance(a, Session) and isinstance(a.get_bind(), Engine)]
+        return await run_in_threadpool(_read_alone, partial(read, *args, **kwargs), sessions)
     return await run_in_threadpool(read, *args, **kwargs)
+
+
+def _read_alone(read: Callable[[], T], sessions: list[Session]) -> T:
+    """A GET's point read on a database server: outside a transaction, then the connection
+    straight back to the pool, in the read's own thread.
+
+    A page is one statement (``app.kb.sql.bundle``), and PostgreSQL's default isolation
+    (read committed) gives every statement of a transaction its own snapshot anyway: a
+    transaction would only add ``BEGIN`` and ``ROLLBACK``, two round trips, and closing the
+    session in this thread spares the session dependency a thread hop. The read budget is the
+    connection's own (``Deadlines.connection_ms``), so it holds outside a transaction too. A
+    session joined to an outer connection (the tests' rolled-back one) is left as it is.
+    """
+    for session in sessions:
+        if not session.in_transaction():
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        return read()
+    finally:
+        for session in sessions:
+            session.close()
 
 
 async def get_session_factory(request: Request) -> SessionFactory:

@@ -15,6 +15,7 @@ from app.db.deadline import SqliteDeadline, Watchdog
 # Execution option: the statement budget (ms) of a connection's statements, when it differs
 # from the engine's (reads get a smaller one: ``Engine.execution_options``).
 STATEMENT_MS = "newskb_statement_ms"
+_IDLE_SINCE = "newskb_idle_since"  # ConnectionRecord.info: when the connection was last free
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,14 @@ class Deadlines:
     ``statement_ms`` is the default budget of one statement; the database enforces it
     (PostgreSQL ``statement_timeout``, SQLite's progress handler). A PostgreSQL server that
     does not answer at all is given ``grace_s`` more, then the client closes the connection.
+
+    ``connection_ms`` is the budget a PostgreSQL connection is opened with (default:
+    ``statement_ms``): the API opens its connections with the read budget, the budget of most
+    transactions, so only a transaction with another budget (a write) spends a round trip on
+    ``SET LOCAL statement_timeout``. A pooled connection is pinged at checkout only when it has
+    been idle ``ping_idle_s`` or longer: one used a moment ago is taken as alive (HikariCP's
+    "alive bypass window"); a statement on a connection that died since fails with the
+    statement's own deadline, as it would if the server died right after the ping.
     """
 
     statement_ms: int = 30_000
@@ -32,6 +41,13 @@ class Deadlines:
     connect_s: int = 5
     grace_s: float = 2.0
     ping_s: float = 2.0
+    connection_ms: int | None = None
+    ping_idle_s: float = 1.0
+
+    @property
+    def opened_ms(self) -> int:
+        """The ``statement_timeout`` a connection starts with."""
+        return self.statement_ms if self.connection_ms is None else self.connection_ms
 
 
 def make_engine(
@@ -71,7 +87,7 @@ def make_engine(
         }
         if deadlines is not None:
             connect_args["options"] = (
-                f"-c statement_timeout={int(deadlines.statement_ms)} "
+                f"-c statement_timeout={int(deadlines.opened_ms)} "
                 f"-c lock_timeout={int(deadlines.lock_ms)} "
                 f"-c idle_in_transaction_session_timeout={int(deadlines.idle_in_transaction_ms)}"
             )
@@ -90,6 +106,7 @@ def _postgres_deadlines(engine: Engine, deadlines: Deadlines) -> None:
 
     The ping replaces ``pool_pre_ping`` (which has no deadline): a pooled connection to a
     silent server fails it, and the pool then opens a fresh one, bounded by connect_timeout.
+    It is skipped for a connection opened or returned less than ``ping_idle_s`` ago.
     """
     watchdog = Watchdog()
     write_grace_s = deadlines.statement_ms / 1000 + deadlines.grace_s
@@ -97,8 +114,15 @@ def _postgres_deadlines(engine: Engine, deadlines: Deadlines) -> None:
     def pgconn(conn: Any) -> Any:
         return conn.connection.dbapi_connection.pgconn
 
+    @event.listens_for(engine, "connect")
+    def _opened(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
     @event.listens_for(engine, "checkout")
-    def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is not None and time.monotonic() - idle_since < deadlines.ping_idle_s:
+            return
         watchdog.arm(dbapi_connection.pgconn, deadlines.ping_s)
         try:
             dbapi_connection.autocommit = True  # one round trip, no transaction to end
@@ -112,8 +136,8 @@ def _postgres_deadlines(engine: Engine, deadlines: Deadlines) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        budget = conn.get_execution_options().get(STATEMENT_MS)
-        if budget is not None and budget != deadlines.statement_ms:
+        budget = conn.get_execution_options().get(STATEMENT_MS, deadlines.statement_ms)
+        if budget != deadlines.opened_ms:
             conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(budget)}")
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -131,22 +155,27 @@ def _postgres_deadlines(engine: Engine, deadlines: Deadlines) -> None:
             watchdog.disarm(dbapi_connection.dbapi_connection.pgconn)
 
     # Commit and rollback: armed before; disarmed when the connection goes back to the pool.
+    # A connection invalidated by a failed statement (the server went away: no checkout ping
+    # within ``ping_idle_s`` of its last use) has nothing to arm; its rollback is local.
     @event.listens_for(engine, "commit")
     def _commit(conn: Any) -> None:
-        watchdog.arm(pgconn(conn), write_grace_s)
+        if not conn.invalidated:
+            watchdog.arm(pgconn(conn), write_grace_s)
 
     @event.listens_for(engine, "rollback")
     def _rollback(conn: Any) -> None:
-        watchdog.arm(pgconn(conn), write_grace_s)
+        if not conn.invalidated:
+            watchdog.arm(pgconn(conn), write_grace_s)
 
     @event.listens_for(engine, "reset")
     def _reset(dbapi_connection: Any, *_: Any) -> None:
         watchdog.arm(dbapi_connection.pgconn, write_grace_s)
 
     @event.listens_for(engine, "checkin")
-    def _checkin(dbapi_connection: Any, _record: Any) -> None:
+    def _checkin(dbapi_connection: Any, record: Any) -> None:
         if dbapi_connection is not None:
             watchdog.disarm(dbapi_connection.pgconn)
+            record.info[_IDLE_SINCE] = time.monotonic()
 
 
 def _sqlite_deadlines(engine: Engine, deadlines: Deadlines) -> None:

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import ArticleBand, ArticleDuplicate, ArticleSignature, ArticleVersion
@@ -209,7 +209,9 @@ def unlink_copies(session: Session, article_id: int) -> None:
         changes.record_article(session, copy_id, "updated", entity_ids=())
 
 
-_LINEAGE = select(
+# The article answer's copy and version columns, as scalar subqueries of its article id
+# (``:id``): the article page reads them with the article's own row.
+LINEAGE_COLUMNS = (
     select(ArticleDuplicate.original_id)
     .where(ArticleDuplicate.article_id == bindparam("id"))
     .scalar_subquery()
@@ -225,11 +227,10 @@ _LINEAGE = select(
 )
 
 
-def lineage(connection: Connection, article_id: int) -> dict[str, Any]:
-    """What the article answer shows of copies and versions, in one Core query: the first
-    copy this article repeats and their similarity (None for a first copy), and the number of
-    its current text (``app.kb.versions``)."""
-    row = connection.execute(_LINEAGE, {"id": article_id}).one()
+def lineage(row: Any) -> dict[str, Any]:
+    """What the article answer shows of copies and versions, from a row that selected
+    ``LINEAGE_COLUMNS``: the first copy this article repeats and their similarity (None for
+    a first copy), and the number of its current text (``app.kb.versions``)."""
     return {
         "duplicate_of": row.duplicate_of,
         "similarity": row.similarity,

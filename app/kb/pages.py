@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, desc, func, select
+from sqlalchemy import BindParameter, Connection, bindparam, desc, func, select, union
 from sqlalchemy.orm import Session
 
 from app.db.models import (
@@ -34,6 +34,7 @@ from app.db.models import (
 from app.errors import NotFound
 from app.kb import duplicates, entities
 from app.kb.articles import sort_time
+from app.kb.sql.bundle import Bundle, Part
 
 _articles, _sources = Article.__table__, Source.__table__
 _entities, _mentions = Entity.__table__, Mention.__table__
@@ -61,6 +62,7 @@ _ARTICLE = (
         *_ARTICLE_COLUMNS,
         _sources.c.name.label("source_name"),
         _sources.c.domain.label("source_domain"),
+        *duplicates.LINEAGE_COLUMNS,
     )
     .select_from(_articles.outerjoin(_sources, _sources.c.id == _articles.c.source_id))
     .where(_articles.c.id == _ID)
@@ -72,15 +74,6 @@ _ENTITY_COUNTS = (
     .group_by(_entities.c.id)
 )
 _REFS = select(_entities.c.id, _entities.c.name, _entities.c.type).where(_entities.c.id.in_(_IDS))
-_ROLES = select(_roles).where(_roles.c.article_id == _ID).order_by(_roles.c.id)
-_TIMEXES = select(_timexes).where(_timexes.c.article_id == _ID).order_by(_timexes.c.id)
-_AMOUNTS = select(_amounts).where(_amounts.c.article_id == _ID).order_by(_amounts.c.id)
-_QUOTES = select(_quotes).where(_quotes.c.article_id == _ID).order_by(_quotes.c.id)
-_EVENTS = (
-    select(_events)
-    .where(_events.c.id.in_(select(_evidence.c.event_id).where(_evidence.c.article_id == _ID)))
-    .order_by(_events.c.date_start.is_(None), _events.c.date_start, _events.c.id)
-)
 _PARTICIPANTS = (
     select(_participants.c.event_id, _participants.c.role, _participants.c.entity_id)
     .where(_participants.c.event_id.in_(_IDS))
@@ -89,130 +82,211 @@ _PARTICIPANTS = (
 _EVIDENCE = select(_evidence).where(_evidence.c.event_id.in_(_IDS)).order_by(_evidence.c.id)
 _EVENT = select(_events).where(_events.c.id == _ID)
 _EVENTS_BY_ID = select(_events).where(_events.c.id.in_(_IDS))
-_EVENT_ARTICLES = (
-    select(
-        _articles.c.id,
-        _articles.c.title,
-        _articles.c.url,
-        _articles.c.published_at,
-        _sources.c.name.label("source"),
-    )
-    .select_from(_articles.outerjoin(_sources, _sources.c.id == _articles.c.source_id))
-    .where(_articles.c.id.in_(_IDS))
-    .order_by(sort_time, _articles.c.id)
-)
+_ARTICLE_REFS = select(
+    _articles.c.id,
+    _articles.c.title,
+    _articles.c.url,
+    _articles.c.published_at,
+    _sources.c.name.label("source"),
+).select_from(_articles.outerjoin(_sources, _sources.c.id == _articles.c.source_id))
+_EVENT_ARTICLES = _ARTICLE_REFS.where(_articles.c.id.in_(_IDS)).order_by(sort_time, _articles.c.id)
 _EVENT_AMOUNTS = select(_amounts).where(_amounts.c.event_id.in_(_IDS)).order_by(_amounts.c.id)
 _ENTITY = select(_entities).where(_entities.c.id == _ID)
-_ALIASES = select(_aliases.c.alias).where(_aliases.c.entity_id == _ID)
-_STATS = select(_stats).where(_stats.c.entity_id == _ID)
+# The event and everything its page shows, in one statement, by the event id alone.
+_EVENT_PARTICIPANTS = select(
+    _participants.c.event_id, _participants.c.role, _participants.c.entity_id
+).where(_participants.c.event_id == _ID)
+_EVENT_EVIDENCE = select(_evidence).where(_evidence.c.event_id == _ID)
+_EVENT_PAGE = Bundle(
+    {
+        "event": Part(_EVENT, _events.c.id),
+        "participants": Part(_EVENT_PARTICIPANTS, _participants.c.id),
+        "evidence": Part(_EVENT_EVIDENCE, _evidence.c.id),
+        "amounts": Part(select(_amounts).where(_amounts.c.event_id == _ID), _amounts.c.id),
+        "articles": Part(
+            _ARTICLE_REFS.where(
+                _articles.c.id.in_(_EVENT_EVIDENCE.with_only_columns(_evidence.c.article_id))
+            ),
+            func.row_number().over(order_by=(sort_time, _articles.c.id)),
+        ),
+        "refs": Part(
+            select(_entities.c.id, _entities.c.name, _entities.c.type).where(
+                _entities.c.id.in_(
+                    union(
+                        _EVENT_PARTICIPANTS.with_only_columns(_participants.c.entity_id),
+                        _EVENT.with_only_columns(_events.c.location_id),
+                    )
+                )
+            ),
+            _entities.c.id,
+        ),
+    }
+)
+# The article, its facts and its events, in one statement (a round trip each costs more CPU
+# on PostgreSQL than the rows they bring): every part selects by the article id alone.
+_REPORTED = select(_evidence.c.event_id).where(_evidence.c.article_id == _ID)
+_PARTICIPANT_ROWS = select(
+    _participants.c.event_id, _participants.c.role, _participants.c.entity_id
+).where(_participants.c.event_id.in_(_REPORTED))
+_EVENT_LOCATIONS = select(_events.c.location_id).where(_events.c.id.in_(_REPORTED))
+_ARTICLE_PAGE = Bundle(
+    {
+        "article": Part(_ARTICLE, _articles.c.id),
+        "counts": Part(_ENTITY_COUNTS, _entities.c.id),
+        "roles": Part(select(_roles).where(_roles.c.article_id == _ID), _roles.c.id),
+        "quotes": Part(select(_quotes).where(_quotes.c.article_id == _ID), _quotes.c.id),
+        "timexes": Part(select(_timexes).where(_timexes.c.article_id == _ID), _timexes.c.id),
+        "amounts": Part(select(_amounts).where(_amounts.c.article_id == _ID), _amounts.c.id),
+        "events": Part(
+            select(_events).where(_events.c.id.in_(_REPORTED)),
+            func.row_number().over(
+                order_by=(_events.c.date_start.is_(None), _events.c.date_start, _events.c.id)
+            ),
+        ),
+        "participants": Part(_PARTICIPANT_ROWS, _participants.c.id),
+        "evidence": Part(
+            select(_evidence).where(_evidence.c.event_id.in_(_REPORTED)), _evidence.c.id
+        ),
+        "event_amounts": Part(
+            select(_amounts).where(_amounts.c.event_id.in_(_REPORTED)), _amounts.c.id
+        ),
+        "refs": Part(
+            select(_entities.c.id, _entities.c.name, _entities.c.type).where(
+                _entities.c.id.in_(
+                    union(
+                        select(_roles.c.person_id).where(_roles.c.article_id == _ID),
+                        select(_roles.c.of_id).where(_roles.c.article_id == _ID),
+                        select(_quotes.c.speaker_id).where(_quotes.c.article_id == _ID),
+                        _PARTICIPANT_ROWS.with_only_columns(_participants.c.entity_id),
+                        _EVENT_LOCATIONS,
+                    )
+                )
+            ),
+            _entities.c.id,
+        ),
+    }
+)
 # Distinct roles (title + of + qualifier), most stated first: one grouping of the person's
 # statements (the ``(person_id, id)`` index), then the newest statement of each is read.
+_ROLE_ORDER = (
+    desc(func.count(func.distinct(_roles.c.article_id))),
+    desc(func.count()),
+    desc(func.max(_roles.c.id)),
+)
 _ROLE_GROUPS = (
     select(
         func.max(_roles.c.id).label("newest"),
         func.count().label("statements"),
         func.count(func.distinct(_roles.c.article_id)).label("articles"),
         func.count().over().label("roles"),
+        func.row_number().over(order_by=_ROLE_ORDER).label("rank"),
     )
     .where(_roles.c.person_id == _ID)
     .group_by(_roles.c.title, _roles.c.of_id, _roles.c.qualifier)
-    .order_by(desc("articles"), desc("statements"), desc("newest"))
+    .order_by(*_ROLE_ORDER)
     .limit(bindparam("limit"))
+    .cte("role_groups")
 )
-_ROLES_BY_ID = select(_roles).where(_roles.c.id.in_(_IDS))
+_NEWEST_ROLES = select(_roles).where(_roles.c.id.in_(select(_ROLE_GROUPS.c.newest)))
+# The entity and everything its page shows, in one statement, by the entity id alone.
+_ENTITY_PAGE = Bundle(
+    {
+        "entity": Part(_ENTITY, _entities.c.id),
+        "aliases": Part(select(_aliases.c.alias).where(_aliases.c.entity_id == _ID), _aliases.c.id),
+        "stats": Part(select(_stats).where(_stats.c.entity_id == _ID), _stats.c.entity_id),
+        "groups": Part(
+            select(
+                _ROLE_GROUPS.c.newest,
+                _ROLE_GROUPS.c.statements,
+                _ROLE_GROUPS.c.articles,
+                _ROLE_GROUPS.c.roles,
+            ),
+            _ROLE_GROUPS.c.rank,
+        ),
+        "newest": Part(_NEWEST_ROLES, _roles.c.id),
+        "refs": Part(
+            select(_entities.c.id, _entities.c.name, _entities.c.type).where(
+                _entities.c.id.in_(
+                    union(
+                        _NEWEST_ROLES.with_only_columns(_roles.c.person_id),
+                        _NEWEST_ROLES.with_only_columns(_roles.c.of_id),
+                        _ENTITY.with_only_columns(_entities.c.stands_for_id),
+                    )
+                )
+            ),
+            _entities.c.id,
+        ),
+    }
+)
 
 
 def article_page(session: Session, article_id: int) -> dict[str, Any]:
-    """Everything ``ArticleRead`` shows of an article, as rows and dicts it validates from."""
-    connection = session.connection()
-    article = connection.execute(_ARTICLE, {"id": article_id}).first()
-    if article is None:
+    """Everything ``ArticleRead`` shows of an article, as rows and dicts it validates from,
+    in one statement: the article's row (with its copy and version columns) and its facts."""
+    facts = _ARTICLE_PAGE.read(session.connection(), {"id": article_id})
+    if not facts["article"]:
         raise NotFound(f"Article {article_id} does not exist.")
-    answer = dict(article._mapping)
+    [article] = facts["article"]
+    answer: dict[str, Any] = article._asdict()
+    for name in ("duplicate_of", "similarity", "earlier"):
+        del answer[name]
     answer["ingested_at"] = article.created_at
     answer["source"] = (
         {"name": article.source_name, "domain": article.source_domain}
         if article.source_name is not None
         else None
     )
-    counted = connection.execute(_ENTITY_COUNTS, {"id": article_id}).all()
     answer["entities"] = [
         {"id": id_, "name": name, "type": type_, "mention_count": count}
-        for id_, name, type_, count in sorted(counted, key=lambda r: (-r[3], r[1]))
+        for id_, name, type_, count in sorted(facts["counts"], key=lambda r: (-r[3], r[1]))
     ]
-    roles = connection.execute(_ROLES, {"id": article_id}).all()
-    quotes = connection.execute(_QUOTES, {"id": article_id}).all()
-    events = connection.execute(_EVENTS, {"id": article_id}).all()
-    event_ids = [event.id for event in events]
-    participants = connection.execute(_PARTICIPANTS, {"ids": event_ids}).all() if event_ids else []
-    refs = _refs(
-        connection,
-        {r.person_id for r in roles}
-        | {r.of_id for r in roles if r.of_id is not None}
-        | {q.speaker_id for q in quotes if q.speaker_id is not None}
-        | {p.entity_id for p in participants}
-        | {e.location_id for e in events if e.location_id is not None},
-    )
-    answer["roles"] = [_role_answer(role, refs) for role in roles]
-    answer["timexes"] = connection.execute(_TIMEXES, {"id": article_id}).all()
-    answer["amounts"] = connection.execute(_AMOUNTS, {"id": article_id}).all()
+    refs = {id_: {"id": id_, "name": name, "type": type_} for id_, name, type_ in facts["refs"]}
+    answer["roles"] = [_role_answer(role, refs) for role in facts["roles"]]
+    answer["timexes"] = facts["timexes"]
+    answer["amounts"] = facts["amounts"]
     answer["quotes"] = [
-        {**q._mapping, "speaker": refs[q.speaker_id] if q.speaker_id is not None else None}
-        for q in quotes
+        {**q._asdict(), "speaker": refs[q.speaker_id] if q.speaker_id is not None else None}
+        for q in facts["quotes"]
     ]
-    answer["events"] = _event_answers(connection, events, participants, refs)
-    answer |= duplicates.lineage(connection, article_id)  # hook: duplicate_of, version
+    answer["events"] = _assembled_events(
+        facts["events"], facts["participants"], facts["evidence"], facts["event_amounts"], refs
+    )
+    answer |= duplicates.lineage(article)
     return answer
 
 
 def event_page(session: Session, event_id: int) -> dict[str, Any]:
-    """Everything ``EventDetail`` shows of an event: the event and its reporting articles."""
-    connection = session.connection()
-    event = connection.execute(_EVENT, {"id": event_id}).first()
-    if event is None:
+    """Everything ``EventDetail`` shows of an event: the event and its reporting articles,
+    in one statement."""
+    page = _EVENT_PAGE.read(session.connection(), {"id": event_id})
+    if not page["event"]:
         raise NotFound(f"Event {event_id} does not exist.")
-    participants = connection.execute(_PARTICIPANTS, {"ids": [event_id]}).all()
-    refs = _refs(
-        connection,
-        {p.entity_id for p in participants}
-        | ({event.location_id} if event.location_id is not None else set()),
+    refs = {id_: {"id": id_, "name": name, "type": type_} for id_, name, type_ in page["refs"]}
+    [answer] = _assembled_events(
+        page["event"], page["participants"], page["evidence"], page["amounts"], refs
     )
-    [answer] = _event_answers(connection, [event], participants, refs)
-    article_ids = sorted({span.article_id for span in answer["evidence"]})
-    answer["articles"] = connection.execute(_EVENT_ARTICLES, {"ids": article_ids}).all()
+    answer["articles"] = page["articles"]
     return answer
 
 
 def entity_page(session: Session, entity_id: int) -> dict[str, Any]:
     """Everything ``EntityRead`` shows of an entity: its row, aliases, the state it stands
-    for, its stored counts and its most-stated roles (at most ``entities.ROLE_SUMMARY_LIMIT``)."""
-    connection = session.connection()
-    entity = connection.execute(_ENTITY, {"id": entity_id}).first()
-    if entity is None:
+    for, its stored counts and its most-stated roles (at most ``entities.ROLE_SUMMARY_LIMIT``),
+    in one statement."""
+    page = _ENTITY_PAGE.read(
+        session.connection(), {"id": entity_id, "limit": entities.ROLE_SUMMARY_LIMIT}
+    )
+    if not page["entity"]:
         raise NotFound(f"Entity {entity_id} does not exist.")
-    answer = dict(entity._mapping)
-    answer["aliases"] = connection.execute(_ALIASES, {"id": entity_id}).scalars().all()
-    stats = connection.execute(_STATS, {"id": entity_id}).first()
-    if stats is not None:
+    [entity] = page["entity"]
+    answer: dict[str, Any] = entity._asdict()
+    answer["aliases"] = [row.alias for row in page["aliases"]]
+    for stats in page["stats"]:
         answer["mention_count"], answer["article_count"] = stats.mention_count, stats.article_count
         answer["last_seen"] = stats.last_seen_at if stats.article_count else None
-    groups = connection.execute(
-        _ROLE_GROUPS, {"id": entity_id, "limit": entities.ROLE_SUMMARY_LIMIT}
-    ).all()
-    newest = (
-        {
-            row.id: row
-            for row in connection.execute(_ROLES_BY_ID, {"ids": [g.newest for g in groups]})
-        }
-        if groups
-        else {}
-    )
-    refs = _refs(
-        connection,
-        {role.person_id for role in newest.values()}
-        | {role.of_id for role in newest.values() if role.of_id is not None}
-        | ({entity.stands_for_id} if entity.stands_for_id is not None else set()),
-    )
+    groups = page["groups"]
+    newest = {row.id: row for row in page["newest"]}
+    refs = {id_: {"id": id_, "name": name, "type": type_} for id_, name, type_ in page["refs"]}
     answer["stands_for"] = refs[entity.stands_for_id] if entity.stands_for_id is not None else None
     answer["roles"] = [
         _role_answer(newest[group.newest], refs)
@@ -272,17 +346,28 @@ def _event_answers(
     participants: Sequence[Any],
     refs: dict[int, dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    """The events the article reports, each with every article's evidence of it."""
+    """The events, each with every article's evidence of it and its amounts."""
     if not events:
         return []
     ids = {"ids": [event.id for event in events]}
     evidence = connection.execute(_EVIDENCE, ids).all()
     amounts = connection.execute(_EVENT_AMOUNTS, ids).all()
+    return _assembled_events(events, participants, evidence, amounts, refs)
+
+
+def _assembled_events(
+    events: Sequence[Any],
+    participants: Sequence[Any],
+    evidence: Sequence[Any],
+    amounts: Sequence[Any],
+    refs: dict[int, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Event answers from their rows, each row list in its answer order."""
     participants_of = _by_event(participants)
     evidence_of, amounts_of = _by_event(evidence), _by_event(amounts)
     answers = []
     for event in events:
-        answer = dict(event._mapping)
+        answer = event._asdict()
         answer["location"] = refs[event.location_id] if event.location_id is not None else None
         answer["participants"] = [
             {"entity": refs[p.entity_id], "role": p.role} for p in participants_of.get(event.id, [])

@@ -141,7 +141,7 @@ def test_a_repeated_read_runs_only_the_version_query(cached: Served) -> None:
     status_again, again, count = cached.get(f"/v1/articles/{article}")
     assert status == status_again == 200
     assert again == first
-    assert first_count > 5
+    assert first_count >= 1  # built: the page's statement ran (a kept answer runs none)
     assert _version_queries(cached) == 1
     assert count == 0
 
@@ -150,7 +150,7 @@ def test_without_the_cache_every_read_queries_again(uncached: Served) -> None:
     article = uncached.ingest(FIRST)
     uncached.get(f"/v1/articles/{article}")
     _, _, count = uncached.get(f"/v1/articles/{article}")
-    assert count > 5
+    assert count >= 1
     assert _version_queries(uncached) == 0
 
 
@@ -161,7 +161,7 @@ def test_the_byte_budget_evicts_the_least_recently_used_answers(small: Served) -
     _, _, count = small.get(f"/v1/articles/{ids[1]}")
     assert count == 0  # the most recent answer stayed
     _, _, count = small.get(f"/v1/articles/{ids[0]}")
-    assert count > 5  # the older one made room for it
+    assert count >= 1  # the older one made room for it: built again
 
 
 def test_a_write_from_another_process_is_seen_by_the_next_read(cached: Served) -> None:
@@ -299,7 +299,7 @@ def test_an_expired_answer_is_served_while_one_request_rebuilds_it(expiring: Ser
     assert _builds(expiring) == 1
     time.sleep(EXPIRY * 1.2)
     _, again, count = expiring.get(f"/v1/articles/{article}")  # expired again: rebuilt
-    assert again == first and count > 5
+    assert again == first and count >= 1
 
 
 def test_a_wrong_key_is_401_even_when_the_answer_is_cached(cached: Served) -> None:

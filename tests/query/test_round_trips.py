@@ -1,0 +1,123 @@
+"""What an uncached page sends to the database, counted at the driver, through the real app.
+
+On PostgreSQL every statement is a round trip, and a round trip costs the API more CPU than the
+rows of a small read (docs/benchmarks.md, "Uncached pages"): the article, entity and event
+pages are one statement each (a bundle: ``app.kb.sql.bundle``); on PostgreSQL it runs
+outside a transaction (no ``BEGIN``, no ``ROLLBACK``), sets no statement budget of its own
+(connections open with the read budget) and a connection used a moment ago is not pinged.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select, text
+
+from app.db.engine import Deadlines, make_engine
+from app.db.models import Entity, Event, Role
+from app.main import create_app
+from app.settings import Settings
+from benchmarks.point_reads import Trips, counting
+from tests.databases import backend
+from tests.query.conftest import Corpus
+
+postgresql_only = pytest.mark.skipif(
+    backend() != "postgresql", reason="pings and statement budgets are PostgreSQL round trips"
+)
+
+
+@pytest.fixture(scope="module")
+def real_app(corpus: Corpus) -> Iterator[TestClient]:
+    """The app with its own sessions (no test transaction): per-request work included."""
+    settings = Settings(database_url=corpus.url, read_cache_size=0, rate_limit_anonymous="")
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def _sent(client: TestClient, path: str) -> Trips:
+    assert client.get(path).status_code == 200  # warm: the pool holds a connection
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    with counting(engine) as trips:
+        assert client.get(path).status_code == 200
+    return trips
+
+
+def test_an_uncached_article_page_is_one_statement(real_app: TestClient, corpus: Corpus) -> None:
+    for article_id in [corpus.seed_id, *corpus.wikinews_ids]:
+        trips = _sent(real_app, f"/v1/articles/{article_id}")
+        assert trips.statements == 1, (article_id, trips.texts)
+        if backend() == "postgresql":  # the statement alone: no ping, BEGIN, SET, ROLLBACK
+            assert (trips.pings, trips.begins, trips.ends, trips.total) == (0, 0, 0, 1), trips
+
+
+def test_an_uncached_event_page_is_one_statement(real_app: TestClient, corpus: Corpus) -> None:
+    engine = make_engine(corpus.url)
+    try:
+        with engine.connect() as connection:
+            event_ids = connection.scalars(select(Event.id).order_by(Event.id).limit(20)).all()
+    finally:
+        engine.dispose()
+    assert event_ids
+    for event_id in event_ids:
+        trips = _sent(real_app, f"/v1/events/{event_id}")
+        assert trips.statements == 1, (event_id, trips.texts)
+
+
+def test_an_uncached_entity_page_is_one_statement(real_app: TestClient, corpus: Corpus) -> None:
+    engine = make_engine(corpus.url)
+    try:
+        with engine.connect() as connection:  # the busiest people first: they have roles
+            entity_ids = connection.scalars(
+                select(Role.person_id).group_by(Role.person_id).order_by(func.count().desc())
+            ).all()[:10]
+            entity_ids += connection.scalars(select(Entity.id).order_by(Entity.id).limit(10)).all()
+    finally:
+        engine.dispose()
+    for entity_id in entity_ids:
+        trips = _sent(real_app, f"/v1/entities/{entity_id}")
+        assert trips.statements == 1, (entity_id, trips.texts)
+
+
+def test_a_missing_article_is_one_statement(real_app: TestClient) -> None:
+    engine: Engine = real_app.app.state.engine  # type: ignore[attr-defined]
+    with counting(engine) as trips:
+        assert real_app.get("/v1/articles/2147483647").status_code == 404
+    assert trips.statements == 1, trips.texts
+
+
+@postgresql_only
+def test_a_connection_idle_past_the_window_is_pinged(corpus: Corpus) -> None:
+    """The checkout ping is skipped only for a connection used less than ``ping_idle_s`` ago."""
+    for idle_s, pings in ((0.0, 2), (60.0, 0)):
+        engine = make_engine(corpus.url, deadlines=Deadlines(ping_idle_s=idle_s))
+        try:
+            with engine.connect() as connection:  # a fresh connection: never pinged
+                connection.execute(text("SELECT 2"))
+            with counting(engine) as trips:
+                for _ in range(2):
+                    with engine.connect() as connection:
+                        connection.execute(text("SELECT 2"))
+            assert trips.pings == pings, (idle_s, trips)
+        finally:
+            engine.dispose()
+
+
+@postgresql_only
+def test_reads_run_with_the_read_budget_and_writes_with_the_statement_budget(
+    corpus: Corpus,
+) -> None:
+    settings = Settings(
+        database_url=corpus.url, db_read_timeout_ms=1_234, db_statement_timeout_ms=5_678
+    )
+    app = create_app(settings)
+    try:
+        for factory, expected in (
+            (app.state.read_sessionmaker, "1234ms"),
+            (app.state.sessionmaker, "5678ms"),
+        ):
+            for _ in range(2):  # the second transaction reuses the first's connection
+                with factory() as session:
+                    assert session.scalar(text("SHOW statement_timeout")) == expected
+    finally:
+        app.state.engine.dispose()
+        app.state.health_engine.dispose()
