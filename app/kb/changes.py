@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -123,7 +123,7 @@ def list_changes(
     if kind:
         query = query.where(Change.kind == kind)
     if since and not cursor:
-        moment = _timestamp(since)
+        moment = _timestamp(since, is_cursor=lambda v: _is_cursor(codec, f"changes:{kind}", v))
         if moment is None:
             cursor = since  # not a timestamp: a cursor from a previous page
         else:
@@ -141,15 +141,27 @@ def list_changes(
     )
 
 
-def _timestamp(value: str) -> datetime | None:
+def _timestamp(value: str, *, is_cursor: Callable[[str], bool]) -> datetime | None:
+    """The time ``since`` names; None for a cursor. A cursor may begin with four digits too
+    (one in about 1,700 does), so a value shaped like a time that is not one is tried as one."""
     if not value[:4].isdigit():
         return None
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
+        if is_cursor(value):
+            return None
         raise InvalidCursor(
             f"`since` is neither a cursor nor an ISO 8601 time: {value!r}."
         ) from exc
+
+
+def _is_cursor(codec: CursorCodec, scope: str, value: str) -> bool:
+    try:
+        codec.decode(scope, value)
+    except InvalidCursor:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
