@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, desc, func, select, union
+from sqlalchemy import BindParameter, Connection, Select, bindparam, desc, func, select, union
 from sqlalchemy.orm import Session
 
 from app.db.models import (
@@ -97,6 +97,14 @@ _EVENT_PARTICIPANTS = select(
     _participants.c.event_id, _participants.c.role, _participants.c.entity_id
 ).where(_participants.c.event_id == _ID)
 _EVENT_EVIDENCE = select(_evidence).where(_evidence.c.event_id == _ID)
+
+
+def _refs_part(*entity_ids: Select[Any]) -> Part:
+    """The id, name and type of the entities some of the page's rows name."""
+    refs = select(_entities.c.id, _entities.c.name, _entities.c.type)
+    return Part(refs.where(_entities.c.id.in_(union(*entity_ids))), _entities.c.id)
+
+
 _EVENT_PAGE = Bundle(
     {
         "event": Part(_EVENT, _events.c.id),
@@ -109,16 +117,9 @@ _EVENT_PAGE = Bundle(
             ),
             func.row_number().over(order_by=(sort_time, _articles.c.id)),
         ),
-        "refs": Part(
-            select(_entities.c.id, _entities.c.name, _entities.c.type).where(
-                _entities.c.id.in_(
-                    union(
-                        _EVENT_PARTICIPANTS.with_only_columns(_participants.c.entity_id),
-                        _EVENT.with_only_columns(_events.c.location_id),
-                    )
-                )
-            ),
-            _entities.c.id,
+        "refs": _refs_part(
+            _EVENT_PARTICIPANTS.with_only_columns(_participants.c.entity_id),
+            _EVENT.with_only_columns(_events.c.location_id),
         ),
     }
 )
@@ -150,19 +151,12 @@ _ARTICLE_PAGE = Bundle(
         "event_amounts": Part(
             select(_amounts).where(_amounts.c.event_id.in_(_REPORTED)), _amounts.c.id
         ),
-        "refs": Part(
-            select(_entities.c.id, _entities.c.name, _entities.c.type).where(
-                _entities.c.id.in_(
-                    union(
-                        select(_roles.c.person_id).where(_roles.c.article_id == _ID),
-                        select(_roles.c.of_id).where(_roles.c.article_id == _ID),
-                        select(_quotes.c.speaker_id).where(_quotes.c.article_id == _ID),
-                        _PARTICIPANT_ROWS.with_only_columns(_participants.c.entity_id),
-                        _EVENT_LOCATIONS,
-                    )
-                )
-            ),
-            _entities.c.id,
+        "refs": _refs_part(
+            select(_roles.c.person_id).where(_roles.c.article_id == _ID),
+            select(_roles.c.of_id).where(_roles.c.article_id == _ID),
+            select(_quotes.c.speaker_id).where(_quotes.c.article_id == _ID),
+            _PARTICIPANT_ROWS.with_only_columns(_participants.c.entity_id),
+            _EVENT_LOCATIONS,
         ),
     }
 )
@@ -204,17 +198,10 @@ _ENTITY_PAGE = Bundle(
             _ROLE_GROUPS.c.rank,
         ),
         "newest": Part(_NEWEST_ROLES, _roles.c.id),
-        "refs": Part(
-            select(_entities.c.id, _entities.c.name, _entities.c.type).where(
-                _entities.c.id.in_(
-                    union(
-                        _NEWEST_ROLES.with_only_columns(_roles.c.person_id),
-                        _NEWEST_ROLES.with_only_columns(_roles.c.of_id),
-                        _ENTITY.with_only_columns(_entities.c.stands_for_id),
-                    )
-                )
-            ),
-            _entities.c.id,
+        "refs": _refs_part(
+            _NEWEST_ROLES.with_only_columns(_roles.c.person_id),
+            _NEWEST_ROLES.with_only_columns(_roles.c.of_id),
+            _ENTITY.with_only_columns(_entities.c.stands_for_id),
         ),
     }
 )
