@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -122,8 +122,9 @@ def list_changes(
     query = select(Change)
     if kind:
         query = query.where(Change.kind == kind)
+    scope = f"changes:{kind}"
     if since and not cursor:
-        moment = _timestamp(since, is_cursor=lambda v: _is_cursor(codec, f"changes:{kind}", v))
+        moment = _timestamp(since, codec=codec, scope=scope)
         if moment is None:
             cursor = since  # not a timestamp: a cursor from a previous page
         else:
@@ -131,7 +132,7 @@ def list_changes(
     return keyset_page(
         session,
         query,
-        scope=f"changes:{kind}",
+        scope=scope,
         keys=[SortKey(Change.id)],
         row_values=lambda c: (c.id,),
         limit=limit,
@@ -141,7 +142,7 @@ def list_changes(
     )
 
 
-def _timestamp(value: str, *, is_cursor: Callable[[str], bool]) -> datetime | None:
+def _timestamp(value: str, *, codec: CursorCodec, scope: str) -> datetime | None:
     """The time ``since`` names; None for a cursor. A cursor may begin with four digits too
     (one in about 1,700 does), so a value shaped like a time that is not one is tried as one."""
     if not value[:4].isdigit():
@@ -149,7 +150,7 @@ def _timestamp(value: str, *, is_cursor: Callable[[str], bool]) -> datetime | No
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        if is_cursor(value):
+        if _is_cursor(codec, scope, value):
             return None
         raise InvalidCursor(
             f"`since` is neither a cursor nor an ISO 8601 time: {value!r}."

@@ -10,7 +10,7 @@ in the same order (``tests/query/test_pages.py`` compares them on every fixture 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import BindParameter, Connection, Select, bindparam, desc, func, select, union
@@ -73,7 +73,8 @@ _ENTITY_COUNTS = (
     .where(_mentions.c.article_id == _ID)
     .group_by(_entities.c.id)
 )
-_REFS = select(_entities.c.id, _entities.c.name, _entities.c.type).where(_entities.c.id.in_(_IDS))
+_ENTITY_REFS = select(_entities.c.id, _entities.c.name, _entities.c.type)
+_REFS = _ENTITY_REFS.where(_entities.c.id.in_(_IDS))
 _PARTICIPANTS = (
     select(_participants.c.event_id, _participants.c.role, _participants.c.entity_id)
     .where(_participants.c.event_id.in_(_IDS))
@@ -101,8 +102,7 @@ _EVENT_EVIDENCE = select(_evidence).where(_evidence.c.event_id == _ID)
 
 def _refs_part(*entity_ids: Select[Any]) -> Part:
     """The id, name and type of the entities some of the page's rows name."""
-    refs = select(_entities.c.id, _entities.c.name, _entities.c.type)
-    return Part(refs.where(_entities.c.id.in_(union(*entity_ids))), _entities.c.id)
+    return Part(_ENTITY_REFS.where(_entities.c.id.in_(union(*entity_ids))), _entities.c.id)
 
 
 _EVENT_PAGE = Bundle(
@@ -227,7 +227,7 @@ def article_page(session: Session, article_id: int) -> dict[str, Any]:
         {"id": id_, "name": name, "type": type_, "mention_count": count}
         for id_, name, type_, count in sorted(facts["counts"], key=lambda r: (-r[3], r[1]))
     ]
-    refs = {id_: {"id": id_, "name": name, "type": type_} for id_, name, type_ in facts["refs"]}
+    refs = _ref_map(facts["refs"])
     answer["roles"] = [_role_answer(role, refs) for role in facts["roles"]]
     answer["timexes"] = facts["timexes"]
     answer["amounts"] = facts["amounts"]
@@ -248,7 +248,7 @@ def event_page(session: Session, event_id: int) -> dict[str, Any]:
     page = _EVENT_PAGE.read(session.connection(), {"id": event_id})
     if not page["event"]:
         raise NotFound(f"Event {event_id} does not exist.")
-    refs = {id_: {"id": id_, "name": name, "type": type_} for id_, name, type_ in page["refs"]}
+    refs = _ref_map(page["refs"])
     [answer] = _assembled_events(
         page["event"], page["participants"], page["evidence"], page["amounts"], refs
     )
@@ -273,7 +273,7 @@ def entity_page(session: Session, entity_id: int) -> dict[str, Any]:
         answer["last_seen"] = stats.last_seen_at if stats.article_count else None
     groups = page["groups"]
     newest = {row.id: row for row in page["newest"]}
-    refs = {id_: {"id": id_, "name": name, "type": type_} for id_, name, type_ in page["refs"]}
+    refs = _ref_map(page["refs"])
     answer["stands_for"] = refs[entity.stands_for_id] if entity.stands_for_id is not None else None
     answer["roles"] = [
         _role_answer(newest[group.newest], refs)
@@ -323,7 +323,11 @@ def _refs(connection: Connection, ids: set[int]) -> dict[int, dict[str, Any]]:
     """Entity references (id, name, type) by id."""
     if not ids:
         return {}
-    rows = connection.execute(_REFS, {"ids": sorted(ids)})
+    return _ref_map(connection.execute(_REFS, {"ids": sorted(ids)}))
+
+
+def _ref_map(rows: Iterable[Any]) -> dict[int, dict[str, Any]]:
+    """Entity references (id, name, type) by id, from rows of ``_ENTITY_REFS``."""
     return {id_: {"id": id_, "name": name, "type": type_} for id_, name, type_ in rows}
 
 
