@@ -137,6 +137,12 @@ class Settings(BaseSettings):
         "article stored (and its message acknowledged) on its own; the process holds twice as "
         "many messages (the next batch waits, delivered). 1 = one job at a time.",
     )
+    worker_extraction_process: bool = Field(
+        default=True,
+        description="A `newskb worker` process runs its NLP in a child process of its own "
+        "(forked with the model loaded: its memory is shared) and stores the articles itself, so "
+        "storing never waits on spaCy; false = one process, with a writer thread beside spaCy.",
+    )
     job_retention_days: float = Field(
         default=7.0,
         ge=0,

@@ -39,7 +39,7 @@ from app.queue.broker import RabbitQueue
 from app.settings import Settings
 from benchmarks.databases import fresh_database
 from benchmarks.ingest import DEFAULT_CORPUS, bare_spacy, load_documents
-from benchmarks.startup import cpu_seconds
+from benchmarks.startup import cpu_seconds, tree_cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_QUEUE = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -119,9 +119,9 @@ def run_workers(
                     )
                 ).one()
             if started and cpu_at_start is None:
-                cpu_at_start = (sum(cpu_seconds(w.pid) for w in workers), postgres_cpu())
+                cpu_at_start = (sum(tree_cpu_seconds(w.pid) for w in workers), postgres_cpu())
             if done >= total:
-                cpu_at_end = (sum(cpu_seconds(w.pid) for w in workers), postgres_cpu())
+                cpu_at_end = (sum(tree_cpu_seconds(w.pid) for w in workers), postgres_cpu())
                 break
             time.sleep(0.1)
         with engine.connect() as connection:

@@ -80,6 +80,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of a process and of its live descendants (a worker's extraction process)."""
+    total = cpu_seconds(pid)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                total += tree_cpu_seconds(int(child))
+            except FileNotFoundError:  # ended meanwhile
+                pass
+    return total
+
+
 def maps_spacy(pid: int) -> bool:
     """Whether any spaCy extension module is mapped into the process."""
     return "/spacy/" in Path(f"/proc/{pid}/maps").read_text()

@@ -12,7 +12,11 @@ on its own, so a crash loses at most the articles in flight. Results arrive in c
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import multiprocessing
+import signal
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +27,7 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Protocol, TypeVar
@@ -38,7 +43,17 @@ from app.kb.intake import Document, parse, store
 from app.kb.sql.dialect import refresh_statistics
 from app.kb.sql.transaction import committing
 
-__all__ = ["BulkReport", "Document", "Stages", "ingest_documents", "run_pipelined"]
+__all__ = [
+    "BulkReport",
+    "Document",
+    "ExtractionProcess",
+    "Stages",
+    "ingest_documents",
+    "run_beside",
+    "run_pipelined",
+]
+
+logger = logging.getLogger("newskb.ingest")
 
 # Planner statistics are refreshed when the load has stored this many articles, then each time
 # it doubles (a log of the load's size in ANALYZE runs), and once at the end.
@@ -166,6 +181,120 @@ def run_pipelined(
         finally:
             while writing:
                 writing.popleft().result()
+
+
+class ExtractionProcess:
+    """A process of its own for the NLP, so that storing (in the caller's) never waits on it.
+
+    A Python process runs one thread at a time. A writer thread beside spaCy gets the GIL back
+    after each of its database round trips only when spaCy lets go (up to the 5 ms switch
+    interval), so with ~20 statements per article the two mostly take turns. Here the whole
+    extraction (spaCy, the entity patterns, every extractor, each article within its time
+    budget) runs in one forked child that shares the loaded model's memory, and returns
+    picklable ``ExtractedArticle``s. Create it before the process starts threads: a fork copies
+    only the calling thread, and a lock another thread held would stay held in the child. A
+    child that dies (killed, out of memory) fails its batch with ``BrokenProcessPool``; the
+    next batch gets a new child, spawned (a fork is no longer safe then), which loads the model.
+    """
+
+    def __init__(
+        self, model_names: str, *, nlp_batch: int = NLP_BATCH, budget_seconds: float = 0.0
+    ) -> None:
+        self.settings = (model_names, nlp_batch, budget_seconds)
+        self.pool = self._start("fork")
+        self.pool.submit(_extraction_ready).result()  # forked now, not from a later thread
+
+    def _start(self, method: str) -> ProcessPoolExecutor:
+        if method not in multiprocessing.get_all_start_methods():
+            method = "spawn"
+        return ProcessPoolExecutor(
+            1,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_init_extraction_process,
+            initargs=self.settings,
+        )
+
+    def submit(self, articles: list[ParsedArticle]) -> Future[list[ExtractedArticle]]:
+        try:
+            return self.pool.submit(_extract_within_budget, articles)
+        except BrokenProcessPool:
+            logger.warning("the extraction process died; starting another")
+            self.pool.shutdown(wait=False)
+            self.pool = self._start("spawn")
+            return self.pool.submit(_extract_within_budget, articles)
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+
+def run_beside(
+    stages: Stages[Batch, Item], batches: Iterable[list[Batch]], *, extraction: ExtractionProcess
+) -> None:
+    """``run_pipelined`` with the NLP in ``extraction``'s process: batch N+1 is extracted there
+    while batch N is stored here, each article in its own transaction, in input order.
+
+    A writer thread waits for each batch's extraction and stores it, so the articles of the
+    last batch are stored even while ``batches`` waits for more (a queue's worker waits on its
+    broker there). At most two batches are in flight. An extraction's error (a document too
+    slow, a crash in a model) is raised here once the batches before it are stored.
+    """
+    threaded = not isinstance(stages.sessions.kw.get("bind"), Connection)
+    with ThreadPoolExecutor(1, thread_name_prefix="newskb-writer") as writer:
+        writing: deque[Future[None]] = deque()
+        try:
+            for batch in batches:
+                fresh = stages.prepare(batch)
+                if not fresh:
+                    continue
+                extracting = extraction.submit([parsed for _, parsed in fresh])
+                if not threaded:
+                    _store_extracted(stages, fresh, extracting)
+                    continue
+                while len(writing) >= 2:
+                    writing.popleft().result()
+                writing.append(writer.submit(_store_extracted, stages, fresh, extracting))
+        finally:
+            while writing:
+                writing.popleft().result()
+
+
+def _store_extracted(
+    stages: Stages[Batch, Item],
+    fresh: list[tuple[Item, ParsedArticle]],
+    extracting: Future[list[ExtractedArticle]],
+) -> None:
+    stages.write(fresh, extracting.result())
+
+
+_extraction_settings: list[tuple[str, int, float]] = []
+
+
+def _init_extraction_process(model_names: str, nlp_batch: int, budget_seconds: float) -> None:
+    """Load the model (a fork has it already); die with the parent; leave signals to it."""
+    from app.extract.nlp import get_nlp
+
+    if sys.platform == "linux":  # a SIGKILLed worker must not leave its child behind
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    # Ctrl-C and SIGTERM reach the whole process group: the parent decides when this ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _extraction_settings[:] = [(model_names, nlp_batch, budget_seconds)]
+    get_nlp(model_names)
+
+
+def _extraction_ready() -> None:
+    """Nothing: submitted once so that the pool forks its child at once."""
+
+
+def _extract_within_budget(articles: list[ParsedArticle]) -> list[ExtractedArticle]:
+    """In the extraction process: as ``run_pipelined`` extracts, each article within budget."""
+    model_names, nlp_batch, budget_seconds = _extraction_settings[0]
+    extracted = iter_extract(articles, model_names=model_names, batch_size=nlp_batch)
+    results = []
+    for _ in articles:
+        with within_budget(budget_seconds, "Extraction"):
+            results.append(next(extracted))
+    return results
 
 
 def _run_pool(

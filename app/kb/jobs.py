@@ -28,7 +28,7 @@ from app.errors import Conflict, NewsKBError, NotFound, QueueFull, QueueUnavaila
 from app.extract import types as x
 from app.extract.document import content_hash
 from app.kb import health
-from app.kb.bulk import NLP_BATCH, run_pipelined
+from app.kb.bulk import NLP_BATCH, ExtractionProcess, run_beside, run_pipelined
 from app.kb.intake import (
     Document,
     IngestResult,
@@ -316,6 +316,7 @@ def run_job_batches(
     model_names: str,
     budget_seconds: float,
     max_attempts: int,
+    extraction: ExtractionProcess | None = None,
 ) -> None:
     """Run one delivery of each job, a batch's NLP in one stream, as bulk ingest does.
 
@@ -326,21 +327,26 @@ def run_job_batches(
     a batch is claimed, parsed and checked for duplicates, extracted in one ``nlp.pipe``
     stream, each article stored in its own transaction by a writer thread while the next ones,
     and the next batch, are extracted. Each job is marked done in the transaction that stores
-    its article. When extraction fails (a document too slow, a crash in a model), the jobs in
-    hand not yet settled run one at a time through the ingest door, which pins the failure on
-    the document that causes it, and the stream goes on.
+    its article. With ``extraction``, the NLP runs in that process instead, while this one
+    stores (``app.kb.bulk.run_beside``). When extraction fails (a document too slow, a crash
+    in a model, the extraction process killed), the jobs in hand not yet settled run one at a
+    time through the ingest door here, which pins the failure on the document that causes it,
+    and the stream goes on.
     """
     stages = _JobStages(sessions, on_settled, budget_seconds, max_attempts)
     remaining = iter(batches)
     while True:
         try:
-            run_pipelined(
-                stages,
-                remaining,
-                model_names=model_names,
-                budget_seconds=budget_seconds,
-                writes_in_flight=NLP_BATCH,
-            )
+            if extraction is not None:
+                run_beside(stages, remaining, extraction=extraction)
+            else:
+                run_pipelined(
+                    stages,
+                    remaining,
+                    model_names=model_names,
+                    budget_seconds=budget_seconds,
+                    writes_in_flight=NLP_BATCH,
+                )
             return
         except Exception as exc:
             alone = list(stages.in_hand.values())

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.errors import QueueUnavailable
 from app.kb import health
 from app.kb import jobs as kb_jobs
+from app.kb.bulk import ExtractionProcess
 from app.queue.batcher import Batcher
 from app.settings import Settings
 
@@ -51,8 +52,13 @@ def _ingest_job(job_id: int) -> None:
     RUNTIME.batcher.run(job_id)  # with the other jobs this worker holds: one NLP batch
 
 
-def make_batcher(sessions: sessionmaker[Session], settings: Settings) -> Batcher:
-    """A worker process's batcher: ``settings.worker_batch`` jobs at most per batch."""
+def make_batcher(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    extraction: ExtractionProcess | None = None,
+) -> Batcher:
+    """A worker process's batcher: ``settings.worker_batch`` jobs at most per batch, their NLP
+    in ``extraction``'s process when there is one."""
 
     def run_batches(
         batches: Iterator[list[int]], on_settled: Callable[[int, BaseException | None], None]
@@ -64,6 +70,7 @@ def make_batcher(sessions: sessionmaker[Session], settings: Settings) -> Batcher
             model_names=settings.spacy_model,
             budget_seconds=settings.extraction_budget_seconds,
             max_attempts=settings.queue_max_attempts,
+            extraction=extraction,
         )
 
     return Batcher(run_batches, settings.worker_batch)

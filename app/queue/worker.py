@@ -3,9 +3,11 @@
 Each process loads the spaCy model once, opens its own database engine and takes up to
 ``2 × NEWSKB_WORKER_BATCH`` messages: one batch runs (its NLP in one ``nlp.pipe`` stream, each
 article stored while the next is extracted) while the next is already delivered
-(``app.queue.batcher``). ``--processes N`` forks N such processes after the model is loaded
-(they share its memory) and starts a new one when one dies; SIGTERM or Ctrl-C stops them
-after the article in hand. More machines: start ``newskb worker`` on each.
+(``app.queue.batcher``). The NLP runs in a child process of its own, forked with the model
+loaded, so that storing never waits on spaCy for the GIL
+(``NEWSKB_WORKER_EXTRACTION_PROCESS``). ``--processes N`` forks N such processes after the
+model is loaded (they share its memory) and starts a new one when one dies; SIGTERM or Ctrl-C
+stops them after the article in hand. More machines: start ``newskb worker`` on each.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.engine import make_engine, make_sessionmaker
 from app.kb import jobs as kb_jobs
+from app.kb.bulk import NLP_BATCH, ExtractionProcess
 from app.kb.ingest import load_model
 from app.logging import configure_logging
 from app.queue import broker as queue_broker
@@ -74,9 +77,19 @@ def run_worker(settings: Settings, *, processes: int = 1) -> None:
 
 def _serve(settings: Settings) -> None:
     """One worker process: consume until told to stop, then finish the batches in hand."""
+    # Forked first, while this process has a single thread (see ExtractionProcess).
+    extraction = (
+        ExtractionProcess(
+            settings.spacy_model,
+            nlp_batch=min(settings.worker_batch, NLP_BATCH),
+            budget_seconds=settings.extraction_budget_seconds,
+        )
+        if settings.worker_extraction_process
+        else None
+    )
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
-    batcher = queue_broker.make_batcher(sessions, settings)
+    batcher = queue_broker.make_batcher(sessions, settings, extraction)
     queue_broker.RUNTIME.batcher = batcher
     broker, _ = queue_broker.make_broker(settings)
     # A thread per message held: one batch running, the next one delivered and waiting.
@@ -104,6 +117,8 @@ def _serve(settings: Settings) -> None:
         started = time.monotonic()
         worker.stop(timeout=STOP_TIMEOUT_MS)
         batcher.stop()
+        if extraction is not None:
+            extraction.close()
         broker.close()
         engine.dispose()
         logger.info("worker stopped in %.1f s", time.monotonic() - started)

@@ -6,6 +6,8 @@ real broker are tested in tests/reliability/test_queue.py.
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -16,9 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.base import utcnow
 from app.db.models import Article, Job
+from app.errors import ExtractionTooSlow
 from app.kb import bulk
 from app.kb import jobs as kb_jobs
-from app.kb.intake import Document, ingest_document
+from app.kb.ingest import extract_many
+from app.kb.intake import Document, ingest_document, parse
 from app.settings import Settings
 
 STORM = "Storm hits coast\n\nA storm hit Portugal on Monday and cut power in Lisbon."
@@ -185,8 +189,21 @@ def test_pruning_deletes_old_done_jobs_and_keeps_failed_ones(session: Session) -
     assert kb_jobs.prune_jobs(session, older_than=timedelta(0)) == 1  # the recent one
 
 
+@pytest.fixture(scope="module")
+def extraction() -> Iterator[bulk.ExtractionProcess]:
+    """A worker's extraction process (forked from this one, the model loaded)."""
+    process = bulk.ExtractionProcess(Settings().spacy_model)
+    yield process
+    process.close()
+
+
+@pytest.mark.parametrize("where", ["in this process", "in an extraction process"])
 def test_a_stream_of_batches_settles_each_job_once(
-    session: Session, sessions: sessionmaker[Session], settings: Settings
+    session: Session,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    where: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     stories = [STORM, VOTE, STORM, STORM_LATER, VOTE]
     ids = add_jobs(session, *(Document(f"job{i}", text=t) for i, t in enumerate(stories)))
@@ -198,6 +215,7 @@ def test_a_stream_of_batches_settles_each_job_once(
         model_names=settings.spacy_model,
         budget_seconds=settings.extraction_budget_seconds,
         max_attempts=3,
+        extraction=request.getfixturevalue("extraction") if "extraction" in where else None,
     )
     assert sorted(job_id for job_id, _ in settled) == sorted([*ids, ids[0]])
     assert all(error is None for _, error in settled)
@@ -206,3 +224,49 @@ def test_a_stream_of_batches_settles_each_job_once(
     assert [job.duplicate for job in jobs] == [False, False, True, False, True]
     assert [job.attempts for job in jobs] == [1] * 5
     assert session.scalar(select(func.count()).select_from(Article)) == 3
+
+
+def test_an_extraction_process_extracts_what_this_process_does(
+    extraction: bulk.ExtractionProcess, settings: Settings
+) -> None:
+    articles = [parse(Document(text=t)) for t in (STORM, VOTE, STORM_LATER)]
+    here = extract_many(articles, model_names=settings.spacy_model, batch_size=16)
+    there = extraction.submit(articles).result()
+    assert there == here
+    assert all(result.entities for result in there)
+
+
+def test_an_extraction_past_its_budget_fails_with_its_own_error(settings: Settings) -> None:
+    hasty = bulk.ExtractionProcess(settings.spacy_model, budget_seconds=1e-6)
+    try:
+        with pytest.raises(ExtractionTooSlow, match="Extraction took longer"):
+            hasty.submit([parse(Document(text=STORM_LATER))]).result()
+    finally:
+        hasty.close()
+
+
+def test_a_killed_extraction_process_loses_no_job_and_is_replaced(
+    session: Session, sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    doomed = bulk.ExtractionProcess(settings.spacy_model)
+    try:
+        (pid,) = doomed.pool._processes  # type: ignore[attr-defined]
+        os.kill(pid, signal.SIGKILL)  # as the OOM killer would, between two batches
+        ids = add_jobs(session, *(Document(f"job{i}", text=t) for i, t in enumerate([STORM, VOTE])))
+        settled: dict[int, BaseException | None] = {}
+        kb_jobs.run_job_batches(
+            sessions,
+            [ids[:1], ids[1:]],
+            on_settled=settled.__setitem__,
+            model_names=settings.spacy_model,
+            budget_seconds=settings.extraction_budget_seconds,
+            max_attempts=3,
+            extraction=doomed,
+        )
+        assert settled == {ids[0]: None, ids[1]: None}
+        assert [job.state for job in jobs_by_id(session, ids)] == ["done", "done"]
+        assert [job.attempts for job in jobs_by_id(session, ids)] == [1, 1]
+        (replacement,) = doomed.pool._processes  # type: ignore[attr-defined]
+        assert replacement != pid
+    finally:
+        doomed.close()

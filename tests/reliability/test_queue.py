@@ -160,12 +160,24 @@ def test_worker_processes_replace_one_killed_mid_article(deployment: Deployment)
         wait_for(lambda: job(deployment.base, job_id)["state"] == "running", what="job running")
         children = _children(parent.process.pid)
         assert len(children) == 2
+        extractors = [grandchild for child in children for grandchild in _children(child)]
+        assert len(extractors) == 2  # each worker's extraction process
         for child in children:  # whichever runs the job: both are killed
             os.kill(child, signal.SIGKILL)
+        # Nothing reaps or signals them but the kernel: each dies with its worker.
+        wait_for(lambda: not any(_alive(pid) for pid in extractors), what="orphans gone")
         parent.wait_ready(4)  # two new workers in their place
         done = finished(deployment.base, job_id, timeout=180)
     assert done["state"] == "done" and done["attempts"] == 2
     assert deployment.articles_with("paragraph 149,") == 1
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended (its new parent reaps it)
 
 
 def _children(pid: int) -> list[int]:
