@@ -215,6 +215,10 @@ class ExtractionProcess:
         )
 
     def submit(self, articles: list[ParsedArticle]) -> Future[list[ExtractedArticle]]:
+        """Extract there; the languages are detected here first, off that process's path."""
+        from app.extract.pipeline import with_language
+
+        articles = [with_language(article) for article in articles]
         try:
             return self.pool.submit(_extract_within_budget, articles)
         except BrokenProcessPool:

@@ -7,6 +7,7 @@ real broker are tested in tests/reliability/test_queue.py.
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 from collections.abc import Iterator
 from datetime import timedelta
@@ -270,3 +271,14 @@ def test_a_killed_extraction_process_loses_no_job_and_is_replaced(
         assert replacement != pid
     finally:
         doomed.close()
+
+
+def test_an_extracted_article_survives_pickling_whole(settings: Settings) -> None:
+    (extracted,) = extract_many(
+        [parse(Document(text=STORM_LATER, url="https://news.example/s", source="Example"))],
+        model_names=settings.spacy_model,
+    )
+    again = pickle.loads(pickle.dumps(extracted, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == extracted
+    assert again.parsed.url == "https://news.example/s" and again.entities[0].mentions
+    assert type(again.entities[0].mentions[0].span) is type(extracted.entities[0].mentions[0].span)
