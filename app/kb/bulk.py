@@ -13,6 +13,7 @@ on its own, so a crash loses at most the articles in flight. Results arrive in c
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import multiprocessing
 import signal
@@ -284,6 +285,9 @@ def _init_extraction_process(model_names: str, nlp_batch: int, budget_seconds: f
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _extraction_settings[:] = [(model_names, nlp_batch, budget_seconds)]
     get_nlp(model_names)
+    # What the worker built (the model above all) is never garbage: the collector need not
+    # walk it, nor write to its pages, which the fork shares with the worker until written.
+    gc.freeze()
 
 
 def _extraction_ready() -> None:
