@@ -25,6 +25,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pika
 from sqlalchemy import create_engine, text
@@ -67,6 +68,7 @@ def submit(url: str, queue_url: str, queue_name: str, documents: list[Document])
 class WorkerRun:
     seconds: float  # from the first job started to the last finished
     worker_cpu: float  # CPU of the worker processes over that time (model loading excluded)
+    extraction_cpu: float  # of which their extraction processes (children)
     database_cpu: float  # CPU of every PostgreSQL server process over that time
 
 
@@ -108,7 +110,7 @@ def run_workers(
         for _ in range(count)
     ]
     engine = create_engine(url)
-    cpu_at_start: tuple[float, dict[int, float]] | None = None
+    cpu_at_start: tuple[float, float, dict[int, float]] | None = None
     try:
         while True:
             with engine.connect() as connection:
@@ -119,9 +121,9 @@ def run_workers(
                     )
                 ).one()
             if started and cpu_at_start is None:
-                cpu_at_start = (sum(tree_cpu_seconds(w.pid) for w in workers), postgres_cpu())
+                cpu_at_start = (*workers_cpu(workers), postgres_cpu())
             if done >= total:
-                cpu_at_end = (sum(tree_cpu_seconds(w.pid) for w in workers), postgres_cpu())
+                cpu_at_end = (*workers_cpu(workers), postgres_cpu())
                 break
             time.sleep(0.1)
         with engine.connect() as connection:
@@ -138,8 +140,16 @@ def run_workers(
     return WorkerRun(
         seconds=float((last - first).total_seconds()),
         worker_cpu=cpu_at_end[0] - cpu_at_start[0],
-        database_cpu=cpu_since(cpu_at_start[1], cpu_at_end[1]),
+        extraction_cpu=cpu_at_end[1] - cpu_at_start[1],
+        database_cpu=cpu_since(cpu_at_start[2], cpu_at_end[2]),
     )
+
+
+def workers_cpu(workers: list[subprocess.Popen[bytes]]) -> tuple[float, float]:
+    """CPU so far of the worker processes with their children, and of their children alone."""
+    whole = [tree_cpu_seconds(w.pid) for w in workers]
+    own = [cpu_seconds(w.pid) for w in workers]
+    return sum(whole), sum(whole) - sum(own)
 
 
 def delete_queue(queue_url: str, name: str) -> None:
@@ -192,7 +202,7 @@ def store_alone(documents: list[Document]) -> tuple[float, float, int]:
     return extraction, store, created
 
 
-def _scalar(url: str, sql: str) -> object:
+def _scalar(url: str, sql: str) -> Any:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
@@ -239,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{bare_cpu / (worker_cpu + database_cpu):>11.2f}"
                 f"   (enqueue {enqueue / n * 1000:.1f} ms/article)"
             )
+            print(
+                f"{'':<30}of which the extraction processes {run.extraction_cpu / n * 1000:.1f}"
+                f" ms/art, the workers {(run.worker_cpu - run.extraction_cpu) / n * 1000:.1f}"
+            )
             queue_seconds[count, batch] = run.seconds
     extraction, store, created = store_alone(documents)
     per = {
@@ -253,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{f'1 worker, batch {batch}, per article':<36}{worker * 1000:>8.1f} ms: "
                 f"{(worker - per['extraction']) * 1000:.1f} beyond extraction "
-                "(store not overlapped, claims, messages)"
+                "(what the store does not overlap, hand-overs, claims, messages)"
             )
     return 0
 

@@ -24,7 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,10 +85,8 @@ def tree_cpu_seconds(pid: int) -> float:
     total = cpu_seconds(pid)
     for task in Path(f"/proc/{pid}/task").iterdir():
         for child in (task / "children").read_text().split():
-            try:
+            with suppress(FileNotFoundError):  # ended meanwhile
                 total += tree_cpu_seconds(int(child))
-            except FileNotFoundError:  # ended meanwhile
-                pass
     return total
 
 
