@@ -50,7 +50,6 @@ __all__ = [
     "ExtractionProcess",
     "Stages",
     "ingest_documents",
-    "run_beside",
     "run_pipelined",
 ]
 
@@ -141,6 +140,7 @@ def run_pipelined(
     nlp_batch: int = NLP_BATCH,
     budget_seconds: float = 0.0,
     writes_in_flight: int = 1,
+    extraction: ExtractionProcess | None = None,
 ) -> None:
     """Batch the NLP; store article N in a writer thread while article N+1 is extracted.
 
@@ -156,29 +156,42 @@ def run_pipelined(
     caller's outer transaction, as in tests) cannot be used from two threads at once: those
     are written in turn.
 
+    With ``extraction``, the NLP runs in that process instead: batch N+1 is extracted there
+    while the writer thread waits for batch N and stores it (so the last batch is stored even
+    while ``batches`` waits for more, as a queue's worker waits on its broker), two batches in
+    flight at most.
+
     ``budget_seconds`` (when positive) bounds each step of the extraction (spaCy reads up to
     ``nlp_batch`` texts in one step): ``ExtractionTooSlow`` is raised, after the write in
     flight has finished, and the caller decides what to do with the articles not written.
     """
     threaded = not isinstance(stages.sessions.kw.get("bind"), Connection)
+    in_flight = writes_in_flight if extraction is None else 2
     with ThreadPoolExecutor(1, thread_name_prefix="newskb-writer") as writer:
         writing: deque[Future[None]] = deque()
+
+        def hand_over(write: Callable[..., None], *args: object) -> None:
+            if not threaded:
+                write(*args)
+                return
+            while len(writing) >= in_flight:
+                writing.popleft().result()
+            writing.append(writer.submit(write, *args))
+
         try:
             for batch in batches:
                 fresh = stages.prepare(batch)
                 if not fresh:  # all duplicates or empty: no NLP, not even the model
                     continue
                 parsed = [p for _, p in fresh]
+                if extraction is not None:
+                    hand_over(_store_extracted, stages, fresh, extraction.submit(parsed))
+                    continue
                 extracted = iter_extract(parsed, model_names=model_names, batch_size=nlp_batch)
                 for item in fresh:
                     with within_budget(budget_seconds, "Extraction"):
                         result = next(extracted)
-                    if not threaded:
-                        stages.write([item], [result])
-                        continue
-                    while len(writing) >= writes_in_flight:
-                        writing.popleft().result()
-                    writing.append(writer.submit(stages.write, [item], [result]))
+                    hand_over(stages.write, [item], [result])
         finally:
             while writing:
                 writing.popleft().result()
@@ -230,37 +243,6 @@ class ExtractionProcess:
 
     def close(self) -> None:
         self.pool.shutdown()
-
-
-def run_beside(
-    stages: Stages[Batch, Item], batches: Iterable[list[Batch]], *, extraction: ExtractionProcess
-) -> None:
-    """``run_pipelined`` with the NLP in ``extraction``'s process: batch N+1 is extracted there
-    while batch N is stored here, each article in its own transaction, in input order.
-
-    A writer thread waits for each batch's extraction and stores it, so the articles of the
-    last batch are stored even while ``batches`` waits for more (a queue's worker waits on its
-    broker there). At most two batches are in flight. An extraction's error (a document too
-    slow, a crash in a model) is raised here once the batches before it are stored.
-    """
-    threaded = not isinstance(stages.sessions.kw.get("bind"), Connection)
-    with ThreadPoolExecutor(1, thread_name_prefix="newskb-writer") as writer:
-        writing: deque[Future[None]] = deque()
-        try:
-            for batch in batches:
-                fresh = stages.prepare(batch)
-                if not fresh:
-                    continue
-                extracting = extraction.submit([parsed for _, parsed in fresh])
-                if not threaded:
-                    _store_extracted(stages, fresh, extracting)
-                    continue
-                while len(writing) >= 2:
-                    writing.popleft().result()
-                writing.append(writer.submit(_store_extracted, stages, fresh, extracting))
-        finally:
-            while writing:
-                writing.popleft().result()
 
 
 def _store_extracted(

@@ -28,7 +28,7 @@ from app.errors import Conflict, NewsKBError, NotFound, QueueFull, QueueUnavaila
 from app.extract import types as x
 from app.extract.document import content_hash
 from app.kb import health
-from app.kb.bulk import NLP_BATCH, ExtractionProcess, run_beside, run_pipelined
+from app.kb.bulk import NLP_BATCH, ExtractionProcess, run_pipelined
 from app.kb.intake import (
     Document,
     IngestResult,
@@ -328,25 +328,22 @@ def run_job_batches(
     stream, each article stored in its own transaction by a writer thread while the next ones,
     and the next batch, are extracted. Each job is marked done in the transaction that stores
     its article. With ``extraction``, the NLP runs in that process instead, while this one
-    stores (``app.kb.bulk.run_beside``). When extraction fails (a document too slow, a crash
-    in a model, the extraction process killed), the jobs in hand not yet settled run one at a
-    time through the ingest door here, which pins the failure on the document that causes it,
-    and the stream goes on.
+    stores. When extraction fails (a document too slow, a crash in a model, the extraction
+    process killed), the jobs in hand not yet settled run one at a time through the ingest
+    door here, which pins the failure on the document that causes it, and the stream goes on.
     """
     stages = _JobStages(sessions, on_settled, budget_seconds, max_attempts)
     remaining = iter(batches)
     while True:
         try:
-            if extraction is not None:
-                run_beside(stages, remaining, extraction=extraction)
-            else:
-                run_pipelined(
-                    stages,
-                    remaining,
-                    model_names=model_names,
-                    budget_seconds=budget_seconds,
-                    writes_in_flight=NLP_BATCH,
-                )
+            run_pipelined(
+                stages,
+                remaining,
+                model_names=model_names,
+                budget_seconds=budget_seconds,
+                writes_in_flight=NLP_BATCH,
+                extraction=extraction,
+            )
             return
         except Exception as exc:
             alone = list(stages.in_hand.values())
