@@ -238,10 +238,11 @@ def test_an_extraction_process_extracts_what_this_process_does(
 
 
 def test_an_extraction_past_its_budget_fails_with_its_own_error(settings: Settings) -> None:
-    hasty = bulk.ExtractionProcess(settings.spacy_model, budget_seconds=1e-6)
+    hasty = bulk.ExtractionProcess(settings.spacy_model, budget_seconds=0.001)
+    long_story = "\n\n".join([STORM_LATER] * 40)  # a few hundred ms: the watchdog wakes in it
     try:
         with pytest.raises(ExtractionTooSlow, match="Extraction took longer"):
-            hasty.submit([parse(Document(text=STORM_LATER))]).result()
+            hasty.submit([parse(Document(text=long_story))]).result()
     finally:
         hasty.close()
 
