@@ -59,30 +59,44 @@ async def run_point_read(
     finish in an arbitrary order (p99 three times p50). Queued in the loop they finish first
     come, first served. On a database server the statements are round trips that a hung
     server could stall, so they run in a thread as sync routes do. Lists and searches, whose
-    cost grows with what they match, stay sync routes (in threads) on every database.
+    cost grows with what they match, stay sync routes (in threads) on every database. A GET's
+    read runs outside a transaction (``_read_alone``).
     """
-    if request.app.state.engine.dialect.name == "sqlite":
-        return read(*args, **kwargs)
+    dialect = request.app.state.engine.dialect.name
     if request.method in READS:
         sessions = [a for a in args if isinstance(a, Session) and isinstance(a.get_bind(), Engine)]
-        return await run_in_threadpool(_read_alone, partial(read, *args, **kwargs), sessions)
+        alone = partial(_read_alone, partial(read, *args, **kwargs), sessions, dialect)
+        return alone() if dialect == "sqlite" else await run_in_threadpool(alone)
+    if dialect == "sqlite":
+        return read(*args, **kwargs)
     return await run_in_threadpool(read, *args, **kwargs)
 
 
-def _read_alone(read: Callable[[], T], sessions: list[Session]) -> T:
-    """A GET's point read on a database server: outside a transaction, then the connection
-    straight back to the pool, in the read's own thread.
+# A point read runs outside a transaction: PostgreSQL in autocommit, SQLite without ``BEGIN``.
+_ALONE: dict[str, dict[str, str]] = {
+    "postgresql": {"isolation_level": "AUTOCOMMIT"},
+    "sqlite": {"sqlite_begin": "none"},
+}
 
-    A page is one statement (``app.kb.sql.bundle``), and PostgreSQL's default isolation
-    (read committed) gives every statement of a transaction its own snapshot anyway: a
-    transaction would only add ``BEGIN`` and ``ROLLBACK``, two round trips, and closing the
-    session in this thread spares the session dependency a thread hop. The read budget is the
-    connection's own (``Deadlines.connection_ms``), so it holds outside a transaction too. A
-    session joined to an outer connection (the tests' rolled-back one) is left as it is.
+
+def _read_alone(read: Callable[[], T], sessions: list[Session], dialect: str) -> T:
+    """A GET's point read: outside a transaction, then the connection straight back to the
+    pool (on a database server in the read's own thread).
+
+    A page is one statement (``app.kb.sql.bundle``), and one statement reads one snapshot on
+    its own: PostgreSQL's default isolation (read committed) gives every statement of a
+    transaction its own snapshot anyway, and SQLite runs a statement outside ``BEGIN`` in an
+    implicit transaction of its own. A transaction would only add ``BEGIN`` and ``ROLLBACK``
+    (two round trips on PostgreSQL; on SQLite a statement and its deadline's hooks), and
+    closing the session here spares the session dependency a thread hop. The read budget holds
+    outside a transaction too (on PostgreSQL the connection's own, ``Deadlines.connection_ms``;
+    on SQLite the progress handler armed per statement). A session joined to an outer
+    connection (the tests' rolled-back one) is left as it is.
     """
+    options = _ALONE.get(dialect)
     for session in sessions:
-        if not session.in_transaction():
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if options is not None and not session.in_transaction():
+            session.connection(execution_options=options)
     try:
         return read()
     finally:

@@ -2,16 +2,18 @@
 
 On PostgreSQL every statement is a round trip, and a round trip costs the API more CPU than the
 rows of a small read (docs/benchmarks.md, "Uncached pages"): the article, entity and event
-pages are one statement each (a bundle: ``app.kb.sql.bundle``); on PostgreSQL it runs
-outside a transaction (no ``BEGIN``, no ``ROLLBACK``), sets no statement budget of its own
-(connections open with the read budget) and a connection used a moment ago is not pinged.
+pages are one statement each (a bundle: ``app.kb.sql.bundle``), and so are the items of a
+list of events. A page runs outside a transaction (no ``BEGIN``, no ``ROLLBACK``); on
+PostgreSQL it sets no statement budget of its own (connections open with the read budget) and
+a connection used a moment ago is not pinged.
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, event, func, select, text
 
 from app.db.engine import Deadlines, make_engine
 from app.db.models import Entity, Event, Role
@@ -76,6 +78,43 @@ def test_an_uncached_entity_page_is_one_statement(real_app: TestClient, corpus: 
     for entity_id in entity_ids:
         trips = _sent(real_app, f"/v1/entities/{entity_id}")
         assert trips.statements == 1, (entity_id, trips.texts)
+
+
+def test_an_uncached_events_list_reads_its_items_in_one_statement(
+    real_app: TestClient,
+) -> None:
+    """The page's ids, then every item's event, participants, evidence, amounts and entity
+    references in one statement (``app.kb.pages.event_items``): two, whatever the page size."""
+    for path in ("/v1/events?limit=100", "/v1/events?limit=3", "/v1/events?q=the"):
+        trips = _sent(real_app, path)
+        assert trips.statements == 2, (path, trips.texts)
+
+
+@pytest.mark.skipif(backend() != "sqlite", reason="what the SQLite library itself runs")
+def test_on_sqlite_a_page_is_its_statement_alone(real_app: TestClient, corpus: Corpus) -> None:
+    """No ``BEGIN`` or ``ROLLBACK`` around a point read: SQLite runs the one statement in an
+    implicit transaction of its own (traced at the library, under SQLAlchemy's events)."""
+    engine: Engine = real_app.app.state.engine  # type: ignore[attr-defined]
+    ran: list[str] = []
+
+    def trace(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.set_trace_callback(ran.append)
+
+    def untrace(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.set_trace_callback(None)
+
+    event_id = real_app.get("/v1/events?limit=1").json()["items"][0]["id"]
+    paths = [f"/v1/articles/{corpus.seed_id}", "/v1/entities/1", f"/v1/events/{event_id}"]
+    event.listen(engine, "checkout", trace)
+    event.listen(engine, "checkin", untrace)
+    try:
+        for path in paths:
+            ran.clear()
+            assert real_app.get(path).status_code == 200
+            assert [statement.split()[0] for statement in ran] in (["SELECT"], ["WITH"]), ran
+    finally:
+        event.remove(engine, "checkout", trace)
+        event.remove(engine, "checkin", untrace)
 
 
 def test_a_missing_article_is_one_statement(real_app: TestClient) -> None:
