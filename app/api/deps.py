@@ -59,7 +59,7 @@ async def run_point_read(
     finish in an arbitrary order (p99 three times p50). Queued in the loop they finish first
     come, first served. On a database server the statements are round trips that a hung
     server could stall, so they run in a thread as sync routes do. Lists and searches, whose
-    cost grows with what they match, stay sync routes (in threads) on every database. A GET's
+    cost grows with what they match, run in a thread on every database (``run_read``). A GET's
     read runs outside a transaction (``_read_alone``).
     """
     dialect = request.app.state.engine.dialect.name
@@ -80,18 +80,20 @@ _ALONE: dict[str, dict[str, str]] = {
 
 
 def _read_alone(read: Callable[[], T], sessions: list[Session], dialect: str) -> T:
-    """A GET's point read: outside a transaction, then the connection straight back to the
-    pool (on a database server in the read's own thread).
+    """A GET's point read, outside a transaction; on a database server the connection then
+    goes straight back to the pool, in the read's own thread.
 
     A page is one statement (``app.kb.sql.bundle``), and one statement reads one snapshot on
     its own: PostgreSQL's default isolation (read committed) gives every statement of a
     transaction its own snapshot anyway, and SQLite runs a statement outside ``BEGIN`` in an
     implicit transaction of its own. A transaction would only add ``BEGIN`` and ``ROLLBACK``
-    (two round trips on PostgreSQL; on SQLite a statement and its deadline's hooks), and
-    closing the session here spares the session dependency a thread hop. The read budget holds
-    outside a transaction too (on PostgreSQL the connection's own, ``Deadlines.connection_ms``;
-    on SQLite the progress handler armed per statement). A session joined to an outer
-    connection (the tests' rolled-back one) is left as it is.
+    (two round trips on PostgreSQL; on SQLite a statement and its deadline's hooks). On
+    PostgreSQL closing the session here spares the session dependency a thread hop; on SQLite
+    the session stays open for the request's next read (a timeline after its entity's merge
+    check: a second checkout cost more than the ``BEGIN`` saved) and the dependency closes it.
+    The read budget holds outside a transaction too (on PostgreSQL the connection's own,
+    ``Deadlines.connection_ms``; on SQLite the progress handler armed per statement). A
+    session joined to an outer connection (the tests' rolled-back one) is left as it is.
     """
     options = _ALONE.get(dialect)
     for session in sessions:
@@ -100,8 +102,9 @@ def _read_alone(read: Callable[[], T], sessions: list[Session], dialect: str) ->
     try:
         return read()
     finally:
-        for session in sessions:
-            session.close()
+        if dialect != "sqlite":  # SQLite: a local close, left to the session dependency
+            for session in sessions:
+                session.close()
 
 
 async def run_read(read: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
