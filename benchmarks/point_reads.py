@@ -1,16 +1,18 @@
-"""Uncached point reads in-process: CPU per request and database round trips per request.
+"""Uncached reads in-process: CPU per request and database round trips per request.
 
     python -m benchmarks.point_reads [--db sqlite,postgresql] [--url URL] [--requests 400]
-                                     [--only article,entity,event]
+                                     [--only article,entity,event,events,timeline,...]
 
 For each database (the seed + BBC read database of ``benchmarks.readdb``, or ``--url``) it
 builds the app without the read cache and serves the URLs ``benchmarks.load`` would pick
-(article, entity and event pages) through Starlette's ``TestClient``, one request after the
-other, in this process. It reports, per page, the CPU time of the process per request
-(``time.process_time``: every thread, the point read's thread on PostgreSQL included, the
-database server not) and what each request sent to the database, counted at the driver:
+(by default the article, entity and event pages; ``--only`` takes any of its endpoint names:
+``events``, ``timeline``, ``search?q=common``, ``articles?q=common``...) one request after the
+other, in this process: the ASGI app is called directly in an event loop of this thread (no
+HTTP, no test client thread). It reports, per endpoint, the CPU time of the process per
+request (``time.process_time``: every thread, the point read's thread on PostgreSQL included,
+the database server not) and what each request sent to the database, counted at the driver:
 statements, the checkout ping, ``BEGIN``, ``COMMIT``/``ROLLBACK``. A bare FastAPI route answering
-the same bytes through the same client gives the floor the client itself costs.
+the same bytes, called the same way, gives the floor of the calling itself.
 
 No wrk, no uvicorn: nothing but the app and the driver on the CPU, so two versions of the code
 can be compared in the same minutes (run the script with each version on ``PYTHONPATH``).
@@ -19,6 +21,7 @@ can be compared in the same minutes (run the script with each version on ``PYTHO
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import statistics
 import time
@@ -28,8 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Response
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
+from starlette.types import ASGIApp, Message
 
 from app.main import create_app
 from app.settings import Settings
@@ -103,31 +106,33 @@ def counting(engine: Engine) -> Iterator[Trips]:
             psycopg.Connection.commit = commit  # type: ignore[method-assign]
         return
 
-    def statement(_conn: Any, _cursor: Any, text: str, *_: Any) -> None:
-        if text.startswith("BEGIN"):
+    # SQLite: what the library itself runs (its trace callback), not what SQLAlchemy's events
+    # report: a rollback of a connection outside a transaction runs nothing.
+    def seen(text: str) -> None:
+        if text.startswith("--"):  # run by a virtual table (FTS5) within a statement
+            return
+        word = text.split(None, 1)[0].upper() if text.strip() else ""
+        if word == "BEGIN":
             trips.begins += 1
+        elif word in ("COMMIT", "ROLLBACK", "END"):
+            trips.ends += 1
         else:
             trips.statements += 1
             trips.texts.append(text)
 
-    def end(*_: Any) -> None:
-        trips.ends += 1
+    def trace(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.set_trace_callback(seen)
 
-    def reset(_dbapi_connection: Any, _record: Any, state: Any) -> None:
-        if not state.transaction_was_reset:  # else the connection rolled back already
-            trips.ends += 1
+    def untrace(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.set_trace_callback(None)
 
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "rollback", end)
-    event.listen(engine, "commit", end)
-    event.listen(engine.pool, "reset", reset)
+    event.listen(engine, "checkout", trace)
+    event.listen(engine, "checkin", untrace)
     try:
         yield trips
     finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "rollback", end)
-        event.remove(engine, "commit", end)
-        event.remove(engine.pool, "reset", reset)
+        event.remove(engine, "checkout", trace)
+        event.remove(engine, "checkin", untrace)
 
 
 def bare_app(body: bytes) -> FastAPI:
@@ -141,15 +146,75 @@ def bare_app(body: bytes) -> FastAPI:
     return app
 
 
-def cpu_per_request(client: TestClient, paths: list[str], requests: int) -> float:
+async def get(app: ASGIApp, path: str) -> tuple[int, bytes]:
+    """One GET through the whole ASGI app (its middleware included): status and body."""
+    route, _, query = path.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": route,
+        "raw_path": route.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("localhost", 80),
+        "state": {},
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+@contextmanager
+def started(app: FastAPI, loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """The app's lifespan (startup, then shutdown) run in ``loop``."""
+    messages: asyncio.Queue[Message] = asyncio.Queue()
+    replies: asyncio.Queue[Message] = asyncio.Queue()
+
+    async def receive() -> Message:
+        return await messages.get()
+
+    async def send(message: Message) -> None:
+        await replies.put(message)
+
+    task = loop.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send))
+    loop.run_until_complete(messages.put({"type": "lifespan.startup"}))
+    reply = loop.run_until_complete(replies.get())
+    assert reply["type"] == "lifespan.startup.complete", reply
+    try:
+        yield
+    finally:
+        loop.run_until_complete(messages.put({"type": "lifespan.shutdown"}))
+        loop.run_until_complete(replies.get())
+        loop.run_until_complete(task)
+
+
+def cpu_per_request(
+    app: ASGIApp, loop: asyncio.AbstractEventLoop, paths: list[str], requests: int
+) -> float:
     """Median over 3 passes of CPU ms per request, ``requests`` requests per pass."""
+
+    async def one_pass() -> None:
+        for i in range(requests):
+            status, _ = await get(app, paths[i % len(paths)])
+            assert status == 200, (paths[i % len(paths)], status)
+
     passes = []
     for _ in range(3):
         gc.collect()
         start = time.process_time()
-        for i in range(requests):
-            response = client.get(paths[i % len(paths)])
-            assert response.status_code == 200, (paths[i % len(paths)], response.status_code)
+        loop.run_until_complete(one_pass())
         passes.append((time.process_time() - start) * 1000 / requests)
     return statistics.median(passes)
 
@@ -161,33 +226,40 @@ def run(url: str, pages: list[str], requests: int) -> list[str]:
     )
     app = create_app(settings)
     lines = []
-    with TestClient(app) as client:
-        engine: Engine = app.state.engine
-        sample = client.get(targets["article"][0]).content
-        with TestClient(bare_app(sample)) as bare:
-            for _ in range(50):
-                bare.get("/bare")
-            floor = cpu_per_request(bare, ["/bare"], requests)
-        lines.append(f"bare route ({len(sample)} bytes): {floor:.2f} ms CPU/request")
-        for page in pages:
-            paths = targets[page]
-            for path in paths:  # warm: statement caches, the pool, the OS page cache
-                client.get(path)
-            with counting(engine) as trips:
+    loop = asyncio.new_event_loop()
+    try:
+        with started(app, loop):
+            engine: Engine = app.state.engine
+
+            async def each(paths: list[str]) -> None:
                 for path in paths:
-                    client.get(path)
-            per = {
-                "statements": trips.statements / len(paths),
-                "begin": trips.begins / len(paths),
-                "end": trips.ends / len(paths),
-                "ping": trips.pings / len(paths),
-            }
-            cpu = cpu_per_request(client, paths, requests)
-            lines.append(
-                f"{page}: {cpu:.2f} ms CPU/request ({cpu - floor:.2f} over the bare route); "
-                f"round trips/request {trips.total / len(paths):.1f} = "
-                + ", ".join(f"{k} {v:.1f}" for k, v in per.items())
-            )
+                    await get(app, path)
+
+            _, sample = loop.run_until_complete(get(app, targets["article"][0]))
+            bare = bare_app(sample)
+            loop.run_until_complete(each(["/bare"] * 50))
+            floor = cpu_per_request(bare, loop, ["/bare"], requests)
+            lines.append(f"bare route ({len(sample)} bytes): {floor:.2f} ms CPU/request")
+            for page in pages:
+                paths = targets[page]
+                # warm: statement caches, the pool, the OS page cache
+                loop.run_until_complete(each(paths))
+                with counting(engine) as trips:
+                    loop.run_until_complete(each(paths))
+                per = {
+                    "statements": trips.statements / len(paths),
+                    "begin": trips.begins / len(paths),
+                    "end": trips.ends / len(paths),
+                    "ping": trips.pings / len(paths),
+                }
+                cpu = cpu_per_request(app, loop, paths, requests)
+                lines.append(
+                    f"{page}: {cpu:.2f} ms CPU/request ({cpu - floor:.2f} over the bare route); "
+                    f"round trips/request {trips.total / len(paths):.1f} = "
+                    + ", ".join(f"{k} {v:.1f}" for k, v in per.items())
+                )
+    finally:
+        loop.close()
     return lines
 
 

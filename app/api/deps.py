@@ -59,30 +59,70 @@ async def run_point_read(
     finish in an arbitrary order (p99 three times p50). Queued in the loop they finish first
     come, first served. On a database server the statements are round trips that a hung
     server could stall, so they run in a thread as sync routes do. Lists and searches, whose
-    cost grows with what they match, stay sync routes (in threads) on every database.
+    cost grows with what they match, run in a thread on every database (``run_read``). A GET's
+    read runs outside a transaction (``_read_alone``).
     """
-    if request.app.state.engine.dialect.name == "sqlite":
-        return read(*args, **kwargs)
+    dialect = request.app.state.engine.dialect.name
     if request.method in READS:
         sessions = [a for a in args if isinstance(a, Session) and isinstance(a.get_bind(), Engine)]
-        return await run_in_threadpool(_read_alone, partial(read, *args, **kwargs), sessions)
+        alone = partial(_read_alone, partial(read, *args, **kwargs), sessions, dialect)
+        return alone() if dialect == "sqlite" else await run_in_threadpool(alone)
+    if dialect == "sqlite":
+        return read(*args, **kwargs)
     return await run_in_threadpool(read, *args, **kwargs)
 
 
-def _read_alone(read: Callable[[], T], sessions: list[Session]) -> T:
-    """A GET's point read on a database server: outside a transaction, then the connection
-    straight back to the pool, in the read's own thread.
+# A point read runs outside a transaction: PostgreSQL in autocommit, SQLite without ``BEGIN``.
+_ALONE: dict[str, dict[str, str]] = {
+    "postgresql": {"isolation_level": "AUTOCOMMIT"},
+    "sqlite": {"sqlite_begin": "none"},
+}
 
-    A page is one statement (``app.kb.sql.bundle``), and PostgreSQL's default isolation
-    (read committed) gives every statement of a transaction its own snapshot anyway: a
-    transaction would only add ``BEGIN`` and ``ROLLBACK``, two round trips, and closing the
-    session in this thread spares the session dependency a thread hop. The read budget is the
-    connection's own (``Deadlines.connection_ms``), so it holds outside a transaction too. A
+
+def _read_alone(read: Callable[[], T], sessions: list[Session], dialect: str) -> T:
+    """A GET's point read, outside a transaction; on a database server the connection then
+    goes straight back to the pool, in the read's own thread.
+
+    A page is one statement (``app.kb.sql.bundle``), and one statement reads one snapshot on
+    its own: PostgreSQL's default isolation (read committed) gives every statement of a
+    transaction its own snapshot anyway, and SQLite runs a statement outside ``BEGIN`` in an
+    implicit transaction of its own. A transaction would only add ``BEGIN`` and ``ROLLBACK``
+    (two round trips on PostgreSQL; on SQLite a statement and its deadline's hooks). On
+    PostgreSQL closing the session here spares the session dependency a thread hop; on SQLite
+    the session stays open for the request's next read (a timeline after its entity's merge
+    check: a second checkout cost more than the ``BEGIN`` saved) and the dependency closes it.
+    The read budget holds outside a transaction too (on PostgreSQL the connection's own,
+    ``Deadlines.connection_ms``; on SQLite the progress handler armed per statement). A
     session joined to an outer connection (the tests' rolled-back one) is left as it is.
     """
+    options = _ALONE.get(dialect)
     for session in sessions:
-        if not session.in_transaction():
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if options is not None and not session.in_transaction():
+            session.connection(execution_options=options)
+    try:
+        return read()
+    finally:
+        if dialect != "sqlite":  # SQLite: a local close, left to the session dependency
+            for session in sessions:
+                session.close()
+
+
+async def run_read(read: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a list's or a search's read and build its answer in one worker thread.
+
+    Their cost grows with what they match, so they never run in the event loop (unlike a point
+    read on SQLite). A sync route would cost two or three thread hops: its body, then FastAPI's
+    validation of its return value (``serialize_response`` runs it in a thread for a sync
+    route), then on PostgreSQL the session's closing; here the route is ``async``, ``read``
+    builds the answer's bytes (``app.api.pages.json_answer``) and the session is closed in the
+    same thread once it is done. A session joined to an outer connection (the tests'
+    rolled-back one) is left open.
+    """
+    sessions = [a for a in args if isinstance(a, Session) and isinstance(a.get_bind(), Engine)]
+    return await run_in_threadpool(_then_close, partial(read, *args, **kwargs), sessions)
+
+
+def _then_close(read: Callable[[], T], sessions: list[Session]) -> T:
     try:
         return read()
     finally:

@@ -1,6 +1,7 @@
 """Turn a kb page into the answer: ``items``, ``next_cursor`` and a ``Link: rel="next"`` header."""
 
 from fastapi import Request, Response
+from pydantic import BaseModel
 
 from app.kb.search.relevance import ArticleHit as ArticleHitRow
 from app.schemas.search import ArticleHit
@@ -10,6 +11,17 @@ def link_next(request: Request, response: Response, next_cursor: str | None) -> 
     if next_cursor:
         url = request.url.include_query_params(cursor=next_cursor)
         response.headers["Link"] = f'<{url}>; rel="next"'
+
+
+def json_answer(model: BaseModel, response: Response | None = None) -> Response:
+    """``model``'s JSON sent as FastAPI sends a route's return value (the same bytes: its
+    ``response_model`` is the model's own class), with the headers set on ``response`` (the
+    route's ``Response`` parameter), for routes that build their answer in their worker thread
+    (``app.api.deps.run_read``). The ``response_model`` stays on the route for the docs."""
+    answer = Response(model.model_dump_json().encode("utf-8"), media_type="application/json")
+    if response is not None:
+        answer.headers.raw.extend(response.headers.raw)
+    return answer
 
 
 LINK_HEADER = {

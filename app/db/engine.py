@@ -207,7 +207,9 @@ def _configure_sqlite(engine: Engine) -> None:
     """Foreign keys on, WAL, and explicit BEGIN so SAVEPOINT and transactional DDL work.
 
     The BEGIN hooks are the recipe from SQLAlchemy's SQLite dialect docs: pysqlite's own
-    transaction handling would otherwise commit before DDL and break savepoints.
+    transaction handling would otherwise commit before DDL and break savepoints. The execution
+    option ``sqlite_begin`` picks ``BEGIN IMMEDIATE`` ("immediate", ``begin_write``) or no
+    ``BEGIN`` at all ("none": a point read of one statement, ``app.api.deps``).
     """
 
     @event.listens_for(engine, "connect")
@@ -223,8 +225,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get("sqlite_begin") == "immediate"
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        begin = connection.get_execution_options().get("sqlite_begin")
+        if begin == "none":  # a read of one statement: SQLite's own implicit transaction
+            return
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if begin == "immediate" else "BEGIN")
 
 
 def begin_write(session: Session) -> None:

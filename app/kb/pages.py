@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Select, bindparam, desc, func, select, union
+from sqlalchemy import BindParameter, Select, bindparam, desc, func, select, union
 from sqlalchemy.orm import Session
 
 from app.db.models import (
@@ -74,15 +74,7 @@ _ENTITY_COUNTS = (
     .group_by(_entities.c.id)
 )
 _ENTITY_REFS = select(_entities.c.id, _entities.c.name, _entities.c.type)
-_REFS = _ENTITY_REFS.where(_entities.c.id.in_(_IDS))
-_PARTICIPANTS = (
-    select(_participants.c.event_id, _participants.c.role, _participants.c.entity_id)
-    .where(_participants.c.event_id.in_(_IDS))
-    .order_by(_participants.c.id)
-)
-_EVIDENCE = select(_evidence).where(_evidence.c.event_id.in_(_IDS)).order_by(_evidence.c.id)
 _EVENT = select(_events).where(_events.c.id == _ID)
-_EVENTS_BY_ID = select(_events).where(_events.c.id.in_(_IDS))
 _ARTICLE_REFS = select(
     _articles.c.id,
     _articles.c.title,
@@ -90,8 +82,6 @@ _ARTICLE_REFS = select(
     _articles.c.published_at,
     _sources.c.name.label("source"),
 ).select_from(_articles.outerjoin(_sources, _sources.c.id == _articles.c.source_id))
-_EVENT_ARTICLES = _ARTICLE_REFS.where(_articles.c.id.in_(_IDS)).order_by(sort_time, _articles.c.id)
-_EVENT_AMOUNTS = select(_amounts).where(_amounts.c.event_id.in_(_IDS)).order_by(_amounts.c.id)
 _ENTITY = select(_entities).where(_entities.c.id == _ID)
 # The event and everything its page shows, in one statement, by the event id alone.
 _EVENT_PARTICIPANTS = select(
@@ -120,6 +110,25 @@ _EVENT_PAGE = Bundle(
         "refs": _refs_part(
             _EVENT_PARTICIPANTS.with_only_columns(_participants.c.entity_id),
             _EVENT.with_only_columns(_events.c.location_id),
+        ),
+    }
+)
+# The items of a list of events (and of a timeline's articles), in one statement: every part
+# selects by the ids alone (``ids``: the events, ``article_ids``: the articles).
+_ARTICLE_IDS: BindParameter[list[int]] = bindparam("article_ids", expanding=True)
+_ITEM_PARTICIPANTS = select(
+    _participants.c.event_id, _participants.c.role, _participants.c.entity_id
+).where(_participants.c.event_id.in_(_IDS))
+_ITEMS = Bundle(
+    {
+        "events": Part(select(_events).where(_events.c.id.in_(_IDS)), _events.c.id),
+        "participants": Part(_ITEM_PARTICIPANTS, _participants.c.id),
+        "evidence": Part(select(_evidence).where(_evidence.c.event_id.in_(_IDS)), _evidence.c.id),
+        "amounts": Part(select(_amounts).where(_amounts.c.event_id.in_(_IDS)), _amounts.c.id),
+        "articles": Part(_ARTICLE_REFS.where(_articles.c.id.in_(_ARTICLE_IDS)), _articles.c.id),
+        "refs": _refs_part(
+            _ITEM_PARTICIPANTS.with_only_columns(_participants.c.entity_id),
+            select(_events.c.location_id).where(_events.c.id.in_(_IDS)),
         ),
     }
 )
@@ -285,27 +294,27 @@ def entity_page(session: Session, entity_id: int) -> dict[str, Any]:
 
 
 def event_items(session: Session, event_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Everything ``EventRead`` shows of each event (a list's items), in the order given."""
-    if not event_ids:
-        return []
-    connection = session.connection()
-    ids = {"ids": list(event_ids)}
-    events = connection.execute(_EVENTS_BY_ID, ids).all()
-    participants = connection.execute(_PARTICIPANTS, ids).all()
-    refs = _refs(
-        connection,
-        {p.entity_id for p in participants}
-        | {e.location_id for e in events if e.location_id is not None},
+    """Everything ``EventRead`` shows of each event (a list's items), in the order given, in
+    one statement."""
+    events, _ = timeline_items(session, event_ids, ())
+    return [events[event_id] for event_id in event_ids if event_id in events]
+
+
+def timeline_items(
+    session: Session, event_ids: Sequence[int], article_ids: Sequence[int]
+) -> tuple[dict[int, dict[str, Any]], dict[int, Any]]:
+    """The events (as ``event_items``) and the articles (id, title, url, published_at and
+    source name: ``EventArticle``) of a page of events and articles, by id, in one statement."""
+    if not event_ids and not article_ids:
+        return {}, {}
+    items = _ITEMS.read(
+        session.connection(), {"ids": list(event_ids), "article_ids": list(article_ids)}
     )
-    answers = {a["id"]: a for a in _event_answers(connection, events, participants, refs)}
-    return [answers[event_id] for event_id in event_ids if event_id in answers]
-
-
-def article_refs(session: Session, article_ids: Sequence[int]) -> Sequence[Any]:
-    """Id, title, url, published_at and source name of each article (``EventArticle``)."""
-    if not article_ids:
-        return []
-    return session.connection().execute(_EVENT_ARTICLES, {"ids": list(article_ids)}).all()
+    refs = _ref_map(items["refs"])
+    events = _assembled_events(
+        items["events"], items["participants"], items["evidence"], items["amounts"], refs
+    )
+    return {event["id"]: event for event in events}, {row.id: row for row in items["articles"]}
 
 
 def _role_answer(role: Any, refs: dict[int, dict[str, Any]]) -> dict[str, Any]:
@@ -319,31 +328,9 @@ def _role_answer(role: Any, refs: dict[int, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _refs(connection: Connection, ids: set[int]) -> dict[int, dict[str, Any]]:
-    """Entity references (id, name, type) by id."""
-    if not ids:
-        return {}
-    return _ref_map(connection.execute(_REFS, {"ids": sorted(ids)}))
-
-
 def _ref_map(rows: Iterable[Any]) -> dict[int, dict[str, Any]]:
     """Entity references (id, name, type) by id, from rows of ``_ENTITY_REFS``."""
     return {id_: {"id": id_, "name": name, "type": type_} for id_, name, type_ in rows}
-
-
-def _event_answers(
-    connection: Connection,
-    events: Sequence[Any],
-    participants: Sequence[Any],
-    refs: dict[int, dict[str, Any]],
-) -> list[dict[str, Any]]:
-    """The events, each with every article's evidence of it and its amounts."""
-    if not events:
-        return []
-    ids = {"ids": [event.id for event in events]}
-    evidence = connection.execute(_EVIDENCE, ids).all()
-    amounts = connection.execute(_EVENT_AMOUNTS, ids).all()
-    return _assembled_events(events, participants, evidence, amounts, refs)
 
 
 def _assembled_events(

@@ -30,8 +30,8 @@ _Key = tuple[date, Kind, int]
 class TimelineItem:
     kind: Kind
     day: date
-    event: dict[str, Any] | None = None  # as ``pages.event_items`` reads it
-    article: Any = None  # a row of ``pages.article_refs``
+    event: dict[str, Any] | None = None  # as ``pages.timeline_items`` reads it
+    article: Any = None  # an article row of ``pages.timeline_items``
 
 
 def entity_timeline(
@@ -46,8 +46,11 @@ def entity_timeline(
         + _event_keys(session, entity_id, after, limit + 1)
     )
     more, keys = len(keys) > limit, keys[:limit]
-    events = _events(session, [id_ for _, kind, id_ in keys if kind == "event"])
-    articles = _articles(session, [id_ for _, kind, id_ in keys if kind == "article"])
+    events, articles = pages.timeline_items(
+        session,
+        [id_ for _, kind, id_ in keys if kind == "event"],
+        [id_ for _, kind, id_ in keys if kind == "article"],
+    )
     items = [
         TimelineItem(
             kind,
@@ -62,14 +65,6 @@ def entity_timeline(
         day, kind, id_ = keys[-1]
         next_cursor = codec.encode(scope, [day.isoformat(), kind, id_])
     return Page(items, next_cursor)
-
-
-def _events(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
-    return {event["id"]: event for event in pages.event_items(session, ids)}
-
-
-def _articles(session: Session, ids: list[int]) -> dict[int, Any]:
-    return {article.id: article for article in pages.article_refs(session, ids)}
 
 
 def _article_keys(session: Session, entity_id: int, after: _Key | None, n: int) -> list[_Key]:

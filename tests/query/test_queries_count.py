@@ -6,10 +6,10 @@ from fastapi.testclient import TestClient
 from tests.query.conftest import StatementCounter
 
 BOUND = 8
-# A timeline page reads the entity (2 statements), the ids of its articles and events (2), the
-# events with their location, participants, evidence and amounts (5), then the articles and
-# their sources (2): one statement per relation, whatever the number of items.
-TIMELINE_BOUND = 12
+# A timeline page reads the entity (2 statements), the ids of its articles and events (2), then
+# its items in one statement (the events with their location, participants, evidence and
+# amounts, and the articles with their sources: ``app.kb.pages.timeline_items``).
+TIMELINE_BOUND = 5
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,8 @@ def test_window_ranks_are_the_scores_of_the_page(corpus_session: Session) -> Non
     assert len(window.rows) > 10
     match = relevance.Match(corpus_session, parsed)
     shown = {
-        hit.article.id: hit.score for hit in match.hits(corpus_session, [r.id for r in window.rows])
+        hit.article["id"]: hit.score
+        for hit in match.hits(corpus_session, [r.id for r in window.rows])
     }
     sign = -1 if match.sqlite else 1
     assert {row.id: sign * row.rank for row in window.rows} == shown
@@ -80,8 +81,8 @@ def test_page_read_keeps_the_order_asked_and_skips_deleted_ids(
     saying = [i for i, a in corpus.wikinews.items() if re.search(rf"\b{COMMON}\b", a.doc.text)]
     first, second = saying[:2]
     hits = match.hits(corpus_session, [second, 2**31 - 1, first])
-    assert [hit.article.id for hit in hits] == [second, first]
-    assert all(hit.snippet is not None and hit.article.source for hit in hits)
+    assert [hit.article["id"] for hit in hits] == [second, first]
+    assert all(hit.snippet is not None and hit.article["source"] for hit in hits)
 
 
 def test_python_and_sql_ranking_agree_across_pages(api: TestClient, window: int) -> None:

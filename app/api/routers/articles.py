@@ -1,6 +1,8 @@
 """Articles: ingest, read, list, delete."""
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
@@ -19,9 +21,10 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
     run_point_read,
+    run_read,
 )
 from app.api.middleware.security import WriteKey
-from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
+from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, json_answer, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.errors import InvalidBody, InvalidInput, UnsupportedMediaType
 from app.extract.encoding import UndecodableText, decode_document
@@ -33,6 +36,8 @@ from app.kb import pages as kb_pages
 from app.kb import versions as kb_versions
 from app.kb.intake import clean_article
 from app.kb.search import articles as kb_search
+from app.kb.search.relevance import ArticleHit as ArticleHitRow
+from app.kb.sql.pagination import Page as KbPage
 from app.schemas.articles import ArticleCreate, ArticleRead
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.entities import MentionRead
@@ -194,7 +199,7 @@ def _prefers_async(prefer: str | None) -> bool:
     summary="List and search articles",
     responses={200: {"headers": LINK_HEADER}},
 )
-def list_articles(
+async def list_articles(
     session: SessionDep,
     codec: CodecDep,
     request: Request,
@@ -204,17 +209,34 @@ def list_articles(
     sort: SortQuery = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> Page[ArticleHit]:
+) -> Response:
     """Newest first, or by relevance to `q` with a highlighted `snippet` per hit.
 
     Every filter combines with the others and with `q`. The same query means the same thing
     on SQLite (FTS5) and PostgreSQL (`tsvector`).
     """
-    page = kb_search.search_articles(
-        session, q=q, filters=filters, sort=sort, limit=limit, cursor=cursor, codec=codec
+    search = partial(
+        kb_search.search_articles,
+        q=q,
+        filters=filters,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+        codec=codec,
     )
+    return await run_read(_articles_answer, session, request, response, search)
+
+
+def _articles_answer(
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    search: Callable[[SessionDep], KbPage[ArticleHitRow]],
+) -> Response:
+    page = search(session)
     link_next(request, response, page.next_cursor)
-    return Page[ArticleHit](items=article_hits(page.items), next_cursor=page.next_cursor)
+    hits = Page[ArticleHit](items=article_hits(page.items), next_cursor=page.next_cursor)
+    return json_answer(hits, response)
 
 
 @router.get(

@@ -1,7 +1,9 @@
 """Events: meetings, visits, exercises, deals... each with participants and evidence."""
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -13,12 +15,14 @@ from app.api.deps import (
     LimitQuery,
     SessionDep,
     run_point_read,
+    run_read,
 )
-from app.api.pages import ETAG_HEADER, LINK_HEADER, link_next
+from app.api.pages import ETAG_HEADER, LINK_HEADER, json_answer, link_next
 from app.api.params import ParticipantIds
 from app.extract.types import EventStatus, EventType
 from app.kb import events as kb_events
 from app.kb import pages as kb_pages
+from app.kb.sql.pagination import Page as KbPage
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.events import EventDetail, EventRead
 
@@ -31,7 +35,7 @@ router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPO
     summary="List events in date order",
     responses={200: {"headers": LINK_HEADER}},
 )
-def list_events(
+async def list_events(
     session: SessionDep,
     codec: CodecDep,
     request: Request,
@@ -50,24 +54,38 @@ def list_events(
     ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> Page[EventRead]:
-    page = kb_events.list_events(
+) -> Response:
+    return await run_read(
+        _events_answer,
         session,
-        type=type,
-        entity_ids=list(dict.fromkeys(entity)),
-        status=status,
-        date_from=date_from,
-        date_to=date_to,
-        location_id=location,
-        q=q,
-        limit=limit,
-        cursor=cursor,
-        codec=codec,
+        request,
+        response,
+        partial(
+            kb_events.list_events,
+            type=type,
+            entity_ids=list(dict.fromkeys(entity)),
+            status=status,
+            date_from=date_from,
+            date_to=date_to,
+            location_id=location,
+            q=q,
+            limit=limit,
+            cursor=cursor,
+            codec=codec,
+        ),
     )
+
+
+def _events_answer(
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    list_events: Callable[[SessionDep], KbPage[dict[str, Any]]],
+) -> Response:
+    page = list_events(session)
     link_next(request, response, page.next_cursor)
-    return Page[EventRead](
-        items=[EventRead.model_validate(e) for e in page.items], next_cursor=page.next_cursor
-    )
+    items = [EventRead.model_validate(e) for e in page.items]
+    return json_answer(Page[EventRead](items=items, next_cursor=page.next_cursor), response)
 
 
 @router.get(

@@ -2,16 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
-from app.api.deps import CodecDep, SessionDep
-from app.api.pages import article_hits
+from app.api.deps import CodecDep, SessionDep, run_read
+from app.api.pages import article_hits, json_answer
 from app.api.params import CollapseQuery
 from app.api.routers.entities import summaries
 from app.kb import entities as kb_entities
 from app.kb import events as kb_events
 from app.kb.search import articles as kb_search
 from app.kb.search import facets as kb_facets
+from app.kb.sql.pagination import CursorCodec
 from app.schemas.common import PROBLEM_RESPONSES
 from app.schemas.events import EventRead
 from app.schemas.search import (
@@ -31,7 +32,7 @@ def counts(facets: list[kb_search.Facet]) -> list[FacetCount]:
 
 
 @router.get("", response_model=SearchResult, summary="Search articles, entities and events")
-def search(
+async def search(
     session: SessionDep,
     codec: CodecDep,
     request: Request,
@@ -49,7 +50,7 @@ def search(
         int, Query(ge=1, le=100, description="Items per section (1 to 100).", examples=[5])
     ] = 5,
     collapse: CollapseQuery = None,
-) -> SearchResult:
+) -> Response:
     """The first page of each kind, each with the `next_cursor` and `more` URL that continue
     it on its own list endpoint, plus facet counts: matching entities by type, matching
     articles by source, section and published year.
@@ -58,6 +59,17 @@ def search(
     match). Article facets count the same window; `articles.complete` and
     `facets.complete` say whether it held every match. Ranking and counting every match of
     a common word would cost time in proportion to the size of the knowledge base."""
+    return await run_read(_search_answer, session, codec, request, q, limit, collapse)
+
+
+def _search_answer(
+    session: SessionDep,
+    codec: CursorCodec,
+    request: Request,
+    q: str,
+    limit: int,
+    collapse: str | None,
+) -> Response:
     filters = kb_search.ArticleFilters(collapse_duplicates=collapse == "duplicates")
     window = kb_search.match_window(session, q=q, filters=filters)
     articles = kb_search.search_articles(
@@ -100,7 +112,7 @@ def search(
 
     collapsed = {"collapse": collapse} if collapse else {}
 
-    return SearchResult(
+    answer = SearchResult(
         q=q,
         articles=ArticleSection(
             items=article_hits(articles.items),
@@ -128,3 +140,4 @@ def search(
             complete=facets.complete,
         ),
     )
+    return json_answer(answer)

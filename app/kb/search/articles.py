@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, Select, exists, func, literal, null, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.db.base import UTCDateTime
 from app.db.models import Article, ArticleDuplicate, Mention, Source
@@ -29,7 +29,15 @@ from app.kb.articles import sort_time
 from app.kb.search import webquery
 from app.kb.search.newest import SortKey as NewestKey
 from app.kb.search.newest import newest_rows
-from app.kb.search.relevance import ArticleHit, Match, first_page, ranked_page
+from app.kb.search.relevance import (
+    SUMMARY_COLUMNS,
+    ArticleHit,
+    Match,
+    first_page,
+    ranked_page,
+    summary,
+    with_source,
+)
 from app.kb.sql.idlist import ids_in, linked_to_all
 from app.kb.sql.pagination import (
     CURSOR_ERRORS,
@@ -259,8 +267,9 @@ def _articles(session: Session, ids: list[int], dialect: str) -> list[ArticleHit
     """The articles of ``ids`` in that order (those deleted meanwhile left out)."""
     if not ids:
         return []
-    statement = select(Article).where(ids_in(Article.id, ids, dialect))
-    found = {a.id: a for a in session.scalars(statement.options(selectinload(Article.source)))}
+    statement = typing.cast("Select[Any]", select(*SUMMARY_COLUMNS))
+    statement = with_source(statement.where(ids_in(Article.id, ids, dialect)))
+    found = {row.id: summary(row) for row in session.execute(statement)}
     return [ArticleHit(found[id_]) for id_ in ids if id_ in found]
 
 

@@ -27,14 +27,15 @@ from sqlalchemy import (
     literal,
     literal_column,
     or_,
+    outerjoin,
     select,
     table,
     text,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.db import fts
-from app.db.models import Article
+from app.db.models import Article, Source
 from app.errors import InvalidCursor
 from app.kb.search import webquery
 from app.kb.search.newest import SortKey as NewestKey
@@ -64,9 +65,42 @@ _HEADLINE = (
 
 @dataclass(frozen=True)
 class ArticleHit:
-    article: Article
+    article: dict[str, Any]  # what ``ArticleSummary`` shows, read by ``summaries``
     score: float | None = None
     snippet: str | None = None
+
+
+# What a list shows of an article (``ArticleSummary``), read as Core rows, not ORM objects
+# (whole articles, their bodies and an extra statement for their sources cost a list's hits
+# more CPU than the search itself).
+SUMMARY_COLUMNS = (
+    Article.id,
+    Article.url,
+    Article.title,
+    Article.teaser,
+    Article.section,
+    Article.tags,
+    Article.published_at,
+    Article.language,
+    Article.word_count,
+    Article.created_at.label("ingested_at"),
+    Article.extractor_version,
+    Source.name.label("source_name"),
+    Source.domain.label("source_domain"),
+)
+
+
+def with_source(statement: Select[Any]) -> Select[Any]:
+    """``statement`` (of ``SUMMARY_COLUMNS``) joined to the articles' sources."""
+    return statement.select_from(outerjoin(Article, Source, Source.id == Article.source_id))
+
+
+def summary(row: Any) -> dict[str, Any]:
+    """An article's summary from a row of ``SUMMARY_COLUMNS``."""
+    answer: dict[str, Any] = row._asdict()
+    name, domain = answer.pop("source_name"), answer.pop("source_domain")
+    answer["source"] = {"name": name, "domain": domain} if name is not None else None
+    return answer
 
 
 Wrap = Callable[[Select[Any]], Select[Any]]
@@ -198,23 +232,38 @@ class Match:
                 self.expression,
                 literal(_HEADLINE),
             )
-        statement = typing.cast("Select[Any]", select(Article, self.score(), snippet))
+        statement = typing.cast(
+            "Select[Any]",
+            select(
+                *SUMMARY_COLUMNS,
+                self.score().label("hit_score"),
+                snippet.label("hit_snippet"),
+                _holds_markers().label("hit_ambiguous"),
+            ),
+        )
         if self.sqlite:
             statement = self.apply(statement)  # snippet() needs the MATCH
         dialect = "sqlite" if self.sqlite else "postgresql"
-        statement = statement.where(ids_in(Article.id, ids, dialect))
-        rows = session.execute(statement.options(selectinload(Article.source)))
-        found = {
-            article.id: ArticleHit(article, score, _mark(text, ambiguous=_holds_markers(article)))
-            for article, score, text in rows
-        }
+        statement = with_source(statement.where(ids_in(Article.id, ids, dialect)))
+        found = {}
+        for row in session.execute(statement):
+            article = summary(row)
+            score, text = article.pop("hit_score"), article.pop("hit_snippet")
+            ambiguous = article.pop("hit_ambiguous")
+            found[row.id] = ArticleHit(article, score, _mark(text, ambiguous=bool(ambiguous)))
         return [found[id_] for id_ in ids if id_ in found]
 
 
-def _holds_markers(article: Article) -> bool:
-    """Whether the text a snippet is cut from holds the marker characters itself."""
-    fields = (article.title, article.teaser, article.body)
-    return any(START in field or STOP in field for field in fields if field)
+def _holds_markers() -> ColumnElement[bool]:
+    """Whether the text a snippet is cut from (title, teaser, body) holds the marker
+    characters itself (a ``LIKE`` on the database: the body is not read)."""
+    return or_(
+        *(
+            func.coalesce(column, "").contains(marker, autoescape=True)
+            for column in (Article.title, Article.teaser, Article.body)
+            for marker in (START, STOP)
+        )
+    )
 
 
 def _mark(text: str | None, *, ambiguous: bool = False) -> str:
