@@ -236,6 +236,7 @@ class VersionReader:
         self._connection: PoolProxiedConnection | None = None  # SQLite
         self._async: psycopg.AsyncConnection[Any] | None = None  # PostgreSQL
         self._async_loop: asyncio.AbstractEventLoop | None = None
+        self._cursor: psycopg.AsyncCursor[Any] | None = None  # of ``_async``, reused
         self._failed_at = -math.inf
         self._window: set[int] = set()  # ids of the changes in the window of the last version
         self._snapshot = ""  # PostgreSQL: the snapshot the last version was read in
@@ -306,7 +307,21 @@ class VersionReader:
             return self._sqlite_rows(sql, params)
         if time.monotonic() - self._failed_at < self.BACKOFF_S:
             raise TimeoutError("the version query failed a moment ago")
-        query = asyncio.ensure_future(self._postgres_rows(sql.replace("?", "%s"), params))
+        sql = sql.replace("?", "%s")
+        loop = asyncio.get_running_loop()
+        if (connection := self._async) is not None and self._async_loop is loop:
+            # An open connection: a timer shuts its socket at the deadline, which fails the
+            # query at once (a task and ``asyncio.wait`` per query were a third of its CPU).
+            timer = loop.call_later(self.POSTGRES_DEADLINE_S, shut_socket, connection.pgconn)
+            try:
+                return await self._postgres_rows(sql, params)
+            except Exception:
+                self._failed_at = time.monotonic()
+                raise
+            finally:
+                timer.cancel()
+        # Connecting too: a task the deadline can leave behind (connect has a timeout of its own).
+        query = asyncio.ensure_future(self._postgres_rows(sql, params))
         done, _ = await asyncio.wait({query}, timeout=self.POSTGRES_DEADLINE_S)
         if not done:
             # Not cancelled (psycopg would try to cancel on the server, for seconds): the
@@ -358,9 +373,11 @@ class VersionReader:
                 options=f"-c statement_timeout={POSTGRES_TIMEOUT_MS}",
             )
             self._async_loop = loop
-        connection = self._async
+        connection, cursor = self._async, self._cursor
+        if cursor is None or cursor.connection is not connection:
+            cursor = self._cursor = connection.cursor()
         try:
-            cursor = await connection.execute(sql, params)
+            await cursor.execute(sql, params)
             rows = [tuple(row) for row in await cursor.fetchall()]
         except Exception:
             connection.pgconn.finish()  # a fresh one next time (database restarted...)

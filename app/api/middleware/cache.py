@@ -199,8 +199,12 @@ class ReadCache:
         alter; a failure leaves the version unchecked, to be checked again by the next batch.
         """
         try:
-            while (batch := self._next) is not None:
-                self._next = None
+            while self._next is not None:
+                # One turn of the event loop first: the requests already scheduled join this
+                # batch instead of each starting the next query (on PostgreSQL a query costs
+                # a request's worth of CPU; under load batches were of one or two requests).
+                await asyncio.sleep(0)
+                batch, self._next = self._next, None
                 try:
                     self._stamp = None
                     stamp = self.versions.stamp()  # before the version it vouches for
