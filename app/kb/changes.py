@@ -43,12 +43,13 @@ _VERSION = (
 # PostgreSQL: the statement's snapshot, and the version only when that snapshot differs from
 # the one the last version was read in. Equal snapshots see the same committed rows, so the
 # version is the same; the window's count (most of the query's server time) is then skipped
-# (an InitPlan in a CASE branch runs only when the branch is taken).
+# (an InitPlan in a CASE branch runs only when the branch is taken). ``txid_current_snapshot``
+# rather than ``pg_current_snapshot``: the same active snapshot, and PostgreSQL 12 has it.
 _VERSION_UNLESS_SNAPSHOT = (
     "SELECT now.s, CASE WHEN now.s = %s::text THEN NULL ELSE "
     "(SELECT ARRAY[max(id)::bigint, count(*)] FROM changes "
     f"WHERE id > (SELECT coalesce(max(id), 0) - {VERSION_WINDOW} FROM changes)) END "
-    "FROM (SELECT pg_current_snapshot()::text AS s) AS now"
+    "FROM (SELECT txid_current_snapshot()::text AS s) AS now"
 )
 _DATA_VERSION = "PRAGMA data_version"
 _WINDOW = "SELECT id, kind, object_id, action FROM changes WHERE id > ? ORDER BY id"

@@ -229,7 +229,7 @@ class ReadCache:
         return None
 
     def hit(self, key: _Key, entry: _Entry, scope: Scope, gzipped: bool) -> Message:
-        """Count a hit and return its start message (the body is ``body_of``)."""
+        """Count a hit and return its start message (headers as gzip would have left them)."""
         if key in self._store:
             self._store.move_to_end(key)
         metrics.READ_CACHE_HITS.inc()
