@@ -67,7 +67,11 @@ def _json_line(
     if exception:
         line["exception"] = exception
     # ASCII only: no character of a hostile path or header can break the line in two.
-    return json.dumps(line, default=str)
+    return _ENCODER.encode(line)
+
+
+# ``json.dumps(line, default=str)`` builds this encoder anew for every line (half of its cost).
+_ENCODER = json.JSONEncoder(default=str)
 
 
 def log_info(logger: logging.Logger, message: str, fields: dict[str, Any]) -> None:

@@ -133,9 +133,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limits={"lists": settings.concurrent_lists, "exports": settings.concurrent_exports},
         wait=settings.admission_wait,
     )
+    read_cache = None
     if settings.read_cache_size and not settings.require_key_for_reads:
-        app.add_middleware(
-            ReadCache,
+        read_cache = ReadCache(
             versions=VersionReader(app.state.engine),
             entries=settings.read_cache_size,
             max_bytes=int(settings.read_cache_mb * 1_000_000),
@@ -144,7 +144,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             keys=settings.key_list(),
             gzip_min_bytes=settings.gzip_min_bytes,
         )
+        app.add_middleware(read_cache.recording)  # keeps answers as the routes give them
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
+    if read_cache is not None:
+        app.add_middleware(read_cache.answering)  # a hit skips gzip (the cache does its part)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

@@ -18,16 +18,21 @@ bounds the staleness of a commit that lands out of order later than the version'
 can see.
 
 Bounded by a number of answers and by the bytes of their bodies, least recently used first.
-Pure ASGI and innermost (inside the gzip, rate-limit and request-id middleware), so limits,
-request ids and compression still apply to every answer (a kept answer is compressed once for
-the clients that accept gzip, which the gzip middleware then lets through). Only complete
-``200`` answers up to
-``max_body`` bytes are kept; requests carrying ``If-None-Match`` go through to the route, which
-answers the 304 itself.
+Pure ASGI, in two layers that share one store: ``recording`` sits inside the gzip middleware
+and keeps answers as the routes give them; ``answering`` sits just outside it (inside the
+rate-limit, key, body-limit and request-id middleware, so limits, request ids and access
+lines apply to every answer) and serves a hit without passing it through gzip: it adds what
+gzip would (``Vary: Accept-Encoding`` on a body gzip would compress) or, for clients that
+accept gzip, the body compressed once and kept beside it. That layer skipped was a sixth of a
+hit's CPU. Only complete ``200`` answers up to ``max_body`` bytes that gzip would treat as
+plain JSON (no ``Content-Encoding`` or ``Vary`` of their own, a type it compresses) are kept;
+requests carrying ``If-None-Match`` go through to the route, which answers the 304 itself.
 
 Concurrent requests share version queries: a request waits for the next query to *start*
 (never joins one already running, which could predate a write it has seen committed), so under
-load one query serves a whole batch of requests. Concurrent misses of one key share one
+load one query serves a whole batch of requests. On SQLite a request first reads the version
+reader's stamp (``PRAGMA data_version``, in the event loop): when nothing was committed since
+the store was last checked, it needs no version query at all. Concurrent misses of one key share one
 build too: the first request builds the answer, the others (at the same version) wait for it
 instead of running the same queries at once. An entry past its TTL that no write dropped is
 served to the others while one request rebuilds it, so an expiry never sends a
@@ -43,6 +48,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import metrics
@@ -58,6 +64,13 @@ UNCACHED_PREFIXES = ("/v1/watches", "/v1/jobs")
 
 _Key = tuple[str, bytes, bytes, bytes]  # path, query string, Host, scheme
 GZIP_LEVEL = 9  # Starlette's GZipMiddleware default, which app.main uses
+VARY = (b"vary", b"Accept-Encoding")
+# What the answering layer hands the recording layer for a miss it lets through (scope key).
+_RECORD = "newskb.read_cache"
+# The request headers a lookup reads (the first of each counts, as Starlette reads them).
+_KEY_HEADERS = frozenset({b"host", b"accept-encoding", b"if-none-match", b"authorization"})
+# Media types the gzip middleware leaves alone: their answers are not kept (none is cached).
+_NOT_COMPRESSED = frozenset(DEFAULT_EXCLUDED_CONTENT_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +84,13 @@ class _Flight:
 @dataclass(slots=True, eq=False)
 class _Entry:
     expires: float
-    headers: list[tuple[bytes, bytes]]
+    headers: list[tuple[bytes, bytes]]  # as the route gave them
     body: bytes
     route: Any  # the route that made the answer: a hit is labelled (metrics, logs) without routing
     shown: Shown | None  # what it shows; None: any write may change it (lists, searches)
+    plain: list[tuple[bytes, bytes]]  # the headers as gzip passes them to a client without gzip
     gzipped: bytes | None = None  # the body compressed, once a client asked for it
+    gzip_headers: list[tuple[bytes, bytes]] | None = None
 
     @property
     def size(self) -> int:
@@ -83,22 +98,22 @@ class _Entry:
 
 
 class ReadCache:
+    """The store, its version checks and its two ASGI layers (``answering``, ``recording``)."""
+
     def __init__(
         self,
-        app: ASGIApp,
         *,
         versions: VersionReader,
         entries: int,
+        gzip_min_bytes: int,
         max_bytes: int = 64_000_000,
         ttl: float = 300.0,
         max_body: int = 1_000_000,
         drop_all: bool = False,
         keys: list[str] | None = None,
-        gzip_min_bytes: int | None = None,
     ) -> None:
-        self.app = app
-        # Compress a kept answer once for the clients that accept gzip, as the gzip middleware
-        # outside would on every hit (None: leave it to that middleware).
+        # The gzip middleware's threshold: bodies from this size are compressed for clients
+        # that accept gzip (once per kept answer here), and get ``Vary`` for the others.
         self.gzip_min_bytes = gzip_min_bytes
         self.keys = keys or []  # a request with a wrong key goes to the route, for its 401
         self.versions = versions
@@ -117,104 +132,59 @@ class ReadCache:
         self._next: asyncio.Future[int] | None = None  # the batch not yet started
         self._reader: asyncio.Task[None] | None = None
         self._version: tuple[int, int] | None = None  # the last version the store was checked at
+        # SQLite: the version reader's stamp read just before that version (None: unknown).
+        self._stamp: tuple[int, int] | None = None
         # Bumped whenever the store is checked against a new version: an answer built while
         # the generation moved may predate a write, so it is not kept.
         self._generation = 0
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self.app(scope, self._closing_on_shutdown(receive), send)
-            return
-        if not self._cacheable(scope):
-            await self.app(scope, receive, send)
-            return
+    def answering(self, app: ASGIApp) -> ASGIApp:
+        """The layer that serves hits; outside the gzip middleware."""
+        return _Answering(app, self)
+
+    def recording(self, app: ASGIApp) -> ASGIApp:
+        """The layer that keeps answers; inside the gzip middleware."""
+        return _Recording(app, self)
+
+    def key_of(self, scope: Scope) -> tuple[_Key, bool] | None:
+        """The key of a cacheable request and whether it accepts gzip; None if not cacheable.
+
+        One pass over the headers.
+        """
+        if scope["method"] != "GET":
+            return None
+        path: str = scope["path"]
+        if not path.startswith(CACHED_PREFIX) or path.startswith(UNCACHED_PREFIXES):
+            return None
+        found: dict[bytes, bytes] = {}
+        for name, value in scope.get("headers", ()):
+            if name in _KEY_HEADERS and name not in found:
+                found[name] = bytes(value)
+        if found.get(b"if-none-match"):
+            return None  # the route answers the 304 itself
+        authorization = found.get(b"authorization")
+        if authorization is not None and wrong_key_sent(authorization.decode("latin-1"), self.keys):
+            return None
         key = (
-            scope["path"],
+            path,
             scope.get("query_string", b""),
-            _header(scope, b"host"),
+            found.get(b"host", b""),
             scope.get("scheme", "http").encode("ascii"),
         )
+        return key, b"gzip" in found.get(b"accept-encoding", b"")
+
+    def generation_now(self) -> int | None:
+        """The current generation without waiting, when the version reader's stamp proves that
+        nothing was committed since the store was last checked (SQLite); None otherwise."""
+        if self._stamp is None:
+            return None
         try:
-            generation = await self._current_generation()
-        except Exception:  # database unreachable: the route answers (a 503 problem), uncached
-            await self.app(scope, receive, send)
-            return
-        entry = self._store.get(key)
-        if entry is not None and (entry.expires > time.monotonic() or key in self._flights):
-            # Fresh; or past its TTL while one request already rebuilds it: serve it meanwhile.
-            await self._serve(key, entry, scope, send)
-            return
-        flight = self._flights.get(key)
-        if flight is not None and flight.generation == generation:
-            # The same answer is being built: wait for it rather than build it again.
-            await asyncio.shield(flight.done)
-            entry = self._store.get(key)
-            if entry is not None:
-                await self._serve(key, entry, scope, send)
-                return
-            await self.app(scope, receive, send)  # it was not kept (an error, too large...)
-            return
-        metrics.READ_CACHE_MISSES.inc()
-        flight = _Flight(generation, asyncio.get_running_loop().create_future())
-        self._flights[key] = flight
-        try:
-            await self.app(scope, receive, self._recorder(scope, key, generation, send))
-        finally:
-            if self._flights.get(key) is flight:
-                del self._flights[key]
-            flight.done.set_result(None)
+            stamp = self.versions.stamp()
+        except Exception:  # the next version query tells (or fails, and the route answers)
+            return None
+        return self._generation if stamp == self._stamp else None
 
-    async def _serve(self, key: _Key, entry: _Entry, scope: Scope, send: Send) -> None:
-        if key in self._store:
-            self._store.move_to_end(key)
-        metrics.READ_CACHE_HITS.inc()
-        scope["route"] = entry.route
-        # A fresh list each time: the gzip middleware appends `vary` to it in place.
-        headers, body = list(entry.headers), entry.body
-        if self._gzip_for(scope, entry):
-            body = self._gzipped(key, entry)
-            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-            headers += [
-                (b"content-encoding", b"gzip"),
-                (b"content-length", str(len(body)).encode("ascii")),
-                (b"vary", b"Accept-Encoding"),
-            ]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-    def _gzip_for(self, scope: Scope, entry: _Entry) -> bool:
-        """Whether the gzip middleware would compress this answer for this request."""
-        return (
-            self.gzip_min_bytes is not None
-            and len(entry.body) >= self.gzip_min_bytes
-            and b"gzip" in _header(scope, b"accept-encoding")
-            and not any(k.lower() in (b"content-encoding", b"vary") for k, _ in entry.headers)
-        )
-
-    def _gzipped(self, key: _Key, entry: _Entry) -> bytes:
-        """The body compressed as the gzip middleware does (level 9), once per entry: a hit
-        that compresses costs several times one that does not. Counted in the byte budget."""
-        if entry.gzipped is None:
-            gzipped = gzip.compress(entry.body, compresslevel=GZIP_LEVEL, mtime=0)
-            if self._store.get(key) is entry:
-                self._remove(key)
-                entry.gzipped = gzipped
-                self._keep(key, entry)
-            else:
-                return gzipped  # dropped meanwhile: served once, not kept
-        return entry.gzipped
-
-    def _cacheable(self, scope: Scope) -> bool:
-        return (
-            scope["type"] == "http"
-            and scope["method"] == "GET"
-            and scope["path"].startswith(CACHED_PREFIX)
-            and not scope["path"].startswith(UNCACHED_PREFIXES)
-            and not _header(scope, b"if-none-match")
-            and not wrong_key_sent(_authorization(scope), self.keys)
-        )
-
-    async def _current_generation(self) -> int:
+    async def current_generation(self) -> int:
         if self._next is None:
             self._next = asyncio.get_running_loop().create_future()
         batch = self._next
@@ -229,20 +199,71 @@ class ReadCache:
         alter; a failure leaves the version unchecked, to be checked again by the next batch.
         """
         try:
-            while (batch := self._next) is not None:
-                self._next = None
+            while self._next is not None:
+                # One turn of the event loop first: the requests already scheduled join this
+                # batch instead of each starting the next query (on PostgreSQL a query costs
+                # a request's worth of CPU; under load batches were of one or two requests).
+                await asyncio.sleep(0)
+                batch, self._next = self._next, None
                 try:
+                    self._stamp = None
+                    stamp = self.versions.stamp()  # before the version it vouches for
                     version = await self.versions.read()
                     if version != self._version:
                         changed = await self.versions.changed_since(self._version, version)
                         self._drop(EVERYTHING if self.drop_all else changed)
                         self._version = version
                         self._generation += 1
+                    self._stamp = stamp
                     batch.set_result(self._generation)
                 except Exception as exc:  # every waiter of the batch gets the error
                     batch.set_exception(exc)
         finally:
             self._reader = None
+
+    def lookup(self, key: _Key) -> _Entry | None:
+        """The entry to serve: fresh, or past its TTL while one request rebuilds it."""
+        entry = self._store.get(key)
+        if entry is not None and (entry.expires > time.monotonic() or key in self._flights):
+            return entry
+        return None
+
+    def hit(self, key: _Key, entry: _Entry, scope: Scope, gzipped: bool) -> Message:
+        """Count a hit and return its start message (headers as gzip would have left them)."""
+        if key in self._store:
+            self._store.move_to_end(key)
+        metrics.READ_CACHE_HITS.inc()
+        scope["route"] = entry.route
+        if gzipped:
+            self._gzip(key, entry)
+            headers = entry.gzip_headers
+        else:
+            headers = entry.plain
+        # A fresh list each time: middleware outside may edit a header list in place (CORS).
+        return {"type": "http.response.start", "status": 200, "headers": list(headers or ())}
+
+    def gzips(self, entry: _Entry, accepts_gzip: bool) -> bool:
+        """Whether the gzip middleware would compress this answer for this request."""
+        return accepts_gzip and len(entry.body) >= self.gzip_min_bytes
+
+    def _gzip(self, key: _Key, entry: _Entry) -> None:
+        """The body compressed as the gzip middleware does (level 9), once per entry: a hit
+        that compresses costs several times one that does not. Counted in the byte budget."""
+        if entry.gzipped is not None:
+            return
+        gzipped = gzip.compress(entry.body, compresslevel=GZIP_LEVEL, mtime=0)
+        entry.gzip_headers = [(k, v) for k, v in entry.headers if k.lower() != b"content-length"]
+        entry.gzip_headers += [
+            (b"content-encoding", b"gzip"),
+            (b"content-length", str(len(gzipped)).encode("ascii")),
+            VARY,
+        ]
+        if self._store.get(key) is entry:
+            self._remove(key)
+            entry.gzipped = gzipped
+            self._keep(key, entry)
+        else:
+            entry.gzipped = gzipped  # dropped meanwhile: served, not kept
 
     def _drop(self, changed: Changed) -> None:
         """Remove the answers ``changed`` can alter: the untagged ones and those it names."""
@@ -265,7 +286,7 @@ class ReadCache:
             self._remove(key)
         metrics.READ_CACHE_DROPPED.inc(len(doomed))
 
-    def _closing_on_shutdown(self, receive: Receive) -> Receive:
+    def closing_on_shutdown(self, receive: Receive) -> Receive:
         async def watched() -> Message:
             message = await receive()
             if message["type"] == "lifespan.shutdown":
@@ -277,7 +298,7 @@ class ReadCache:
     def close(self) -> None:
         self.versions.close()
 
-    def _recorder(
+    def recorder(
         self,
         scope: Scope,
         key: _Key,
@@ -298,6 +319,8 @@ class ReadCache:
             # Read before sending: the gzip middleware edits the messages in place.
             if message["type"] == "http.response.start" and message["status"] == 200:
                 headers = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
+                if not _plain_json(headers):
+                    headers = None
             body = bytes(message.get("body", b""))
             await send(message)
             if headers is None or message["type"] != "http.response.body":
@@ -310,7 +333,11 @@ class ReadCache:
             if not message.get("more_body", False) and generation == self._generation:
                 expires = time.monotonic() + self.ttl
                 body = b"".join(chunks)
-                self._keep(key, _Entry(expires, headers, body, scope.get("route"), shown_in(scope)))
+                # What the gzip middleware passes to a client without gzip: ``Vary`` added to
+                # a body it would compress for others, nothing else changed.
+                plain = [*headers, VARY] if len(body) >= self.gzip_min_bytes else headers
+                entry = _Entry(expires, headers, body, scope.get("route"), shown_in(scope), plain)
+                self._keep(key, entry)
 
         return record
 
@@ -346,15 +373,96 @@ class ReadCache:
         return [*shown.tags, *(f"ref:{entity_id}" for entity_id in shown.refs)]
 
 
-def _authorization(scope: Scope) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == b"authorization":
-            return bytes(value).decode("latin-1")
-    return None
+class _Answering:
+    """Serves hits; lets misses through to the gzip middleware and ``_Recording``."""
+
+    def __init__(self, app: ASGIApp, cache: ReadCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        cache = self.cache
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                receive = cache.closing_on_shutdown(receive)
+            await self.app(scope, receive, send)
+            return
+        found = cache.key_of(scope)
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        key, accepts_gzip = found
+        generation = cache.generation_now()
+        if generation is None:
+            try:
+                generation = await cache.current_generation()
+            except Exception:  # database unreachable: the route answers (a 503 problem), uncached
+                await self.app(scope, receive, send)
+                return
+        entry = cache.lookup(key)
+        if entry is not None:
+            await self._serve(key, entry, scope, send, accepts_gzip)
+            return
+        flight = cache._flights.get(key)
+        if flight is not None and flight.generation == generation:
+            # The same answer is being built: wait for it rather than build it again.
+            await asyncio.shield(flight.done)
+            entry = cache._store.get(key)
+            if entry is not None:
+                await self._serve(key, entry, scope, send, accepts_gzip)
+                return
+            await self.app(scope, receive, send)  # it was not kept (an error, too large...)
+            return
+        metrics.READ_CACHE_MISSES.inc()
+        flight = _Flight(generation, asyncio.get_running_loop().create_future())
+        cache._flights[key] = flight
+        scope[_RECORD] = (key, generation)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            scope.pop(_RECORD, None)
+            if cache._flights.get(key) is flight:
+                del cache._flights[key]
+            flight.done.set_result(None)
+
+    async def _serve(
+        self, key: _Key, entry: _Entry, scope: Scope, send: Send, accepts_gzip: bool
+    ) -> None:
+        gzipped = self.cache.gzips(entry, accepts_gzip)
+        await send(self.cache.hit(key, entry, scope, gzipped))
+        body = entry.gzipped if gzipped else entry.body
+        await send({"type": "http.response.body", "body": body})
 
 
-def _header(scope: Scope, name: bytes) -> bytes:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return bytes(value)
-    return b""
+class _Recording:
+    """Keeps the answer of a miss the answering layer let through, as the route gave it."""
+
+    def __init__(self, app: ASGIApp, cache: ReadCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        record = scope.pop(_RECORD, None) if scope["type"] == "http" else None
+        if record is None:
+            await self.app(scope, receive, send)
+            return
+        key, generation = record
+        await self.app(scope, receive, self.cache.recorder(scope, key, generation, send))
+
+
+def _plain_json(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the gzip middleware treats an answer with these headers as the cache assumes:
+    not encoded already, no ``Vary`` of its own, a media type it compresses."""
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in (b"content-encoding", b"vary"):
+            return False
+        if lowered == b"content-type":
+            media = value.decode("latin-1").partition(";")[0].strip().lower()
+            if (
+                media in _NOT_COMPRESSED
+                or media.partition("/")[0] + "/*" in _NOT_COMPRESSED
+                or media.startswith("application/grpc+")
+            ):
+                return False
+    return True

@@ -77,16 +77,25 @@ class BodySizeLimit:
             detail = "The URL contains a NUL character (%00)."
             await send_problem(scope, send, 400, "invalid-url", "Invalid URL", detail)
             return
-        headers = dict(scope.get("headers", []))
-        length = headers.get(b"content-length")
-        if length in (None, b"0") and b"transfer-encoding" not in headers:
+        # The last of each header counts (as a dict of them would keep it); one pass, no dict.
+        length: bytes | None = None
+        content_type: bytes | None = None
+        chunked = False
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                length = value
+            elif name == b"content-type":
+                content_type = value
+            elif name == b"transfer-encoding":
+                chunked = True
+        if length in (None, b"0") and not chunked:
             await self.app(scope, receive, send)  # no body (most GETs): nothing to count
             return
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             await self._reject(scope, send)
             return
         deadline = asyncio.get_running_loop().time() + self.read_timeout
-        if _may_be_json(scope, headers.get(b"content-type", b"")):
+        if _may_be_json(scope, content_type or b""):
             try:
                 await self._read_json_first(scope, receive, send, deadline)
             except BodyTooSlow:

@@ -43,7 +43,11 @@ class RateLimit:
         self.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope.get("path", "").startswith(LIMITED_PREFIX):
+        if (
+            scope["type"] != "http"
+            or (self.anonymous is None and self.keyed is None)  # limits off: nothing to count
+            or not scope.get("path", "").startswith(LIMITED_PREFIX)
+        ):
             await self.app(scope, receive, send)
             return
         limit, bucket = self._bucket(scope)
