@@ -117,14 +117,14 @@ def test_collapse_hides_the_copies_and_pages_through_the_rest(session: Session, 
         page = search_articles(
             session, q=None, filters=collapsed, sort=sort, limit=2, cursor=cursor, codec=codec
         )
-        seen += [hit.article.id for hit in page.items]
+        seen += [hit.article["id"] for hit in page.items]
         if (cursor := page.next_cursor) is None:
             break
     assert sorted(seen) == sorted(originals)
     everything = search_articles(
         session, q=None, filters=ArticleFilters(), sort=sort, limit=50, cursor=None, codec=codec
     )
-    assert {hit.article.id for hit in everything.items} == originals | copies
+    assert {hit.article["id"] for hit in everything.items} == originals | copies
 
 
 def test_collapse_applies_to_a_query(session: Session) -> None:
@@ -141,7 +141,7 @@ def test_collapse_applies_to_a_query(session: Session) -> None:
         cursor=None,
         codec=CursorCodec("test-secret"),
     )
-    assert [hit.article.id for hit in page.items] == [first.article.id]
+    assert [hit.article["id"] for hit in page.items] == [first.article.id]
 
 
 def test_fixture_rewrites_are_found_and_distinct_pairs_are_not() -> None:
