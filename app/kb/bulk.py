@@ -187,10 +187,8 @@ def run_pipelined(
                 if extraction is not None:
                     hand_over(_store_extracted, stages, fresh, extraction.submit(parsed))
                     continue
-                extracted = iter_extract(parsed, model_names=model_names, batch_size=nlp_batch)
-                for item in fresh:
-                    with within_budget(budget_seconds, "Extraction"):
-                        result = next(extracted)
+                extracted = _extracted_within_budget(parsed, model_names, nlp_batch, budget_seconds)
+                for item, result in zip(fresh, extracted, strict=True):
                     hand_over(stages.write, [item], [result])
         finally:
             while writing:
@@ -278,13 +276,18 @@ def _extraction_ready() -> None:
 
 def _extract_within_budget(articles: list[ParsedArticle]) -> list[ExtractedArticle]:
     """In the extraction process: as ``run_pipelined`` extracts, each article within budget."""
-    model_names, nlp_batch, budget_seconds = _extraction_settings[0]
+    return list(_extracted_within_budget(articles, *_extraction_settings[0]))
+
+
+def _extracted_within_budget(
+    articles: list[ParsedArticle], model_names: str, nlp_batch: int, budget_seconds: float
+) -> Iterator[ExtractedArticle]:
+    """Each article as spaCy finishes it, each step of the stream within the budget."""
     extracted = iter_extract(articles, model_names=model_names, batch_size=nlp_batch)
-    results = []
     for _ in articles:
         with within_budget(budget_seconds, "Extraction"):
-            results.append(next(extracted))
-    return results
+            result = next(extracted)
+        yield result
 
 
 def _run_pool(
