@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Engine, select, union
 from sqlalchemy.orm import Session
@@ -23,12 +23,10 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from app.db.deadline import shut_socket
 from app.db.models import Change, Mention, Quote, Role
+from app.db.pg_channel import Column, PgChannel, text_column
 from app.errors import InvalidCursor
 from app.kb.sql.dialect import insert_rows
 from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
-
-if TYPE_CHECKING:
-    import psycopg
 
 ARTICLE, ENTITY = "article", "entity"
 # On PostgreSQL two writes can commit out of id order (the later id first), so the version
@@ -46,7 +44,7 @@ _VERSION = (
 # (an InitPlan in a CASE branch runs only when the branch is taken). ``txid_current_snapshot``
 # rather than ``pg_current_snapshot``: the same active snapshot, and PostgreSQL 12 has it.
 _VERSION_UNLESS_SNAPSHOT = (
-    "SELECT now.s, CASE WHEN now.s = %s::text THEN NULL ELSE "
+    "SELECT now.s, CASE WHEN now.s = $1::text THEN NULL ELSE "
     "(SELECT ARRAY[max(id)::bigint, count(*)] FROM changes "
     f"WHERE id > (SELECT coalesce(max(id), 0) - {VERSION_WINDOW} FROM changes)) END "
     "FROM (SELECT txid_current_snapshot()::text AS s) AS now"
@@ -55,6 +53,18 @@ _DATA_VERSION = "PRAGMA data_version"
 _WINDOW = "SELECT id, kind, object_id, action FROM changes WHERE id > ? ORDER BY id"
 _EVENTS_OF = "SELECT DISTINCT event_id FROM event_evidence WHERE article_id IN ({ids})"
 _NAMES_OF = "SELECT id, name, type, merged_into_id FROM entities WHERE id IN ({ids})"
+
+
+def _int_array(value: bytes) -> tuple[int | None, ...]:
+    """A PostgreSQL integer array in text form (``{12,1000}``, ``{NULL,0}``)."""
+    return tuple(None if item == b"NULL" else int(item) for item in value[1:-1].split(b","))
+
+
+# How PostgreSQL's text answers to the queries above are read (``PgChannel``), by column.
+_VERSION_COLUMNS: tuple[Column, ...] = (text_column, _int_array)
+_WINDOW_COLUMNS: tuple[Column, ...] = (int, text_column, int, text_column)
+_EVENTS_COLUMNS: tuple[Column, ...] = (int,)
+_NAMES_COLUMNS: tuple[Column, ...] = (int, text_column, text_column, int)
 
 
 def entity_ids_of_article(session: Session, article_id: int) -> set[int]:
@@ -213,7 +223,8 @@ class VersionReader:
     Read on every cached request, so read cheaply: in the event loop, on a connection of its
     own, with no thread hop (a third of a cache hit's CPU) and no ORM. SQLite answers from a
     local file in tens of microseconds, so it runs inline on a dedicated connection whose short
-    busy timeout bounds any wait. PostgreSQL runs on an async psycopg connection, with a
+    busy timeout bounds any wait. PostgreSQL runs on a connection whose socket the event loop
+    watches (``app.db.pg_channel``: a third of psycopg's CPU per query), with a
     deadline of its own (``POSTGRES_DEADLINE_S``, connecting included): a server that accepts
     bytes but never answers must not hold every cached request. A failed read drops the
     connection, and the reads of the next ``BACKOFF_S`` seconds fail at once (the requests go
@@ -235,9 +246,7 @@ class VersionReader:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._connection: PoolProxiedConnection | None = None  # SQLite
-        self._async: psycopg.AsyncConnection[Any] | None = None  # PostgreSQL
-        self._async_loop: asyncio.AbstractEventLoop | None = None
-        self._cursor: psycopg.AsyncCursor[Any] | None = None  # of ``_async``, reused
+        self._channel: PgChannel | None = None  # PostgreSQL
         self._failed_at = -math.inf
         self._window: set[int] = set()  # ids of the changes in the window of the last version
         self._snapshot = ""  # PostgreSQL: the snapshot the last version was read in
@@ -248,7 +257,9 @@ class VersionReader:
         if self.engine.dialect.name == "sqlite":
             rows = await self._rows(_VERSION)
             return (int(rows[0][0] or 0), int(rows[0][1])) if rows else (0, 0)
-        [(snapshot, version)] = await self._rows(_VERSION_UNLESS_SNAPSHOT, (self._snapshot,))
+        [(snapshot, version)] = await self._rows(
+            _VERSION_UNLESS_SNAPSHOT, (self._snapshot,), _VERSION_COLUMNS
+        )
         if version is not None:  # the snapshot moved: the version was read
             self._last = (int(version[0] or 0), int(version[1]))
         self._snapshot = snapshot
@@ -271,7 +282,7 @@ class VersionReader:
         when more than a window of changes came in between, the answer is "everything".
         """
         known = self._window
-        rows = await self._rows(_WINDOW, (new[0] - VERSION_WINDOW,))
+        rows = await self._rows(_WINDOW, (new[0] - VERSION_WINDOW,), _WINDOW_COLUMNS)
         if old is None or new[0] - old[0] >= VERSION_WINDOW or not known:
             changed = EVERYTHING
         else:
@@ -294,42 +305,49 @@ class VersionReader:
                 entities[int(object_id)] = action
         if created:  # a new article's evidence joins existing events: their answers change
             marks = ",".join(str(i) for i in sorted(created))
-            tags.update(event_tag(id_) for (id_,) in await self._rows(_EVENTS_OF.format(ids=marks)))
+            events = await self._rows(_EVENTS_OF.format(ids=marks), (), _EVENTS_COLUMNS)
+            tags.update(event_tag(id_) for (id_,) in events)
         names: dict[int, tuple[str, str] | None] = dict.fromkeys(entities)
         if entities:
             marks = ",".join(str(i) for i in sorted(entities))
-            for id_, name, type_, merged_into in await self._rows(_NAMES_OF.format(ids=marks)):
+            rows = await self._rows(_NAMES_OF.format(ids=marks), (), _NAMES_COLUMNS)
+            for id_, name, type_, merged_into in rows:
                 if merged_into is None and entities[id_] != "merged":
                     names[id_] = (name, type_)
         return Changed(frozenset(tags), names)
 
-    async def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    async def _rows(
+        self, sql: str, params: tuple[Any, ...] = (), columns: tuple[Column, ...] = ()
+    ) -> list[tuple[Any, ...]]:
         if self.engine.dialect.name == "sqlite":
             return self._sqlite_rows(sql, params)
         if time.monotonic() - self._failed_at < self.BACKOFF_S:
             raise TimeoutError("the version query failed a moment ago")
-        sql = sql.replace("?", "%s")
+        statement = sql.replace("?", "$1").encode()  # one parameter at most
+        values = [str(value).encode() for value in params]
         loop = asyncio.get_running_loop()
-        if (connection := self._async) is not None and self._async_loop is loop:
+        if (channel := self._channel) is not None and not channel.closed and channel.loop is loop:
             # An open connection: a timer shuts its socket at the deadline, which fails the
             # query at once (a task and ``asyncio.wait`` per query were a third of its CPU).
-            timer = loop.call_later(self.POSTGRES_DEADLINE_S, shut_socket, connection.pgconn)
+            timer = loop.call_later(
+                self.POSTGRES_DEADLINE_S, shut_socket, channel.connection.pgconn
+            )
             try:
-                return await self._postgres_rows(sql, params)
+                return await channel.rows(statement, values, columns)
             except Exception:
                 self._failed_at = time.monotonic()
                 raise
             finally:
                 timer.cancel()
         # Connecting too: a task the deadline can leave behind (connect has a timeout of its own).
-        query = asyncio.ensure_future(self._postgres_rows(sql, params))
+        query = asyncio.ensure_future(self._connect_and_read(statement, values, columns))
         done, _ = await asyncio.wait({query}, timeout=self.POSTGRES_DEADLINE_S)
         if not done:
             # Not cancelled (psycopg would try to cancel on the server, for seconds): the
             # socket is shut, so the query fails now; its error is collected and dropped.
-            connection, self._async, self._async_loop = self._async, None, None
-            if connection is not None:
-                shut_socket(connection.pgconn)
+            channel, self._channel = self._channel, None
+            if channel is not None:
+                shut_socket(channel.connection.pgconn)
             query.add_done_callback(lambda task: task.cancelled() or task.exception())
             self._failed_at = time.monotonic()
             raise TimeoutError("the version query outlived its deadline")
@@ -358,44 +376,35 @@ class VersionReader:
             raise
         return rows
 
-    async def _postgres_rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    async def _connect_and_read(
+        self, statement: bytes, values: list[bytes], columns: tuple[Column, ...]
+    ) -> list[tuple[Any, ...]]:
         loop = asyncio.get_running_loop()
-        if self._async is not None and self._async_loop is not loop:
-            self._drop_async()  # made in another event loop (tests run several)
-        if self._async is None:
+        if self._channel is not None and (self._channel.closed or self._channel.loop is not loop):
+            self._drop_channel()  # failed, or made in another event loop (tests run several)
+        if self._channel is None:
             import psycopg  # only PostgreSQL deployments pay for the import
 
             url = self.engine.url.set(drivername="postgresql")
-            self._async = await psycopg.AsyncConnection.connect(
+            connection = await psycopg.AsyncConnection.connect(
                 url.render_as_string(hide_password=False),
                 autocommit=True,
                 connect_timeout=5,
                 tcp_user_timeout=15_000,
                 options=f"-c statement_timeout={POSTGRES_TIMEOUT_MS}",
             )
-            self._async_loop = loop
-        connection, cursor = self._async, self._cursor
-        if cursor is None or cursor.connection is not connection:
-            cursor = self._cursor = connection.cursor()
-        try:
-            await cursor.execute(sql, params)
-            rows = [tuple(row) for row in await cursor.fetchall()]
-        except Exception:
-            connection.pgconn.finish()  # a fresh one next time (database restarted...)
-            if self._async is connection:
-                self._async, self._async_loop = None, None
-            raise
-        return rows
+            self._channel = PgChannel(connection)
+        return await self._channel.rows(statement, values, columns)
 
     def close(self) -> None:
-        self._drop_async()
+        self._drop_channel()
         if self._connection is not None:
             self._connection.close()
             self._connection = None
 
-    def _drop_async(self) -> None:
+    def _drop_channel(self) -> None:
         """Close the socket without awaiting: its event loop may be gone."""
-        if self._async is not None:
-            shut_socket(self._async.pgconn)  # wakes a query waiting on it
-            self._async.pgconn.finish()
-        self._async, self._async_loop = None, None
+        if self._channel is not None:
+            shut_socket(self._channel.connection.pgconn)  # wakes a query waiting on it
+            self._channel.close()
+        self._channel = None

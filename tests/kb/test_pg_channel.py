@@ -1,0 +1,90 @@
+"""The version query's libpq channel: rows read as the caller says, and every failure fails the
+query in flight and closes the channel, never leaving a waiter behind."""
+
+import asyncio
+import time
+
+import pytest
+from sqlalchemy import make_url
+
+from app.db.deadline import shut_socket
+from app.db.pg_channel import PgChannel, text_column
+from tests.databases import BASE_URL, backend
+
+pytestmark = pytest.mark.skipif(
+    backend() != "postgresql", reason="a PostgreSQL connection (SQLite reads its file inline)"
+)
+
+
+async def _channel() -> PgChannel:
+    import psycopg
+
+    url = make_url(BASE_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    return PgChannel(await psycopg.AsyncConnection.connect(url, autocommit=True))
+
+
+def test_rows_are_read_by_their_columns_and_nulls_stay_none() -> None:
+    async def run() -> list[list[tuple[object, ...]]]:
+        channel = await _channel()
+        try:
+            return [
+                await channel.rows(
+                    b"SELECT n, 'r' || n::text, NULL::int FROM generate_series(1, $1::int) AS n",
+                    [b"3"],
+                    (int, text_column, int),
+                ),
+                await channel.rows(b"SELECT $1::text", ["é".encode()], (text_column,)),
+                await channel.rows(b"SELECT 1 WHERE false", [], (int,)),
+            ]
+        finally:
+            channel.close()
+
+    three, accented, none = asyncio.run(run())
+    assert three == [(1, "r1", None), (2, "r2", None), (3, "r3", None)]
+    assert accented == [("é",)]
+    assert none == []
+
+
+def test_an_error_answer_fails_the_query_and_closes_the_channel() -> None:
+    import psycopg
+
+    async def run() -> PgChannel:
+        channel = await _channel()
+        with pytest.raises(psycopg.OperationalError, match="no_such_table"):
+            await channel.rows(b"SELECT * FROM no_such_table", [], (int,))
+        with pytest.raises(psycopg.OperationalError):
+            await channel.rows(b"SELECT 1", [], (int,))  # closed: a new channel is needed
+        return channel
+
+    assert asyncio.run(run()).closed
+
+
+def test_a_shut_socket_fails_the_waiting_query_at_once() -> None:
+    """What the version reader's deadline does to a server that never answers."""
+    import psycopg
+
+    async def run() -> float:
+        channel = await _channel()
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.2, shut_socket, channel.connection.pgconn)
+        started = time.monotonic()
+        with pytest.raises(psycopg.OperationalError):
+            await channel.rows(b"SELECT pg_sleep(10)", [], (text_column,))
+        assert channel.closed
+        return time.monotonic() - started
+
+    assert asyncio.run(run()) < 5  # not the 10 s the statement would take
+
+
+def test_closing_fails_the_query_in_flight() -> None:
+    import psycopg
+
+    async def run() -> None:
+        channel = await _channel()
+        query = asyncio.ensure_future(channel.rows(b"SELECT pg_sleep(10)", [], (text_column,)))
+        await asyncio.sleep(0.1)
+        channel.close()
+        with pytest.raises(psycopg.OperationalError):
+            await query
+
+    asyncio.run(run())
