@@ -36,6 +36,9 @@ class PgChannel:
     """
 
     def __init__(self, connection: psycopg.AsyncConnection[Any]) -> None:
+        from psycopg import OperationalError, pq
+
+        self._error, self._tuples_ok = OperationalError, pq.ExecStatus.TUPLES_OK
         self.connection = connection
         self._pgconn = connection.pgconn
         self._loop = asyncio.get_running_loop()
@@ -54,27 +57,25 @@ class PgChannel:
     ) -> list[tuple[Any, ...]]:
         """The rows of one statement (``$1``... placeholders), each value read by its column's
         function (None stays None)."""
-        from psycopg import OperationalError, pq
-
         if self.closed:
-            raise OperationalError("the connection was closed")
+            raise self._error("the connection was closed")
         if self._waiting is not None:
             raise RuntimeError("PgChannel runs one query at a time")
         waiting = self._waiting = self._loop.create_future()
         try:
             self._pgconn.send_query_params(sql, params)
             if self._pgconn.flush() != 0:  # a statement of a few bytes: the socket is stuck
-                raise OperationalError("the statement could not be sent")
+                raise self._error("the statement could not be sent")
         except Exception:
             self._waiting = None
             self.close()
             raise
         results = await waiting
         result = results[-1] if results else None
-        if result is None or result.status != pq.ExecStatus.TUPLES_OK:
+        if result is None or result.status != self._tuples_ok:
             message = result.error_message.decode("utf-8", "replace") if result else "no result"
             self.close()
-            raise OperationalError(message.strip() or "the statement failed")
+            raise self._error(message.strip() or "the statement failed")
         return [
             tuple(
                 None if (value := result.get_value(row, index)) is None else read(value)
@@ -113,6 +114,4 @@ class PgChannel:
         self._pgconn.finish()
         waiting, self._waiting = self._waiting, None
         if waiting is not None and not waiting.done():
-            from psycopg import OperationalError
-
-            waiting.set_exception(OperationalError("the connection was closed"))
+            waiting.set_exception(self._error("the connection was closed"))
