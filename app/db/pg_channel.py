@@ -39,6 +39,7 @@ class PgChannel:
         from psycopg import OperationalError, pq
 
         self._error, self._tuples_ok = OperationalError, pq.ExecStatus.TUPLES_OK
+        self._connection_ok = pq.ConnStatus.OK
         self.connection = connection
         self._pgconn = connection.pgconn
         self._loop = asyncio.get_running_loop()
@@ -88,6 +89,8 @@ class PgChannel:
         waiting = self._waiting
         try:
             self._pgconn.consume_input()
+            if self._pgconn.status != self._connection_ok:  # never spin on a dead socket
+                raise self._error("the connection was lost")
             while not self._pgconn.is_busy():
                 result = self._pgconn.get_result()
                 if result is None:  # the statement's results are all in

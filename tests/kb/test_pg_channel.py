@@ -88,3 +88,24 @@ def test_closing_fails_the_query_in_flight() -> None:
             await query
 
     asyncio.run(run())
+
+
+def test_a_connection_the_server_ends_closes_while_idle() -> None:
+    """A restart or ``pg_terminate_backend``: the channel notices without a query in flight,
+    so the next version query connects again instead of failing on a dead socket."""
+    import psycopg
+
+    url = make_url(BASE_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def run() -> bool:
+        channel = await _channel()
+        [(pid,)] = await channel.rows(b"SELECT pg_backend_pid()", [], (int,))
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        for _ in range(100):
+            if channel.closed:
+                break
+            await asyncio.sleep(0.02)
+        return channel.closed
+
+    assert asyncio.run(run())
