@@ -1,6 +1,5 @@
 """Application factory: settings in, FastAPI app out; no I/O at import time."""
 
-import gc
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -31,6 +30,7 @@ from app.db.engine import (
     make_health_engine,
     make_sessionmaker,
 )
+from app.heap import freeze_heap
 from app.kb.changes import VersionReader
 from app.kb.screening import IndexCache
 from app.kb.sql.pagination import CursorCodec
@@ -69,22 +69,12 @@ _frozen = False
 
 
 def freeze_startup_heap() -> None:
-    """Keep the cyclic garbage collector off the objects that live as long as the process.
-
-    After start-up the heap holds hundreds of thousands of container objects (FastAPI's routes
-    and models, pydantic's validators, SQLAlchemy's metadata, the modules) that are never
-    garbage, and every full collection walked them all: pauses of about 80 ms, which made the
-    p99 of PostgreSQL's cached reads at 16 connections 80 ms against 7 with the collector kept
-    off them (docs/benchmarks.md). ``gc.freeze`` moves them to a generation no collection
-    visits; garbage made afterwards is collected as before. Once per process: the first app
-    started (the only one, in a server) is frozen, a test run's later ones are not.
-    """
+    """``freeze_heap`` once per process: the first app started (the only one, in a server) is
+    frozen; a test run's later ones are not."""
     global _frozen
-    if _frozen:
-        return
-    _frozen = True
-    gc.collect()
-    gc.freeze()
+    if not _frozen:
+        _frozen = True
+        freeze_heap()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -24,6 +24,7 @@ import dramatiq
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.engine import make_engine, make_sessionmaker
+from app.heap import freeze_heap
 from app.kb import jobs as kb_jobs
 from app.kb.bulk import NLP_BATCH, ExtractionProcess
 from app.kb.ingest import load_model
@@ -103,6 +104,7 @@ def _serve(settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    freeze_heap()  # the model, loaded above, above all
     worker.start()
     logger.info(
         "worker ready: batches of %s on queue %s", settings.worker_batch, settings.queue_name
