@@ -71,7 +71,12 @@ class PgChannel:
             self._waiting = None
             self.close()
             raise
-        results = await waiting
+        try:
+            results = await waiting
+        except asyncio.CancelledError:  # the answer may still come: the connection is spent
+            self._waiting = None
+            self.close()
+            raise
         result = results[-1] if results else None
         if result is None or result.status != self._tuples_ok:
             message = result.error_message.decode("utf-8", "replace") if result else "no result"

@@ -109,3 +109,18 @@ def test_a_connection_the_server_ends_closes_while_idle() -> None:
         return channel.closed
 
     assert asyncio.run(run())
+
+
+def test_a_cancelled_query_spends_the_channel() -> None:
+    """Its answer may still arrive: the next query must not read it as its own."""
+
+    async def run() -> bool:
+        channel = await _channel()
+        query = asyncio.ensure_future(channel.rows(b"SELECT pg_sleep(0.3)", [], (text_column,)))
+        await asyncio.sleep(0.05)
+        query.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await query
+        return channel.closed
+
+    assert asyncio.run(run())
