@@ -72,6 +72,7 @@ def ingest(
         _ingest_queued(paths, follow=follow, database_url=database_url)
         return
     from app.cli import inputs
+    from app.heap import freeze_heap
     from app.kb.bulk import ingest_documents
     from app.kb.ingest import load_model
     from app.kb.webhooks import delivering
@@ -85,6 +86,7 @@ def ingest(
         if files:  # seconds of its own: said before the bar starts, not counted as progress
             with output.stderr().status("Loading the spaCy model…"):
                 load_model(settings.spacy_model)
+            freeze_heap()  # the model is never garbage (app.heap); forked workers inherit it
         with output.progress_bar("Ingesting", total=len(files) + len(failures)) as tally:
             for failure in failures:
                 tally.done(failure.name, "failed")
