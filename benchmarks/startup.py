@@ -84,7 +84,11 @@ def tree_cpu_seconds(pid: int) -> float:
     """CPU of a process and of its live descendants (a worker's extraction process)."""
     total = cpu_seconds(pid)
     for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
+        try:
+            children = (task / "children").read_text().split()
+        except FileNotFoundError:  # a thread that ended meanwhile
+            continue
+        for child in children:
             with suppress(FileNotFoundError):  # ended meanwhile
                 total += tree_cpu_seconds(int(child))
     return total
