@@ -87,8 +87,11 @@ def newest_rows(
         upper, upper_inclusive = after[0], True
     dialect = session.get_bind().dialect.name
     sliced = dialect in SLICED_DIALECTS
-    if dialect == "postgresql":  # for the rest of the transaction: a request's reads
-        session.execute(text(f"SET LOCAL work_mem = '{BITMAP_MEMORY}'"))
+    # Core rows: the ORM's loading of a thousand column rows cost more than reading them.
+    connection = session.connection()
+    total: float | None = None  # the planner's count of articles (PostgreSQL)
+    if dialect == "postgresql":  # work_mem for the rest of the transaction: a request's reads
+        total = float(connection.execute(_PREPARE).one().reltuples or 0)
     rows: list[Any] = []
     span, covered = max(FIRST_SLICE_PER_ROW * n, MIN_FIRST_SLICE), 0
     if share:
@@ -97,7 +100,7 @@ def newest_rows(
     for probe in range(1, MAX_PROBES + 1):
         final = not sliced or probe == MAX_PROBES or (covered > 0 and not rows)
         if not final and span > widest:
-            final = span > _worth_slicing(session, len(rows), covered)
+            final = span > _worth_slicing(total, len(rows), covered)
         lower = None if final else _nth_newest_date(session, span, upper, upper_inclusive)
         probing = statement
         if lower is not None or (upper is not None and not upper_inclusive):
@@ -107,7 +110,7 @@ def newest_rows(
             union = dialect == "postgresql" and lower is not None and span <= MAX_SLICE
             probing = _between(statement, *bounds, union=union)
         probing = probing.limit(n - len(rows))
-        rows += session.execute(wrap(probing) if wrap else probing).all()
+        rows += connection.execute(wrap(probing) if wrap else probing).all()
         if len(rows) >= n or lower is None:
             break
         covered += span
@@ -116,18 +119,22 @@ def newest_rows(
     return rows
 
 
-def _worth_slicing(session: Session, found: int, covered: int) -> int:
+def _worth_slicing(total: float | None, found: int, covered: int) -> int:
     """The widest slice that costs less than reading every older row at once, estimated
-    from the density of rows in the articles covered so far (0 without an estimate of the
-    articles: SQLite, or a table never analyzed)."""
-    if session.get_bind().dialect.name != "postgresql" or not found:
+    from the density of rows in the articles covered so far (0 without ``total``, the
+    planner's count of articles: SQLite, or a table never analyzed)."""
+    if not total or total <= 0 or not found:
         return 0
-    total = float(session.execute(_ARTICLES).scalar_one() or 0)
     older = found / covered * max(total - covered, 0)
     return min(MAX_WIDE_SLICE, math.ceil(SLICE_PER_MATCH * older))
 
 
-_ARTICLES = text("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")
+# ``SET LOCAL work_mem`` and the planner's count of articles (for ``_worth_slicing``) in one
+# round trip: ``set_config(..., true)`` is ``SET LOCAL``.
+_PREPARE = text(
+    f"SELECT set_config('work_mem', '{BITMAP_MEMORY}', true) AS work_mem, reltuples"
+    " FROM pg_class WHERE oid = 'articles'::regclass"
+)
 
 
 def _nth_newest_date(
@@ -140,7 +147,7 @@ def _nth_newest_date(
             Article.published_at <= upper if inclusive else Article.published_at < upper
         )
     statement = statement.order_by(Article.published_at.desc()).offset(n - 1).limit(1)
-    return session.scalars(statement).first()
+    return session.connection().execute(statement).scalar()
 
 
 def _between(
