@@ -9,6 +9,7 @@ carried every column of up to ``WINDOW`` candidates through the sort for a page 
 
 from __future__ import annotations
 
+import heapq
 import html
 import typing
 from collections.abc import Callable, Sequence
@@ -293,13 +294,12 @@ def first_page(
     codec: CursorCodec,
 ) -> Page[Ranked]:
     """The first page of the window (rows with ``id`` and ``rank``) by score, then id."""
+    # The page and one more: ``nsmallest`` is ``sorted(...)[:n]`` without sorting the window.
     if match.sqlite:  # bm25: lower is better
-        ordered = sorted(window, key=lambda row: (row.rank, row.id))
+        ordered = heapq.nsmallest(limit + 1, window, key=lambda row: (row.rank, row.id))
     else:
-        ordered = sorted(window, key=lambda row: (-row.rank, row.id))
-    return _page(
-        [Ranked(row.id, row.rank) for row in ordered[: limit + 1]], bound, scope, limit, codec
-    )
+        ordered = heapq.nsmallest(limit + 1, window, key=lambda row: (-row.rank, row.id))
+    return _page([Ranked(row.id, row.rank) for row in ordered], bound, scope, limit, codec)
 
 
 def ranked_page(
