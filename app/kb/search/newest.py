@@ -33,7 +33,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, text, union_all
+from sqlalchemy import ColumnElement, Float, Select, and_, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.db.models import Article
@@ -89,19 +89,27 @@ def newest_rows(
     sliced = dialect in SLICED_DIALECTS
     # Core rows: the ORM's loading of a thousand column rows cost more than reading them.
     connection = session.connection()
-    total: float | None = None  # the planner's count of articles (PostgreSQL)
-    if dialect == "postgresql":  # work_mem for the rest of the transaction: a request's reads
-        total = float(connection.execute(_PREPARE).one().reltuples or 0)
     rows: list[Any] = []
     span, covered = max(FIRST_SLICE_PER_ROW * n, MIN_FIRST_SLICE), 0
     if share:
         span = max(n, min(span, math.ceil(n * SLICE_MARGIN / share)))
     widest = min(MAX_SLICE_PER_ROW * n, MAX_SLICE)
+    total: float | None = None  # the planner's count of articles (PostgreSQL)
+    first: tuple[datetime | None] | None = None  # the first slice's lower date, when read
+    if dialect == "postgresql":
+        # Nothing is found before the first probe: it is final when its slice is too wide.
+        final = not sliced or MAX_PROBES == 1 or span > widest
+        total, first = _prepare(session, None if final else span, upper, upper_inclusive)
     for probe in range(1, MAX_PROBES + 1):
         final = not sliced or probe == MAX_PROBES or (covered > 0 and not rows)
         if not final and span > widest:
             final = span > _worth_slicing(total, len(rows), covered)
-        lower = None if final else _nth_newest_date(session, span, upper, upper_inclusive)
+        if final:
+            lower = None
+        elif probe == 1 and first is not None:
+            lower = first[0]
+        else:
+            lower = _nth_newest_date(session, span, upper, upper_inclusive)
         probing = statement
         if lower is not None or (upper is not None and not upper_inclusive):
             bounds = (lower, None if upper_inclusive else upper)
@@ -129,25 +137,43 @@ def _worth_slicing(total: float | None, found: int, covered: int) -> int:
     return min(MAX_WIDE_SLICE, math.ceil(SLICE_PER_MATCH * older))
 
 
-# ``SET LOCAL work_mem`` and the planner's count of articles (for ``_worth_slicing``) in one
-# round trip: ``set_config(..., true)`` is ``SET LOCAL``.
-_PREPARE = text(
-    f"SELECT set_config('work_mem', '{BITMAP_MEMORY}', true) AS work_mem, reltuples"
-    " FROM pg_class WHERE oid = 'articles'::regclass"
-)
+# ``set_config(..., true)`` is ``SET LOCAL``: work_mem for the rest of the transaction (a
+# request's reads).
+_WORK_MEM: ColumnElement[Any] = literal_column(
+    f"set_config('work_mem', '{BITMAP_MEMORY}', true)"
+).label("work_mem")
+_RELTUPLES: ColumnElement[Any] = literal_column(
+    "(SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass)", Float
+).label("reltuples")
+
+
+def _prepare(
+    session: Session, span: int | None, upper: datetime | None, inclusive: bool
+) -> tuple[float, tuple[datetime | None] | None]:
+    """PostgreSQL, before the first probe, in one round trip: ``SET LOCAL work_mem``, the
+    planner's count of articles (for ``_worth_slicing``) and, for a first ``span``, the lower
+    date of the first slice (as ``_nth_newest_date``; None when no span is given)."""
+    columns: list[Any] = [_WORK_MEM, _RELTUPLES]
+    if span is not None:
+        columns.append(_nth_date(span, upper, inclusive).scalar_subquery().label("lower"))
+    row = session.connection().execute(select(*columns)).one()
+    return float(row.reltuples or 0), (row.lower,) if span is not None else None
 
 
 def _nth_newest_date(
     session: Session, n: int, upper: datetime | None, inclusive: bool
 ) -> datetime | None:
     """The ``published_at`` of the n-th newest dated article below ``upper`` (index only)."""
+    return session.connection().execute(_nth_date(n, upper, inclusive)).scalar()
+
+
+def _nth_date(n: int, upper: datetime | None, inclusive: bool) -> Select[Any]:
     statement = select(Article.published_at).where(Article.published_at.is_not(None))
     if upper is not None:
         statement = statement.where(
             Article.published_at <= upper if inclusive else Article.published_at < upper
         )
-    statement = statement.order_by(Article.published_at.desc()).offset(n - 1).limit(1)
-    return session.connection().execute(statement).scalar()
+    return statement.order_by(Article.published_at.desc()).offset(n - 1).limit(1)
 
 
 def _between(
