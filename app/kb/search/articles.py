@@ -208,6 +208,8 @@ def _window(
     parsed: webquery.WebQuery | None,
     filters: ArticleFilters,
     row: type[R],
+    *,
+    match: Match | None = None,
 ) -> Window[R]:
     """The ``WINDOW`` newest matches, or all of them, ranked when there is a query; one more
     row is read to tell whether the window is complete. Only the ``row``'s columns are read:
@@ -217,7 +219,7 @@ def _window(
     statement = filtered(typing.cast("Select[Any]", select(*columns)), filters, dialect)
     wrap, share = None, None
     if parsed:
-        match = Match(session, parsed)
+        match = match or Match(session, parsed)
         statement, wrap = match.ranked(match.apply(statement))
         # Filters lower the share of the words alone: it would cut the first slice too short.
         share = match.share(session) if filters == ArticleFilters() else None
@@ -253,21 +255,22 @@ def search_articles(
     dialect = session.get_bind().dialect.name
     match = Match(session, parsed) if parsed else None
     scope = f"articles:{sort}:{_fingerprint(parsed, filters)}"
+    page: Page[Any]
+    if match and sort == "relevance" and cursor is None:  # the window, ranked; no statement
+        window = window or _window(session, parsed, filters, WindowRow, match=match)
+        page = first_page(
+            match, window.rows, bound=window.bound, scope=scope, limit=limit, codec=codec
+        )
+        page_ids = [row.id for row in page.items]
+        return Page(match.hits(session, page_ids), page.next_cursor)
     columns = typing.cast("Select[Any]", select(Article.id, sort_time.label("sort_time")))
     statement = filtered(columns, filters, dialect)
     if match:
         statement = match.apply(statement)
-    page: Page[Any]
-    if parsed and match and sort == "relevance":
-        if cursor is None:
-            window = window or _window(session, parsed, filters, WindowRow)
-            page = first_page(
-                match, window.rows, bound=window.bound, scope=scope, limit=limit, codec=codec
-            )
-        else:  # the cursor holds the window's bound
-            page = ranked_page(
-                session, match, statement, scope=scope, limit=limit, cursor=cursor, codec=codec
-            )
+    if match and sort == "relevance" and cursor is not None:  # it holds the window's bound
+        page = ranked_page(
+            session, match, statement, scope=scope, limit=limit, cursor=cursor, codec=codec
+        )
     elif sort == "-published_at":
         page = _newest_page(
             session, statement, scope=scope, limit=limit, cursor=cursor, codec=codec
