@@ -63,6 +63,11 @@ class NameFilter:
     ids: tuple[int, ...] | None  # the matching entities; None: more than NAME_CANDIDATES
     dialect: str
 
+    @property
+    def finds_none(self) -> bool:
+        """No entity matches: nothing to match, or no alias found."""
+        return not self.needle or self.ids == ()
+
     def condition(self, column: Any) -> ColumnElement[bool]:
         """``column`` (an entity id) is of a matching entity: one of the ids found, or, for a
         prefix with too many of them, the alias test itself (such a walk finds enough early)."""
@@ -117,7 +122,10 @@ def list_entities(
 
     The stored counts make each order one index of ``entity_stats`` (or ``entities`` for
     ``name``), read from the cursor on, instead of counting the mentions of every candidate.
+    A first page of a name no entity has is answered without a query.
     """
+    if cursor is None and names is not None and names.finds_none:
+        return EntityPage(Page([], None), {})
     query: Select[Any] = cast(
         "Select[Any]",
         select(Entity, EntityStats)
@@ -343,7 +351,7 @@ def list_related(
 
 def type_facets(session: Session, *, names: NameFilter | None) -> list[Facet]:
     """How many live entities of each type match ``names`` (as in ``list_entities``)."""
-    if names is not None and not names.needle:
+    if names is not None and names.finds_none:
         return []
     query = select(Entity.type, func.count(Entity.id)).where(Entity.merged_into_id.is_(None))
     if names is not None:

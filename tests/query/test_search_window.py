@@ -256,6 +256,14 @@ def _record_slices(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return nth(session, n, upper, inclusive)
 
     monkeypatch.setattr(newest, "_nth_newest_date", spy)
+    prepare = newest._prepare  # PostgreSQL reads the first slice's bound with its settings
+
+    def spy_first(session: Session, n: int | None, upper: datetime | None, inclusive: bool) -> Any:
+        if n is not None:
+            spans.append(n)
+        return prepare(session, n, upper, inclusive)
+
+    monkeypatch.setattr(newest, "_prepare", spy_first)
     return spans
 
 

@@ -122,7 +122,11 @@ def _search_answer(
             complete=window.complete,
         ),
         entities=EntitySection(
-            items=summaries(kb_entities.with_counts(session, entities.page.items)),
+            items=summaries(
+                # the counts read with the page, as GET /v1/entities does
+                (e, entities.counts.get(e.id, kb_entities.EntityCounts()))
+                for e in entities.page.items
+            ),
             next_cursor=entities.page.next_cursor,
             more=more("/v1/entities", entity_q, entities.page.next_cursor),
         ),

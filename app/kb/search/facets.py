@@ -51,7 +51,7 @@ def article_facets(
         names = dict(found.all())
     sources = Counter(names[r.source_id] for r in window.rows if r.source_id in names)
     sections = Counter(r.section for r in window.rows if r.section is not None)
-    years = Counter(str(r.published_at.year) for r in window.rows if r.published_at)  # UTC
+    years = Counter(str(r.year) for r in window.rows if r.year is not None)  # UTC
     return ArticleFacets(
         sources=_top(sources, key=str),
         sections=_top(sections, key=str),

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, text, union_all
+from sqlalchemy import ColumnElement, Float, Select, and_, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.db.models import Article
@@ -87,18 +87,29 @@ def newest_rows(
         upper, upper_inclusive = after[0], True
     dialect = session.get_bind().dialect.name
     sliced = dialect in SLICED_DIALECTS
-    if dialect == "postgresql":  # for the rest of the transaction: a request's reads
-        session.execute(text(f"SET LOCAL work_mem = '{BITMAP_MEMORY}'"))
+    # Core rows: the ORM's loading of a thousand column rows cost more than reading them.
+    connection = session.connection()
     rows: list[Any] = []
     span, covered = max(FIRST_SLICE_PER_ROW * n, MIN_FIRST_SLICE), 0
     if share:
         span = max(n, min(span, math.ceil(n * SLICE_MARGIN / share)))
     widest = min(MAX_SLICE_PER_ROW * n, MAX_SLICE)
+    total: float | None = None  # the planner's count of articles (PostgreSQL)
+    first: tuple[datetime | None] | None = None  # the first slice's lower date, when read
+    if dialect == "postgresql":
+        # Nothing is found before the first probe: it is final when its slice is too wide.
+        final = not sliced or MAX_PROBES == 1 or span > widest
+        total, first = _prepare(session, None if final else span, upper, upper_inclusive)
     for probe in range(1, MAX_PROBES + 1):
         final = not sliced or probe == MAX_PROBES or (covered > 0 and not rows)
         if not final and span > widest:
-            final = span > _worth_slicing(session, len(rows), covered)
-        lower = None if final else _nth_newest_date(session, span, upper, upper_inclusive)
+            final = span > _worth_slicing(total, len(rows), covered)
+        if final:
+            lower = None
+        elif probe == 1 and first is not None:
+            lower = first[0]
+        else:
+            lower = _nth_newest_date(session, span, upper, upper_inclusive)
         probing = statement
         if lower is not None or (upper is not None and not upper_inclusive):
             bounds = (lower, None if upper_inclusive else upper)
@@ -107,7 +118,7 @@ def newest_rows(
             union = dialect == "postgresql" and lower is not None and span <= MAX_SLICE
             probing = _between(statement, *bounds, union=union)
         probing = probing.limit(n - len(rows))
-        rows += session.execute(wrap(probing) if wrap else probing).all()
+        rows += connection.execute(wrap(probing) if wrap else probing).all()
         if len(rows) >= n or lower is None:
             break
         covered += span
@@ -116,31 +127,53 @@ def newest_rows(
     return rows
 
 
-def _worth_slicing(session: Session, found: int, covered: int) -> int:
+def _worth_slicing(total: float | None, found: int, covered: int) -> int:
     """The widest slice that costs less than reading every older row at once, estimated
-    from the density of rows in the articles covered so far (0 without an estimate of the
-    articles: SQLite, or a table never analyzed)."""
-    if session.get_bind().dialect.name != "postgresql" or not found:
+    from the density of rows in the articles covered so far (0 without ``total``, the
+    planner's count of articles: SQLite, or a table never analyzed)."""
+    if not total or total <= 0 or not found:
         return 0
-    total = float(session.execute(_ARTICLES).scalar_one() or 0)
     older = found / covered * max(total - covered, 0)
     return min(MAX_WIDE_SLICE, math.ceil(SLICE_PER_MATCH * older))
 
 
-_ARTICLES = text("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")
+# ``set_config(..., true)`` is ``SET LOCAL``: work_mem for the rest of the transaction (a
+# request's reads).
+_WORK_MEM: ColumnElement[Any] = literal_column(
+    f"set_config('work_mem', '{BITMAP_MEMORY}', true)"
+).label("work_mem")
+_RELTUPLES: ColumnElement[Any] = literal_column(
+    "(SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass)", Float
+).label("reltuples")
+
+
+def _prepare(
+    session: Session, span: int | None, upper: datetime | None, inclusive: bool
+) -> tuple[float, tuple[datetime | None] | None]:
+    """PostgreSQL, before the first probe, in one round trip: ``SET LOCAL work_mem``, the
+    planner's count of articles (for ``_worth_slicing``) and, for a first ``span``, the lower
+    date of the first slice (as ``_nth_newest_date``; None when no span is given)."""
+    columns: list[Any] = [_WORK_MEM, _RELTUPLES]
+    if span is not None:
+        columns.append(_nth_date(span, upper, inclusive).scalar_subquery().label("lower"))
+    row = session.connection().execute(select(*columns)).one()
+    return float(row.reltuples or 0), (row.lower,) if span is not None else None
 
 
 def _nth_newest_date(
     session: Session, n: int, upper: datetime | None, inclusive: bool
 ) -> datetime | None:
     """The ``published_at`` of the n-th newest dated article below ``upper`` (index only)."""
+    return session.connection().execute(_nth_date(n, upper, inclusive)).scalar()
+
+
+def _nth_date(n: int, upper: datetime | None, inclusive: bool) -> Select[Any]:
     statement = select(Article.published_at).where(Article.published_at.is_not(None))
     if upper is not None:
         statement = statement.where(
             Article.published_at <= upper if inclusive else Article.published_at < upper
         )
-    statement = statement.order_by(Article.published_at.desc()).offset(n - 1).limit(1)
-    return session.scalars(statement).first()
+    return statement.order_by(Article.published_at.desc()).offset(n - 1).limit(1)
 
 
 def _between(

@@ -9,6 +9,7 @@ carried every column of up to ``WINDOW`` candidates through the sort for a page 
 
 from __future__ import annotations
 
+import heapq
 import html
 import typing
 from collections.abc import Callable, Sequence
@@ -111,17 +112,20 @@ class Ranked(NamedTuple):
     rank: float  # the dialect's raw rank: FTS5's bm25 is lower-is-better, ts_rank_cd higher
 
 
-# The planner's estimate of the articles that match some words, and of all articles. Plain
-# text: compiling the whole search statement for its EXPLAIN cost more than the estimate saved.
-# Articles are indexed with their language's configuration (migration 0014): a query is parsed
-# with each configuration and matched against the articles of that configuration.
+# The planner's estimate of the articles that match some words, and of all articles, in one
+# EXPLAIN (the two branches of a ``UNION ALL``). Plain text: compiling the whole search
+# statement for its EXPLAIN cost more than the estimate saved. Articles are indexed with their
+# language's configuration (migration 0014): a query is parsed with each configuration and
+# matched against the articles of that configuration.
 _READINGS = " OR ".join(
     f"({fts.language_condition('language', languages)} AND search_vector @@ "
     f"websearch_to_tsquery('{config}'::regconfig, :words))"
     for config, languages in fts.query_configs().items()
 )
-_MATCHING = text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM articles WHERE {_READINGS}")
-_ARTICLES = text("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")
+_MATCHING = text(
+    f"EXPLAIN (FORMAT JSON) SELECT 1 FROM articles WHERE {_READINGS}"
+    " UNION ALL SELECT 1 FROM articles"
+)
 
 
 class Match:
@@ -178,17 +182,18 @@ class Match:
         return statement.where(self.condition())
 
     def share(self, session: Session) -> float | None:
-        """PostgreSQL's estimate of the share of articles that match (None on SQLite, or
-        before the table was analyzed): it sizes the first date slice of a window, so that
-        a word in most articles does not read ten times the rows it needs."""
+        """PostgreSQL's estimate of the share of articles that match (None on SQLite): it
+        sizes the first date slice of a window, so that a word in most articles does not
+        read ten times the rows it needs."""
         if self.sqlite:
             return None
         connection = session.connection()
         plan = connection.execute(_MATCHING, {"words": self.query.websearch()}).scalar_one()
-        total = float(connection.execute(_ARTICLES).scalar_one() or 0)
-        if total <= 0:
+        branches = plan[0]["Plan"].get("Plans", [])  # the Append's: matches, all articles
+        if len(branches) != 2 or float(branches[1]["Plan Rows"]) <= 0:
             return None
-        return min(float(plan[0]["Plan"]["Plan Rows"]) / total, 1.0)
+        matching, articles = (float(branch["Plan Rows"]) for branch in branches)
+        return min(matching / articles, 1.0)
 
     def ranked(self, statement: Select[Any]) -> tuple[Select[Any], Wrap | None]:
         """``statement`` (with ``id`` and ``sort_time`` columns) plus a last column ``rank``,
@@ -246,7 +251,7 @@ class Match:
         dialect = "sqlite" if self.sqlite else "postgresql"
         statement = with_source(statement.where(ids_in(Article.id, ids, dialect)))
         found = {}
-        for row in session.execute(statement):
+        for row in session.connection().execute(statement):
             article = summary(row)
             score, text = article.pop("hit_score"), article.pop("hit_snippet")
             ambiguous = article.pop("hit_ambiguous")
@@ -289,13 +294,12 @@ def first_page(
     codec: CursorCodec,
 ) -> Page[Ranked]:
     """The first page of the window (rows with ``id`` and ``rank``) by score, then id."""
+    # The page and one more: ``nsmallest`` is ``sorted(...)[:n]`` without sorting the window.
     if match.sqlite:  # bm25: lower is better
-        ordered = sorted(window, key=lambda row: (row.rank, row.id))
+        ordered = heapq.nsmallest(limit + 1, window, key=lambda row: (row.rank, row.id))
     else:
-        ordered = sorted(window, key=lambda row: (-row.rank, row.id))
-    return _page(
-        [Ranked(row.id, row.rank) for row in ordered[: limit + 1]], bound, scope, limit, codec
-    )
+        ordered = heapq.nsmallest(limit + 1, window, key=lambda row: (-row.rank, row.id))
+    return _page([Ranked(row.id, row.rank) for row in ordered], bound, scope, limit, codec)
 
 
 def ranked_page(
