@@ -76,20 +76,6 @@ def test_a_shut_socket_fails_the_waiting_query_at_once() -> None:
     assert asyncio.run(run()) < 5  # not the 10 s the statement would take
 
 
-def test_closing_fails_the_query_in_flight() -> None:
-    import psycopg
-
-    async def run() -> None:
-        channel = await _channel()
-        query = asyncio.ensure_future(channel.rows(b"SELECT pg_sleep(10)", [], (text_column,)))
-        await asyncio.sleep(0.1)
-        channel.close()
-        with pytest.raises(psycopg.OperationalError):
-            await query
-
-    asyncio.run(run())
-
-
 def test_a_connection_the_server_ends_closes_while_idle() -> None:
     """A restart or ``pg_terminate_backend``: the channel notices without a query in flight,
     so the next version query connects again instead of failing on a dead socket."""
@@ -111,15 +97,21 @@ def test_a_connection_the_server_ends_closes_while_idle() -> None:
     assert asyncio.run(run())
 
 
-def test_a_cancelled_query_spends_the_channel() -> None:
-    """Its answer may still arrive: the next query must not read it as its own."""
+@pytest.mark.parametrize("how", ["closed", "cancelled"])
+def test_a_query_ended_in_flight_fails_and_spends_the_channel(how: str) -> None:
+    """Closed: the query fails. Cancelled: its answer may still arrive, and the next query must
+    not read it as its own, so the channel is spent either way."""
+    import psycopg
 
     async def run() -> bool:
         channel = await _channel()
-        query = asyncio.ensure_future(channel.rows(b"SELECT pg_sleep(0.3)", [], (text_column,)))
-        await asyncio.sleep(0.05)
-        query.cancel()
-        with pytest.raises(asyncio.CancelledError):
+        query = asyncio.ensure_future(channel.rows(b"SELECT pg_sleep(10)", [], (text_column,)))
+        await asyncio.sleep(0.1)
+        if how == "closed":
+            channel.close()
+        else:
+            query.cancel()
+        with pytest.raises(psycopg.OperationalError if how == "closed" else asyncio.CancelledError):
             await query
         return channel.closed
 
