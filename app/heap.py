@@ -6,7 +6,8 @@ import gc
 
 
 def freeze_heap() -> None:
-    """Collect once, then move every object alive out of the collector's reach (``gc.freeze``).
+    """Collect once, then move every object alive out of the collector's reach (``gc.freeze``);
+    nothing to do once a process has frozen its heap (the first app started in a test run).
 
     What start-up builds (modules, routes, models, spaCy's pipeline) is never garbage, yet each
     full collection walked all of it: about 80 ms in an API worker, during which no request
@@ -14,5 +15,7 @@ def freeze_heap() -> None:
     a queue worker with its model loaded, every few hundred articles. Garbage made afterwards
     is collected as before.
     """
+    if gc.get_freeze_count():
+        return
     gc.collect()
     gc.freeze()

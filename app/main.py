@@ -65,18 +65,6 @@ TAGS = [
 ]
 
 
-_frozen = False
-
-
-def freeze_startup_heap() -> None:
-    """``freeze_heap`` once per process: the first app started (the only one, in a server) is
-    frozen; a test run's later ones are not."""
-    global _frozen
-    if not _frozen:
-        _frozen = True
-        freeze_heap()
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -98,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         deliverer = Deliverer.from_settings(make_sessionmaker(delivery_engine), settings)
         deliverer.start()
-        freeze_startup_heap()
+        freeze_heap()
         try:
             yield
         finally:

@@ -7,14 +7,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app import main
-
 
 def test_the_first_app_started_in_a_process_freezes_its_heap_and_only_it(
     app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gc.unfreeze()
-    monkeypatch.setattr(main, "_frozen", False)
     freezes = []
     monkeypatch.setattr(gc, "freeze", lambda freeze=gc.freeze: freezes.append(freeze()))
     assert gc.get_freeze_count() == 0
