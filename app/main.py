@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, flush_ms=settings.access_log_flush_ms)
         log_auth_mode(settings)
         log_proxy_mode(settings)
         if not settings.cursor_secret:

@@ -89,6 +89,15 @@ class Settings(BaseSettings):
     log_level: str = Field(
         default="info", description="Level of the JSON log lines (`debug`, `info`, `warning`...)."
     )
+    access_log_flush_ms: int = Field(
+        default=200,
+        ge=0,
+        le=10_000,
+        description="Milliseconds an access line may wait in memory, so that they are written "
+        "in blocks of up to 4 KB instead of one write per request; every other line (a "
+        "warning, an error, the server's own) is written at once, after the access lines "
+        "before it. 0 writes each access line at once.",
+    )
     extraction_budget_seconds: float = Field(
         default=60.0,
         ge=0,

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from tests.databases import temporary_database
+from tests.reliability.queueing import wait_for
 from tests.reliability.server import ROOT, Server, free_port, wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -151,6 +152,7 @@ def test_a_spoofed_forwarded_for_picks_no_rate_bucket(untrusted: Proxied) -> Non
 
 
 def test_behind_a_trusted_proxy_each_client_has_its_own_rate_bucket(trusted: Proxied) -> None:
+    spoofed_id = "spoofed-forwarded-for"
     with trusted.client("127.0.0.5") as first, trusted.client("127.0.0.6") as second:
         assert [first.get("/v1/articles").status_code for _ in range(LIMIT + 1)] == [
             *[200] * LIMIT,
@@ -158,10 +160,22 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_rate_bucket(trusted: Pro
         ]
         assert second.get("/v1/articles").status_code == 200
         # A client cannot name a fresh bucket: the proxy appends its real address.
-        spoofed = first.get("/v1/articles", headers={"X-Forwarded-For": "203.0.113.9"})
+        spoofed = first.get(
+            "/v1/articles",
+            headers={"X-Forwarded-For": "203.0.113.9", "X-Request-ID": spoofed_id},
+        )
         assert spoofed.status_code == 429
-    access = [line for line in trusted.log_lines() if line.get("logger") == "newskb.access"]
-    clients = {line["client"] for line in access if line.get("path") == "/v1/articles"}
+
+    def access_lines() -> list[dict[str, object]]:
+        return [line for line in trusted.log_lines() if line.get("logger") == "newskb.access"]
+
+    # Access lines are written in blocks, in order, a little late: wait for the last request's.
+    [last] = wait_for(
+        lambda: [line for line in access_lines() if line.get("request_id") == spoofed_id],
+        what="the spoofed request's access line",
+    )
+    assert last["client"] == "127.0.0.5"
+    clients = {line["client"] for line in access_lines() if line.get("path") == "/v1/articles"}
     assert {"127.0.0.5", "127.0.0.6"} <= clients
     assert "203.0.113.9" not in clients
 

@@ -3,13 +3,14 @@
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.logging import JsonFormatter, configure_logging, log_info
+from app.logging import JsonFormatter, configure_logging, log_access, request_id_var
 
 
 def log_lines(buffer: io.StringIO) -> list[dict[str, Any]]:
@@ -101,19 +102,40 @@ def alone(monkeypatch: pytest.MonkeyPatch, buffer: io.StringIO) -> None:
     monkeypatch.setattr(newskb, "propagate", False)
 
 
+@pytest.mark.parametrize("request_id", [None, 'req-\u00e9"1'])
+@pytest.mark.parametrize(
+    ("path", "client", "duration_ms"),
+    [
+        ("/v1/x\u2028", None, 0.1),
+        ('/v1/"quoted"\\back\x01\x7f\U0001f600', "::1", 12345.6),
+        ("/v1/articles/1", "127.0.0.1", 0.0),
+    ],
+)
 def test_the_direct_access_line_is_the_line_the_formatter_writes(
-    only_our_handler: io.StringIO, monkeypatch: pytest.MonkeyPatch
+    only_our_handler: io.StringIO,
+    monkeypatch: pytest.MonkeyPatch,
+    request_id: str | None,
+    path: str,
+    client: str | None,
+    duration_ms: float,
 ) -> None:
     alone(monkeypatch, only_our_handler)
     logger = logging.getLogger("newskb.access")
-    fields = {"method": "GET", "path": "/v1/x\u2028", "status": 200, "client": None}
-    log_info(logger, "GET /v1/x\u2028 200", fields)
-    record = logger.makeRecord(logger.name, logging.INFO, "", 0, "GET /v1/x\u2028 200", (), None)
-    record.__dict__.update(fields)
-    direct, formatted = only_our_handler.getvalue(), JsonFormatter().format(record) + "\n"
-    assert direct.count("\n") == 1
-    assert {**json.loads(direct), "time": ""} == {**json.loads(formatted), "time": ""}
-    assert list(json.loads(direct)) == list(json.loads(formatted))  # same key order
+    fields = {"method": "GET", "path": path, "route": "/v1/{x}", "status": 200}
+    fields |= {"duration_ms": duration_ms, "client": client}
+    token = request_id_var.set(request_id)
+    try:
+        log_access(logger, **fields)  # type: ignore[arg-type]
+        message = f"GET {path} 200"
+        record = logger.makeRecord(logger.name, logging.INFO, "", 0, message, (), None)
+        record.__dict__.update(fields)
+        formatted = JsonFormatter().format(record) + "\n"
+    finally:
+        request_id_var.reset(token)
+    direct = only_our_handler.getvalue()
+    assert direct.count("\n") == 1 and direct.isascii()
+    time_field = re.compile(r'^\{"time": "[^"]+"')
+    assert time_field.sub("", direct) == time_field.sub("", formatted)  # byte for byte
 
 
 def test_a_served_request_writes_one_access_line_without_a_log_record(

@@ -23,7 +23,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import metrics
-from app.logging import log_info, request_id_var
+from app.logging import log_access, request_id_var
 
 access_log = logging.getLogger("newskb.access")
 
@@ -127,16 +127,13 @@ class RequestContext:
             metrics.observe_request(scope.get("method", ""), route, status, seconds)
             client = scope.get("client")
             method, path = scope.get("method", ""), scope.get("path", "")
-            log_info(
+            log_access(
                 access_log,
-                f"{method} {path} {status}",
-                {
-                    "method": method,
-                    "path": path,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 1),
-                    "client": client[0] if client else None,
-                },
+                method=method,
+                path=path,
+                route=route,
+                status=status,
+                duration_ms=round(seconds * 1000, 1),
+                client=client[0] if client else None,
             )
             request_id_var.reset(token)
