@@ -69,8 +69,9 @@ def _sgml_field(story: str, tag: str) -> str | None:
 def _reuters_date(value: str | None) -> datetime | None:
     if not value:
         return None
-    try:  # "26-FEB-1987 15:01:01.79"
-        return datetime.strptime(value[:20], "%d-%b-%Y %H:%M:%S").replace(tzinfo=UTC)
+    try:  # "26-FEB-1987 15:01:01.79", " 5-MAR-1987 09:11:28.84": the seconds' fraction cut
+        stamp = value.strip().split(".")[0]
+        return datetime.strptime(stamp, "%d-%b-%Y %H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
         return None
 

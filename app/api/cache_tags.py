@@ -2,68 +2,34 @@
 
 A route that answers one resource (``etag_response``) leaves its model in the ASGI scope; the
 read cache (``app.api.middleware.cache``) turns it into tags when it keeps the answer, so a
-write drops only the answers that show something it wrote. Tags are read off the model itself,
-not declared per route: whatever an answer embeds (an event's participants in an article, a
-role's country in a person) is a tag without anyone remembering to add it.
+write drops only the answers that show something it wrote. A stored article answer
+(``app.kb.answers``) leaves what it shows as it was stored with it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from pydantic import BaseModel
 from starlette.types import Scope
 
-from app.kb.changes import article_tag, entity_tag, event_tag
-from app.schemas.articles import ArticleSummary
-from app.schemas.entities import EntityRead, EntityRef, SpanRead
-from app.schemas.events import EventArticle, EventRead
+from app.kb.shown import Shown, shown_by
 
 SCOPE_KEY = "newskb.shown"
 
-
-def show(scope: Scope, model: BaseModel) -> None:
-    """Record the model an answer serializes, for ``shown_in``."""
-    scope[SCOPE_KEY] = model
+__all__ = ["SCOPE_KEY", "Shown", "show", "shown_in"]
 
 
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """What one answer shows: whole objects (tags) and entities it only names (refs)."""
-
-    tags: frozenset[str]  # "article:1", "event:3", "entity:7" (the entity's own answer)
-    refs: dict[int, tuple[str, str]]  # entity id → the name and type the answer shows
+def show(scope: Scope, shown: BaseModel | Shown | str) -> None:
+    """Record what an answer shows, for ``shown_in``: the model it serializes, or what a
+    stored answer shows (``Shown``, or its JSON, read only if the cache keeps the answer)."""
+    scope[SCOPE_KEY] = shown
 
 
 def shown_in(scope: Scope) -> Shown | None:
     """What the answer built for ``scope`` shows; None (any write may change it) when the route
-    recorded no model: lists, searches, counts."""
-    model = scope.get(SCOPE_KEY)
-    if model is None:
-        return None
-    tags: set[str] = set()
-    refs: dict[int, tuple[str, str]] = {}
-    if isinstance(model, EntityRead):  # the entity's own answer: its counts, aliases, roles
-        tags.add(entity_tag(model.id))
-    _collect(model, tags, refs)
-    return Shown(frozenset(tags), refs)
-
-
-def _collect(value: Any, tags: set[str], refs: dict[int, tuple[str, str]]) -> None:
-    if isinstance(value, list | tuple):
-        for item in value:
-            _collect(item, tags, refs)
-        return
-    if not isinstance(value, BaseModel):
-        return
-    if isinstance(value, EntityRef):
-        refs[value.id] = (value.name, value.type)
-    elif isinstance(value, EventRead):
-        tags.add(event_tag(value.id))
-    elif isinstance(value, ArticleSummary | EventArticle):
-        tags.add(article_tag(value.id))
-    elif isinstance(value, SpanRead):
-        tags.add(article_tag(value.article_id))
-    for name in type(value).model_fields:
-        _collect(getattr(value, name), tags, refs)
+    recorded nothing: lists, searches, counts."""
+    value = scope.get(SCOPE_KEY)
+    if value is None or isinstance(value, Shown):
+        return value
+    if isinstance(value, str):
+        return Shown.from_json(value)
+    return shown_by(value)

@@ -1,5 +1,5 @@
 """The ``newskb`` command line: serve, migrate, seed, worker, prune-jobs, ingest, reextract,
-export, stats, check, match.
+export, stats, check, answers, match.
 
 Commands stay thin: they parse options, call ``app.kb`` (or ``app.db.migrate``) and present
 the answer; nothing they do is out of reach of the API or a test.
@@ -30,6 +30,7 @@ app.command(rich_help_panel="Articles")(ingest.reextract)
 app.command(rich_help_panel="Knowledge base")(data.export)
 app.command(rich_help_panel="Knowledge base")(data.stats)
 app.command(rich_help_panel="Knowledge base")(data.check)
+app.command(rich_help_panel="Knowledge base")(data.answers)
 app.command(rich_help_panel="Knowledge base")(screening.match)
 
 

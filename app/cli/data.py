@@ -140,3 +140,40 @@ def check(
     if left:
         output.fail(f"{sum(f.count for f in left)} row(s) still disagree after the repair.")
     console.print("Repaired.")
+
+
+def answers(
+    everything: Annotated[
+        bool, typer.Option("--all", help="Rebuild every stored answer, not only missing ones.")
+    ] = False,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Compare the stored answers with those built now; write nothing."
+        ),
+    ] = False,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Store the article answers that are missing or were built by another version of NewsKB
+    (after an upgrade: until then those articles are built on each read). Exits 1 when
+    `--check` finds stored answers that differ from those built now.
+
+    Example: `newskb answers`
+    """
+    from app.kb import answers as kb_answers
+
+    settings = load_settings(database_url)
+    console = output.stdout()
+    with open_database(settings) as sessions, sessions() as session:
+        ids = kb_answers.stale_ids(session, everything=everything or verify)
+        if verify:
+            wrong = kb_answers.differing(session, ids)
+            if wrong:
+                shown_ids = ", ".join(map(str, wrong[:20]))
+                output.fail(f"{len(wrong)} stored answer(s) differ (articles {shown_ids}).")
+            console.print(f"{len(ids)} stored answer(s) checked: all current.")
+            return
+        with output.progress_bar("Storing answers", total=len(ids)) as tally:
+            for stored in kb_answers.store_all(session, ids):
+                tally.progress.update(tally.task, advance=stored)
+    console.print(f"{len(ids)} article answer(s) stored in {shown(settings.database_url)}.")

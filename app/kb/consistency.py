@@ -48,7 +48,7 @@ from app.db.models import (
     Role,
 )
 from app.db.models.entities import NEVER_SEEN
-from app.kb import curate, entity_stats
+from app.kb import answers, curate, entity_stats
 from app.kb.sql.transaction import committing
 
 Query: TypeAlias = Select[*tuple[Any, ...]]
@@ -88,6 +88,7 @@ def repair(session: Session) -> list[Finding]:
         found = check(session)
         if found:
             touched = _repair_merged(session)
+            answers.mark_entities(session, touched)
             touched |= _repair_entity_articles(session)
             _repair_entity_events(session)
             session.execute(delete(Event).where(~_has_evidence()))
@@ -227,6 +228,7 @@ def _repair_entity_articles(session: Session) -> set[int]:
     touched = {entity_id for _, entity_id in rows}
     for article in _each(session, articles, lambda ids: select(Article).where(Article.id.in_(ids))):
         touched |= entity_stats.entity_ids_of_article(session, article.id)
+        answers.mark_article(session, article.id)  # its entities' counts
         session.execute(delete(EntityArticle).where(EntityArticle.article_id == article.id))
         entity_stats.link_article(session, article)
     return touched

@@ -22,7 +22,7 @@ from app.db.models import (
     Role,
 )
 from app.errors import Conflict, InvalidInput, NotFound
-from app.kb import changes, entity_stats
+from app.kb import answers, changes, entity_stats
 from app.kb.normalize import normalize_name
 from app.kb.sql.transaction import committing
 
@@ -70,6 +70,7 @@ def _live(session: Session, entity_id: int) -> Entity:
 def update_entity(session: Session, entity_id: int, edit: EntityEdit) -> Entity:
     with committing(session):
         entity = _live(session, entity_id)
+        shown = (entity.name, entity.type)
         if edit.name is not None:
             normalized = normalize_name(edit.name)
             if not normalized:
@@ -91,6 +92,8 @@ def update_entity(session: Session, entity_id: int, edit: EntityEdit) -> Entity:
         entity.curated = True
         session.flush()
         changes.record_entities(session, [entity.id])
+        if (entity.name, entity.type) != shown:  # what answers naming it show
+            answers.mark_entities(session, [entity.id])
     session.expire_all()  # bulk statements above bypassed the identity map
     return entity
 
@@ -126,6 +129,7 @@ def merge_entities(session: Session, entity_id: int, into_id: int) -> Entity:
         target.curated = True
         session.flush()
         changes.record_merge(session, entity_id, into_id)
+        answers.mark_entities(session, [entity_id])
         entity_stats.refresh(session, [entity_id, into_id])  # last: hot row locks
     session.expire_all()  # bulk statements above bypassed the identity map
     return target

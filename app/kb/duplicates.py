@@ -199,14 +199,15 @@ def _signatures(session: Session, ids: list[int]) -> dict[int, bytes]:
     return {id_: bytes(signature) for id_, signature in session.execute(query)}
 
 
-def unlink_copies(session: Session, article_id: int) -> None:
+def unlink_copies(session: Session, article_id: int) -> list[int]:
     """The first copy is being deleted: its copies lose their link (the cascade deletes it),
-    so their answers change; the feed says so (and the read cache drops them)."""
+    so their answers change; the feed says so (and the read cache drops them). Returns them."""
     copies = session.scalars(
         select(ArticleDuplicate.article_id).where(ArticleDuplicate.original_id == article_id)
     ).all()
     for copy_id in copies:
         changes.record_article(session, copy_id, "updated", entity_ids=())
+    return list(copies)
 
 
 # The article answer's copy and version columns, as scalar subqueries of its article id

@@ -33,7 +33,7 @@ from app.extract import types as x
 from app.extract.budget import TooSlow, time_budget
 from app.extract.document import MAX_TEXT_CHARS, too_long
 from app.extract.languages import language_was_detected
-from app.kb import changes, duplicates, entity_stats, watches
+from app.kb import answers, changes, duplicates, entity_stats, watches
 from app.kb.resolve import (
     EventCandidate,
     EventReport,
@@ -147,6 +147,7 @@ def ingest_article(
             copy_of = duplicates.link_copy(session, article.id, article.body)
             entity_ids = _store_facts(session, article, extracted)
             changes.record_article(session, article.id, "created", entity_ids=entity_ids)
+            answers.mark_article(session, article.id)
             watches.record_matches(session, article)
             entity_stats.add_article(session, article.id, entity_ids)  # last: hot row locks
             if then is not None:
@@ -260,6 +261,7 @@ def swap_facts(session: Session, article: Article, extracted: x.ExtractedArticle
     article_id = article.id
     before = changes.entity_ids_of_article(session, article_id)
     counted = entity_stats.entity_ids_of_article(session, article_id)
+    answers.mark_article(session, article_id)  # before the events it reported are gone
     _delete_facts(session, article_id)
     article.extractor_version = extracted.extractor_version
     article.language = extracted.parsed.language or article.language  # languages (issue 20)
@@ -275,7 +277,9 @@ def delete_article(session: Session, article_id: int) -> None:
         if article is None:
             raise NotFound(f"Article {article_id} does not exist.")
         changes.record_article(session, article_id, "deleted")
-        duplicates.unlink_copies(session, article_id)  # hook: app.kb.duplicates
+        answers.mark_article(session, article_id)
+        for copy_id in duplicates.unlink_copies(session, article_id):  # hook: app.kb.duplicates
+            answers.mark_article(session, copy_id)
         counted = entity_stats.entity_ids_of_article(session, article_id)
         session.delete(article)
         session.flush()

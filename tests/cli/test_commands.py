@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.cli import app
 from app.db import migrate
-from app.db.models import Article, Entity, EntityStats, Mention
+from app.db.models import Article, ArticleAnswer, Entity, EntityStats, Mention
 from app.kb.ingest import ingest_article
 from app.settings import get_settings
 from tests.cli.conftest import FIXTURES, Cli
@@ -38,6 +38,7 @@ COMMANDS = [
     "export",
     "stats",
     "check",
+    "answers",
     "match",
 ]
 
@@ -218,6 +219,24 @@ def test_check_finds_drift_then_repairs_it(cli: Cli, db: Engine) -> None:
     assert "Repaired." in repaired.stdout
     again = cli("check")
     assert again.exit_code == 0 and "is consistent" in again.stdout
+
+
+def test_answers_finds_a_wrong_stored_answer_then_stores_them_again(cli: Cli, db: Engine) -> None:
+    assert cli("migrate").exit_code == 0
+    with Session(db) as session:
+        ingest_article(session, meeting_article())
+        later = "Vladimir Putin met Alexander Lukashenko in Russia on Thursday, aides said."
+        ingest_article(session, meeting_article(later, url="https://x.example/2"))
+        assert cli("answers", "--check").exit_code == 0
+        session.execute(update(ArticleAnswer).values(body=b"{}"))
+        session.commit()
+    found = cli("answers", "--check")
+    assert found.exit_code == 1 and "2 stored answer(s) differ" in found.output, found.output
+    assert "0 article answer(s) stored" in cli("answers").stdout  # the format is current
+    stored = cli("answers", "--all")
+    assert stored.exit_code == 0 and "2 article answer(s) stored" in stored.stdout, stored.output
+    again = cli("answers", "--check")
+    assert again.exit_code == 0 and "2 stored answer(s) checked" in again.stdout, again.output
 
 
 def test_prune_jobs_deletes_old_done_jobs_and_failed_ones_on_request(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.corpora import CorpusDoc, iter_bbc, iter_reuters, iter_wikinews, read_text
+from app.corpora import CorpusDoc, _reuters_date, iter_bbc, iter_reuters, iter_wikinews, read_text
 from tests.corpus import FIXTURE_CORPUS, corpus_path, fixture_articles
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "wikinews"
@@ -95,3 +95,18 @@ def test_reuters_file_with_latin1_byte_reads() -> None:
     docs = [doc for doc in iter_reuters(root) if "reut2-017.sgm" in doc.path]
     assert len(docs) > 800
     assert all(doc.text for doc in docs)
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("26-FEB-1987 15:01:01.79", datetime(1987, 2, 26, 15, 1, 1, tzinfo=UTC)),
+        (" 3-MAR-1987 04:05:02.28", datetime(1987, 3, 3, 4, 5, 2, tzinfo=UTC)),  # days 1 to 9
+        ("3-MAR-1987 04:05:02.28", datetime(1987, 3, 3, 4, 5, 2, tzinfo=UTC)),
+        ("not a date", None),
+    ],
+)
+def test_reuters_dates_are_read_on_every_day_of_the_month(
+    stamp: str, expected: datetime | None
+) -> None:
+    assert _reuters_date(stamp) == expected

@@ -148,7 +148,9 @@ def test_one_query_finds_the_stored_events_of_one_report_or_five(
             kb_ingest.ingest_article(session, extracted)
         finally:
             event.remove(session.get_bind(), "before_cursor_execute", record)
-        return sum(s.startswith("SELECT") and bool(EVENTS.search(s)) for s in statements)
+        # Not the article answers the ingest stores (``app.kb.answers``): one bundle each.
+        looks = [s for s in statements if s.startswith("SELECT") and "bundle_part" not in s]
+        return sum(bool(EVENTS.search(s)) for s in looks)
 
     one = meeting_article("Vladimir Putin welcomed Alexander Lukashenko in Russia on Thursday.")
     five = meeting_article("Vladimir Putin received Alexander Lukashenko in Russia on Thursday.")

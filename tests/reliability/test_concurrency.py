@@ -24,10 +24,11 @@ from app.db.engine import make_engine, make_sessionmaker
 from app.db.models import Article, Entity, Event, EventEvidence, Mention, Timex
 from app.extract import types as x
 from app.extract.pipeline import content_hash
-from app.kb import entity_stats
+from app.kb import answers, entity_stats
 from app.kb.ingest import IngestResult, delete_article, ingest_article
 from app.main import create_app
 from app.settings import Settings
+from tests.answers_truth import assert_answers_current
 from tests.conftest import API_KEY
 from tests.databases import temporary_database
 from tests.entity_truth import assert_entity_stats_exact, stored_stats
@@ -191,6 +192,41 @@ def test_one_meeting_reported_by_16_articles_at_once_is_one_event(
     assert count(fresh_engine, EventEvidence) == SAME_ARTICLE_CALLERS + 1
     with Session(fresh_engine) as session:
         assert_entity_stats_exact(session)
+        assert_answers_current(session)
+
+
+def test_reports_of_one_meeting_deleted_and_ingested_at_once_leave_answers_current(
+    fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every answer shows the meeting's evidence from every other report, so each write
+    rebuilds the others: a rebuild that read facts before another write committed would
+    store an answer that misses it (or shows a deleted report). Builds linger a little so
+    that writes overlap."""
+    build = answers.build
+
+    def build_then_linger(*args: Any, **kwargs: Any) -> answers.Answer:
+        answer = build(*args, **kwargs)
+        time.sleep(0.005)
+        return answer
+
+    sessions = make_sessionmaker(fresh_engine)
+    day = date(2021, 9, 9)
+    old = [
+        ingest_in_own_session(sessions, envoy_article(n, envoy="Alexander Lukashenko", day=day))
+        for n in range(8)
+    ]
+    monkeypatch.setattr(answers, "build", build_then_linger)
+    new = [envoy_article(n, envoy="Alexander Lukashenko", day=day) for n in range(100, 108)]
+    jobs: list[Callable[[], object]] = [lambda a=a: ingest_in_own_session(sessions, a) for a in new]
+    jobs += [lambda i=i: delete_in_own_session(sessions, i) for i in old]
+    jobs = [job for pair in zip(jobs[:8], jobs[8:], strict=True) for job in pair]
+    with ThreadPoolExecutor(max_workers=SAME_ARTICLE_CALLERS) as pool:
+        for future in [pool.submit(job) for job in jobs]:
+            future.result(timeout=120)
+    assert count(fresh_engine, Event) == 1
+    with Session(fresh_engine) as session:
+        stored = assert_answers_current(session)
+    assert len(stored) == len(new)
 
 
 def test_same_url_with_different_text_at_once_is_stored_once(fresh_engine: Engine) -> None:

@@ -19,6 +19,7 @@ from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
 from app.db.models import Entity, Mention
 from app.kb import consistency, curate, ingest, resolve
+from tests.answers_truth import assert_answers_current
 from tests.databases import backend, temporary_database
 from tests.entity_truth import assert_entity_stats_exact
 from tests.reliability.test_concurrency import envoy_article
@@ -92,6 +93,7 @@ def test_merges_amid_ingests_leave_no_fact_on_a_merged_entity(
         assert session.scalars(on_merged).all() == []
         merged = select(Entity.id, Entity.merged_into_id).where(Entity.id.in_(pairs))
         assert dict(session.execute(merged).all()) == pairs
+        assert_answers_current(session)  # none names a merged entity
 
 
 @pytest.mark.postgres

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from app.api.conditional import etag_response
+from app.api.conditional import answer_response
 from app.api.deps import (
     MAX_ID,
     ArticleIdPath,
@@ -28,6 +28,7 @@ from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, json_answer, l
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.errors import InvalidBody, InvalidInput, UnsupportedMediaType
 from app.extract.encoding import UndecodableText, decode_document
+from app.kb import answers as kb_answers
 from app.kb import articles as kb_articles
 from app.kb import ingest as kb_ingest
 from app.kb import intake
@@ -250,8 +251,8 @@ async def get_article(article_id: ArticleIdPath, session: SessionDep, request: R
 
     Answers with an `ETag`; send it back in `If-None-Match` to get a 304 when unchanged.
     """
-    page = await run_point_read(request, kb_pages.article_page, session, article_id)
-    return etag_response(request, ArticleRead.model_validate(page))
+    answer = await run_point_read(request, kb_answers.article_answer, session, article_id)
+    return answer_response(request, answer)
 
 
 @router.get(

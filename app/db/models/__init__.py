@@ -1,5 +1,6 @@
 """Every ORM model, imported here so that ``Base.metadata`` knows the whole schema."""
 
+from app.db.models.answers import ArticleAnswer, ArticleAnswerShows
 from app.db.models.articles import Article, Source
 from app.db.models.changes import Change
 from app.db.models.duplicates import ArticleBand, ArticleDuplicate, ArticleSignature, ArticleVersion
@@ -20,6 +21,8 @@ from app.db.models.watches import Watch, WatchDelivery, WatchMatch
 __all__ = [
     "Amount",
     "Article",
+    "ArticleAnswer",
+    "ArticleAnswerShows",
     "ArticleBand",
     "ArticleDuplicate",
     "ArticleSignature",

@@ -1,11 +1,15 @@
 """One commit per use case: kb write functions wrap their work in ``committing``."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from app.db.engine import begin_write
+
+_PENDING = "newskb.before_commit"
+Work = TypeVar("Work", bound=Callable[[Session], None])
 
 
 @contextmanager
@@ -14,11 +18,25 @@ def committing(session: Session) -> Iterator[Session]:
 
     On SQLite the block runs in a ``BEGIN IMMEDIATE`` transaction (see ``begin_write``), so
     concurrent writers wait for each other instead of failing with "database is locked".
+    The work the block left ``before_commit`` runs last, in the same transaction.
     """
     begin_write(session)
     try:
         yield session
+        for work in session.info.pop(_PENDING, {}).values():
+            work(session)
         session.commit()
     except BaseException:
+        session.info.pop(_PENDING, None)
         session.rollback()
         raise
+
+
+def before_commit(session: Session, key: str, make: Callable[[], Work]) -> Work:
+    """The work of kind ``key`` that ``committing`` runs last before the commit, made by
+    ``make`` the first time this transaction asks; dropped if the transaction rolls back."""
+    pending = session.info.setdefault(_PENDING, {})
+    if key not in pending:
+        pending[key] = make()
+    work: Work = pending[key]
+    return work

@@ -1,0 +1,30 @@
+"""The truth about stored article answers: each is the answer built now (``app.kb.answers``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import ArticleAnswer, ArticleAnswerShows
+from app.kb import answers
+from app.kb.shown import Shown
+
+
+def assert_answers_current(session: Session) -> dict[int, bytes]:
+    """Every article's stored answer is the one built now; returns them by article id."""
+    session.expire_all()
+    rows = {row.article_id: row for row in session.scalars(select(ArticleAnswer))}
+    shows: dict[int, set[tuple[str, int]]] = {}
+    for shown in session.scalars(select(ArticleAnswerShows)):
+        shows.setdefault(shown.article_id, set()).add((shown.kind, shown.object_id))
+    assert set(rows) == set(answers.stale_ids(session, everything=True))
+    assert answers.stale_ids(session) == []
+    for article_id, row in rows.items():
+        built = answers.build(session, article_id)
+        assert isinstance(built.shown, Shown)
+        assert bytes(row.body) == built.body, f"article {article_id}"
+        assert row.etag == built.etag == answers.strong_etag(built.body)
+        assert row.format == answers.answer_format()
+        assert Shown.from_json(row.shown) == built.shown
+        assert shows[article_id] == built.shown.objects()
+    return {article_id: bytes(row.body) for article_id, row in rows.items()}
