@@ -1,7 +1,7 @@
 """The fan-out of stored article answers: how many other answers an ingest or a curation changes.
 
     python -m benchmarks.fanout --db URL [--answers 300] [--seed 17]
-    python -m benchmarks.fanout --feed FILE.jsonl [--files 3] [--reader-dates]  # write a feed
+    python -m benchmarks.fanout --feed FILE.jsonl [--files 3]  # write a feed
 
 An article's answer (``ArticleRead``) shows its events with every article's evidence of them,
 and the names and types of the entities it mentions, its roles and quotes name, and its
@@ -21,9 +21,8 @@ in-process (``pages.article_page`` then ``ArticleRead`` to JSON) over random art
 rebuilding, answer by answer, the other answers of the worst ingest and of the worst curation.
 
 ``--feed`` writes the first ``--files`` Reuters-21578 ``.sgm`` files, in file order, as a
-``newskb ingest`` JSONL feed with each story's ``<DATE>`` as ``published_at`` (with
-``--reader-dates``, as ``app.corpora.iter_reuters`` gives them: None for days 1 to 9), then
-stops. Reuters-21578 is research-only: keep the feed outside the repo.
+``newskb ingest`` JSONL feed with each story's ``<DATE>`` as ``published_at``, then stops.
+Reuters-21578 is research-only: keep the feed outside the repo.
 """
 
 from __future__ import annotations
@@ -32,23 +31,20 @@ import argparse
 import json
 import math
 import random
-import re
 import statistics
 import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.corpora import iter_reuters, read_text
+from app.corpora import iter_reuters
 from app.db.engine import make_engine, make_sessionmaker
 from app.kb.pages import article_page
 from app.schemas.articles import ArticleRead
 from benchmarks import readdb
 
-_DATE = re.compile(r"<REUTERS\b[^>]*\bNEWID=\"(\d+)\"[^>]*>\s*<DATE>([^<]*)</DATE>")
 # Per article: other articles sharing an event, those stored before it, and its events.
 FAN_OUT = """
 WITH pairs AS (
@@ -112,32 +108,17 @@ def dist(values: Sequence[float], qs: Iterable[float] = (0.5, 0.9, 0.99)) -> str
     return ", ".join([*parts, f"max {max(values):g}"])
 
 
-def sgml_dates(path: Path) -> dict[str, datetime]:
-    """NEWID → ``<DATE>`` of a ``.sgm`` file, days 1-9 included (`` 2-MAR-1987 ...``): the
-    project's reader (``app.corpora._reuters_date``) strips the leading space, then parses the
-    first 20 characters, which for a one-digit day end in the "." of the hundredths, so it
-    returns None for them."""
-    found = {}
-    for newid, value in _DATE.findall(read_text(path)):
-        stamp = datetime.strptime(value.strip().split(".")[0], "%d-%b-%Y %H:%M:%S")
-        found[newid] = stamp.replace(tzinfo=UTC)
-    return found
-
-
-def write_feed(target: Path, files: int, *, reader_dates: bool = False) -> int:
+def write_feed(target: Path, files: int) -> int:
     """The stories with a body of ``reut2-000.sgm`` .. the ``files``-th file, in file order,
-    with their ``<DATE>`` (``reader_dates``: the project's reader's, None for days 1-9)."""
+    with their ``<DATE>`` as ``published_at``."""
     root = readdb.CORPUS / "reuters21578"
     names = [f"reut2-{i:03d}.sgm" for i in range(files)]
-    dates = {} if reader_dates else {n: sgml_dates(root / n) for n in names}
     count = 0
     with target.open("w") as out:
         for doc in iter_reuters(root):
-            name, _, newid = Path(doc.path).name.partition("#")
-            if name not in names:
+            if Path(doc.path).name.partition("#")[0] not in names:
                 break
-            stamp = doc.published_at if reader_dates else dates[name][newid]
-            published = stamp.isoformat() if stamp else None
+            published = doc.published_at.isoformat() if doc.published_at else None
             row = {"text": doc.text, "title": doc.title, "source": "Reuters"}
             out.write(json.dumps(row | {"published_at": published}) + "\n")
             count += 1
@@ -266,12 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--feed", type=Path, help="write a Reuters JSONL feed here and stop")
     parser.add_argument("--files", type=int, default=3, help="reut2-*.sgm files in the feed")
-    parser.add_argument(
-        "--reader-dates", action="store_true", help="the feed's dates as app.corpora reads them"
-    )
     args = parser.parse_args(argv)
     if args.feed:
-        count = write_feed(args.feed, args.files, reader_dates=args.reader_dates)
+        count = write_feed(args.feed, args.files)
         print(f"{count} stories written to {args.feed}")
         return 0
     if not args.db:
