@@ -31,6 +31,7 @@ from app.db.engine import (
     make_sessionmaker,
 )
 from app.heap import freeze_heap
+from app.kb.answers import AnswerReader
 from app.kb.changes import VersionReader
 from app.kb.screening import IndexCache
 from app.kb.sql.pagination import CursorCodec
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             deliverer.close()
             delivery_engine.dispose()
             app.state.job_queue.close()
+            app.state.answer_reader.close()
         app.state.engine.dispose()
         if app.state.health_engine is not app.state.engine:
             app.state.health_engine.dispose()
@@ -124,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine.execution_options(**{STATEMENT_MS: settings.db_read_timeout_ms})
     )
     app.state.health_engine = make_health_engine(app.state.engine, deadlines)
+    app.state.answer_reader = AnswerReader(app.state.engine)  # GET /v1/articles/{id}
     app.state.screening_cache = IndexCache()  # POST /v1/match: the name index, per version
     # Never a known default: anyone could sign cursors with it (issue 16).
     app.state.cursor_codec = CursorCodec(settings.cursor_secret or secrets.token_urlsafe(32))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_session
 from app.db import migrate
 from app.db.engine import make_engine
+from app.kb.answers import AnswerReader
 from app.main import create_app
 from app.settings import Settings
 from tests.corpus import CORPUS_DIR, CORPUS_MISSING
@@ -64,10 +65,18 @@ def settings(database_url: str) -> Settings:
     )
 
 
+def share_session(app: FastAPI, session: Session) -> None:
+    """Serve ``app``'s requests on the test's session, inside its outer transaction. The
+    stored-answer reads the event loop makes on a connection of their own could not see that
+    transaction's writes: they are turned off, and article pages are read on the session."""
+    app.dependency_overrides[get_session] = lambda: session
+    app.state.answer_reader = AnswerReader(session.get_bind(), enabled=False)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def app(settings: Settings, session: Session) -> Iterator[FastAPI]:
     app = create_app(settings)
-    app.dependency_overrides[get_session] = lambda: session
+    share_session(app, session)
     yield app
     app.dependency_overrides.clear()
 

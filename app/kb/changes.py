@@ -9,9 +9,6 @@ keeps an answer while the version it was built at is still current.
 
 from __future__ import annotations
 
-import asyncio
-import math
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,11 +16,10 @@ from typing import Any
 
 from sqlalchemy import Engine, select, union
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import PoolProxiedConnection
 
-from app.db.deadline import shut_socket
+from app.db.loop_reads import LoopReads
 from app.db.models import Change, Mention, Quote, Role
-from app.db.pg_channel import Column, PgChannel, text_column
+from app.db.pg_channel import Column, text_column
 from app.errors import InvalidCursor
 from app.kb.sql.dialect import insert_rows
 from app.kb.sql.pagination import CursorCodec, Page, SortKey, keyset_page
@@ -221,15 +217,9 @@ class VersionReader:
     """The knowledge base's version, ``(highest change id, rows in the last window)``.
 
     Read on every cached request, so read cheaply: in the event loop, on a connection of its
-    own, with no thread hop (a third of a cache hit's CPU) and no ORM. SQLite answers from a
-    local file in tens of microseconds, so it runs inline on a dedicated connection whose short
-    busy timeout bounds any wait. PostgreSQL runs on a connection whose socket the event loop
-    watches (``app.db.pg_channel``: a third of psycopg's CPU per query), with a
-    deadline of its own (``POSTGRES_DEADLINE_S``, connecting included): a server that accepts
-    bytes but never answers must not hold every cached request. A failed read drops the
-    connection, and the reads of the next ``BACKOFF_S`` seconds fail at once (the requests go
-    to their routes, uncached, which answer 503 on their own deadlines); then a fresh
-    connection is tried (the database restarted...).
+    own, with no thread hop (a third of a cache hit's CPU) and no ORM (``app.db.loop_reads``:
+    a deadline of its own on PostgreSQL; after a failure the requests go to their routes,
+    uncached, which answer 503 on their own deadlines).
 
     Where nothing was committed since the last read, the version is known more cheaply: on
     PostgreSQL the query skips counting the window when its snapshot equals the last one's;
@@ -240,18 +230,14 @@ class VersionReader:
     only the answers those changes can alter.
     """
 
-    POSTGRES_DEADLINE_S = 2.5
-    BACKOFF_S = 5.0
-
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._connection: PoolProxiedConnection | None = None  # SQLite
-        self._channel: PgChannel | None = None  # PostgreSQL
-        self._failed_at = -math.inf
+        self._reads = LoopReads(
+            engine, sqlite_busy_ms=SQLITE_BUSY_MS, postgres_timeout_ms=POSTGRES_TIMEOUT_MS
+        )
         self._window: set[int] = set()  # ids of the changes in the window of the last version
         self._snapshot = ""  # PostgreSQL: the snapshot the last version was read in
         self._last: tuple[int, int] = (0, 0)
-        self._connections = 0  # SQLite: connections opened; a data_version is per connection
 
     async def read(self) -> tuple[int, int]:
         if self.engine.dialect.name == "sqlite":
@@ -271,8 +257,8 @@ class VersionReader:
         round trip). Read it *before* the version it is to vouch for."""
         if self.engine.dialect.name != "sqlite":
             return None
-        [(data_version,)] = self._sqlite_rows(_DATA_VERSION, ())
-        return (self._connections, int(data_version))
+        [(data_version,)] = self._reads.sqlite_rows(_DATA_VERSION)
+        return (self._reads.connections, int(data_version))
 
     async def changed_since(self, old: tuple[int, int] | None, new: tuple[int, int]) -> Changed:
         """What the changes committed between two versions touched.
@@ -319,92 +305,7 @@ class VersionReader:
     async def _rows(
         self, sql: str, params: tuple[Any, ...] = (), columns: tuple[Column, ...] = ()
     ) -> list[tuple[Any, ...]]:
-        if self.engine.dialect.name == "sqlite":
-            return self._sqlite_rows(sql, params)
-        if time.monotonic() - self._failed_at < self.BACKOFF_S:
-            raise TimeoutError("the version query failed a moment ago")
-        statement = sql.replace("?", "$1").encode()  # one parameter at most
-        values = [str(value).encode() for value in params]
-        loop = asyncio.get_running_loop()
-        if (channel := self._channel) is not None and not channel.closed and channel.loop is loop:
-            # An open connection: a timer shuts its socket at the deadline, which fails the
-            # query at once (a task and ``asyncio.wait`` per query were a third of its CPU).
-            timer = loop.call_later(
-                self.POSTGRES_DEADLINE_S, shut_socket, channel.connection.pgconn
-            )
-            try:
-                return await channel.rows(statement, values, columns)
-            except Exception:
-                self._failed_at = time.monotonic()
-                raise
-            finally:
-                timer.cancel()
-        # Connecting too: a task the deadline can leave behind (connect has a timeout of its own).
-        query = asyncio.ensure_future(self._connect_and_read(statement, values, columns))
-        done, _ = await asyncio.wait({query}, timeout=self.POSTGRES_DEADLINE_S)
-        if not done:
-            # Not cancelled (psycopg would try to cancel on the server, for seconds): the
-            # socket is shut, so the query fails now; its error is collected and dropped.
-            channel, self._channel = self._channel, None
-            if channel is not None:
-                shut_socket(channel.connection.pgconn)
-            query.add_done_callback(lambda task: task.cancelled() or task.exception())
-            self._failed_at = time.monotonic()
-            raise TimeoutError("the version query outlived its deadline")
-        try:
-            return query.result()
-        except Exception:
-            self._failed_at = time.monotonic()
-            raise
-
-    def _sqlite_rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        if self._connection is None:
-            connection = self.engine.raw_connection()
-            cursor = connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-            cursor.close()
-            self._connection = connection
-            self._connections += 1
-        try:
-            cursor = self._connection.cursor()
-            cursor.execute(sql, params)
-            rows = [tuple(row) for row in cursor.fetchall()]
-            cursor.close()
-        except Exception:
-            self._connection.invalidate()  # a fresh one next time
-            self._connection = None
-            raise
-        return rows
-
-    async def _connect_and_read(
-        self, statement: bytes, values: list[bytes], columns: tuple[Column, ...]
-    ) -> list[tuple[Any, ...]]:
-        loop = asyncio.get_running_loop()
-        if self._channel is not None and (self._channel.closed or self._channel.loop is not loop):
-            self._drop_channel()  # failed, or made in another event loop (tests run several)
-        if self._channel is None:
-            import psycopg  # only PostgreSQL deployments pay for the import
-
-            url = self.engine.url.set(drivername="postgresql")
-            connection = await psycopg.AsyncConnection.connect(
-                url.render_as_string(hide_password=False),
-                autocommit=True,
-                connect_timeout=5,
-                tcp_user_timeout=15_000,
-                options=f"-c statement_timeout={POSTGRES_TIMEOUT_MS}",
-            )
-            self._channel = PgChannel(connection)
-        return await self._channel.rows(statement, values, columns)
+        return await self._reads.rows(sql, params, columns)
 
     def close(self) -> None:
-        self._drop_channel()
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-    def _drop_channel(self) -> None:
-        """Close the socket without awaiting: its event loop may be gone."""
-        if self._channel is not None:
-            shut_socket(self._channel.connection.pgconn)  # wakes a query waiting on it
-            self._channel.close()
-        self._channel = None
+        self._reads.close()

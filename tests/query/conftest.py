@@ -15,13 +15,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
 from app.kb.intake import Document, ingest_document
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import API_KEY, SEED_FILE
+from tests.conftest import API_KEY, SEED_FILE, share_session
 from tests.corpus import FixtureArticle, fixture_articles
 from tests.databases import rolled_back_session, temporary_database
 
@@ -103,7 +102,7 @@ def corpus_app(corpus: Corpus, corpus_session: Session) -> Iterator[FastAPI]:
     # No read cache: these tests record the statements a request sends (a cached answer sends
     # none), and the cache's own connection cannot see writes in the test's transaction.
     app = create_app(Settings(database_url=corpus.url, api_keys=API_KEY, read_cache_size=0))
-    app.dependency_overrides[get_session] = lambda: corpus_session
+    share_session(app, corpus_session)
     yield app
     app.dependency_overrides.clear()
 

@@ -21,10 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, share_session
 from tests.query.conftest import Corpus
 from tests.query.test_search_window import COMMON
 
@@ -110,7 +109,7 @@ def forging_api(corpus: Corpus, corpus_session: Session) -> Iterator[TestClient]
         database_url=corpus.url, api_keys=API_KEY, read_cache_size=0, cursor_secret=SECRET
     )
     app = create_app(settings)
-    app.dependency_overrides[get_session] = lambda: corpus_session
+    share_session(app, corpus_session)
     with TestClient(app, headers={"Authorization": f"Bearer {API_KEY}"}) as client:
         yield client
 

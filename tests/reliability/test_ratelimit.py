@@ -7,9 +7,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import share_session
 
 KEY = "rate-key-1"
 OTHER_KEY = "rate-key-2"
@@ -19,7 +19,7 @@ def client_for(settings: Settings, session: Session, **update: Any) -> TestClien
     app: FastAPI = create_app(
         settings.model_copy(update={"api_keys": f"{KEY},{OTHER_KEY}"} | update)
     )
-    app.dependency_overrides[get_session] = lambda: session
+    share_session(app, session)
     return TestClient(app)
 
 
@@ -46,7 +46,7 @@ def test_over_the_anonymous_limit_is_429_problem_with_retry_after(
 def test_each_client_address_has_its_own_budget(settings: Settings, session: Session) -> None:
     limited = settings.model_copy(update={"rate_limit_anonymous": "2/minute"})
     app = create_app(limited)
-    app.dependency_overrides[get_session] = lambda: session
+    share_session(app, session)
     with TestClient(app, client=("203.0.113.7", 1)) as first:
         assert statuses(first, 3) == [200, 200, 429]
     with TestClient(app, client=("203.0.113.8", 1)) as second:

@@ -5,11 +5,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
 from app.errors import InvalidCursor
 from app.kb.sql.pagination import CursorCodec
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import share_session
 
 FORMER_DEFAULT = "newskb-dev-cursor-secret"  # public: in the source of every earlier release
 
@@ -55,7 +55,7 @@ def test_start_up_warns_when_cursors_will_not_survive_a_restart(
     warned: bool,
 ) -> None:
     app: FastAPI = create_app(settings.model_copy(update={"cursor_secret": secret}))
-    app.dependency_overrides[get_session] = lambda: session
+    share_session(app, session)
     with caplog.at_level("INFO", logger="newskb"), TestClient(app):
         pass
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]

@@ -6,9 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import share_session
 
 
 @pytest.mark.parametrize("reads_need_key", [False, True])
@@ -16,7 +16,7 @@ def test_security_is_declared_where_a_key_is_needed(
     settings: Settings, session: Session, reads_need_key: bool
 ) -> None:
     app = create_app(settings.model_copy(update={"require_key_for_reads": reads_need_key}))
-    app.dependency_overrides[get_session] = lambda: session
+    share_session(app, session)
     with TestClient(app) as anonymous:  # no Authorization header
         schema = anonymous.get("/openapi.json").json()
         declared = checked = 0

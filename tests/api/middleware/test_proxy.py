@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.types import Receive, Scope, Send
 
-from app.api.deps import get_session
 from app.api.middleware.proxy import ClientAddress, is_loopback, resolve_client
 from app.db.models import Article
 from app.main import create_app
 from app.settings import Settings, parse_networks
+from tests.conftest import share_session
 
 TEXT = "Flood warning\n\nRivers rose across Bavaria on Tuesday and Munich closed two bridges."
 PROXIES = parse_networks("10.0.0.0/8, ::1")
@@ -119,7 +119,7 @@ def articles(session: Session) -> int:
 
 def keyless(settings: Settings, session: Session, peer: str, **update: Any) -> TestClient:
     app: FastAPI = create_app(settings.model_copy(update={"api_keys": ""} | update))
-    app.dependency_overrides[get_session] = lambda: session
+    share_session(app, session)
     return TestClient(app, client=(peer, 50000))
 
 
@@ -196,7 +196,7 @@ def test_start_up_is_quiet_about_proxies_on_loopback_or_with_keys(
 def limited(settings: Settings, session: Session, peer: str, trusted: str) -> TestClient:
     update = {"rate_limit_anonymous": "2/minute", "trusted_proxies": trusted}
     app: FastAPI = create_app(settings.model_copy(update=update))
-    app.dependency_overrides[get_session] = lambda: session
+    share_session(app, session)
     return TestClient(app, client=(peer, 50000))
 
 

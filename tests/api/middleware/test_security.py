@@ -4,10 +4,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
 from app.db.models import Article
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import share_session
 
 TEXT = "Flood warning\n\nRivers rose across Bavaria on Tuesday and Munich closed two bridges."
 
@@ -18,7 +18,7 @@ def articles(session: Session) -> int:
 
 def client_for(settings: Settings, session: Session, **kwargs: object) -> TestClient:
     app: FastAPI = create_app(settings)
-    app.dependency_overrides[get_session] = lambda: session
+    share_session(app, session)
     return TestClient(app, **kwargs)  # type: ignore[arg-type]
 
 

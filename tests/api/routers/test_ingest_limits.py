@@ -14,13 +14,12 @@ from sqlalchemy.orm import Session
 
 import app.api.routers.articles as api_articles
 import app.extract.pipeline as pipeline
-from app.api.deps import get_session
 from app.extract.document import MAX_TEXT_CHARS
 from app.main import create_app
 from app.schemas.articles import ArticleCreate
 from app.settings import Settings
 from tests.api.routers.test_articles import SHORT, article_count, assert_problem
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, share_session
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def make_client(database_url: str, session: Session) -> Iterator[Callable[..., T
             database_url=database_url, api_keys=API_KEY, read_cache_size=0, **overrides
         )
         app = create_app(settings)
-        app.dependency_overrides[get_session] = lambda: session
+        share_session(app, session)
         apps.append(app)
         return TestClient(app, headers={"Authorization": f"Bearer {API_KEY}"})
 

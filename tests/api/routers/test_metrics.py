@@ -20,10 +20,10 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
 from app.logging import configure_logging
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import share_session
 
 ROOT = Path(__file__).resolve().parents[3]
 ARTICLE = "/v1/articles/{article_id}"
@@ -52,7 +52,7 @@ def ingests(client: TestClient, outcome: str) -> float:
 
 def app_with(settings: Settings, session: Session) -> FastAPI:
     app = create_app(settings)
-    app.dependency_overrides[get_session] = lambda: session
+    share_session(app, session)
     return app
 
 

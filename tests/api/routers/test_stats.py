@@ -6,9 +6,9 @@ from datetime import datetime
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import share_session
 
 
 def test_stats_of_an_empty_knowledge_base(client: TestClient) -> None:
@@ -46,7 +46,7 @@ def test_stats_match_the_ingested_article(client: TestClient, seed_text: str) ->
 
 def test_stats_need_a_key_when_reads_do(settings: Settings, session: Session) -> None:
     app = create_app(settings.model_copy(update={"require_key_for_reads": True}))
-    app.dependency_overrides[get_session] = lambda: session
+    share_session(app, session)
     with TestClient(app) as client:
         assert client.get("/v1/stats").status_code == 401
         keyed = {"Authorization": f"Bearer {settings.api_keys}"}

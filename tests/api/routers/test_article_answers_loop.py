@@ -1,0 +1,145 @@
+"""Stored article answers read from the event loop (``AnswerReader``), on committed data.
+
+These tests serve a database of their own, written and committed for real: the loop's reads
+run on a connection of their own, which the shared test session's outer transaction hides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session
+
+from app.db import migrate
+from app.db.engine import make_engine
+from app.db.models import ArticleAnswer
+from app.errors import NotFound
+from app.kb import answers
+from app.kb.ingest import ingest_article
+from app.main import create_app
+from app.settings import Settings
+from tests.databases import temporary_database
+from tests.factories import meeting_article
+
+REPORTS = 12
+
+
+@pytest.fixture
+def stored(tmp_path: Path) -> Iterator[tuple[str, list[int]]]:
+    """A database of REPORTS articles (all reporting one meeting), committed: its URL and ids."""
+    with temporary_database(tmp_path, "answers_loop") as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            report = (
+                "Vladimir Putin met Alexander Lukashenko in Russia on Thursday, report {} said."
+            )
+            ids = [
+                ingest_article(session, meeting_article(report.format(n))).article.id
+                for n in range(REPORTS)
+            ]
+        engine.dispose()
+        yield url, ids
+
+
+@pytest.fixture
+def engine(stored: tuple[str, list[int]]) -> Iterator[Engine]:
+    engine = make_engine(stored[0])
+    yield engine
+    engine.dispose()
+
+
+def built(engine: Engine, article_id: int) -> answers.Answer:
+    with Session(engine) as session:
+        return answers.build(session, article_id)
+
+
+def test_the_loop_reads_each_stored_answer_many_at_once(
+    engine: Engine, stored: tuple[str, list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, ids = stored
+    reader = answers.AnswerReader(engine)
+    queries = 0
+    real = reader._reads.rows
+
+    async def counted(*args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        nonlocal queries
+        queries += 1
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(reader._reads, "rows", counted)
+
+    async def read_all() -> list[answers.Answer | None]:
+        return await asyncio.gather(*(reader.read(id_) for id_ in [*ids, *ids]))
+
+    try:
+        found = asyncio.run(read_all())
+        with pytest.raises(NotFound):
+            asyncio.run(reader.read(max(ids) + 1))
+    finally:
+        reader.close()
+    for id_, answer in zip([*ids, *ids], found, strict=True):
+        expected = built(engine, id_)
+        assert answer is not None and (answer.body, answer.etag) == (expected.body, expected.etag)
+    if engine.dialect.name == "postgresql":  # one query for the first read, one for the rest
+        assert queries <= 3
+
+
+def test_a_missing_or_older_row_or_a_failed_read_is_left_to_the_session(
+    engine: Engine, stored: tuple[str, list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, ids = stored
+    with Session(engine) as session:
+        session.execute(
+            update(ArticleAnswer).where(ArticleAnswer.article_id == ids[0]).values(format="old")
+        )
+        session.commit()
+    reader = answers.AnswerReader(engine)
+    try:
+        assert asyncio.run(reader.read(ids[0])) is None
+        assert asyncio.run(reader.read(ids[1])) is not None
+
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise TimeoutError("the database is away")
+
+        monkeypatch.setattr(reader._reads, "rows", fail)
+        monkeypatch.setattr(reader._reads, "sqlite_rows", fail)
+        assert asyncio.run(reader.read(ids[1])) is None
+    finally:
+        reader.close()
+
+
+def test_the_api_answers_from_the_loop_and_falls_back_to_its_session(
+    stored: tuple[str, list[int]], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, ids = stored
+    app = create_app(Settings(database_url=url, read_cache_size=0))
+    with TestClient(app) as client:
+        reader = app.state.answer_reader
+        for id_ in ids[:3]:
+            answer = client.get(f"/v1/articles/{id_}")
+            expected = built(engine, id_)
+            assert (answer.content, answer.headers["etag"]) == (expected.body, expected.etag)
+        assert client.get(f"/v1/articles/{max(ids) + 1}").status_code == 404
+        with Session(engine) as session:  # what the loop reads is the stored row
+            session.execute(
+                update(ArticleAnswer)
+                .where(ArticleAnswer.article_id == ids[0])
+                .values(body=b'{"from": "the row"}')
+            )
+            session.commit()
+        assert client.get(f"/v1/articles/{ids[0]}").content == b'{"from": "the row"}'
+
+        async def away(article_id: int) -> None:
+            return None
+
+        monkeypatch.setattr(reader, "read", away)  # what a failed read answers
+        fallback = client.get(f"/v1/articles/{ids[1]}")
+        assert fallback.status_code == 200
+        assert fallback.content == built(engine, ids[1]).body
