@@ -189,7 +189,9 @@ class _Pending:
     """What the transaction changed, for ``_store_pending`` to rebuild before it commits."""
 
     articles: set[int] = field(default_factory=set)
+    created: set[int] = field(default_factory=set)  # new articles: no answer stored yet
     shown: set[tuple[str, int]] = field(default_factory=set)  # answers showing these change
+    locked: set[tuple[str, int]] = field(default_factory=set)  # of ``shown``, already locked
 
     def __call__(self, session: Session) -> None:
         _store_pending(session, self)
@@ -199,46 +201,53 @@ def _pending(session: Session) -> _Pending:
     return before_commit(session, "article_answers", _Pending)
 
 
-def mark_article(session: Session, article_id: int) -> None:
+def mark_article(session: Session, article_id: int, *, created: bool = False) -> None:
     """The article's answer changes, and so may every answer showing it or one of the events
-    it reports now or its stored answer showed (read now: a deletion takes both away)."""
+    it reports now or its stored answer showed (read now: a deletion takes both away). A
+    write that changes which events an article reports marks it before and after (a
+    re-extraction); a new article (``created``) has no stored answer yet.
+
+    Call it before the write's hot-row updates (``entity_stats``): it takes the locks that
+    writes changing one answer queue on, and they must come first in every transaction."""
     pending = _pending(session)
     pending.articles.add(article_id)
-    pending.shown.add((ARTICLE, article_id))
-    reported = select(literal(EVENT, String(8)), EventEvidence.event_id).where(
+    if created:
+        pending.created.add(article_id)
+    query: Any = select(literal(EVENT, String(8)), EventEvidence.event_id).where(
         EventEvidence.article_id == article_id
     )
-    shown = select(ArticleAnswerShows.kind, ArticleAnswerShows.object_id).where(
-        ArticleAnswerShows.article_id == article_id, ArticleAnswerShows.kind != ENTITY
-    )
-    found = {(kind, int(id_)) for kind, id_ in session.execute(reported.union(shown))}
-    _lock(session, found | {(ARTICLE, article_id)})
-    pending.shown |= found
+    if not created:
+        query = query.union(
+            select(ArticleAnswerShows.kind, ArticleAnswerShows.object_id).where(
+                ArticleAnswerShows.article_id == article_id, ArticleAnswerShows.kind != ENTITY
+            )
+        )
+    found = {(kind, int(id_)) for kind, id_ in session.execute(query)}
+    _lock(session, pending, found | {(ARTICLE, article_id)})
 
 
-def _lock(session: Session, shown: Iterable[tuple[str, int]]) -> None:
+def _lock(session: Session, pending: _Pending, shown: set[tuple[str, int]]) -> None:
     """PostgreSQL: two transactions that change what one answer shows take turns, so the
     later one finds the earlier one's answers (``_showing``) and builds on its committed
     facts. Taken when a write marks, before it deletes any row an answer is built from (a
-    deletion cascades to the answer's row: that row lock must come after)."""
-    lock_names(session, (f"answers:{kind}:{id_}" for kind, id_ in shown))
+    deletion cascades to the answer's row) and before its hot rows: those row locks come
+    after in every transaction, so no two wait on each other."""
+    pending.shown |= shown
+    if new := shown - pending.locked:
+        lock_names(session, (f"answers:{kind}:{id_}" for kind, id_ in new))
+        pending.locked |= new
 
 
 def mark_entities(session: Session, entity_ids: Iterable[int]) -> None:
     """These entities' names, types or merges changed: every answer naming them changes."""
-    shown = {(ENTITY, id_) for id_ in entity_ids}
-    _lock(session, shown)
-    _pending(session).shown |= shown
+    _lock(session, _pending(session), {(ENTITY, id_) for id_ in entity_ids})
 
 
 def _store_pending(session: Session, pending: _Pending) -> None:
     session.flush()
     marked = sorted(pending.articles)
-    reported = select(EventEvidence.event_id).where(EventEvidence.article_id.in_(marked))
-    shown = pending.shown | {(EVENT, id_) for id_ in session.scalars(reported.distinct())}
-    _lock(session, shown)  # the events a re-extraction reports now
-    _store(session, marked)
-    _store(session, sorted(set(_showing(session, shown)) - pending.articles))
+    _store(session, marked, created=pending.created)
+    _store(session, sorted(set(_showing(session, pending.shown)) - pending.articles))
 
 
 def _showing(session: Session, shown: set[tuple[str, int]]) -> Iterator[int]:
@@ -255,15 +264,18 @@ def _showing(session: Session, shown: set[tuple[str, int]]) -> Iterator[int]:
             )
 
 
-def _store(session: Session, article_ids: Sequence[int]) -> None:
-    """Store these articles' answers as they are now; an article gone loses its row."""
+def _store(session: Session, article_ids: Sequence[int], *, created: Iterable[int] = ()) -> None:
+    """Store these articles' answers as they are now; an article gone loses its row. The
+    ``created`` ones have no row yet, nor any to wait for."""
+    new = set(created)
     dialect = session.get_bind().dialect.name
     format_ = answer_format()
     for chunk in _chunks(article_ids, BATCH):
-        if dialect == "postgresql":  # a concurrent rebuild of these answers commits first
+        stored = [id_ for id_ in chunk if id_ not in new]
+        if dialect == "postgresql" and stored:  # a concurrent rebuild of these commits first
             session.execute(
                 select(ArticleAnswer.article_id)
-                .where(ArticleAnswer.article_id.in_(chunk))
+                .where(ArticleAnswer.article_id.in_(stored))
                 .order_by(ArticleAnswer.article_id)
                 .with_for_update()
             )
@@ -287,10 +299,11 @@ def _store(session: Session, article_ids: Sequence[int]) -> None:
         built = [row["article_id"] for row in rows]
         if gone := sorted(set(chunk) - set(built)):
             session.execute(delete(ArticleAnswer).where(ArticleAnswer.article_id.in_(gone)))
-        if rows:
+        if replaced := [id_ for id_ in built if id_ not in new]:
             session.execute(
-                delete(ArticleAnswerShows).where(ArticleAnswerShows.article_id.in_(built))
+                delete(ArticleAnswerShows).where(ArticleAnswerShows.article_id.in_(replaced))
             )
+        if rows:
             session.execute(_upsert(dialect), rows)  # bytes: not through ``insert_rows``
             insert_rows(session, ArticleAnswerShows.__table__, shows)  # type: ignore[arg-type]
 

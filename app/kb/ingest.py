@@ -147,7 +147,7 @@ def ingest_article(
             copy_of = duplicates.link_copy(session, article.id, article.body)
             entity_ids = _store_facts(session, article, extracted)
             changes.record_article(session, article.id, "created", entity_ids=entity_ids)
-            answers.mark_article(session, article.id)
+            answers.mark_article(session, article.id, created=True)
             watches.record_matches(session, article)
             entity_stats.add_article(session, article.id, entity_ids)  # last: hot row locks
             if then is not None:
@@ -266,6 +266,7 @@ def swap_facts(session: Session, article: Article, extracted: x.ExtractedArticle
     article.extractor_version = extracted.extractor_version
     article.language = extracted.parsed.language or article.language  # languages (issue 20)
     after = _store_facts(session, article, extracted)
+    answers.mark_article(session, article_id)  # and the events it reports now
     changes.record_article(session, article_id, "updated", entity_ids=before | after)
     entity_stats.refresh(session, counted | after)  # last: hot row locks
 
