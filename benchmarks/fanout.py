@@ -221,11 +221,7 @@ def report(session: Session, answers: int, seed: int) -> None:
         ),
         {"id": worst[0]},
     ).scalars()
-    rebuilt = answer_cpu_ms(session, list(others))
-    print(
-        f"Worst ingest (article {worst[0]}): {len(rebuilt)} other answers, rebuilt one by one in"
-        f" {sum(rebuilt):.0f} ms of CPU (median {pct(rebuilt, 0.5):.2f} ms each)"
-    )
+    rebuild(session, f"Worst ingest (article {worst[0]}): {{n}} other answers", list(others))
     top_entity = max(
         session.execute(text(PER_ENTITY.format(pairs=NAMED))).all(), key=lambda r: r[3]
     )
@@ -233,10 +229,15 @@ def report(session: Session, answers: int, seed: int) -> None:
         text(f"SELECT DISTINCT article_id FROM ({NAMED}) AS n WHERE entity_id = :id"),
         {"id": top_entity[0]},
     ).scalars()
-    rebuilt = answer_cpu_ms(session, list(named))
+    rebuild(session, f"Worst curation ({top_entity[1]}): {{n}} answers", list(named))
+
+
+def rebuild(session: Session, label: str, article_ids: list[int]) -> None:
+    """Print the CPU of building these answers one by one (``label`` names ``{n}``)."""
+    rebuilt = answer_cpu_ms(session, article_ids)
     print(
-        f"Worst curation ({top_entity[1]}): {len(rebuilt)} answers, rebuilt one by one in"
-        f" {sum(rebuilt):.0f} ms of CPU (median {pct(rebuilt, 0.5):.2f} ms each)"
+        label.format(n=len(rebuilt)) + f", rebuilt one by one in {sum(rebuilt):.0f} ms of CPU"
+        f" (median {pct(rebuilt, 0.5):.2f} ms each)"
     )
 
 
