@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import ArticleAnswer, ArticleAnswerShows
 from app.kb import answers
+from app.kb.answers import AnswerReader
 from app.kb.shown import Shown
 
 
@@ -28,3 +31,20 @@ def assert_answers_current(session: Session) -> dict[int, bytes]:
         assert Shown.from_json(row.shown) == built.shown
         assert shows[article_id] == built.shown.objects()
     return {article_id: bytes(row.body) for article_id, row in rows.items()}
+
+
+def count_loop_reads(reader: AnswerReader, statements: list[str]) -> None:
+    """Append to ``statements`` each read the reader makes in the event loop, on a connection
+    of its own that the engine's statement events never see."""
+    reads = reader._reads
+    rows, sqlite_rows = reads.rows, reads.sqlite_rows
+
+    async def counted_rows(sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        statements.append(sql)
+        return await rows(sql, *args)
+
+    def counted_sqlite_rows(sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        statements.append(sql)
+        return sqlite_rows(sql, *args)
+
+    reads.rows, reads.sqlite_rows = counted_rows, counted_sqlite_rows  # type: ignore[method-assign]

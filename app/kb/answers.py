@@ -43,7 +43,7 @@ from app.schemas.articles import ArticleRead
 
 # Bump when the answer's bytes change while its schema does not (an order, a rounding).
 ANSWER_REVISION = 1
-BATCH = 200  # answers rebuilt per statement batch by ``store_all``
+BATCH = 200  # answers built per batch of statements (``store_all``: per transaction)
 ARTICLE, EVENT, ENTITY = "article", "event", "entity"
 
 # The article's id with its stored answer: a missing article is one statement too.

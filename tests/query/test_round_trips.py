@@ -9,7 +9,6 @@ a connection used a moment ago is not pinged.
 """
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +20,7 @@ from app.kb.answers import AnswerReader
 from app.main import create_app
 from app.settings import Settings
 from benchmarks.point_reads import Trips, counting
+from tests.answers_truth import count_loop_reads
 from tests.databases import backend
 from tests.query.conftest import Corpus
 
@@ -46,23 +46,15 @@ def _sent(client: TestClient, path: str) -> Trips:
 
 
 @pytest.fixture
-def loop_reads(real_app: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def loop_reads(real_app: TestClient) -> Iterator[list[str]]:
     """The statements of the stored-answer reads the event loop makes (``AnswerReader``)."""
     reads = real_app.app.state.answer_reader._reads  # type: ignore[attr-defined]
     sent: list[str] = []
-    rows, sqlite_rows = reads.rows, reads.sqlite_rows
-
-    async def counted_rows(sql: str, *args: Any) -> Any:
-        sent.append(sql)
-        return await rows(sql, *args)
-
-    def counted_sqlite_rows(sql: str, *args: Any) -> Any:
-        sent.append(sql)
-        return sqlite_rows(sql, *args)
-
-    monkeypatch.setattr(reads, "rows", counted_rows)
-    monkeypatch.setattr(reads, "sqlite_rows", counted_sqlite_rows)
-    return sent
+    count_loop_reads(real_app.app.state.answer_reader, sent)  # type: ignore[attr-defined]
+    try:
+        yield sent
+    finally:  # the instance's counting functions go: the class's methods again
+        del reads.rows, reads.sqlite_rows
 
 
 def test_an_uncached_article_page_is_one_stored_read(

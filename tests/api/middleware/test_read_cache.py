@@ -19,10 +19,10 @@ from app.api.middleware import cache as read_cache
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
 from app.kb import ingest as kb_ingest
-from app.kb.answers import AnswerReader
 from app.kb.changes import VersionReader
 from app.main import create_app
 from app.settings import Settings
+from tests.answers_truth import count_loop_reads
 from tests.conftest import API_KEY
 from tests.databases import temporary_database
 from tests.factories import meeting_article
@@ -85,25 +85,9 @@ def _serve(
                 "before_cursor_execute",
                 lambda *args: served.statements.append(args[2]),
             )
-            _count_loop_reads(app.state.answer_reader, served.statements)
+            # The route's stored-answer reads in the event loop count as statements too.
+            count_loop_reads(app.state.answer_reader, served.statements)
             yield served
-
-
-def _count_loop_reads(reader: AnswerReader, statements: list[str]) -> None:
-    """The stored article answers the route reads in the event loop, on a connection of its
-    own (``AnswerReader``), count as statements too."""
-    reads = reader._reads
-    rows, sqlite_rows = reads.rows, reads.sqlite_rows
-
-    async def counted_rows(sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        statements.append(sql)
-        return await rows(sql, *args)
-
-    def counted_sqlite_rows(sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        statements.append(sql)
-        return sqlite_rows(sql, *args)
-
-    reads.rows, reads.sqlite_rows = counted_rows, counted_sqlite_rows  # type: ignore[method-assign]
 
 
 @pytest.fixture
