@@ -1,4 +1,4 @@
-"""The truth about stored article answers: each is the answer built now (``app.kb.answers``)."""
+"""The truth about stored answers: each is the answer built now (``app.kb.answers``)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import ArticleAnswer, ArticleAnswerShows
-from app.kb import answers
+from app.db.models import ArticleAnswer, ArticleAnswerShows, EntityAnswer, EntityAnswerShows
+from app.kb import answers, entity_answers
 from app.kb.answers import AnswerReader
 from app.kb.shown import Shown
 
 
 def assert_answers_current(session: Session) -> dict[int, bytes]:
-    """Every article's stored answer is the one built now; returns them by article id."""
+    """Every article's and every live entity's stored answer is the one built now; returns
+    the articles' by article id."""
+    assert_entity_answers_current(session)
     session.expire_all()
     rows = {row.article_id: row for row in session.scalars(select(ArticleAnswer))}
     shows: dict[int, set[tuple[str, int]]] = {}
@@ -31,6 +33,31 @@ def assert_answers_current(session: Session) -> dict[int, bytes]:
         assert Shown.from_json(row.shown) == built.shown
         assert shows[article_id] == built.shown.objects()
     return {article_id: bytes(row.body) for article_id, row in rows.items()}
+
+
+def assert_entity_answers_current(session: Session) -> dict[int, bytes]:
+    """Every live entity's stored answer, its counts written in, is the one built now (and a
+    merged entity has none); returns them by entity id."""
+    session.expire_all()
+    rows = {row.entity_id: row for row in session.scalars(select(EntityAnswer))}
+    shows: dict[int, set[tuple[str, int]]] = {}
+    for shown in session.scalars(select(EntityAnswerShows)):
+        shows.setdefault(shown.entity_id, set()).add((shown.kind, shown.object_id))
+    assert set(rows) == set(entity_answers.stale_ids(session, everything=True))
+    assert entity_answers.stale_ids(session) == []
+    bodies = {}
+    for entity_id, row in rows.items():
+        built = entity_answers.build(session, entity_id)
+        stored = entity_answers.stored(session, entity_id)
+        assert built is not None and stored is not None, f"entity {entity_id}"
+        assert isinstance(built.shown, Shown)
+        assert stored.body == built.body, f"entity {entity_id}"
+        assert stored.etag == built.etag
+        assert row.format == entity_answers.answer_format()
+        assert Shown.from_json(row.shown) == built.shown
+        assert shows[entity_id] == built.shown.objects()
+        bodies[entity_id] = stored.body
+    return bodies
 
 
 def count_loop_reads(reader: AnswerReader, statements: list[str]) -> None:

@@ -154,26 +154,35 @@ def answers(
     ] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
-    """Store the article answers that are missing or were built by another version of NewsKB
-    (after an upgrade: until then those articles are built on each read). Exits 1 when
+    """Store the article and entity answers that are missing or were built by another version
+    of NewsKB (after an upgrade: until then those pages are built on each read). Exits 1 when
     `--check` finds stored answers that differ from those built now.
 
     Example: `newskb answers`
     """
     from app.kb import answers as kb_answers
+    from app.kb import entity_answers
 
     settings = load_settings(database_url)
     console = output.stdout()
     with open_database(settings) as sessions, sessions() as session:
-        ids = kb_answers.stale_ids(session, everything=everything or verify)
+        everything = everything or verify
+        ids = kb_answers.stale_ids(session, everything=everything)
+        entity_ids = entity_answers.stale_ids(session, everything=everything)
         if verify:
-            wrong = kb_answers.differing(session, ids)
+            wrong = [f"article {id_}" for id_ in kb_answers.differing(session, ids)]
+            wrong += [f"entity {id_}" for id_ in entity_answers.differing(session, entity_ids)]
             if wrong:
-                shown_ids = ", ".join(map(str, wrong[:20]))
-                output.fail(f"{len(wrong)} stored answer(s) differ (articles {shown_ids}).")
-            console.print(f"{len(ids)} stored answer(s) checked: all current.")
+                shown_ids = ", ".join(wrong[:20])
+                output.fail(f"{len(wrong)} stored answer(s) differ ({shown_ids}).")
+            console.print(f"{len(ids) + len(entity_ids)} stored answer(s) checked: all current.")
             return
-        with output.progress_bar("Storing answers", total=len(ids)) as tally:
-            for stored in kb_answers.store_all(session, ids):
-                tally.progress.update(tally.task, advance=stored)
-    console.print(f"{len(ids)} article answer(s) stored in {shown(settings.database_url)}.")
+        total = len(ids) + len(entity_ids)
+        with output.progress_bar("Storing answers", total=total) as tally:
+            for kind, these in ((kb_answers.ARTICLE, ids), (kb_answers.ENTITY, entity_ids)):
+                for stored in kb_answers.store_all(session, these, kind=kind):
+                    tally.progress.update(tally.task, advance=stored)
+    console.print(
+        f"{len(ids)} article and {len(entity_ids)} entity answer(s) stored"
+        f" in {shown(settings.database_url)}."
+    )

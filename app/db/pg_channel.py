@@ -28,6 +28,11 @@ def text_column(value: bytes) -> str:
     return value.decode("utf-8")
 
 
+def bytea_column(value: bytes) -> bytes:
+    """A ``bytea`` in PostgreSQL's text form (``\\x3c7b...``)."""
+    return bytes.fromhex(bytes(value)[2:].decode("ascii"))
+
+
 class PgChannel:
     """One autocommit connection whose socket the event loop watches for as long as it lives.
 

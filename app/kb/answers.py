@@ -18,33 +18,32 @@ A row is kept with its ``format`` (the version of NewsKB, the answer's JSON sche
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import islice
 from typing import Any
 
-from sqlalchemy import Engine, String, and_, bindparam, delete, literal, select
+from sqlalchemy import Engine, String, and_, bindparam, delete, literal, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app import __version__
 from app.db.loop_reads import LoopReads
-from app.db.models import Article, ArticleAnswer, ArticleAnswerShows, EventEvidence
-from app.db.pg_channel import Column, text_column
+from app.db.models import Article, ArticleAnswer, ArticleAnswerShows, EventEvidence, Role
+from app.db.pg_channel import Column, bytea_column, text_column
 from app.errors import NotFound
-from app.kb import pages
+from app.kb import entity_answers, pages
 from app.kb.shown import Shown, shown_by
+from app.kb.sql.batches import batches
 from app.kb.sql.dialect import insert_rows, lock_names
 from app.kb.sql.transaction import before_commit, committing
+from app.kb.stored_answer import Answer as Answer
+from app.kb.stored_answer import format_of
+from app.kb.stored_answer import strong_etag as strong_etag
 from app.schemas.articles import ArticleRead
 
-# Bump when the answer's bytes change while its schema does not (an order, a rounding).
-ANSWER_REVISION = 1
 BATCH = 200  # answers built per batch of statements (``store_all``: per transaction)
 ARTICLE, EVENT, ENTITY = "article", "event", "entity"
+_PERSON = "person"  # marks only: a person whose roles an article states
 
 # The article's id with its stored answer: a missing article is one statement too.
 _READ = (
@@ -60,24 +59,9 @@ _READ = (
 )
 
 
-@cache
 def answer_format() -> str:
-    """The code that builds answers: NewsKB's version, the answer's schema, the revision."""
-    schema = json.dumps(ArticleRead.model_json_schema(mode="serialization"), sort_keys=True)
-    digest = hashlib.sha256(f"{__version__}\n{ANSWER_REVISION}\n{schema}".encode()).hexdigest()
-    return f"{__version__}-{ANSWER_REVISION}-{digest[:16]}"
-
-
-def strong_etag(body: bytes) -> str:
-    """The ETag of an answer's bytes (any single resource's, not only an article's)."""
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    body: bytes
-    etag: str
-    shown: Shown | str  # a stored answer's is its JSON, read only if the read cache keeps it
+    """The code that builds article answers (``stored_answer.format_of``)."""
+    return format_of(ArticleRead)
 
 
 def article_answer(session: Session, article_id: int) -> Answer:
@@ -101,52 +85,72 @@ class AnswerReader:
     session, no ORM, which cost a served read more CPU than the primary-key read itself.
 
     PostgreSQL: a connection runs one query at a time, so the requests that arrive while a
-    read is in flight wait for the next one, which reads them all (one round trip for many).
+    read is in flight wait for the next one, which reads them all (one round trip for many
+    of a kind).
     """
 
     def __init__(self, engine: Engine, *, enabled: bool = True) -> None:
         self._reads = LoopReads(engine)
         # An in-memory SQLite database lives in one connection, the sessions' own.
         self._enabled = enabled and engine.url.database not in (None, "", ":memory:")
-        self._waiting: dict[int, list[asyncio.Future[tuple[Any, ...] | None]]] = {}
+        self._waiting: dict[str, dict[int, list[asyncio.Future[tuple[Any, ...] | None]]]] = {}
         self._reading: asyncio.Task[None] | None = None
 
     async def read(self, article_id: int) -> Answer | None:
         """The article's stored answer; ``NotFound`` when there is no such article; None when
         it must be built (no current row) or the read failed (the caller's session then
         answers, with its own deadline and errors)."""
-        if not self._enabled:
-            return None
-        try:
-            if self._reads.sqlite:
-                found = self._reads.sqlite_rows(_LOOP_READ_SQLITE, (answer_format(), article_id))
-                row = found[0] if found else None
-            else:
-                row = await self._together(article_id)
-        except Exception:
-            return None
+        row = await self._row(ARTICLE, article_id)
         if row is None:
+            return None
+        if not row:
             raise NotFound(f"Article {article_id} does not exist.")
         _, body, etag, shown = row
         return None if body is None else Answer(bytes(body), etag, shown)
 
-    async def _together(self, article_id: int) -> tuple[Any, ...] | None:
+    async def read_entity(self, entity_id: int) -> Answer | None:
+        """``read`` for an entity: its stored answer with its counts now; None also when it
+        was merged (the session's answer redirects)."""
+        row = await self._row(ENTITY, entity_id)
+        if row is None:
+            return None
+        if not row:
+            raise NotFound(f"Entity {entity_id} does not exist.")
+        return entity_answers.from_loop_row(row)
+
+    async def _row(self, kind: str, id_: int) -> tuple[Any, ...] | None:
+        """The row read for ``id_``; ``()`` when there is no such id; None when disabled or
+        the read failed."""
+        if not self._enabled:
+            return None
+        try:
+            if self._reads.sqlite:
+                sql, format_ = _LOOP_READS[kind][0], _FORMATS[kind]()
+                found = self._reads.sqlite_rows(sql, (format_, id_))
+                return found[0] if found else ()
+            return await self._together(kind, id_) or ()
+        except Exception:
+            return None
+
+    async def _together(self, kind: str, id_: int) -> tuple[Any, ...] | None:
         loop = asyncio.get_running_loop()
         reading = self._reading
         if reading is not None and reading.get_loop() is not loop:  # tests run several loops
             self._waiting, reading = {}, None
         future: asyncio.Future[tuple[Any, ...] | None] = loop.create_future()
-        self._waiting.setdefault(article_id, []).append(future)
+        self._waiting.setdefault(kind, {}).setdefault(id_, []).append(future)
         if reading is None or reading.done():
             self._reading = loop.create_task(self._read_waiting())
         return await future
 
     async def _read_waiting(self) -> None:
         while self._waiting:
-            batch, self._waiting = self._waiting, {}
+            kind = next(iter(self._waiting))
+            batch = self._waiting.pop(kind)
             ids = "{" + ",".join(str(id_) for id_ in batch) + "}"
+            _, sql, columns = _LOOP_READS[kind]
             try:
-                rows = await self._reads.rows(_LOOP_READ_POSTGRES, (answer_format(), ids), _COLUMNS)
+                rows = await self._reads.rows(sql, (_FORMATS[kind](), ids), columns)
             except Exception as exc:
                 for futures in batch.values():
                     for future in futures:
@@ -163,11 +167,6 @@ class AnswerReader:
         self._reads.close()
 
 
-def _bytea(value: bytes) -> bytes:
-    """A ``bytea`` in PostgreSQL's text form (``\\x3c7b...``)."""
-    return bytes.fromhex(bytes(value)[2:].decode("ascii"))
-
-
 _LOOP_READ_SQLITE = (
     "SELECT a.id, s.body, s.etag, s.shown FROM articles AS a"
     " LEFT JOIN article_answers AS s ON s.article_id = a.id AND s.format = ?"
@@ -178,7 +177,16 @@ _LOOP_READ_POSTGRES = (
     " LEFT JOIN article_answers AS s ON s.article_id = a.id AND s.format = ?"
     " WHERE a.id = ANY(CAST(? AS integer[]))"
 )
-_COLUMNS: tuple[Column, ...] = (int, _bytea, text_column, text_column)
+_COLUMNS: tuple[Column, ...] = (int, bytea_column, text_column, text_column)
+_LOOP_READS: dict[str, tuple[str, str, tuple[Column, ...]]] = {
+    ARTICLE: (_LOOP_READ_SQLITE, _LOOP_READ_POSTGRES, _COLUMNS),
+    ENTITY: (
+        entity_answers.LOOP_READ_SQLITE,
+        entity_answers.LOOP_READ_POSTGRES,
+        entity_answers.LOOP_COLUMNS,
+    ),
+}
+_FORMATS = {ARTICLE: answer_format, ENTITY: entity_answers.answer_format}
 
 
 # Writes ------------------------------------------------------------------------------------
@@ -191,7 +199,9 @@ class _Pending:
     articles: set[int] = field(default_factory=set)
     created: set[int] = field(default_factory=set)  # new articles: no answer stored yet
     shown: set[tuple[str, int]] = field(default_factory=set)  # answers showing these change
-    locked: set[tuple[str, int]] = field(default_factory=set)  # of ``shown``, already locked
+    entities: set[int] = field(default_factory=set)  # entities whose own answers change
+    created_entities: set[int] = field(default_factory=set)  # new: no answer stored yet
+    locked: set[tuple[str, int]] = field(default_factory=set)  # advisory locks taken
 
     def __call__(self, session: Session) -> None:
         _store_pending(session, self)
@@ -207,40 +217,72 @@ def mark_article(session: Session, article_id: int, *, created: bool = False) ->
     write that changes which events an article reports marks it before and after (a
     re-extraction); a new article (``created``) has no stored answer yet.
 
+    The persons whose roles it states (now: call it before and after their roles change)
+    have answers that change too, as have the entities ``mark_entity_pages`` marked earlier
+    in the transaction.
+
     Call it before the write's hot-row updates (``entity_stats``): it takes the locks that
     writes changing one answer queue on, and they must come first in every transaction."""
     pending = _pending(session)
     pending.articles.add(article_id)
     if created:
         pending.created.add(article_id)
-    query: Any = select(literal(EVENT, String(8)), EventEvidence.event_id).where(
-        EventEvidence.article_id == article_id
-    )
+    parts: list[Any] = [
+        select(literal(EVENT, String(8)), EventEvidence.event_id).where(
+            EventEvidence.article_id == article_id
+        ),
+        select(literal(_PERSON, String(8)), Role.person_id).where(Role.article_id == article_id),
+    ]
     if not created:
-        query = query.union(
+        parts.append(
             select(ArticleAnswerShows.kind, ArticleAnswerShows.object_id).where(
                 ArticleAnswerShows.article_id == article_id, ArticleAnswerShows.kind != ENTITY
             )
         )
+    query = union(*parts)
     found = {(kind, int(id_)) for kind, id_ in session.execute(query)}
-    _lock(session, pending, found | {(ARTICLE, article_id)})
+    persons = {id_ for kind, id_ in found if kind == _PERSON}
+    found -= {(_PERSON, id_) for id_ in persons}
+    pending.shown |= found
+    pending.entities |= persons
+    own = {(ENTITY, id_) for id_ in pending.entities - pending.created_entities}
+    _lock(session, pending, found | own | {(ARTICLE, article_id)})
 
 
-def _lock(session: Session, pending: _Pending, shown: set[tuple[str, int]]) -> None:
-    """PostgreSQL: two transactions that change what one answer shows take turns, so the
-    later one finds the earlier one's answers (``_showing``) and builds on its committed
-    facts. Taken when a write marks, before it deletes any row an answer is built from (a
-    deletion cascades to the answer's row) and before its hot rows: those row locks come
-    after in every transaction, so no two wait on each other."""
-    pending.shown |= shown
-    if new := shown - pending.locked:
+def _lock(session: Session, pending: _Pending, objects: set[tuple[str, int]]) -> None:
+    """PostgreSQL: two transactions that change what one answer shows, or one entity's own
+    answer, take turns, so the later one finds the earlier one's answers (``_showing``) and
+    builds on its committed facts. Taken when a write marks, before it deletes any row an
+    answer is built from (a deletion cascades to the answer's row) and before its hot rows:
+    those row locks come after in every transaction, so no two wait on each other."""
+    if new := objects - pending.locked:
         lock_names(session, (f"answers:{kind}:{id_}" for kind, id_ in new))
         pending.locked |= new
 
 
 def mark_entities(session: Session, entity_ids: Iterable[int]) -> None:
-    """These entities' names, types or merges changed: every answer naming them changes."""
-    _lock(session, _pending(session), {(ENTITY, id_) for id_ in entity_ids})
+    """These entities' names, types or merges changed: every answer naming them changes,
+    their own included."""
+    pending, ids = _pending(session), set(entity_ids)
+    shown = {(ENTITY, id_) for id_ in ids}
+    pending.shown |= shown
+    pending.entities |= ids
+    _lock(session, pending, shown)
+
+
+def mark_entity_pages(
+    session: Session, entity_ids: Iterable[int], *, created: bool = False, lock: bool = True
+) -> None:
+    """These entities' own answers change (an alias, a role, the state a place stands for),
+    not what other answers show of them; ``created`` ones have none stored yet. An ingest's
+    resolution marks without ``lock``: the ``mark_article`` that follows takes the locks,
+    with its own, in one sorted call."""
+    pending, ids = _pending(session), set(entity_ids)
+    pending.entities |= ids
+    if created:
+        pending.created_entities |= ids
+    elif lock:
+        _lock(session, pending, {(ENTITY, id_) for id_ in ids})
 
 
 def _store_pending(session: Session, pending: _Pending) -> None:
@@ -248,6 +290,11 @@ def _store_pending(session: Session, pending: _Pending) -> None:
     marked = sorted(pending.articles)
     _store(session, marked, created=pending.created)
     _store(session, sorted(set(_showing(session, pending.shown)) - pending.articles))
+    named = {id_ for kind, id_ in pending.shown if kind == ENTITY}
+    entities = pending.entities | (entity_answers.showing(session, named) if named else set())
+    # Normally locked when marked; a path that marked without a ``mark_article`` after.
+    _lock(session, pending, {(ENTITY, id_) for id_ in entities - pending.created_entities})
+    entity_answers.store(session, sorted(entities), created=pending.created_entities)
 
 
 def _showing(session: Session, shown: set[tuple[str, int]]) -> Iterator[int]:
@@ -256,7 +303,7 @@ def _showing(session: Session, shown: set[tuple[str, int]]) -> Iterator[int]:
     for kind, id_ in shown:
         by_kind.setdefault(kind, []).append(id_)
     for kind, ids in sorted(by_kind.items()):
-        for chunk in _chunks(sorted(ids), 500):
+        for chunk in batches(sorted(ids), 500):
             yield from session.scalars(
                 select(ArticleAnswerShows.article_id)
                 .where(ArticleAnswerShows.kind == kind, ArticleAnswerShows.object_id.in_(chunk))
@@ -270,7 +317,7 @@ def _store(session: Session, article_ids: Sequence[int], *, created: Iterable[in
     new = set(created)
     dialect = session.get_bind().dialect.name
     format_ = answer_format()
-    for chunk in _chunks(article_ids, BATCH):
+    for chunk in batches(article_ids, BATCH):
         stored = [id_ for id_ in chunk if id_ not in new]
         if dialect == "postgresql" and stored:  # a concurrent rebuild of these commits first
             session.execute(
@@ -318,12 +365,6 @@ def _upsert(dialect: str) -> Any:
     )
 
 
-def _chunks(ids: Sequence[int], size: int) -> Iterator[list[int]]:
-    iterator = iter(ids)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 # Maintenance (``newskb answers``) ----------------------------------------------------------
 
 
@@ -338,11 +379,13 @@ def stale_ids(session: Session, *, everything: bool = False) -> list[int]:
     return list(session.scalars(query))
 
 
-def store_all(session: Session, article_ids: Sequence[int]) -> Iterator[int]:
-    """Store these articles' answers, a transaction per batch; yields how many each stored."""
-    for chunk in _chunks(article_ids, BATCH):
+def store_all(session: Session, ids: Sequence[int], *, kind: str = ARTICLE) -> Iterator[int]:
+    """Store these articles' (or entities': ``kind``) answers, a transaction per batch;
+    yields how many each stored."""
+    store = _store if kind == ARTICLE else entity_answers.store
+    for chunk in batches(ids, BATCH):
         with committing(session):
-            _store(session, chunk)
+            store(session, chunk)
         yield len(chunk)
 
 

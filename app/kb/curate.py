@@ -94,6 +94,7 @@ def update_entity(session: Session, entity_id: int, edit: EntityEdit) -> Entity:
         changes.record_entities(session, [entity.id])
         if (entity.name, entity.type) != shown:  # what answers naming it show
             answers.mark_entities(session, [entity.id])
+        answers.mark_entity_pages(session, [entity.id])  # its aliases, description...
     session.expire_all()  # bulk statements above bypassed the identity map
     return entity
 
@@ -129,7 +130,8 @@ def merge_entities(session: Session, entity_id: int, into_id: int) -> Entity:
         target.curated = True
         session.flush()
         changes.record_merge(session, entity_id, into_id)
-        answers.mark_entities(session, [entity_id])
+        answers.mark_entity_pages(session, [entity_id, into_id])  # one call: one lock order
+        answers.mark_entities(session, [entity_id])  # and what others show of it
         entity_stats.refresh(session, [entity_id, into_id])  # last: hot row locks
     session.expire_all()  # bulk statements above bypassed the identity map
     return target

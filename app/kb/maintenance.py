@@ -7,9 +7,8 @@ leaves that article as it was and the others done.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import islice
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from app.db.models import Article
 from app.extract.document import EXTRACTOR_VERSION
 from app.kb.ingest import extract_many, parsed_from_row, replace_facts
+from app.kb.sql.batches import batches
 
 
 @dataclass
@@ -58,7 +58,7 @@ def reextract_articles(
         if on_done is not None:
             on_done(article_id, outcome)
 
-    for batch in _batches(article_ids, batch_size):
+    for batch in batches(article_ids, batch_size):
         with sessions() as session:
             query = (
                 select(Article).where(Article.id.in_(batch)).options(selectinload(Article.source))
@@ -84,9 +84,3 @@ def reextract_articles(
                 continue
             done(aid, "updated")
     return report
-
-
-def _batches(ids: Iterable[int], size: int) -> Iterator[Sequence[int]]:
-    iterator = iter(ids)
-    while batch := list(islice(iterator, size)):
-        yield batch

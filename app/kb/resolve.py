@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Entity, EntityAlias, Event, EventParticipant
 from app.extract import types as x
+from app.kb import answers
 from app.kb.normalize import normalize_name
 from app.kb.sql.dialect import insert_ignore
 
@@ -34,25 +35,29 @@ def resolution_key(entity: x.Entity) -> str | None:
 def resolve_entities(session: Session, entities: Sequence[x.Entity]) -> dict[str, int]:
     """Map each extracted entity key to a stored entity id, creating what is new."""
     keyed = {e.key: k for e in entities if (k := resolution_key(e)) is not None}
-    by_key, merged = _ensure_keyed(session, [e for e in entities if e.key in keyed], keyed)
+    created: set[int] = set()
+    by_key, merged = _ensure_keyed(session, [e for e in entities if e.key in keyed], keyed, created)
     ids: dict[str, int] = {}
     for entity in entities:
         if entity.key in keyed:
             ids[entity.key] = by_key[keyed[entity.key]]
         else:
-            ids[entity.key] = _resolve_unkeyed(session, entity)
+            ids[entity.key] = _resolve_unkeyed(session, entity, created)
     if merged:  # only a key look-up can land on a merged entity; the others exclude them
         ids = _follow_merges(session, ids)
     ids = _hold(session, ids)
-    _add_aliases(session, entities, ids)
-    _link_stands_for(session, entities, ids)
+    changed = _add_aliases(session, entities, ids) | _link_stands_for(session, entities, ids)
+    # Their own answers (``app.kb.answers``); what others show of them (a name) is unchanged.
+    answers.mark_entity_pages(session, created, created=True)
+    answers.mark_entity_pages(session, changed - created, lock=False)
     return ids
 
 
 def _ensure_keyed(
-    session: Session, entities: Sequence[x.Entity], keys: dict[str, str]
+    session: Session, entities: Sequence[x.Entity], keys: dict[str, str], created: set[int]
 ) -> tuple[dict[str, int], bool]:
-    """Stored ids by resolution key, creating the missing entities; and whether any is merged."""
+    """Stored ids by resolution key, creating the missing entities (added to ``created``);
+    and whether any is merged."""
     wanted = set(keys.values())
     if not wanted:
         return {}, False
@@ -70,15 +75,16 @@ def _ensure_keyed(
     found = _curated_by_name(session, rows) | by_key
     missing = [row for row in rows if row["resolution_key"] not in found]
     if missing:
-        created = insert_ignore(
+        inserted = insert_ignore(
             session,
             Entity.__table__,  # type: ignore[arg-type]
             missing,
             ["resolution_key"],
             returning=(Entity.resolution_key, Entity.id),
         )
-        found |= {str(row.resolution_key): row.id for row in created}
-        if len(created) < len(missing):  # a concurrent ingest created some: read them
+        found |= {str(row.resolution_key): row.id for row in inserted}
+        created.update(row.id for row in inserted)
+        if len(inserted) < len(missing):  # a concurrent ingest created some: read them
             by_key, also_merged = _ids_by_key(session, wanted - found.keys())
             found |= by_key
             merged = merged or also_merged
@@ -118,7 +124,7 @@ def _ids_by_key(session: Session, keys: set[str]) -> tuple[dict[str, int], bool]
     return ids, any(into is not None for _, _, into in rows)
 
 
-def _resolve_unkeyed(session: Session, entity: x.Entity) -> int:
+def _resolve_unkeyed(session: Session, entity: x.Entity, created: set[int]) -> int:
     normalized = normalize_name(entity.name)
     candidates = session.scalars(
         select(Entity.id)
@@ -135,6 +141,7 @@ def _resolve_unkeyed(session: Session, entity: x.Entity) -> int:
     row = Entity(type=entity.type, name=entity.name, normalized_name=normalized)
     session.add(row)
     session.flush()
+    created.add(row.id)
     return row.id
 
 
@@ -176,7 +183,8 @@ def _hold(session: Session, ids: dict[str, int]) -> dict[str, int]:
     return ids
 
 
-def _add_aliases(session: Session, entities: Sequence[x.Entity], ids: dict[str, int]) -> None:
+def _add_aliases(session: Session, entities: Sequence[x.Entity], ids: dict[str, int]) -> set[int]:
+    """Store the aliases not stored yet; returns the entities that got one."""
     rows: dict[tuple[int, str], dict[str, object]] = {}
     for entity in entities:
         for alias in (entity.name, *entity.aliases):
@@ -186,25 +194,33 @@ def _add_aliases(session: Session, entities: Sequence[x.Entity], ids: dict[str, 
                 rows.setdefault(
                     key, {"entity_id": key[0], "alias": alias, "normalized": normalized}
                 )
-    insert_ignore(
+    inserted = insert_ignore(
         session,
         EntityAlias.__table__,  # type: ignore[arg-type]
         list(rows.values()),
         ["entity_id", "normalized"],
+        returning=(EntityAlias.entity_id,),
     )
+    return {row.entity_id for row in inserted}
 
 
-def _link_stands_for(session: Session, entities: Sequence[x.Entity], ids: dict[str, int]) -> None:
+def _link_stands_for(
+    session: Session, entities: Sequence[x.Entity], ids: dict[str, int]
+) -> set[int]:
+    """Link places to the states they stand for, where not linked yet; returns the places."""
     links = {
         ids[e.key]: ids[e.stands_for]
         for e in entities
         if e.stands_for and e.stands_for in ids and ids[e.key] != ids[e.stands_for]
     }
     if not links:
-        return
+        return set()
+    linked = set()
     for row in session.scalars(select(Entity).where(Entity.id.in_(links))):
         if row.stands_for_id is None:
             row.stands_for_id = links[row.id]
+            linked.add(row.id)
+    return linked
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
-from app.api.conditional import etag_response
+from app.api.conditional import answer_response, etag_response
 from app.api.deps import (
     MAX_ID,
     CodecDep,
@@ -133,8 +133,11 @@ async def get_entity(entity_id: EntityIdPath, session: SessionDep, request: Requ
     most stated first, at most 20 (`role_count` tells how many there are). Every statement
     with its evidence: `GET /v1/entities/{id}/roles`. A merged id answers 308 to its new home.
     """
-    # One statement: the page's own row tells whether the entity was merged (rare: then the
-    # merges are followed as ``LiveEntity`` does, and the answer is a 308).
+    answer = await request.app.state.answer_reader.read_entity(entity_id)  # stored: in the loop
+    if answer is not None:
+        return answer_response(request, answer)
+    # Built. One statement: the page's own row tells whether the entity was merged (rare: then
+    # the merges are followed as ``LiveEntity`` does, and the answer is a 308).
     page = await run_point_read(request, kb_pages.entity_page, session, entity_id)
     if page["merged_into_id"] is not None:
         await live_entity(entity_id, session, request)

@@ -1,6 +1,6 @@
 """Every ORM model, imported here so that ``Base.metadata`` knows the whole schema."""
 
-from app.db.models.answers import ArticleAnswer, ArticleAnswerShows
+from app.db.models.answers import ArticleAnswer, ArticleAnswerShows, EntityAnswer, EntityAnswerShows
 from app.db.models.articles import Article, Source
 from app.db.models.changes import Change
 from app.db.models.duplicates import ArticleBand, ArticleDuplicate, ArticleSignature, ArticleVersion
@@ -30,6 +30,8 @@ __all__ = [
     "Change",
     "Entity",
     "EntityAlias",
+    "EntityAnswer",
+    "EntityAnswerShows",
     "EntityArticle",
     "EntityEvent",
     "EntityStats",

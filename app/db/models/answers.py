@@ -1,4 +1,4 @@
-"""Stored article answers (``app.kb.answers``): each article's JSON answer, kept with the write."""
+"""Stored answers (``app.kb.answers``): articles' and entities' JSON, kept with the write."""
 
 from __future__ import annotations
 
@@ -41,6 +41,42 @@ class ArticleAnswerShows(Base):
     object_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     article_id: Mapped[int] = mapped_column(
         ForeignKey("article_answers.article_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+
+
+class EntityAnswer(Base):
+    """``GET /v1/entities/{id}``'s bytes around its counts, built by the writes that change them.
+
+    The counts (``mention_count``, ``article_count``, ``last_seen``) change with every article
+    naming the entity: they are read from ``entity_stats`` and written between ``head`` and
+    ``tail`` when the answer is read, so an ingest rebuilds only the answers of the entities
+    it creates, gives an alias, states a role of or links to a state. ``format`` and
+    ``shown`` as in ``ArticleAnswer``.
+    """
+
+    __tablename__ = "entity_answers"
+
+    entity_id: Mapped[int] = mapped_column(
+        ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    format: Mapped[str] = mapped_column(String(64))
+    head: Mapped[bytes] = mapped_column(LargeBinary)
+    tail: Mapped[bytes] = mapped_column(LargeBinary)
+    shown: Mapped[str] = mapped_column(Text)
+
+
+class EntityAnswerShows(Base):
+    """One article or entity a stored entity answer shows (as ``ArticleAnswerShows``)."""
+
+    __tablename__ = "entity_answer_shows"
+    __table_args__ = (Index("ix_entity_answer_shows_entity_id", "entity_id"),)
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # article, entity
+    object_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    entity_id: Mapped[int] = mapped_column(
+        ForeignKey("entity_answers.entity_id", ondelete="CASCADE"),
         primary_key=True,
         autoincrement=False,
     )
