@@ -1,4 +1,5 @@
-"""Stored article answers read from the event loop (``AnswerReader``), on committed data.
+"""Stored article and entity answers read from the event loop (``AnswerReader``), on
+committed data.
 
 These tests serve a database of their own, written and committed for real: the loop's reads
 run on a connection of their own, which the shared test session's outer transaction hides.
@@ -7,20 +8,21 @@ run on a connection of their own, which the shared test session's outer transact
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from app.db import migrate
 from app.db.engine import make_engine
-from app.db.models import ArticleAnswer
+from app.db.models import ArticleAnswer, Entity, EntityAnswer
 from app.errors import NotFound
-from app.kb import answers
+from app.kb import answers, curate, entity_answers
 from app.kb.ingest import ingest_article
 from app.main import create_app
 from app.settings import Settings
@@ -143,3 +145,88 @@ def test_the_api_answers_from_the_loop_and_falls_back_to_its_session(
         fallback = client.get(f"/v1/articles/{ids[1]}")
         assert fallback.status_code == 200
         assert fallback.content == built(engine, ids[1]).body
+
+
+def built_entity(engine: Engine, entity_id: int) -> answers.Answer:
+    with Session(engine) as session:
+        answer = entity_answers.build(session, entity_id)
+    assert answer is not None
+    return answer
+
+
+def entity_ids(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        return dict(session.execute(select(Entity.name, Entity.id)).all())
+
+
+def test_the_loop_reads_entity_answers_with_their_counts_beside_article_answers(
+    engine: Engine, stored: tuple[str, list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, ids = stored
+    names = entity_ids(engine)
+    reader = answers.AnswerReader(engine)
+    queries = 0
+    real = reader._reads.rows
+
+    async def counted(*args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        nonlocal queries
+        queries += 1
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(reader._reads, "rows", counted)
+    wanted = sorted(names.values())
+
+    async def read_all() -> list[answers.Answer | None]:
+        entities = [reader.read_entity(id_) for id_ in [*wanted, *wanted]]
+        return await asyncio.gather(*entities, *(reader.read(id_) for id_ in ids))
+
+    try:
+        found = asyncio.run(read_all())
+        with pytest.raises(NotFound):
+            asyncio.run(reader.read_entity(max(wanted) + 1))
+    finally:
+        reader.close()
+    for id_, answer in zip([*wanted, *wanted], found, strict=False):
+        expected = built_entity(engine, id_)
+        assert answer is not None and (answer.body, answer.etag) == (expected.body, expected.etag)
+    putin = json.loads(found[wanted.index(names["Vladimir Putin"])].body)  # type: ignore[union-attr]
+    assert putin["article_count"] == REPORTS
+    for id_, answer in zip(ids, found[2 * len(wanted) :], strict=True):
+        assert answer is not None and answer.body == built(engine, id_).body
+    if engine.dialect.name == "postgresql":  # a query per kind for the first reads, then the rest
+        assert queries <= 4
+
+
+def test_the_api_answers_entities_from_the_loop_and_redirects_a_merged_one(
+    stored: tuple[str, list[int]], engine: Engine
+) -> None:
+    url, _ = stored
+    names = entity_ids(engine)
+    putin, lukashenko = names["Vladimir Putin"], names["Alexander Lukashenko"]
+    app = create_app(Settings(database_url=url, read_cache_size=0))
+    with TestClient(app) as client:
+        answer = client.get(f"/v1/entities/{putin}")
+        expected = built_entity(engine, putin)
+        assert (answer.content, answer.headers["etag"]) == (expected.body, expected.etag)
+        assert client.get(f"/v1/entities/{max(names.values()) + 1}").status_code == 404
+        with Session(engine) as session:  # the counts move, the stored bytes stay
+            ingest_article(
+                session,
+                meeting_article(
+                    "Vladimir Putin met Alexander Lukashenko in Russia on Thursday, once more."
+                ),
+            )
+            session.execute(
+                update(EntityAnswer)
+                .where(EntityAnswer.entity_id == putin)
+                .values(head=b'{"from":"the row",')
+            )
+            session.commit()
+        moved = client.get(f"/v1/entities/{putin}")
+        assert moved.content.startswith(b'{"from":"the row","mention_count":')
+        assert json.loads(moved.content)["article_count"] == REPORTS + 1
+        with Session(engine) as session:
+            curate.merge_entities(session, lukashenko, putin)
+        merged = client.get(f"/v1/entities/{lukashenko}", follow_redirects=False)
+        assert merged.status_code == 308
+        assert merged.headers["location"].endswith(f"/v1/entities/{putin}")
