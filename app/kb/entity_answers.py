@@ -183,13 +183,12 @@ def store(session: Session, entity_ids: Sequence[int], *, created: Iterable[int]
             )
         rows: list[dict[str, object]] = []
         shows: list[dict[str, object]] = []
+        found = pages.entity_pages(session, chunk)  # one statement for the batch
         for entity_id in chunk:
-            try:
-                model = built(session, entity_id)
-            except NotFound:
+            page = found.get(entity_id)
+            if page is None or page["merged_into_id"] is not None:
                 continue
-            if model is None:
-                continue
+            model = EntityRead.model_validate(page)
             head, tail = split(model)
             shown = shown_by(model)
             rows.append(

@@ -216,6 +216,57 @@ _ENTITY_PAGE = Bundle(
 )
 
 
+# Many entities' pages in one statement (``entity_pages``: what a write stores): the same
+# parts, by the ids alone, each role group ranked within its person.
+_GROUP_RANK = func.row_number().over(partition_by=_roles.c.person_id, order_by=_ROLE_ORDER)
+_RANKED_GROUPS = (
+    select(
+        _roles.c.person_id,
+        func.max(_roles.c.id).label("newest"),
+        func.count().label("statements"),
+        func.count(func.distinct(_roles.c.article_id)).label("articles"),
+        func.count().over(partition_by=_roles.c.person_id).label("roles"),
+        _GROUP_RANK.label("rank"),
+    )
+    .where(_roles.c.person_id.in_(_IDS))
+    .group_by(_roles.c.person_id, _roles.c.title, _roles.c.of_id, _roles.c.qualifier)
+    .cte("ranked_groups")
+)
+_TOP_GROUPS = select(_RANKED_GROUPS).where(_RANKED_GROUPS.c.rank <= bindparam("limit"))
+_TOP_NEWEST = select(_roles).where(
+    _roles.c.id.in_(
+        select(_RANKED_GROUPS.c.newest).where(_RANKED_GROUPS.c.rank <= bindparam("limit"))
+    )
+)
+_MANY_ENTITIES = select(_entities).where(_entities.c.id.in_(_IDS))
+_ENTITY_PAGES = Bundle(
+    {
+        "entity": Part(_MANY_ENTITIES, _entities.c.id),
+        "aliases": Part(
+            select(_aliases.c.entity_id, _aliases.c.alias).where(_aliases.c.entity_id.in_(_IDS)),
+            _aliases.c.id,
+        ),
+        "stats": Part(select(_stats).where(_stats.c.entity_id.in_(_IDS)), _stats.c.entity_id),
+        "groups": Part(
+            _TOP_GROUPS.with_only_columns(
+                _RANKED_GROUPS.c.person_id,
+                _RANKED_GROUPS.c.newest,
+                _RANKED_GROUPS.c.statements,
+                _RANKED_GROUPS.c.articles,
+                _RANKED_GROUPS.c.roles,
+            ),
+            func.row_number().over(order_by=(_RANKED_GROUPS.c.person_id, _RANKED_GROUPS.c.rank)),
+        ),
+        "newest": Part(_TOP_NEWEST, _roles.c.id),
+        "refs": _refs_part(
+            _TOP_NEWEST.with_only_columns(_roles.c.person_id),
+            _TOP_NEWEST.with_only_columns(_roles.c.of_id),
+            _MANY_ENTITIES.with_only_columns(_entities.c.stands_for_id),
+        ),
+    }
+)
+
+
 def article_page(session: Session, article_id: int) -> dict[str, Any]:
     """Everything ``ArticleRead`` shows of an article, as rows and dicts it validates from,
     in one statement: the article's row (with its copy and version columns) and its facts."""
@@ -274,15 +325,55 @@ def entity_page(session: Session, entity_id: int) -> dict[str, Any]:
     )
     if not page["entity"]:
         raise NotFound(f"Entity {entity_id} does not exist.")
-    [entity] = page["entity"]
+    newest, refs = {row.id: row for row in page["newest"]}, _ref_map(page["refs"])
+    return _entity_answer(
+        page["entity"][0], page["aliases"], page["stats"], page["groups"], newest, refs
+    )
+
+
+def entity_pages(session: Session, entity_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """``entity_page`` of each of these entities that exists, by id, in one statement."""
+    if not entity_ids:
+        return {}
+    page = _ENTITY_PAGES.read(
+        session.connection(), {"ids": list(entity_ids), "limit": entities.ROLE_SUMMARY_LIMIT}
+    )
+    aliases, stats, groups = _by(page["aliases"]), _by(page["stats"]), _by(page["groups"], 0)
+    newest, refs = {row.id: row for row in page["newest"]}, _ref_map(page["refs"])
+    return {
+        entity.id: _entity_answer(
+            entity,
+            aliases.get(entity.id, []),
+            stats.get(entity.id, []),
+            groups.get(entity.id, []),
+            newest,
+            refs,
+        )
+        for entity in page["entity"]
+    }
+
+
+def _by(rows: Sequence[Any], key: int | None = None) -> dict[int, list[Any]]:
+    """Rows grouped by their entity (``entity_id``, else the column at ``key``), in order."""
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row.entity_id if key is None else row[key], []).append(row)
+    return grouped
+
+
+def _entity_answer(
+    entity: Any,
+    aliases: Sequence[Any],
+    stats: Sequence[Any],
+    groups: Sequence[Any],
+    newest: dict[int, Any],
+    refs: dict[int, dict[str, Any]],
+) -> dict[str, Any]:
     answer: dict[str, Any] = entity._asdict()
-    answer["aliases"] = [row.alias for row in page["aliases"]]
-    for stats in page["stats"]:
-        answer["mention_count"], answer["article_count"] = stats.mention_count, stats.article_count
-        answer["last_seen"] = stats.last_seen_at if stats.article_count else None
-    groups = page["groups"]
-    newest = {row.id: row for row in page["newest"]}
-    refs = _ref_map(page["refs"])
+    answer["aliases"] = [row.alias for row in aliases]
+    for row in stats:
+        answer["mention_count"], answer["article_count"] = row.mention_count, row.article_count
+        answer["last_seen"] = row.last_seen_at if row.article_count else None
     answer["stands_for"] = refs[entity.stands_for_id] if entity.stands_for_id is not None else None
     answer["roles"] = [
         _role_answer(newest[group.newest], refs)

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Entity, Event
+from app.kb import pages
+from app.schemas.entities import EntityRead
 from tests.query.conftest import Corpus
 from tests.query.reference_pages import (
     reference_article_read,
@@ -58,6 +60,21 @@ def test_every_fixture_entity_answers_as_the_orm_built_it(
         _assert_same_entity(api, corpus_session, entity_id)
         with_roles += bool(reference_entity_read(corpus_session, entity_id).roles)
     assert len(ids) > 300 and with_roles > 20
+
+
+def test_many_entity_pages_read_together_are_each_entitys_page(
+    corpus_session: Session,
+) -> None:
+    """``entity_pages`` (what a write stores, in one statement) builds the answers that
+    ``entity_page`` builds one by one, roles ranked within each person."""
+    ids = list(corpus_session.scalars(select(Entity.id)))
+    together = pages.entity_pages(corpus_session, [*ids, max(ids) + 1])
+    assert sorted(together) == sorted(ids)
+    for entity_id in ids:
+        alone = EntityRead.model_validate(pages.entity_page(corpus_session, entity_id))
+        assert EntityRead.model_validate(together[entity_id]) == alone, entity_id
+    with_roles = [page for page in together.values() if len(page["roles"]) > 1]
+    assert len(with_roles) >= 3  # several people with several roles each
 
 
 def _event_ids(api: TestClient) -> list[int]:
