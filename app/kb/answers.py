@@ -20,11 +20,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, String, and_, bindparam, delete, literal, select, union
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, String, and_, bindparam, literal, select, union
 from sqlalchemy.orm import Session
 
 from app.db.loop_reads import LoopReads
@@ -34,10 +32,10 @@ from app.errors import NotFound
 from app.kb import entity_answers, pages
 from app.kb.shown import Shown, shown_by
 from app.kb.sql.batches import batches
-from app.kb.sql.dialect import insert_rows, lock_names
+from app.kb.sql.dialect import lock_names
 from app.kb.sql.transaction import before_commit, committing
 from app.kb.stored_answer import Answer as Answer
-from app.kb.stored_answer import format_of
+from app.kb.stored_answer import AnswerRows, format_of
 from app.kb.stored_answer import strong_etag as strong_etag
 from app.schemas.articles import ArticleRead
 
@@ -311,58 +309,32 @@ def _showing(session: Session, shown: set[tuple[str, int]]) -> Iterator[int]:
             )
 
 
+ROWS = AnswerRows(
+    ArticleAnswer, ArticleAnswerShows, "article_id", ("format", "etag", "body", "shown")
+)
+
+
 def _store(session: Session, article_ids: Sequence[int], *, created: Iterable[int] = ()) -> None:
     """Store these articles' answers as they are now; an article gone loses its row. The
     ``created`` ones have no row yet, nor any to wait for."""
     new = set(created)
-    dialect = session.get_bind().dialect.name
     format_ = answer_format()
     for chunk in batches(article_ids, BATCH):
-        stored = [id_ for id_ in chunk if id_ not in new]
-        if dialect == "postgresql" and stored:  # a concurrent rebuild of these commits first
-            session.execute(
-                select(ArticleAnswer.article_id)
-                .where(ArticleAnswer.article_id.in_(stored))
-                .order_by(ArticleAnswer.article_id)
-                .with_for_update()
-            )
-        rows: list[dict[str, object]] = []
-        shows: list[dict[str, object]] = []
+        ROWS.lock(session, [id_ for id_ in chunk if id_ not in new])
+        rows: list[dict[str, Any]] = []
+        shown: dict[int, Shown] = {}
         for article_id in chunk:
             try:
                 answer = build(session, article_id)
             except NotFound:
                 continue
             assert isinstance(answer.shown, Shown)
-            shown = answer.shown.to_json()
+            shown[article_id] = answer.shown
             rows.append(
                 {"article_id": article_id, "format": format_, "etag": answer.etag}
-                | {"body": answer.body, "shown": shown}
+                | {"body": answer.body, "shown": answer.shown.to_json()}
             )
-            shows += [
-                {"kind": kind, "object_id": id_, "article_id": article_id}
-                for kind, id_ in sorted(answer.shown.objects())
-            ]
-        built = [row["article_id"] for row in rows]
-        if gone := sorted(set(chunk) - set(built)):
-            session.execute(delete(ArticleAnswer).where(ArticleAnswer.article_id.in_(gone)))
-        if replaced := [id_ for id_ in built if id_ not in new]:
-            session.execute(
-                delete(ArticleAnswerShows).where(ArticleAnswerShows.article_id.in_(replaced))
-            )
-        if rows:
-            session.execute(_upsert(dialect), rows)  # bytes: not through ``insert_rows``
-            insert_rows(session, ArticleAnswerShows.__table__, shows)  # type: ignore[arg-type]
-
-
-@cache
-def _upsert(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ArticleAnswer)
-    columns = ("format", "etag", "body", "shown")
-    return statement.on_conflict_do_update(
-        index_elements=["article_id"], set_={name: statement.excluded[name] for name in columns}
-    )
+        ROWS.write(session, chunk, rows, shown, created=new)
 
 
 # Maintenance (``newskb answers``) ----------------------------------------------------------

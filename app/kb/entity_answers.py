@@ -19,8 +19,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.base import as_utc
@@ -28,10 +27,9 @@ from app.db.models import Entity, EntityAnswer, EntityAnswerShows, EntityStats
 from app.db.pg_channel import Column, bytea_column, text_column
 from app.errors import NotFound
 from app.kb import pages
-from app.kb.shown import shown_by
+from app.kb.shown import Shown, shown_by
 from app.kb.sql.batches import batches
-from app.kb.sql.dialect import insert_rows
-from app.kb.stored_answer import Answer, format_of, strong_etag
+from app.kb.stored_answer import Answer, AnswerRows, format_of, strong_etag
 from app.schemas.entities import EntityRead
 
 BATCH = 200  # answers per batch of statements
@@ -166,23 +164,18 @@ def from_loop_row(row: tuple[Any, ...]) -> Answer | None:
 # Writes ------------------------------------------------------------------------------------
 
 
+ROWS = AnswerRows(EntityAnswer, EntityAnswerShows, "entity_id", ("format", "head", "tail", "shown"))
+
+
 def store(session: Session, entity_ids: Sequence[int], *, created: Iterable[int] = ()) -> None:
     """Store these entities' answers as they are now; a merged entity loses its row (its URL
     redirects). The ``created`` ones have no row yet, nor any to wait for."""
     new = set(created)
-    dialect = session.get_bind().dialect.name
     format_ = answer_format()
     for chunk in batches(entity_ids, BATCH):
-        existing = [id_ for id_ in chunk if id_ not in new]
-        if dialect == "postgresql" and existing:  # a concurrent rebuild of these commits first
-            session.execute(
-                select(EntityAnswer.entity_id)
-                .where(EntityAnswer.entity_id.in_(existing))
-                .order_by(EntityAnswer.entity_id)
-                .with_for_update()
-            )
-        rows: list[dict[str, object]] = []
-        shows: list[dict[str, object]] = []
+        ROWS.lock(session, [id_ for id_ in chunk if id_ not in new])
+        rows: list[dict[str, Any]] = []
+        shown: dict[int, Shown] = {}
         found = pages.entity_pages(session, chunk)  # one statement for the batch
         for entity_id in chunk:
             page = found.get(entity_id)
@@ -190,35 +183,12 @@ def store(session: Session, entity_ids: Sequence[int], *, created: Iterable[int]
                 continue
             model = EntityRead.model_validate(page)
             head, tail = split(model)
-            shown = shown_by(model)
+            shown[entity_id] = shown_by(model)
             rows.append(
                 {"entity_id": entity_id, "format": format_, "head": head, "tail": tail}
-                | {"shown": shown.to_json()}
+                | {"shown": shown[entity_id].to_json()}
             )
-            shows += [
-                {"kind": kind, "object_id": id_, "entity_id": entity_id}
-                for kind, id_ in sorted(shown.objects())
-            ]
-        kept = [row["entity_id"] for row in rows]
-        if gone := sorted(set(existing) - set(kept)):
-            session.execute(delete(EntityAnswer).where(EntityAnswer.entity_id.in_(gone)))
-        if replaced := [id_ for id_ in kept if id_ not in new]:
-            session.execute(
-                delete(EntityAnswerShows).where(EntityAnswerShows.entity_id.in_(replaced))
-            )
-        if rows:
-            session.execute(_upsert(dialect), rows)  # bytes: not through ``insert_rows``
-            insert_rows(session, EntityAnswerShows.__table__, shows)  # type: ignore[arg-type]
-
-
-@cache
-def _upsert(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(EntityAnswer)
-    columns = ("format", "head", "tail", "shown")
-    return statement.on_conflict_do_update(
-        index_elements=["entity_id"], set_={name: statement.excluded[name] for name in columns}
-    )
+        ROWS.write(session, chunk, rows, shown, created=new)
 
 
 def showing(session: Session, entity_ids: Iterable[int]) -> set[int]:
