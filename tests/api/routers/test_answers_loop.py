@@ -62,20 +62,25 @@ def built(engine: Engine, article_id: int) -> answers.Answer:
         return answers.build(session, article_id)
 
 
+def _counted(reader: answers.AnswerReader, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements the reader sends to PostgreSQL from now on (``LoopReads.rows``)."""
+    sent: list[str] = []
+    real = reader._reads.rows
+
+    async def counted(sql: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        sent.append(sql)
+        return await real(sql, *args, **kwargs)
+
+    monkeypatch.setattr(reader._reads, "rows", counted)
+    return sent
+
+
 def test_the_loop_reads_each_stored_answer_many_at_once(
     engine: Engine, stored: tuple[str, list[int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, ids = stored
     reader = answers.AnswerReader(engine)
-    queries = 0
-    real = reader._reads.rows
-
-    async def counted(*args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
-        nonlocal queries
-        queries += 1
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(reader._reads, "rows", counted)
+    queries = _counted(reader, monkeypatch)
 
     async def read_all() -> list[answers.Answer | None]:
         return await asyncio.gather(*(reader.read(id_) for id_ in [*ids, *ids]))
@@ -90,7 +95,7 @@ def test_the_loop_reads_each_stored_answer_many_at_once(
         expected = built(engine, id_)
         assert answer is not None and (answer.body, answer.etag) == (expected.body, expected.etag)
     if engine.dialect.name == "postgresql":  # one query for the first read, one for the rest
-        assert queries <= 3
+        assert len(queries) <= 3
 
 
 def test_a_missing_or_older_row_or_a_failed_read_is_left_to_the_session(
@@ -165,15 +170,7 @@ def test_the_loop_reads_entity_answers_with_their_counts_beside_article_answers(
     _, ids = stored
     names = entity_ids(engine)
     reader = answers.AnswerReader(engine)
-    queries = 0
-    real = reader._reads.rows
-
-    async def counted(*args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
-        nonlocal queries
-        queries += 1
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(reader._reads, "rows", counted)
+    queries = _counted(reader, monkeypatch)
     wanted = sorted(names.values())
 
     async def read_all() -> list[answers.Answer | None]:
@@ -194,7 +191,7 @@ def test_the_loop_reads_entity_answers_with_their_counts_beside_article_answers(
     for id_, answer in zip(ids, found[2 * len(wanted) :], strict=True):
         assert answer is not None and answer.body == built(engine, id_).body
     if engine.dialect.name == "postgresql":  # a query per kind for the first reads, then the rest
-        assert queries <= 4
+        assert len(queries) <= 4
 
 
 def test_the_api_answers_entities_from_the_loop_and_redirects_a_merged_one(
