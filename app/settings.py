@@ -246,10 +246,7 @@ class Settings(BaseSettings):
         "(least recently used answers go first).",
     )
     read_cache_ttl: float = Field(
-        default=300.0,
-        gt=0,
-        description="Seconds a cached answer lives at most (each between 0.8 and 1.0 of it, "
-        "so that answers cached together are not rebuilt together).",
+        default=300.0, gt=0, description="Seconds a cached answer lives at most."
     )
     read_cache_drop_all: bool = Field(
         default=False,
