@@ -15,8 +15,7 @@ with every untagged answer (lists, searches, counts). A re-extraction or a delet
 reach the feed does not record, drops everything. So during a bulk ingest the pages of the
 rest of the archive stay cached. Entries expire after ``ttl`` seconds all the same, which
 bounds the staleness of a commit that lands out of order later than the version's window
-can see: each after between ``1 - TTL_SPREAD`` and all of it, drawn when it is kept, so that
-answers cached together (a warm-up, a burst after a write) are not all rebuilt together.
+can see.
 
 Bounded by a number of answers and by the bytes of their bodies, least recently used first.
 Pure ASGI, in two layers that share one store: ``recording`` sits inside the gzip middleware
@@ -44,7 +43,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import random
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -97,9 +95,6 @@ class _Entry:
     @property
     def size(self) -> int:
         return len(self.body) + len(self.gzipped or b"")
-
-
-TTL_SPREAD = 0.2  # an entry lives between 0.8 and 1.0 of the TTL
 
 
 class ReadCache:
@@ -336,7 +331,7 @@ class ReadCache:
                 return
             chunks.append(body)
             if not message.get("more_body", False) and generation == self._generation:
-                expires = self.expiry()
+                expires = time.monotonic() + self.ttl
                 body = b"".join(chunks)
                 # What the gzip middleware passes to a client without gzip: ``Vary`` added to
                 # a body it would compress for others, nothing else changed.
@@ -345,10 +340,6 @@ class ReadCache:
                 self._keep(key, entry)
 
         return record
-
-    def expiry(self) -> float:
-        """When an entry kept now expires (``time.monotonic``): never later than the TTL."""
-        return time.monotonic() + self.ttl * (1.0 - TTL_SPREAD * random.random())
 
     def _keep(self, key: _Key, entry: _Entry) -> None:
         self._remove(key)

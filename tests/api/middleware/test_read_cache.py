@@ -561,15 +561,3 @@ def test_head_of_a_cached_answer_has_the_get_headers_and_no_body(cached: Served)
     assert not cached.statements  # a hit
     assert head.status_code == 200 and head.content == b""
     assert _raw_headers(head) == _raw_headers(get)
-
-
-def test_answers_kept_together_expire_spread_over_the_last_fifth_of_the_ttl() -> None:
-    """A warm-up's answers are not all rebuilt in the same second, and none outlives the TTL."""
-    versions: Any = None  # never asked: nothing is served
-    cache = read_cache.ReadCache(versions=versions, entries=10, gzip_min_bytes=500, ttl=100.0)
-    before = time.monotonic()
-    lives = [cache.expiry() - before for _ in range(500)]
-    after = time.monotonic() - before
-    spread = read_cache.TTL_SPREAD
-    assert all(100.0 * (1 - spread) <= life <= 100.0 + after for life in lives)
-    assert max(lives) - min(lives) > 100.0 * spread / 2
