@@ -127,7 +127,9 @@ class LoopReads:
                 autocommit=True,
                 connect_timeout=5,
                 tcp_user_timeout=15_000,
-                options=f"-c statement_timeout={self.postgres_timeout_ms}",
+                # Dates and times in the text form the readers parse, whatever the server's.
+                options=f"-c statement_timeout={self.postgres_timeout_ms}"
+                " -c DateStyle=ISO -c TimeZone=UTC",
             )
             self._channel = PgChannel(connection)
         return await self._channel.rows(statement, values, columns)

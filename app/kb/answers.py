@@ -114,7 +114,10 @@ class AnswerReader:
             return None
         if not row:
             raise NotFound(f"Entity {entity_id} does not exist.")
-        return entity_answers.from_loop_row(row)
+        try:
+            return entity_answers.from_loop_row(row)
+        except ValueError:  # counts in a form it cannot read: the session builds the answer
+            return None
 
     async def _row(self, kind: str, id_: int) -> tuple[Any, ...] | None:
         """The row read for ``id_``; ``()`` when there is no such id; None when disabled or
@@ -209,7 +212,9 @@ def _pending(session: Session) -> _Pending:
     return before_commit(session, "article_answers", _Pending)
 
 
-def mark_article(session: Session, article_id: int, *, created: bool = False) -> None:
+def mark_article(
+    session: Session, article_id: int, *, created: bool = False, lock_entities: bool = True
+) -> None:
     """The article's answer changes, and so may every answer showing it or one of the events
     it reports now or its stored answer showed (read now: a deletion takes both away). A
     write that changes which events an article reports marks it before and after (a
@@ -220,7 +225,10 @@ def mark_article(session: Session, article_id: int, *, created: bool = False) ->
     in the transaction.
 
     Call it before the write's hot-row updates (``entity_stats``): it takes the locks that
-    writes changing one answer queue on, and they must come first in every transaction."""
+    writes changing one answer queue on, and they must come first in every transaction. An
+    entity's lock comes after the entity's row locks (a curation's ``FOR UPDATE``, an
+    ingest's resolution), as in every writer: a call made before a resolution in the same
+    transaction passes ``lock_entities=False`` and leaves them to the call after it."""
     pending = _pending(session)
     pending.articles.add(article_id)
     if created:
@@ -244,7 +252,7 @@ def mark_article(session: Session, article_id: int, *, created: bool = False) ->
     pending.shown |= found
     pending.entities |= persons
     own = {(ENTITY, id_) for id_ in pending.entities - pending.created_entities}
-    _lock(session, pending, found | own | {(ARTICLE, article_id)})
+    _lock(session, pending, found | (own if lock_entities else set()) | {(ARTICLE, article_id)})
 
 
 def _lock(session: Session, pending: _Pending, objects: set[tuple[str, int]]) -> None:
@@ -288,10 +296,13 @@ def _store_pending(session: Session, pending: _Pending) -> None:
     marked = sorted(pending.articles)
     _store(session, marked, created=pending.created)
     _store(session, sorted(set(_showing(session, pending.shown)) - pending.articles))
+    # Locked when marked (the ``mark_article`` after a resolution); here only as a safety net.
+    _lock(session, pending, {(ENTITY, id_) for id_ in pending.entities - pending.created_entities})
+    # The answers naming a renamed or merged entity are found now, not when it was marked (one
+    # built since names it too); ``store`` takes their rows ``FOR UPDATE``, no advisory lock
+    # here: after the hot rows, one could close a cycle with a writer holding it.
     named = {id_ for kind, id_ in pending.shown if kind == ENTITY}
     entities = pending.entities | (entity_answers.showing(session, named) if named else set())
-    # Normally locked when marked; a path that marked without a ``mark_article`` after.
-    _lock(session, pending, {(ENTITY, id_) for id_ in entities - pending.created_entities})
     entity_answers.store(session, sorted(entities), created=pending.created_entities)
 
 

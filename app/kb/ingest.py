@@ -261,7 +261,9 @@ def swap_facts(session: Session, article: Article, extracted: x.ExtractedArticle
     article_id = article.id
     before = changes.entity_ids_of_article(session, article_id)
     counted = entity_stats.entity_ids_of_article(session, article_id)
-    answers.mark_article(session, article_id)  # before the events it reported are gone
+    # Before the events it reported are gone; its persons are locked by the call after the
+    # resolution (entity rows first, then their answers' locks, as a curation takes them).
+    answers.mark_article(session, article_id, lock_entities=False)
     _delete_facts(session, article_id)
     article.extractor_version = extracted.extractor_version
     article.language = extracted.parsed.language or article.language  # languages (issue 20)

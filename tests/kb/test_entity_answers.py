@@ -16,12 +16,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import Entity, EntityAnswer, EntityStats
-from app.errors import InvalidInput
 from app.extract import types as x
 from app.extract.pipeline import EXTRACTOR_VERSION, content_hash
 from app.kb import answers, curate, entity_answers
 from app.kb.curate import EntityEdit
 from app.kb.ingest import delete_article, ingest_article
+from app.kb.sql.transaction import committing
 from app.schemas.entities import EntityRead
 from tests.answers_truth import assert_entity_answers_current
 from tests.factories import entity, meeting_article
@@ -194,8 +194,31 @@ def test_a_marked_entity_in_a_rolled_back_transaction_rebuilds_nothing(
     session: Session,
 ) -> None:
     ingest_article(session, meeting_article())
-    before = _stored_rows(session)
     putin = _ids(session)["Vladimir Putin"]
-    with pytest.raises(InvalidInput):  # after its marks: the transaction rolls back
-        curate.update_entity(session, putin, EntityEdit(name="   "))
+    session.execute(update(EntityAnswer).values(head=b"{"))  # what a rebuild would replace
+    session.commit()
+    before = _stored_rows(session)
+    with pytest.raises(AssertionError), committing(session):
+        answers.mark_entities(session, [putin])
+        answers.mark_entity_pages(session, [putin])
+        raise AssertionError
+    with committing(session):  # a later transaction does not inherit the dropped marks
+        pass
     assert _stored_rows(session) == before
+
+
+def test_linking_a_place_to_its_state_rebuilds_the_places_answer(session: Session) -> None:
+    body = "Officials at the Kremlin in Russia said nothing."
+    kremlin = entity(body, "k", "location", "Kremlin")
+    russia = entity(body, "r", "country", "Russia")
+    ingest_article(session, _naming(body, kremlin, russia))
+    assert (
+        json.loads(assert_entity_answers_current(session)[_ids(session)["Kremlin"]])["stands_for"]
+        is None
+    )
+    later = "The Kremlin in Russia denied it."
+    linked = replace(entity(later, "k", "location", "Kremlin"), stands_for="r")
+    ingest_article(session, _naming(later, linked, entity(later, "r", "country", "Russia")))
+    ids = _ids(session)
+    stands_for = json.loads(assert_entity_answers_current(session)[ids["Kremlin"]])["stands_for"]
+    assert stands_for == {"id": ids["Russia"], "name": "Russia", "type": "country"}

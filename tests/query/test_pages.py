@@ -6,13 +6,14 @@ import json
 from datetime import date
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Entity, Event
-from app.kb import pages
+from app.kb import entities, pages
 from app.schemas.entities import EntityRead
 from tests.query.conftest import Corpus
 from tests.query.reference_pages import (
@@ -75,6 +76,20 @@ def test_many_entity_pages_read_together_are_each_entitys_page(
         assert EntityRead.model_validate(together[entity_id]) == alone, entity_id
     with_roles = [page for page in together.values() if len(page["roles"]) > 1]
     assert len(with_roles) >= 3  # several people with several roles each
+
+
+def test_many_entity_pages_cap_each_persons_roles_as_one_page_does(
+    corpus_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(entities, "ROLE_SUMMARY_LIMIT", 1)
+    ids = list(corpus_session.scalars(select(Entity.id)))
+    together = pages.entity_pages(corpus_session, ids)
+    capped = [page for page in together.values() if page["role_count"] > 1]
+    assert len(capped) >= 3
+    for page in capped:
+        alone = pages.entity_page(corpus_session, page["id"])
+        assert len(page["roles"]) == 1
+        assert EntityRead.model_validate(page) == EntityRead.model_validate(alone)
 
 
 def _event_ids(api: TestClient) -> list[int]:

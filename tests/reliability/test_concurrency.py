@@ -24,8 +24,9 @@ from app.db.engine import make_engine, make_sessionmaker
 from app.db.models import Article, Entity, Event, EventEvidence, Mention, Timex
 from app.extract import types as x
 from app.extract.pipeline import content_hash
-from app.kb import answers, entity_stats
-from app.kb.ingest import IngestResult, delete_article, ingest_article
+from app.kb import answers, curate, entity_stats, resolve
+from app.kb.curate import EntityEdit
+from app.kb.ingest import IngestResult, delete_article, ingest_article, replace_facts
 from app.main import create_app
 from app.settings import Settings
 from tests.answers_truth import assert_answers_current
@@ -227,6 +228,52 @@ def test_reports_of_one_meeting_deleted_and_ingested_at_once_leave_answers_curre
     with Session(fresh_engine) as session:
         stored = assert_answers_current(session)
     assert len(stored) == len(new)
+
+
+def test_reextractions_and_edits_of_one_person_at_once_do_not_deadlock(
+    fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-extraction takes a person's row (resolution) and the lock on the person's stored
+    answer; a curator's edit takes the row ``FOR UPDATE``, then that lock. Each must take
+    them in the same order, or the two wait on each other (PostgreSQL aborts one). The steps
+    between linger so that the writes overlap."""
+    hold, mark = resolve._hold, answers.mark_entity_pages
+
+    def hold_later(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.01)
+        return hold(*args, **kwargs)
+
+    def mark_later(*args: Any, **kwargs: Any) -> None:
+        time.sleep(0.01)
+        mark(*args, **kwargs)
+
+    sessions = make_sessionmaker(fresh_engine)
+    reports = [
+        meeting_article(f"Vladimir Putin met Alexander Lukashenko in Russia on Thursday ({n}).")
+        for n in range(6)
+    ]
+    ids = [ingest_in_own_session(sessions, report) for report in reports]
+    with sessions() as session:
+        putin = session.scalars(select(Entity.id).where(Entity.name == "Vladimir Putin")).one()
+    monkeypatch.setattr(resolve, "_hold", hold_later)
+    monkeypatch.setattr(answers, "mark_entity_pages", mark_later)
+
+    def reextract(article_id: int, report: x.ExtractedArticle) -> None:
+        with sessions() as session:
+            replace_facts(session, article_id, report)
+
+    def edit(n: int) -> None:
+        with sessions() as session:
+            curate.update_entity(session, putin, EntityEdit(description=f"Edit {n}"))
+
+    jobs: list[Callable[[], object]] = []
+    for n, (article_id, report) in enumerate(zip(ids, reports, strict=True)):
+        jobs += [lambda a=article_id, r=report: reextract(a, r), lambda n=n: edit(n)]
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        for future in [pool.submit(job) for job in jobs]:
+            future.result(timeout=120)
+    with Session(fresh_engine) as session:
+        assert_answers_current(session)
 
 
 def test_same_url_with_different_text_at_once_is_stored_once(fresh_engine: Engine) -> None:

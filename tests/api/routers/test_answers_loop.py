@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.db import migrate
 from app.db.engine import make_engine
-from app.db.models import ArticleAnswer, Entity, EntityAnswer
+from app.db.models import ArticleAnswer, Entity, EntityAnswer, EntityStats
 from app.errors import NotFound
 from app.kb import answers, curate, entity_answers
 from app.kb.ingest import ingest_article
@@ -227,3 +228,27 @@ def test_the_api_answers_entities_from_the_loop_and_redirects_a_merged_one(
         merged = client.get(f"/v1/entities/{lukashenko}", follow_redirects=False)
         assert merged.status_code == 308
         assert merged.headers["location"].endswith(f"/v1/entities/{putin}")
+
+
+def test_the_loop_writes_in_counts_of_any_time_as_the_schema_does(
+    engine: Engine, stored: tuple[str, list[int]]
+) -> None:
+    """A last-seen time with microseconds, off midnight, read back from the database's own
+    text form (PostgreSQL) or the stored string (SQLite)."""
+    putin = entity_ids(engine)["Vladimir Putin"]
+    seen = datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=UTC)
+    with Session(engine) as session:
+        session.execute(
+            update(EntityStats)
+            .where(EntityStats.entity_id == putin)
+            .values(mention_count=98765, last_seen_at=seen)
+        )
+        session.commit()
+    reader = answers.AnswerReader(engine)
+    try:
+        answer = asyncio.run(reader.read_entity(putin))
+    finally:
+        reader.close()
+    expected = built_entity(engine, putin)
+    assert answer is not None and (answer.body, answer.etag) == (expected.body, expected.etag)
+    assert json.loads(answer.body)["last_seen"] == "2024-02-29T23:59:58.123456Z"
