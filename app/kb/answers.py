@@ -368,6 +368,9 @@ def store_all(session: Session, ids: Sequence[int], *, kind: str = ARTICLE) -> I
     store = _store if kind == ARTICLE else entity_answers.store
     for chunk in batches(ids, BATCH):
         with committing(session):
+            # As a write that marks them: a concurrent write to one of these answers commits
+            # before this batch builds it, or waits for this batch to commit.
+            lock_names(session, (f"answers:{kind}:{id_}" for id_ in chunk))
             store(session, chunk)
         yield len(chunk)
 
