@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import gc
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,7 +61,12 @@ class Trips:
 
 @contextmanager
 def counting(engine: Engine) -> Iterator[Trips]:
-    """Count round trips: on PostgreSQL at psycopg (pings and the implicit BEGIN included)."""
+    """Count round trips: on PostgreSQL at psycopg (pings and the implicit BEGIN included).
+
+    psycopg is patched for the whole process, so the app's own background threads (named
+    ``newskb-...``: webhook deliveries poll on an engine of their own) are left out: what they
+    send at the same moment is not a request's.
+    """
     trips = Trips()
     if engine.dialect.name == "postgresql":
         import psycopg
@@ -72,7 +78,12 @@ def counting(engine: Engine) -> Iterator[Trips]:
             psycopg.Connection.commit,
         )
 
+        def background() -> bool:
+            return threading.current_thread().name.startswith("newskb-")
+
         def counted_execute(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+            if background():
+                return execute(cursor, query, *args, **kwargs)
             connection = cursor.connection
             if (
                 not connection.autocommit
@@ -89,7 +100,10 @@ def counting(engine: Engine) -> Iterator[Trips]:
 
         def ending(original: Callable[[Any], None]) -> Callable[[Any], None]:
             def end(connection: Any) -> None:
-                if connection.pgconn.transaction_status != TransactionStatus.IDLE:
+                if (
+                    not background()
+                    and connection.pgconn.transaction_status != TransactionStatus.IDLE
+                ):
                     trips.ends += 1
                 original(connection)
 

@@ -8,6 +8,7 @@ PostgreSQL it sets no statement budget of its own (connections open with the rea
 a connection used a moment ago is not pinged.
 """
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -192,3 +193,31 @@ def test_reads_run_with_the_read_budget_and_writes_with_the_statement_budget(
     finally:
         app.state.engine.dispose()
         app.state.health_engine.dispose()
+
+
+@postgresql_only
+def test_the_counter_leaves_out_the_apps_background_threads(corpus: Corpus) -> None:
+    """psycopg is counted process-wide; a webhook poll on its own engine, in its own thread,
+    ending its transaction while a page is counted, is not the page's round trip."""
+    engine = make_engine(corpus.url)
+    background = make_engine(corpus.url)
+
+    def poll() -> None:
+        with background.begin() as connection:
+            connection.execute(text("SELECT 3"))
+
+    try:
+        for first in (engine, background):  # a new engine's first connection asks its server
+            with first.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        with counting(engine) as trips:
+            poller = threading.Thread(target=poll, name="newskb-webhooks")
+            poller.start()
+            poller.join()
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 2"))
+        assert "SELECT 2" in trips.texts and "SELECT 3" not in trips.texts, trips
+        assert trips.ends == 1, trips  # the main thread's rollback, not the poll's commit
+    finally:
+        engine.dispose()
+        background.dispose()
