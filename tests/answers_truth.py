@@ -7,16 +7,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import ArticleAnswer, ArticleAnswerShows, EntityAnswer, EntityAnswerShows
-from app.kb import answers, entity_answers
+from app.db.models import (
+    ArticleAnswer,
+    ArticleAnswerShows,
+    EntityAnswer,
+    EntityAnswerShows,
+    EventItem,
+    EventItemShows,
+)
+from app.kb import answers, entity_answers, event_items
 from app.kb.answers import AnswerReader
 from app.kb.shown import Shown
 
 
 def assert_answers_current(session: Session) -> dict[int, bytes]:
-    """Every article's and every live entity's stored answer is the one built now; returns
-    the articles' by article id."""
+    """Every article's, every live entity's and every event's stored answer is the one built
+    now; returns the articles' by article id."""
     assert_entity_answers_current(session)
+    assert_event_items_current(session)
     session.expire_all()
     rows = {row.article_id: row for row in session.scalars(select(ArticleAnswer))}
     shows: dict[int, set[tuple[str, int]]] = {}
@@ -58,6 +66,24 @@ def assert_entity_answers_current(session: Session) -> dict[int, bytes]:
         assert shows[entity_id] == built.shown.objects()
         bodies[entity_id] = stored.body
     return bodies
+
+
+def assert_event_items_current(session: Session) -> dict[int, bytes]:
+    """Every event's stored item is the one built now; returns them by event id."""
+    session.expire_all()
+    rows = {row.event_id: row for row in session.scalars(select(EventItem))}
+    shows: dict[int, set[tuple[str, int]]] = {}
+    for shown in session.scalars(select(EventItemShows)):
+        shows.setdefault(shown.event_id, set()).add((shown.kind, shown.object_id))
+    assert set(rows) == set(event_items.stale_ids(session, everything=True))
+    assert event_items.stale_ids(session) == []
+    built = event_items.built(session, sorted(rows))
+    for event_id, row in rows.items():
+        body, shown = built[event_id]
+        assert bytes(row.body) == body, f"event {event_id}"
+        assert row.format == event_items.answer_format()
+        assert shows[event_id] == shown.objects()
+    return {event_id: bytes(row.body) for event_id, row in rows.items()}
 
 
 def count_loop_reads(reader: AnswerReader, statements: list[str]) -> None:

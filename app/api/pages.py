@@ -1,5 +1,8 @@
 """Turn a kb page into the answer: ``items``, ``next_cursor`` and a ``Link: rel="next"`` header."""
 
+import json
+from collections.abc import Sequence
+
 from fastapi import Request, Response
 from pydantic import BaseModel
 
@@ -22,6 +25,24 @@ def json_answer(model: BaseModel, response: Response | None = None) -> Response:
     if response is not None:
         answer.headers.raw.extend(response.headers.raw)
     return answer
+
+
+def items_answer(
+    items: Sequence[bytes], next_cursor: str | None, response: Response | None = None
+) -> Response:
+    """``json_answer`` of a ``Page`` whose items are JSON already (stored event items): the
+    same bytes, without a model per item."""
+    body = b"".join(
+        (b'{"items":[', b",".join(items), b'],"next_cursor":', _json(next_cursor), b"}")
+    )
+    answer = Response(body, media_type="application/json")
+    if response is not None:
+        answer.headers.raw.extend(response.headers.raw)
+    return answer
+
+
+def _json(value: str | None) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 LINK_HEADER = {

@@ -154,14 +154,14 @@ def answers(
     ] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
-    """Store the article and entity answers that are missing or were built by another version
+    """Store the article, entity and event answers that are missing or were built by another version
     of NewsKB (after an upgrade: until then those pages are built on each read). Exits 1 when
     `--check` finds stored answers that differ from those built now.
 
     Example: `newskb answers`
     """
     from app.kb import answers as kb_answers
-    from app.kb import entity_answers
+    from app.kb import entity_answers, event_items
 
     settings = load_settings(database_url)
     console = output.stdout()
@@ -169,20 +169,28 @@ def answers(
         everything = everything or verify
         ids = kb_answers.stale_ids(session, everything=everything)
         entity_ids = entity_answers.stale_ids(session, everything=everything)
+        event_ids = event_items.stale_ids(session, everything=everything)
         if verify:
             wrong = [f"article {id_}" for id_ in kb_answers.differing(session, ids)]
             wrong += [f"entity {id_}" for id_ in entity_answers.differing(session, entity_ids)]
+            wrong += [f"event {id_}" for id_ in event_items.differing(session, event_ids)]
             if wrong:
                 shown_ids = ", ".join(wrong[:20])
                 output.fail(f"{len(wrong)} stored answer(s) differ ({shown_ids}).")
-            console.print(f"{len(ids) + len(entity_ids)} stored answer(s) checked: all current.")
+            total = len(ids) + len(entity_ids) + len(event_ids)
+            console.print(f"{total} stored answer(s) checked: all current.")
             return
-        total = len(ids) + len(entity_ids)
+        total = len(ids) + len(entity_ids) + len(event_ids)
         with output.progress_bar("Storing answers", total=total) as tally:
-            for kind, these in ((kb_answers.ARTICLE, ids), (kb_answers.ENTITY, entity_ids)):
+            for kind, these in (
+                (kb_answers.ARTICLE, ids),
+                (kb_answers.ENTITY, entity_ids),
+                (kb_answers.EVENT, event_ids),
+            ):
                 for stored in kb_answers.store_all(session, these, kind=kind):
                     tally.progress.update(tally.task, advance=stored)
     console.print(
-        f"{len(ids)} article and {len(entity_ids)} entity answer(s) stored"
+        f"{len(ids)} article, {len(entity_ids)} entity and {len(event_ids)} event answer(s)"
+        " stored"
         f" in {shown(settings.database_url)}."
     )

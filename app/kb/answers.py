@@ -29,7 +29,7 @@ from app.db.loop_reads import LoopReads
 from app.db.models import Article, ArticleAnswer, ArticleAnswerShows, EventEvidence, Role
 from app.db.pg_channel import Column, bytea_column, text_column
 from app.errors import NotFound
-from app.kb import entity_answers, pages
+from app.kb import entity_answers, event_items, pages
 from app.kb.shown import Shown, shown_by
 from app.kb.sql.batches import batches
 from app.kb.sql.dialect import lock_names
@@ -304,6 +304,12 @@ def _store_pending(session: Session, pending: _Pending) -> None:
     named = {id_ for kind, id_ in pending.shown if kind == ENTITY}
     entities = pending.entities | (entity_answers.showing(session, named) if named else set())
     entity_answers.store(session, sorted(entities), created=pending.created_entities)
+    # An event's item changes with the answers showing it (the events marked articles report,
+    # before and now), and with the entities it names (their rows ``FOR UPDATE``, as above).
+    events = {id_ for kind, id_ in pending.shown if kind == EVENT}
+    event_items.store(
+        session, sorted(events | (event_items.showing(session, named) if named else set()))
+    )
 
 
 def _showing(session: Session, shown: set[tuple[str, int]]) -> Iterator[int]:
@@ -363,9 +369,9 @@ def stale_ids(session: Session, *, everything: bool = False) -> list[int]:
 
 
 def store_all(session: Session, ids: Sequence[int], *, kind: str = ARTICLE) -> Iterator[int]:
-    """Store these articles' (or entities': ``kind``) answers, a transaction per batch;
-    yields how many each stored."""
-    store = _store if kind == ARTICLE else entity_answers.store
+    """Store these articles' answers (or entities', or events' items: ``kind``), a
+    transaction per batch; yields how many each stored."""
+    store = {ARTICLE: _store, ENTITY: entity_answers.store, EVENT: event_items.store}[kind]
     for chunk in batches(ids, BATCH):
         with committing(session):
             # As a write that marks them: a concurrent write to one of these answers commits

@@ -194,16 +194,7 @@ def store(session: Session, entity_ids: Sequence[int], *, created: Iterable[int]
 def showing(session: Session, entity_ids: Iterable[int]) -> set[int]:
     """The entities whose stored answers name any of ``entity_ids`` (a role's person or
     country, the state a place stands for, the entity itself)."""
-    found: set[int] = set()
-    for chunk in batches(sorted(set(entity_ids)), 500):
-        found.update(
-            session.scalars(
-                select(EntityAnswerShows.entity_id)
-                .where(EntityAnswerShows.kind == "entity", EntityAnswerShows.object_id.in_(chunk))
-                .distinct()
-            )
-        )
-    return found
+    return ROWS.showing(session, "entity", entity_ids)
 
 
 # Maintenance (``newskb answers``) ----------------------------------------------------------

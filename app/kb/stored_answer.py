@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app import __version__
 from app.kb.shown import Shown
+from app.kb.sql.batches import batches
 from app.kb.sql.dialect import insert_rows
 
 # Bump when an answer's bytes change while its schema does not (an order, a rounding).
@@ -59,6 +60,20 @@ class AnswerRows:
         if ids and session.get_bind().dialect.name == "postgresql":
             key = getattr(self.answers, self.key)
             session.execute(select(key).where(key.in_(ids)).order_by(key).with_for_update())
+
+    def showing(self, session: Session, kind: str, ids: Iterable[int]) -> set[int]:
+        """The keys of the stored answers that show any of these objects of ``kind``."""
+        found: set[int] = set()
+        column = getattr(self.shows, self.key)
+        for chunk in batches(sorted(set(ids)), 500):
+            found.update(
+                session.scalars(
+                    select(column)
+                    .where(self.shows.kind == kind, self.shows.object_id.in_(chunk))
+                    .distinct()
+                )
+            )
+        return found
 
     def write(
         self,

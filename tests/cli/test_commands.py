@@ -19,7 +19,15 @@ from sqlalchemy.orm import Session
 
 from app.cli import app
 from app.db import migrate
-from app.db.models import Article, ArticleAnswer, Entity, EntityAnswer, EntityStats, Mention
+from app.db.models import (
+    Article,
+    ArticleAnswer,
+    Entity,
+    EntityAnswer,
+    EntityStats,
+    EventItem,
+    Mention,
+)
 from app.kb.ingest import ingest_article
 from app.settings import get_settings
 from tests.cli.conftest import FIXTURES, Cli
@@ -230,17 +238,19 @@ def test_answers_finds_a_wrong_stored_answer_then_stores_them_again(cli: Cli, db
         assert cli("answers", "--check").exit_code == 0
         session.execute(update(ArticleAnswer).values(body=b"{}"))
         session.execute(update(EntityAnswer).values(tail=b"}"))
+        session.execute(update(EventItem).values(body=b"{}"))
         session.commit()
     found = cli("answers", "--check")
-    assert found.exit_code == 1 and "5 stored answer(s) differ" in found.output, found.output
+    assert found.exit_code == 1 and "6 stored answer(s) differ" in found.output, found.output
     assert "entity 1" in found.output and "article 2" in found.output, found.output
+    assert "event 1" in found.output, found.output
     quiet = cli("answers").stdout  # the format is current: nothing is missing
-    assert "0 article and 0 entity answer(s) stored" in quiet, quiet
+    assert "0 article, 0 entity and 0 event answer(s) stored" in quiet, quiet
     stored = cli("answers", "--all")
     assert stored.exit_code == 0, stored.output
-    assert "2 article and 3 entity answer(s) stored" in stored.stdout, stored.output
+    assert "2 article, 3 entity and 1 event answer(s) stored" in stored.stdout, stored.output
     again = cli("answers", "--check")
-    assert again.exit_code == 0 and "5 stored answer(s) checked" in again.stdout, again.output
+    assert again.exit_code == 0 and "6 stored answer(s) checked" in again.stdout, again.output
 
 
 def test_prune_jobs_deletes_old_done_jobs_and_failed_ones_on_request(

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Entity, Event
 from app.kb import entities, pages
+from app.schemas.common import Page
 from app.schemas.entities import EntityRead
+from app.schemas.events import EventRead
 from tests.query.conftest import Corpus
 from tests.query.reference_pages import (
     reference_article_read,
@@ -182,6 +184,27 @@ def test_event_lists_answer_as_the_orm_built_them(api: TestClient, corpus_sessio
         assert order == sorted(order) and len(set(order)) == len(order)
         if path == "/v1/events" and "entity" not in params and "q" not in params:
             assert [item["id"] for item in listed] == _orm_event_order(corpus_session)
+
+
+def test_event_lists_answer_the_bytes_their_models_serialize(
+    api: TestClient, corpus_session: Session
+) -> None:
+    """A page of stored event items is the JSON ``Page[EventRead]`` serializes, byte for
+    byte (``app.api.pages.items_answer``): cursors and non-ASCII names included."""
+    person = api.get("/v1/entities", params={"type": "person", "limit": 1}).json()["items"][0]
+    for path, params in [
+        ("/v1/events", {"limit": 7}),
+        ("/v1/events", {"limit": 3, "q": "the"}),
+        ("/v1/events", {"limit": 100}),
+        (f"/v1/entities/{person['id']}/events", {"limit": 2}),
+    ]:
+        answer = api.get(path, params=params)
+        page = answer.json()
+        ids = [item["id"] for item in page["items"]]
+        assert ids, path
+        items = reference_event_items(corpus_session, ids)
+        expected = Page[EventRead](items=items, next_cursor=page["next_cursor"])
+        assert answer.content == expected.model_dump_json().encode("utf-8"), path
 
 
 def _orm_event_order(session: Session) -> list[int]:

@@ -17,7 +17,7 @@ from app.api.deps import (
     run_point_read,
 )
 from app.api.middleware.security import WriteKey
-from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next
+from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, items_answer, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.extract.types import EntityType
 from app.kb import curate as kb_curate
@@ -222,7 +222,7 @@ def entity_events(
     response: Response,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> Page[EventRead]:
+) -> Response:
     """In date order (undated last), like `GET /v1/events?entity=`."""
     kb_entities.require_entity(session, entity_id)
     page = kb_events.list_events(
@@ -237,9 +237,7 @@ def entity_events(
         codec=codec,
     )
     link_next(request, response, page.next_cursor)
-    return Page[EventRead](
-        items=[EventRead.model_validate(e) for e in page.items], next_cursor=page.next_cursor
-    )
+    return items_answer(page.items, page.next_cursor, response)
 
 
 @router.get(

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from datetime import date
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -17,7 +17,7 @@ from app.api.deps import (
     run_point_read,
     run_read,
 )
-from app.api.pages import ETAG_HEADER, LINK_HEADER, json_answer, link_next
+from app.api.pages import ETAG_HEADER, LINK_HEADER, items_answer, link_next
 from app.api.params import ParticipantIds
 from app.extract.types import EventStatus, EventType
 from app.kb import events as kb_events
@@ -80,12 +80,11 @@ def _events_answer(
     session: SessionDep,
     request: Request,
     response: Response,
-    list_events: Callable[[SessionDep], KbPage[dict[str, Any]]],
+    list_events: Callable[[SessionDep], KbPage[bytes]],
 ) -> Response:
     page = list_events(session)
     link_next(request, response, page.next_cursor)
-    items = [EventRead.model_validate(e) for e in page.items]
-    return json_answer(Page[EventRead](items=items, next_cursor=page.next_cursor), response)
+    return items_answer(page.items, page.next_cursor, response)
 
 
 @router.get(

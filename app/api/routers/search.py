@@ -131,7 +131,7 @@ def _search_answer(
             more=more("/v1/entities", entity_q, entities.page.next_cursor),
         ),
         events=EventSection(
-            items=[EventRead.model_validate(e) for e in events.items],
+            items=[EventRead.model_validate_json(e) for e in events.items],
             next_cursor=events.next_cursor,
             more=more("/v1/events", entity_q, events.next_cursor),
         ),

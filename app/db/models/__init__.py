@@ -1,6 +1,13 @@
 """Every ORM model, imported here so that ``Base.metadata`` knows the whole schema."""
 
-from app.db.models.answers import ArticleAnswer, ArticleAnswerShows, EntityAnswer, EntityAnswerShows
+from app.db.models.answers import (
+    ArticleAnswer,
+    ArticleAnswerShows,
+    EntityAnswer,
+    EntityAnswerShows,
+    EventItem,
+    EventItemShows,
+)
 from app.db.models.articles import Article, Source
 from app.db.models.changes import Change
 from app.db.models.duplicates import ArticleBand, ArticleDuplicate, ArticleSignature, ArticleVersion
@@ -37,6 +44,8 @@ __all__ = [
     "EntityStats",
     "Event",
     "EventEvidence",
+    "EventItem",
+    "EventItemShows",
     "EventParticipant",
     "Job",
     "Mention",

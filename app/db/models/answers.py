@@ -1,4 +1,5 @@
-"""Stored answers (``app.kb.answers``): articles' and entities' JSON, kept with the write."""
+"""Stored answers (``app.kb.answers``): articles', entities' and events' JSON, kept with the
+write."""
 
 from __future__ import annotations
 
@@ -77,6 +78,35 @@ class EntityAnswerShows(Base):
     object_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     entity_id: Mapped[int] = mapped_column(
         ForeignKey("entity_answers.entity_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+
+
+class EventItem(Base):
+    """An event as lists show it (``EventRead``'s JSON: ``/v1/events``, timelines), built by
+    the writes that change it, so a page of events is read, not built. ``format`` as in
+    ``ArticleAnswer``."""
+
+    __tablename__ = "event_items"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    format: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class EventItemShows(Base):
+    """One article or entity a stored event item shows (as ``ArticleAnswerShows``)."""
+
+    __tablename__ = "event_item_shows"
+    __table_args__ = (Index("ix_event_item_shows_event_id", "event_id"),)
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # article, event, entity
+    object_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event_items.event_id", ondelete="CASCADE"),
         primary_key=True,
         autoincrement=False,
     )

@@ -1,0 +1,108 @@
+"""Stored event items: a page of events (``/v1/events``, a timeline) reads its items' bytes.
+
+An event's item (``EventRead`` as JSON) is stored by the writes that change it, with what it
+shows (``event_item_shows``): the same writes that rebuild the article answers showing the
+event (``app.kb.answers`` marks them), and the renames and merges of an entity it names. A
+list reads the stored bytes of its page's events and builds only those without a row of the
+current format (after an upgrade, until ``newskb answers`` has stored them again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import Event, EventItem, EventItemShows
+from app.kb import pages
+from app.kb.shown import Shown, shown_by
+from app.kb.sql.batches import batches
+from app.kb.stored_answer import AnswerRows, format_of
+from app.schemas.events import EventRead
+
+BATCH = 200  # items per batch of statements
+
+ROWS = AnswerRows(EventItem, EventItemShows, "event_id", ("format", "body"))
+
+
+def answer_format() -> str:
+    """The code that builds event items (``stored_answer.format_of``)."""
+    return format_of(EventRead)
+
+
+def built(session: Session, event_ids: Sequence[int]) -> dict[int, tuple[bytes, Shown]]:
+    """The items of these events as they are now, with what each shows (an event gone has
+    none), in one statement."""
+    found = {}
+    for item in pages.event_items(session, event_ids):
+        model = EventRead.model_validate(item)
+        found[model.id] = (model.model_dump_json().encode("utf-8"), shown_by(model))
+    return found
+
+
+def bodies(session: Session, event_ids: Sequence[int]) -> list[bytes]:
+    """The items of these events, in the order given (an event gone is left out): stored
+    ones read, the others built."""
+    if not event_ids:
+        return []
+    stored = _stored(session, event_ids)
+    if missing := [id_ for id_ in event_ids if id_ not in stored]:
+        stored.update((id_, body) for id_, (body, _) in built(session, missing).items())
+    return [stored[id_] for id_ in event_ids if id_ in stored]
+
+
+def _stored(session: Session, event_ids: Sequence[int]) -> dict[int, bytes]:
+    """The stored items of the current format of these events, by event id."""
+    rows = session.execute(
+        select(EventItem.event_id, EventItem.body).where(
+            EventItem.event_id.in_(event_ids), EventItem.format == answer_format()
+        )
+    )
+    return {event_id: bytes(body) for event_id, body in rows}
+
+
+def store(session: Session, event_ids: Sequence[int], *, created: Iterable[int] = ()) -> None:
+    """Store these events' items as they are now; an event gone loses its row. The
+    ``created`` ones have no row yet, nor any to wait for."""
+    new = set(created)
+    format_ = answer_format()
+    for chunk in batches(event_ids, BATCH):
+        ROWS.lock(session, [id_ for id_ in chunk if id_ not in new])
+        items = built(session, chunk)  # one statement for the batch
+        rows: list[dict[str, Any]] = [
+            {"event_id": id_, "format": format_, "body": body} for id_, (body, _) in items.items()
+        ]
+        ROWS.write(
+            session, chunk, rows, {id_: shown for id_, (_, shown) in items.items()}, created=new
+        )
+
+
+def showing(session: Session, entity_ids: Iterable[int]) -> set[int]:
+    """The events whose stored items name any of ``entity_ids`` (a participant, the place)."""
+    return ROWS.showing(session, "entity", entity_ids)
+
+
+# Maintenance (``newskb answers``) ----------------------------------------------------------
+
+
+def stale_ids(session: Session, *, everything: bool = False) -> list[int]:
+    """Events without a stored item of the current format (every event: ``everything``)."""
+    query = select(Event.id).order_by(Event.id)
+    if not everything:
+        current = (EventItem.event_id == Event.id) & (EventItem.format == answer_format())
+        query = query.where(~select(EventItem.event_id).where(current).exists())
+    return list(session.scalars(query))
+
+
+def differing(session: Session, event_ids: Sequence[int]) -> list[int]:
+    """The events whose stored item (of the current format) is not what is built now."""
+    wrong = []
+    for chunk in batches(event_ids, BATCH):
+        stored = _stored(session, chunk)
+        now = built(session, list(stored))
+        wrong += [
+            id_ for id_, body in stored.items() if id_ not in now or bytes(body) != now[id_][0]
+        ]
+    return sorted(wrong)
