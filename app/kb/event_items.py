@@ -43,14 +43,19 @@ def built(session: Session, event_ids: Sequence[int]) -> dict[int, tuple[bytes, 
 
 
 def bodies(session: Session, event_ids: Sequence[int]) -> list[bytes]:
-    """The items of these events, in the order given (an event gone is left out): stored
-    ones read, the others built."""
+    """The items of these events, in the order given (an event gone is left out)."""
+    found = by_id(session, event_ids)
+    return [found[id_] for id_ in event_ids if id_ in found]
+
+
+def by_id(session: Session, event_ids: Sequence[int]) -> dict[int, bytes]:
+    """The items of these events by id: stored ones read, the others built."""
     if not event_ids:
-        return []
-    stored = _stored(session, event_ids)
-    if missing := [id_ for id_ in event_ids if id_ not in stored]:
-        stored.update((id_, body) for id_, (body, _) in built(session, missing).items())
-    return [stored[id_] for id_ in event_ids if id_ in stored]
+        return {}
+    found = _stored(session, event_ids)
+    if missing := [id_ for id_ in event_ids if id_ not in found]:
+        found.update((id_, body) for id_, (body, _) in built(session, missing).items())
+    return found
 
 
 def _stored(session: Session, event_ids: Sequence[int]) -> dict[int, bytes]:
@@ -61,6 +66,17 @@ def _stored(session: Session, event_ids: Sequence[int]) -> dict[int, bytes]:
         )
     )
     return {event_id: bytes(body) for event_id, body in rows}
+
+
+def timeline(
+    session: Session, event_ids: Sequence[int], article_ids: Sequence[int]
+) -> tuple[dict[int, bytes], dict[int, Any]]:
+    """A timeline page's event items (stored, else built) and articles
+    (``pages.timeline_rows``), by id: one statement when every item is stored."""
+    events, articles = pages.timeline_rows(session, event_ids, article_ids, format_=answer_format())
+    if missing := [id_ for id_ in event_ids if id_ not in events]:
+        events.update((id_, body) for id_, (body, _) in built(session, missing).items())
+    return events, articles
 
 
 def store(session: Session, event_ids: Sequence[int], *, created: Iterable[int] = ()) -> None:

@@ -24,6 +24,7 @@ from app.db.models import (
     EntityStats,
     Event,
     EventEvidence,
+    EventItem,
     EventParticipant,
     Mention,
     Quote,
@@ -116,6 +117,7 @@ _EVENT_PAGE = Bundle(
 # The items of a list of events (and of a timeline's articles), in one statement: every part
 # selects by the ids alone (``ids``: the events, ``article_ids``: the articles).
 _ARTICLE_IDS: BindParameter[list[int]] = bindparam("article_ids", expanding=True)
+_stored_items = EventItem.__table__
 _ITEM_PARTICIPANTS = select(
     _participants.c.event_id, _participants.c.role, _participants.c.entity_id
 ).where(_participants.c.event_id.in_(_IDS))
@@ -130,6 +132,18 @@ _ITEMS = Bundle(
             _ITEM_PARTICIPANTS.with_only_columns(_participants.c.entity_id),
             select(_events.c.location_id).where(_events.c.id.in_(_IDS)),
         ),
+    }
+)
+# A timeline's stored event items (``app.kb.event_items``) and its articles, in one statement.
+_TIMELINE = Bundle(
+    {
+        "stored": Part(
+            select(_stored_items.c.event_id, _stored_items.c.body).where(
+                _stored_items.c.event_id.in_(_IDS), _stored_items.c.format == bindparam("format")
+            ),
+            _stored_items.c.event_id,
+        ),
+        "articles": Part(_ARTICLE_REFS.where(_articles.c.id.in_(_ARTICLE_IDS)), _articles.c.id),
     }
 )
 # The article, its facts and its events, in one statement (a round trip each costs more CPU
@@ -406,6 +420,21 @@ def timeline_items(
         items["events"], items["participants"], items["evidence"], items["amounts"], refs
     )
     return {event["id"]: event for event in events}, {row.id: row for row in items["articles"]}
+
+
+def timeline_rows(
+    session: Session, event_ids: Sequence[int], article_ids: Sequence[int], *, format_: str
+) -> tuple[dict[int, bytes], dict[int, Any]]:
+    """The stored items of ``format_`` of a page of events (those without one are left out)
+    and its articles (as ``timeline_items``), by id, in one statement."""
+    if not event_ids and not article_ids:
+        return {}, {}
+    rows = _TIMELINE.read(
+        session.connection(),
+        {"ids": list(event_ids), "article_ids": list(article_ids), "format": format_},
+    )
+    stored = {row.event_id: bytes(row.body) for row in rows["stored"]}
+    return stored, {row.id: row for row in rows["articles"]}
 
 
 def _role_answer(role: Any, refs: dict[int, dict[str, Any]]) -> dict[str, Any]:

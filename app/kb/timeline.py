@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import EntityArticle, EntityEvent
 from app.errors import InvalidCursor
-from app.kb import pages
+from app.kb import event_items
 from app.kb.entities import require_entity
 from app.kb.sql.pagination import CURSOR_ERRORS, CursorCodec, Page, cursor_date, cursor_int
 
@@ -30,8 +30,8 @@ _Key = tuple[date, Kind, int]
 class TimelineItem:
     kind: Kind
     day: date
-    event: dict[str, Any] | None = None  # as ``pages.timeline_items`` reads it
-    article: Any = None  # an article row of ``pages.timeline_items``
+    event: bytes | None = None  # its stored item (``event_items``)
+    article: Any = None  # an article row of ``pages.timeline_rows``
 
 
 def entity_timeline(
@@ -46,7 +46,7 @@ def entity_timeline(
         + _event_keys(session, entity_id, after, limit + 1)
     )
     more, keys = len(keys) > limit, keys[:limit]
-    events, articles = pages.timeline_items(
+    events, articles = event_items.timeline(
         session,
         [id_ for _, kind, id_ in keys if kind == "event"],
         [id_ for _, kind, id_ in keys if kind == "article"],

@@ -139,3 +139,18 @@ def test_a_rolled_back_write_stores_no_item(session: Session) -> None:
         answers.mark_entities(session, [_ids(session)["Russia"]])
         raise AssertionError
     assert list(_stored_rows(session).values()) == [b"{}"]
+
+
+def test_a_timeline_reads_stored_items_and_builds_the_others(session: Session) -> None:
+    article_id = ingest_article(session, meeting_article()).article.id
+    ingest_article(session, meeting_article(OTHER_DAY, day=date(2021, 9, 10)))
+    first, second = _event_ids(session)
+    built = event_items.built(session, [first, second])
+    session.execute(update(EventItem).where(EventItem.event_id == first).values(body=b"{}"))
+    session.execute(
+        update(EventItem).where(EventItem.event_id == second).values(format="0.0.0-old")
+    )
+    session.commit()
+    events, articles = event_items.timeline(session, [first, second], [article_id])
+    assert events == {first: b"{}", second: built[second][0]}
+    assert list(articles) == [article_id] and articles[article_id].title == "Leaders meet"

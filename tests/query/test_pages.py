@@ -16,7 +16,7 @@ from app.db.models import Entity, Event
 from app.kb import entities, pages
 from app.schemas.common import Page
 from app.schemas.entities import EntityRead
-from app.schemas.events import EventRead
+from app.schemas.events import EventRead, TimelineItem
 from tests.query.conftest import Corpus
 from tests.query.reference_pages import (
     reference_article_read,
@@ -224,4 +224,19 @@ def test_timelines_answer_as_the_orm_built_them(api: TestClient, corpus_session:
         for page in _pages(api, f"/v1/entities/{entity['id']}/timeline", limit=9):
             _same_items(page["items"], reference_timeline_items(corpus_session, page["items"]))
             kinds |= {item["kind"] for item in page["items"]}
+    assert kinds == {"event", "article"}
+
+
+def test_timelines_answer_the_bytes_their_models_serialize(
+    api: TestClient, corpus_session: Session
+) -> None:
+    """Event items stored, article items built: the JSON ``Page[TimelineItem]`` serializes."""
+    kinds: set[str] = set()
+    for entity in api.get("/v1/entities", params={"limit": 10}).json()["items"]:
+        answer = api.get(f"/v1/entities/{entity['id']}/timeline", params={"limit": 9})
+        page = answer.json()
+        items = reference_timeline_items(corpus_session, page["items"])
+        expected = Page[TimelineItem](items=items, next_cursor=page["next_cursor"])
+        assert answer.content == expected.model_dump_json().encode("utf-8"), entity
+        kinds |= {item["kind"] for item in page["items"]}
     assert kinds == {"event", "article"}

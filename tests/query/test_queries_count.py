@@ -7,8 +7,8 @@ from tests.query.conftest import StatementCounter
 
 BOUND = 8
 # A timeline page reads the entity (2 statements), the ids of its articles and events (2), then
-# its items in one statement (the events with their location, participants, evidence and
-# amounts, and the articles with their sources: ``app.kb.pages.timeline_items``).
+# its items in one statement (the events' stored items and the articles with their sources:
+# ``app.kb.pages.timeline_rows``).
 TIMELINE_BOUND = 5
 
 

@@ -313,7 +313,7 @@ async def entity_timeline(
     response: Response,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> Page[TimelineItem]:
+) -> Response:
     """Oldest first: events it takes part in (by start date) and articles mentioning it (by
     published day). Undated events and articles are left out."""
     page = await run_point_read(
@@ -326,16 +326,17 @@ async def entity_timeline(
         codec=codec,
     )
     link_next(request, response, page.next_cursor)
-    items = [
-        TimelineItem(
-            kind=item.kind,
-            date=item.day,
-            event=EventRead.model_validate(item.event) if item.event else None,
-            article=EventArticle.model_validate(item.article) if item.article else None,
-        )
-        for item in page.items
-    ]
-    return Page[TimelineItem](items=items, next_cursor=page.next_cursor)
+    return items_answer([_timeline_item(item) for item in page.items], page.next_cursor, response)
+
+
+def _timeline_item(item: kb_timeline.TimelineItem) -> bytes:
+    """``TimelineItem``'s JSON around an event's stored item, or built for an article."""
+    if item.event is not None:
+        day = item.day.isoformat().encode("ascii")
+        return b'{"kind":"event","date":"%s","event":%s,"article":null}' % (day, item.event)
+    article = EventArticle.model_validate(item.article) if item.article else None
+    model = TimelineItem(kind=item.kind, date=item.day, event=None, article=article)
+    return model.model_dump_json().encode("utf-8")
 
 
 @router.patch(

@@ -33,6 +33,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    LargeBinary,
     Select,
     String,
     cast,
@@ -54,6 +55,7 @@ _FAMILIES: tuple[tuple[str, type[TypeEngine[Any]]], ...] = (
     ("date", Date),
     ("str", String),
     ("json", JSON),
+    ("bytes", LargeBinary),
 )
 
 _PLAIN: dict[str, TypeEngine[Any]] = {family: kind() for family, kind in _FAMILIES}
