@@ -7,8 +7,8 @@ PostgreSQL: a generated, weighted ``tsvector`` column with a GIN index.
 # Trigram indexes for substring search (PostgreSQL only; migration 0003).
 ALIAS_TRIGRAMS = "ix_entity_aliases_normalized_trgm"
 SUMMARY_TRIGRAMS = "ix_events_summary_trgm"
-# The order of ``/v1/events``, an expression (PostgreSQL only; migration 0018): SQLAlchemy
-# cannot reflect an expression index on SQLite, so it lives with the hand-written DDL.
+# The order of ``/v1/events``, an expression (migrations 0018 and 0022): SQLAlchemy cannot
+# reflect an expression index on SQLite, so it lives with the hand-written DDL.
 EVENT_DATE_ORDER = "ix_events_date_order"
 UNDATED_EVENTS_SORT = "9999-12-31"  # undated events sort after every dated one
 FTS_NAMES = (

@@ -28,11 +28,13 @@ from sqlalchemy.orm import Session
 from app.db.loop_reads import LoopReads
 from app.db.models import Article, ArticleAnswer, ArticleAnswerShows, EventEvidence, Role
 from app.db.pg_channel import Column, bytea_column, text_column
-from app.errors import NotFound
+from app.errors import InvalidCursor, NotFound
 from app.kb import entity_answers, event_items, pages
+from app.kb import events as kb_events
 from app.kb.shown import Shown, shown_by
 from app.kb.sql.batches import batches
 from app.kb.sql.dialect import lock_names
+from app.kb.sql.pagination import CURSOR_ERRORS, CursorCodec, Page
 from app.kb.sql.transaction import before_commit, committing
 from app.kb.stored_answer import Answer as Answer
 from app.kb.stored_answer import AnswerRows, format_of
@@ -41,6 +43,7 @@ from app.schemas.articles import ArticleRead
 
 BATCH = 200  # answers built per batch of statements (``store_all``: per transaction)
 ARTICLE, EVENT, ENTITY = "article", "event", "entity"
+EVENTS = "events"  # loop reads only: a page of all events
 _PERSON = "person"  # marks only: a person whose roles an article states
 
 # The article's id with its stored answer: a missing article is one statement too.
@@ -91,7 +94,9 @@ class AnswerReader:
         self._reads = LoopReads(engine)
         # An in-memory SQLite database lives in one connection, the sessions' own.
         self._enabled = enabled and engine.url.database not in (None, "", ":memory:")
-        self._waiting: dict[str, dict[int, list[asyncio.Future[tuple[Any, ...] | None]]]] = {}
+        # Per kind, the futures waiting for each read: an id (a batch of them is one
+        # statement), or a page of events' (after, limit) (a statement each).
+        self._waiting: dict[str, dict[Any, list[asyncio.Future[Any]]]] = {}
         self._reading: asyncio.Task[None] | None = None
 
     async def read(self, article_id: int) -> Answer | None:
@@ -119,6 +124,26 @@ class AnswerReader:
         except ValueError:  # counts in a form it cannot read: the session builds the answer
             return None
 
+    async def read_events(
+        self, *, limit: int, cursor: str | None, codec: CursorCodec
+    ) -> Page[bytes] | None:
+        """A page of ``/v1/events`` without filters, its items stored; None when one is not
+        stored, the cursor does not fit (the session's answer says why) or the read failed."""
+        if not self._enabled:
+            return None
+        try:
+            after = kb_events.after_cursor(codec, cursor) if cursor else None
+        except (InvalidCursor, *CURSOR_ERRORS):
+            return None
+        try:
+            if self._reads.sqlite:
+                rows = self._reads.sqlite_rows(*_events_read(event_items.LIST_SQLITE, after, limit))
+            else:
+                rows = await self._together(EVENTS, (after, limit))
+        except Exception:
+            return None
+        return kb_events.page_of_all(rows, limit=limit, codec=codec)
+
     async def _row(self, kind: str, id_: int) -> tuple[Any, ...] | None:
         """The row read for ``id_``; ``()`` when there is no such id; None when disabled or
         the read failed."""
@@ -133,13 +158,13 @@ class AnswerReader:
         except Exception:
             return None
 
-    async def _together(self, kind: str, id_: int) -> tuple[Any, ...] | None:
+    async def _together(self, kind: str, key: Any) -> Any:
         loop = asyncio.get_running_loop()
         reading = self._reading
         if reading is not None and reading.get_loop() is not loop:  # tests run several loops
             self._waiting, reading = {}, None
-        future: asyncio.Future[tuple[Any, ...] | None] = loop.create_future()
-        self._waiting.setdefault(kind, {}).setdefault(id_, []).append(future)
+        future: asyncio.Future[Any] = loop.create_future()
+        self._waiting.setdefault(kind, {}).setdefault(key, []).append(future)
         if reading is None or reading.done():
             self._reading = loop.create_task(self._read_waiting())
         return await future
@@ -148,6 +173,14 @@ class AnswerReader:
         while self._waiting:
             kind = next(iter(self._waiting))
             batch = self._waiting.pop(kind)
+            if kind == EVENTS:  # the same page for every request waiting for it
+                for (after, limit), futures in batch.items():
+                    read = _events_read(event_items.LIST_POSTGRES, after, limit)
+                    try:
+                        _settle(futures, await self._reads.rows(*read, event_items.LIST_COLUMNS))
+                    except Exception as exc:
+                        _settle(futures, exc)
+                continue
             ids = "{" + ",".join(str(id_) for id_ in batch) + "}"
             _, sql, columns = _LOOP_READS[kind]
             try:
@@ -166,6 +199,25 @@ class AnswerReader:
 
     def close(self) -> None:
         self._reads.close()
+
+
+def _settle(futures: list[asyncio.Future[Any]], result: Any) -> None:
+    for future in futures:
+        if future.done():
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
+
+
+def _events_read(
+    sql: tuple[str, str], after: tuple[str, int] | None, limit: int
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement and parameters of a page of all events: first, or ``after`` a cursor."""
+    if after is None:
+        return sql[0], (event_items.answer_format(), limit + 1)
+    return sql[1], (event_items.answer_format(), *after, limit + 1)
 
 
 _LOOP_READ_SQLITE = (

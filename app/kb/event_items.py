@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db.fts import UNDATED_EVENTS_SORT
 from app.db.models import Event, EventItem, EventItemShows
+from app.db.pg_channel import Column, bytea_column, text_column
 from app.kb import pages
 from app.kb.shown import Shown, shown_by
 from app.kb.sql.batches import batches
@@ -25,6 +27,26 @@ from app.schemas.events import EventRead
 BATCH = 200  # items per batch of statements
 
 ROWS = AnswerRows(EventItem, EventItemShows, "event_id", ("format", "body"))
+
+
+def _list_of_all(order: str, after: str) -> tuple[str, str]:
+    """The loop's reads of a page of ``/v1/events`` (no filter): (id, start date, stored
+    item), first page and after a cursor, in the order of the events' date index."""
+    first = (
+        "SELECT e.id, e.date_start, s.body FROM events AS e"
+        " LEFT JOIN event_items AS s ON s.event_id = e.id AND s.format = ?"
+    )
+    tail = f" ORDER BY {order}, e.id LIMIT ?"
+    return first + tail, f"{first} WHERE ({order}, e.id) > ({after}){tail}"
+
+
+# The order's expression is the index's (migrations 0018 and 0022): the page is read in it.
+LIST_SQLITE = _list_of_all(f"coalesce(e.date_start, '{UNDATED_EVENTS_SORT}')", "?, ?")
+LIST_POSTGRES = _list_of_all(
+    f"coalesce(e.date_start, '{UNDATED_EVENTS_SORT}'::date)",
+    "CAST(? AS date), CAST(? AS integer)",
+)
+LIST_COLUMNS: tuple[Column, ...] = (int, text_column, bytea_column)
 
 
 def answer_format() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
@@ -14,7 +15,14 @@ from app.db.fts import UNDATED_EVENTS_SORT
 from app.db.models import Event, EventParticipant
 from app.kb import event_items
 from app.kb.sql.idlist import linked_to_all
-from app.kb.sql.pagination import CursorCodec, Page, SortKey, cursor_date, keyset_page
+from app.kb.sql.pagination import (
+    CursorCodec,
+    Page,
+    SortKey,
+    cursor_date,
+    cursor_int,
+    keyset_page,
+)
 
 _UNDATED = date.fromisoformat(UNDATED_EVENTS_SORT)  # undated events sort last
 # Written out, not bound: the expression of the index in this order (PostgreSQL, 0018).
@@ -68,11 +76,10 @@ def list_events(
         )
     if date_to:
         query = query.where(Event.date_start <= date_to)
-    filters = f"{type}:{entity_ids}:{status}:{date_from}:{date_to}:{location_id}:{q}"
     page = keyset_page(
         session,
         query,
-        scope="events:date:" + hashlib.sha256(filters.encode()).hexdigest()[:16],
+        scope=list_scope(type, entity_ids, status, date_from, date_to, location_id, q),
         keys=[
             SortKey(_SORT_DATE, parse=cursor_date, dump=date.isoformat),
             SortKey(Event.id),
@@ -85,6 +92,45 @@ def list_events(
     )
     items = event_items.bodies(session, [row.id for row in page.items])
     return Page(items, page.next_cursor)
+
+
+def list_scope(
+    type: str | None,
+    entity_ids: list[int],
+    status: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    location_id: int | None,
+    q: str | None,
+) -> str:
+    """The scope of a list's cursors: a cursor of one list of events fits no other."""
+    filters = f"{type}:{entity_ids}:{status}:{date_from}:{date_to}:{location_id}:{q}"
+    return "events:date:" + hashlib.sha256(filters.encode()).hexdigest()[:16]
+
+
+ALL_EVENTS = list_scope(None, [], None, None, None, None, None)
+
+
+def after_cursor(codec: CursorCodec, cursor: str) -> tuple[str, int]:
+    """The (sort date, id) of the last event before ``cursor`` in the list of all events
+    (``InvalidCursor``, ``CURSOR_ERRORS``: the cursor does not fit it)."""
+    day, id_ = codec.decode(ALL_EVENTS, cursor)
+    return cursor_date(day).isoformat(), cursor_int(id_)
+
+
+def page_of_all(
+    rows: Sequence[tuple[int, str | None, bytes | None]], *, limit: int, codec: CursorCodec
+) -> Page[bytes] | None:
+    """A page of the list of all events from the ``limit + 1`` rows (id, start date in ISO
+    form, stored item) read after its cursor; None when an item is not stored."""
+    more, rows = len(rows) > limit, rows[:limit]
+    if any(body is None for _, _, body in rows):
+        return None
+    next_cursor = None
+    if more:
+        event_id, day, _ = rows[-1]
+        next_cursor = codec.encode(ALL_EVENTS, [day or UNDATED_EVENTS_SORT, event_id])
+    return Page([body for _, _, body in rows if body is not None], next_cursor)
 
 
 def _event_sort_values(row: Any) -> tuple[date, int]:

@@ -140,14 +140,38 @@ def test_an_entity_page_built_on_the_session_is_one_statement(
         state.answer_reader = loop_reader
 
 
-def test_an_uncached_events_list_reads_its_items_in_one_statement(
+def test_an_uncached_list_of_all_events_is_one_stored_read(
+    real_app: TestClient, loop_reads: list[str]
+) -> None:
+    """Its ids and stored items in one read in the event loop, on any page: nothing on the
+    session's engine."""
+    path = "/v1/events?limit=3"
+    for _ in range(3):
+        answer = real_app.get(path)
+        assert answer.status_code == 200 and answer.json()["next_cursor"]
+        trips = _sent(real_app, path)
+        assert trips.total == 0, (path, trips.texts)
+        path = "/v1/events?limit=3&cursor=" + answer.json()["next_cursor"]
+    assert len(loop_reads) == 3 * 3  # _sent reads twice
+
+
+def test_an_uncached_filtered_events_list_reads_its_items_in_one_statement(
     real_app: TestClient,
 ) -> None:
-    """The page's ids, then every item's event, participants, evidence, amounts and entity
-    references in one statement (``app.kb.pages.event_items``): two, whatever the page size."""
-    for path in ("/v1/events?limit=100", "/v1/events?limit=3", "/v1/events?q=the"):
+    """The page's ids, then its stored items in one statement (``app.kb.event_items``): two,
+    whatever the page size; so is the list of all events when the loop cannot read it."""
+    state = real_app.app.state  # type: ignore[attr-defined]
+    for path in ("/v1/events?q=the", "/v1/events?limit=100&type=meeting"):
         trips = _sent(real_app, path)
         assert trips.statements == 2, (path, trips.texts)
+    loop_reader = state.answer_reader
+    state.answer_reader = AnswerReader(state.engine, enabled=False)
+    try:
+        for path in ("/v1/events?limit=100", "/v1/events?limit=3"):
+            trips = _sent(real_app, path)
+            assert trips.statements == 2, (path, trips.texts)
+    finally:
+        state.answer_reader = loop_reader
 
 
 def test_a_missing_article_is_one_read(real_app: TestClient, loop_reads: list[str]) -> None:
@@ -221,3 +245,41 @@ def test_the_counter_leaves_out_the_apps_background_threads(corpus: Corpus) -> N
     finally:
         engine.dispose()
         background.dispose()
+
+
+def _walk(client: TestClient, path: str) -> list[tuple[bytes, str | None]]:
+    """Every page of a list, following its Link headers: each page's bytes and Link."""
+    pages = []
+    url: str | None = path
+    while url is not None:
+        answer = client.get(url)
+        assert answer.status_code == 200, answer.text
+        link = answer.headers.get("link")
+        pages.append((answer.content, link))
+        url = link[1 : link.index(">")] if link else None
+    return pages
+
+
+def test_the_list_of_all_events_from_the_loop_is_the_sessions_byte_for_byte(
+    real_app: TestClient, loop_reads: list[str]
+) -> None:
+    """Every page, cursors and Link headers included; a forged cursor is the session's 400."""
+    state = real_app.app.state  # type: ignore[attr-defined]
+    looped = {limit: _walk(real_app, f"/v1/events?limit={limit}") for limit in (7, 100)}
+    assert len(loop_reads) == sum(len(pages) for pages in looped.values())
+    loop_reader = state.answer_reader
+    state.answer_reader = AnswerReader(state.engine, enabled=False)
+    try:
+        for limit, pages in looped.items():
+            assert _walk(real_app, f"/v1/events?limit={limit}") == pages
+        forged = real_app.get("/v1/events", params={"cursor": "bm90IGEgY3Vyc29y"})
+    finally:
+        state.answer_reader = loop_reader
+    assert real_app.get("/v1/events", params={"cursor": "bm90IGEgY3Vyc29y"}).content == (
+        forged.content
+    )
+    assert forged.status_code == 400
+    other_list = real_app.get("/v1/events", params={"type": "other", "limit": 1}).json()
+    assert other_list["next_cursor"]
+    misfit = real_app.get("/v1/events", params={"cursor": other_list["next_cursor"]})
+    assert misfit.status_code == 400, misfit.text  # a cursor of another list of events
