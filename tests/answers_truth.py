@@ -79,10 +79,10 @@ def assert_event_items_current(session: Session) -> dict[int, bytes]:
     assert event_items.stale_ids(session) == []
     built = event_items.built(session, sorted(rows))
     for event_id, row in rows.items():
-        body, shown = built[event_id]
+        body, what = built[event_id]
         assert bytes(row.body) == body, f"event {event_id}"
         assert row.format == event_items.answer_format()
-        assert shows[event_id] == shown.objects()
+        assert shows[event_id] == what.objects()
     return {event_id: bytes(row.body) for event_id, row in rows.items()}
 
 
