@@ -93,7 +93,8 @@ def count_loop_reads(reader: AnswerReader, statements: list[str]) -> None:
     rows, sqlite_rows = reads.rows, reads.sqlite_rows
 
     async def counted_rows(sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        statements.append(sql)
+        if not reads.sqlite:  # on SQLite ``rows`` runs ``sqlite_rows``, counted there
+            statements.append(sql)
         return await rows(sql, *args)
 
     def counted_sqlite_rows(sql: str, *args: Any) -> list[tuple[Any, ...]]:

@@ -31,6 +31,7 @@ from app.db.pg_channel import Column, bytea_column, text_column
 from app.errors import InvalidCursor, NotFound
 from app.kb import entity_answers, event_items, pages
 from app.kb import events as kb_events
+from app.kb import timeline as kb_timeline
 from app.kb.shown import Shown, shown_by
 from app.kb.sql.batches import batches
 from app.kb.sql.dialect import lock_names
@@ -43,7 +44,7 @@ from app.schemas.articles import ArticleRead
 
 BATCH = 200  # answers built per batch of statements (``store_all``: per transaction)
 ARTICLE, EVENT, ENTITY = "article", "event", "entity"
-EVENTS = "events"  # loop reads only: a page of all events
+EVENTS, TIMELINE = "events", "timeline"  # loop reads only: a page of all events, a timeline
 _PERSON = "person"  # marks only: a person whose roles an article states
 
 # The article's id with its stored answer: a missing article is one statement too.
@@ -135,14 +136,65 @@ class AnswerReader:
             after = kb_events.after_cursor(codec, cursor) if cursor else None
         except (InvalidCursor, *CURSOR_ERRORS):
             return None
+        rows = await self._keyed(EVENTS, (after, limit))
+        return None if rows is None else kb_events.page_of_all(rows, limit=limit, codec=codec)
+
+    async def read_timeline(
+        self, entity_id: int, *, limit: int, cursor: str | None, codec: CursorCodec
+    ) -> Page[kb_timeline.TimelineItem] | None:
+        """A page of the entity's timeline, its event items stored; None when one is not, the
+        entity is not there or was merged, the cursor does not fit (the session's answer says
+        why: 404, 308, 400) or the read failed."""
+        if not self._enabled:
+            return None
+        try:
+            after = kb_timeline.loop_cursor(codec, entity_id, cursor) if cursor else None
+        except InvalidCursor:
+            return None
+        found = await self._keyed(TIMELINE, (entity_id, after, limit))
+        if found is None:
+            return None
+        keys, more, items = found
+        return kb_timeline.loop_page(entity_id, keys, more, items, codec)
+
+    async def _keyed(self, kind: str, key: Any) -> Any:
+        """What ``kind``'s read of ``key`` gives (``_KEYED``); None when it failed. On
+        PostgreSQL the requests waiting for the same key share one read."""
         try:
             if self._reads.sqlite:
-                rows = self._reads.sqlite_rows(*_events_read(event_items.LIST_SQLITE, after, limit))
-            else:
-                rows = await self._together(EVENTS, (after, limit))
+                return await self._read_keyed(kind, key)
+            return await self._together(kind, key)
         except Exception:
             return None
-        return kb_events.page_of_all(rows, limit=limit, codec=codec)
+
+    async def _read_keyed(self, kind: str, key: Any) -> Any:
+        if kind == EVENTS:
+            after, limit = key
+            sql = event_items.LIST_SQLITE if self._reads.sqlite else event_items.LIST_POSTGRES
+            return await self._reads.rows(
+                *_events_read(sql, after, limit), event_items.LIST_COLUMNS
+            )
+        entity_id, after, limit = key
+        postgresql = not self._reads.sqlite
+        rows = await self._reads.rows(
+            *kb_timeline.loop_keys(entity_id, after, limit, postgresql=postgresql),
+            kb_timeline.LOOP_KEY_COLUMNS,
+        )
+        found = kb_timeline.loop_keys_page(rows, limit)
+        if found is None:
+            return None
+        keys, more = found
+        if not keys:
+            return keys, more, []
+        items = await self._reads.rows(
+            *kb_timeline.loop_items(
+                [id_ for _, kind_, id_ in keys if kind_ == "event"],
+                [id_ for _, kind_, id_ in keys if kind_ == "article"],
+                postgresql=postgresql,
+            ),
+            kb_timeline.LOOP_ITEM_COLUMNS,
+        )
+        return keys, more, items
 
     async def _row(self, kind: str, id_: int) -> tuple[Any, ...] | None:
         """The row read for ``id_``; ``()`` when there is no such id; None when disabled or
@@ -173,11 +225,10 @@ class AnswerReader:
         while self._waiting:
             kind = next(iter(self._waiting))
             batch = self._waiting.pop(kind)
-            if kind == EVENTS:  # the same page for every request waiting for it
-                for (after, limit), futures in batch.items():
-                    read = _events_read(event_items.LIST_POSTGRES, after, limit)
+            if kind in (EVENTS, TIMELINE):  # a read per key, for every request waiting for it
+                for key, futures in batch.items():
                     try:
-                        _settle(futures, await self._reads.rows(*read, event_items.LIST_COLUMNS))
+                        _settle(futures, await self._read_keyed(kind, key))
                     except Exception as exc:
                         _settle(futures, exc)
                 continue

@@ -283,3 +283,41 @@ def test_the_list_of_all_events_from_the_loop_is_the_sessions_byte_for_byte(
     assert other_list["next_cursor"]
     misfit = real_app.get("/v1/events", params={"cursor": other_list["next_cursor"]})
     assert misfit.status_code == 400, misfit.text  # a cursor of another list of events
+
+
+def test_an_uncached_timeline_is_two_loop_reads(
+    real_app: TestClient, corpus: Corpus, loop_reads: list[str]
+) -> None:
+    """The entity and both streams' keys, then the page's stored event items and articles,
+    read in the event loop: nothing on the session's engine."""
+    for entity_id in _entity_ids(corpus):
+        before = len(loop_reads)
+        path = f"/v1/entities/{entity_id}/timeline?limit=7"
+        trips = _sent(real_app, path)
+        assert trips.total == 0, (entity_id, trips.texts)
+        reads = 2 if real_app.get(path).json()["items"] else 1  # an empty page: no items
+        assert len(loop_reads) - before == 3 * reads  # _sent reads twice
+
+
+def test_timelines_from_the_loop_are_the_sessions_byte_for_byte(
+    real_app: TestClient, corpus: Corpus
+) -> None:
+    """Every page of the busiest entities' timelines, cursors and Link headers included; a
+    missing entity and a cursor of another entity's timeline are the session's 404 and 400."""
+    state = real_app.app.state  # type: ignore[attr-defined]
+    paths = [f"/v1/entities/{id_}/timeline?limit=4" for id_ in _entity_ids(corpus)[:8]]
+    looped = {path: _walk(real_app, path) for path in paths}
+    assert sum(len(pages) for pages in looped.values()) > len(paths)  # some have more pages
+    first, second = paths[:2]
+    misfit = f"{second}&cursor={real_app.get(first).json()['next_cursor']}"
+    odd = [misfit, "/v1/entities/2147483647/timeline"]
+    odd_answers = [(a.status_code, a.content) for a in map(real_app.get, odd)]
+    loop_reader = state.answer_reader
+    state.answer_reader = AnswerReader(state.engine, enabled=False)
+    try:
+        for path, pages in looped.items():
+            assert _walk(real_app, path) == pages, path
+        assert [(a.status_code, a.content) for a in map(real_app.get, odd)] == odd_answers
+    finally:
+        state.answer_reader = loop_reader
+    assert [status for status, _ in odd_answers] == [400, 404]

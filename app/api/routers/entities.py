@@ -306,7 +306,7 @@ def related_entities(
     responses={200: {"headers": LINK_HEADER}, **MOVED},
 )
 async def entity_timeline(
-    entity_id: LiveEntity,
+    entity_id: EntityIdPath,
     session: SessionDep,
     codec: CodecDep,
     request: Request,
@@ -316,15 +316,21 @@ async def entity_timeline(
 ) -> Response:
     """Oldest first: events it takes part in (by start date) and articles mentioning it (by
     published day). Undated events and articles are left out."""
-    page = await run_point_read(
-        request,
-        kb_timeline.entity_timeline,
-        session,
-        entity_id,
-        limit=limit,
-        cursor=cursor,
-        codec=codec,
-    )
+    # Read in the event loop with its stored event items; else (a merged or missing entity,
+    # an item not stored, a cursor that does not fit) as any sub-resource, on the session.
+    reader = request.app.state.answer_reader
+    page = await reader.read_timeline(entity_id, limit=limit, cursor=cursor, codec=codec)
+    if page is None:
+        entity_id = await live_entity(entity_id, session, request)
+        page = await run_point_read(
+            request,
+            kb_timeline.entity_timeline,
+            session,
+            entity_id,
+            limit=limit,
+            cursor=cursor,
+            codec=codec,
+        )
     link_next(request, response, page.next_cursor)
     return items_answer([_timeline_item(item) for item in page.items], page.next_cursor, response)
 

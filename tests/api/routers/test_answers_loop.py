@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.db import migrate
 from app.db.engine import make_engine
-from app.db.models import ArticleAnswer, Entity, EntityAnswer, EntityStats
+from app.db.models import ArticleAnswer, Entity, EntityAnswer, EntityStats, EventItem
 from app.errors import NotFound
 from app.kb import answers, curate, entity_answers
 from app.kb.ingest import ingest_article
@@ -252,3 +252,24 @@ def test_the_loop_writes_in_counts_of_any_time_as_the_schema_does(
     expected = built_entity(engine, putin)
     assert answer is not None and (answer.body, answer.etag) == (expected.body, expected.etag)
     assert json.loads(answer.body)["last_seen"] == "2024-02-29T23:59:58.123456Z"
+
+
+def test_lists_of_events_from_the_loop_read_the_stored_items_else_the_session_builds_them(
+    stored: tuple[str, list[int]], engine: Engine
+) -> None:
+    """``/v1/events`` and a timeline answer the stored item (here a stand-in); with no item of
+    the current format, the session builds the page, as it did before the item was touched."""
+    url, _ = stored
+    putin = entity_ids(engine)["Vladimir Putin"]
+    paths = ["/v1/events", f"/v1/entities/{putin}/timeline"]
+    with TestClient(create_app(Settings(database_url=url, read_cache_size=0))) as client:
+        before = [client.get(path).content for path in paths]
+        with Session(engine) as session:
+            session.execute(update(EventItem).values(body=b'{"from":"the row"}'))
+            session.commit()
+        for path in paths:
+            assert b'{"from":"the row"}' in client.get(path).content, path
+        with Session(engine) as session:
+            session.execute(update(EventItem).values(format="0.0.0-old"))
+            session.commit()
+        assert [client.get(path).content for path in paths] == before
