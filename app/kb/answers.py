@@ -34,7 +34,7 @@ from app.kb import events as kb_events
 from app.kb import timeline as kb_timeline
 from app.kb.shown import Shown, shown_by
 from app.kb.sql.batches import batches
-from app.kb.sql.dialect import lock_names
+from app.kb.sql.dialect import lock_names, try_lock_names
 from app.kb.sql.pagination import CURSOR_ERRORS, CursorCodec, Page
 from app.kb.sql.transaction import before_commit, committing
 from app.kb.stored_answer import Answer as Answer
@@ -476,11 +476,18 @@ def store_all(session: Session, ids: Sequence[int], *, kind: str = ARTICLE) -> I
     transaction per batch; yields how many each stored."""
     store = {ARTICLE: _store, ENTITY: entity_answers.store, EVENT: event_items.store}[kind]
     for chunk in batches(ids, BATCH):
+        names = {f"answers:{kind}:{id_}": id_ for id_ in chunk}
         with committing(session):
             # As a write that marks them: a concurrent write to one of these answers commits
-            # before this batch builds it, or waits for this batch to commit.
-            lock_names(session, (f"answers:{kind}:{id_}" for id_ in chunk))
-            store(session, chunk)
+            # before this batch builds it, or waits for this batch to commit. Without waiting
+            # while holding the others: a write holding one may be waiting for another (a
+            # re-extraction takes its events' locks in two calls).
+            busy = {names[name] for name in try_lock_names(session, names)}
+            store(session, [id_ for id_ in chunk if id_ not in busy])
+        for id_ in sorted(busy):  # then each alone, waiting for the write that holds it
+            with committing(session):
+                lock_names(session, [f"answers:{kind}:{id_}"])
+                store(session, [id_])
         yield len(chunk)
 
 

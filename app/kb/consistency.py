@@ -48,7 +48,7 @@ from app.db.models import (
     Role,
 )
 from app.db.models.entities import NEVER_SEEN
-from app.kb import answers, curate, entity_stats
+from app.kb import answers, curate, entity_stats, event_items
 from app.kb.sql.transaction import committing
 
 Query: TypeAlias = Select[*tuple[Any, ...]]
@@ -92,6 +92,7 @@ def repair(session: Session) -> list[Finding]:
             touched |= _repair_entity_articles(session)
             _repair_entity_events(session)
             session.execute(delete(Event).where(~_has_evidence()))
+            event_items.drop_orphans(session)
             entity_stats.refresh(session, touched | set(session.scalars(_stale_stats())))
     session.expire_all()
     return found

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.db.fts import UNDATED_EVENTS_SORT
@@ -120,6 +120,14 @@ def store(session: Session, event_ids: Sequence[int], *, created: Iterable[int] 
 def showing(session: Session, entity_ids: Iterable[int]) -> set[int]:
     """The events whose stored items name any of ``entity_ids`` (a participant, the place)."""
     return ROWS.showing(session, "entity", entity_ids)
+
+
+def drop_orphans(session: Session) -> None:
+    """Delete the items of events deleted without a mark (a repair's events without evidence):
+    no foreign key does it (``EventItem``)."""
+    session.execute(
+        delete(EventItem).where(~select(Event.id).where(Event.id == EventItem.event_id).exists())
+    )
 
 
 # Maintenance (``newskb answers``) ----------------------------------------------------------

@@ -25,12 +25,7 @@ def upgrade() -> None:
         sa.Column("event_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("format", sa.String(length=64), nullable=False),
         sa.Column("body", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["event_id"],
-            ["events.id"],
-            name=op.f("fk_event_items_event_id_events"),
-            ondelete="CASCADE",
-        ),
+        # No foreign key to events: ``app.db.models.answers.EventItem`` says why.
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_event_items")),
     )
     op.create_table(

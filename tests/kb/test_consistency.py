@@ -20,6 +20,7 @@ from app.db.models import (
 )
 from app.kb import consistency, curate
 from app.kb.ingest import ingest_article
+from tests.answers_truth import assert_event_items_current
 from tests.entity_truth import assert_entity_stats_exact
 from tests.factories import meeting_article
 
@@ -112,6 +113,7 @@ def test_check_finds_the_drift_and_repair_removes_it(
     assert consistency.repair(session) == found
     assert consistency.check(session) == []
     assert_entity_stats_exact(session)
+    assert_event_items_current(session)  # an event the repair deleted has no item left
 
 
 def test_repair_moves_facts_onto_the_surviving_entity(

@@ -16,17 +16,18 @@ from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
-from app.db.models import Article, Entity, Event, EventEvidence, Mention, Timex
+from app.db.models import Article, Entity, Event, EventEvidence, EventItem, Mention, Timex
 from app.extract import types as x
 from app.extract.pipeline import content_hash
 from app.kb import answers, curate, entity_stats, resolve
 from app.kb.curate import EntityEdit
 from app.kb.ingest import IngestResult, delete_article, ingest_article, replace_facts
+from app.kb.sql.dialect import lock_names
 from app.main import create_app
 from app.settings import Settings
 from tests.answers_truth import assert_answers_current
@@ -272,6 +273,92 @@ def test_reextractions_and_edits_of_one_person_at_once_do_not_deadlock(
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         for future in [pool.submit(job) for job in jobs]:
             future.result(timeout=120)
+    with Session(fresh_engine) as session:
+        assert_answers_current(session)
+
+
+def test_reextractions_dropping_events_and_renames_of_their_participant_do_not_deadlock(
+    fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-extraction deletes the events only its article reported before it resolves its
+    entities; a rename of a participant locks the stored items naming it at its commit. An
+    item's row taken early (a cascade from its event) made each wait on the other."""
+    hold = resolve._hold
+
+    def hold_later(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.02)  # between the deletion of the old facts and the resolution
+        return hold(*args, **kwargs)
+
+    sessions = make_sessionmaker(fresh_engine)
+    body = "Vladimir Putin met Alexander Lukashenko in Russia on Thursday ({})."
+    ids = [
+        ingest_in_own_session(sessions, meeting_article(body.format(n), day=date(2021, 9, n)))
+        for n in range(1, 7)
+    ]
+    with sessions() as session:
+        lukashenko = session.scalars(
+            select(Entity.id).where(Entity.name == "Alexander Lukashenko")
+        ).one()
+    monkeypatch.setattr(resolve, "_hold", hold_later)
+
+    def reextract(n: int, article_id: int) -> None:  # its event moves: the old one goes
+        with sessions() as session:
+            replace_facts(
+                session, article_id, meeting_article(body.format(n), day=date(2022, 9, n))
+            )
+
+    def rename(n: int) -> None:
+        with sessions() as session:
+            curate.update_entity(session, lukashenko, EntityEdit(name=f"A. Lukashenko {n}"))
+
+    jobs: list[Callable[[], object]] = []
+    for n, article_id in enumerate(ids, start=1):
+        jobs += [lambda n=n, a=article_id: reextract(n, a), lambda n=n: rename(n)]
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        for future in [pool.submit(job) for job in jobs]:
+            future.result(timeout=120)
+    with Session(fresh_engine) as session:
+        assert_answers_current(session)
+
+
+def test_newskb_answers_stores_around_a_write_holding_one_answer(
+    fresh_engine: Engine,
+) -> None:
+    """A batch of ``store_all`` never waits for one answer's lock while holding the others
+    (a write holding that one may be waiting for another of them): it stores the rest, then
+    waits for that one alone."""
+    if fresh_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time: nothing to wait for")
+    sessions = make_sessionmaker(fresh_engine)
+    body = "Vladimir Putin met Alexander Lukashenko in Russia on Thursday ({})."
+    for n in range(1, 5):
+        ingest_in_own_session(sessions, meeting_article(body.format(n), day=date(2021, 9, n)))
+    with sessions() as session:
+        event_ids = sorted(session.scalars(select(Event.id)))
+        session.execute(delete(EventItem))
+        session.commit()
+    held = event_ids[1]
+    writer = sessions()
+    lock_names(writer, [f"answers:event:{held}"])  # a write's lock, held until its commit
+    done = threading.Event()
+
+    def store() -> None:
+        with sessions() as session:
+            list(answers.store_all(session, event_ids, kind=answers.EVENT))
+        done.set()
+
+    storing = threading.Thread(target=store)
+    storing.start()
+    deadline = time.monotonic() + 30
+    while count(fresh_engine, EventItem) < len(event_ids) - 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with Session(fresh_engine) as session:  # the rest are stored while one is held
+        assert set(session.scalars(select(EventItem.event_id))) == set(event_ids) - {held}
+    assert not done.is_set()
+    writer.commit()
+    writer.close()
+    storing.join(timeout=30)
+    assert done.is_set()
     with Session(fresh_engine) as session:
         assert_answers_current(session)
 

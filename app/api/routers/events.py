@@ -55,6 +55,7 @@ async def list_events(
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
+    q = q or None  # an empty q filters nothing: the cursors of the list of every event
     if not (type or entity or status or date_from or date_to or location or q):
         # Every event: its stored items, read in the event loop (else built in a thread).
         reader = request.app.state.answer_reader

@@ -86,13 +86,17 @@ class EntityAnswerShows(Base):
 class EventItem(Base):
     """An event as lists show it (``EventRead``'s JSON: ``/v1/events``, timelines), built by
     the writes that change it, so a page of events is read, not built. ``format`` as in
-    ``ArticleAnswer``."""
+    ``ArticleAnswer``.
+
+    No foreign key to ``events``: a cascade would lock an event's row when a re-extraction
+    deletes the event, early in its transaction, where a rename naming the event's entities
+    waits for it while holding the entity the re-extraction's resolution waits for. The row
+    goes at the commit instead, with the other stored rows (``AnswerRows.write``), and reads
+    join it from ``events``, so a row left without its event is never served."""
 
     __tablename__ = "event_items"
 
-    event_id: Mapped[int] = mapped_column(
-        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
-    )
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     format: Mapped[str] = mapped_column(String(64))
     body: Mapped[bytes] = mapped_column(LargeBinary)
 

@@ -164,6 +164,24 @@ def lock_names(session: Session, names: Iterable[str]) -> None:
         )
 
 
+def try_lock_names(session: Session, names: Iterable[str]) -> set[str]:
+    """``lock_names`` without waiting: the names another transaction holds are returned, not
+    locked (none on SQLite)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return set()
+    by_key = {_lock_key(name): name for name in names}
+    if not by_key:
+        return set()
+    rows = session.execute(
+        text(
+            "SELECT k, pg_try_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"
+            " ORDER BY k"
+        ),
+        {"keys": sorted(by_key)},
+    )
+    return {by_key[key] for key, locked in rows if not locked}
+
+
 def _lock_key(name: str) -> int:
     digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
