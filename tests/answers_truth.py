@@ -20,16 +20,24 @@ from app.kb.answers import AnswerReader
 from app.kb.shown import Shown
 
 
+def _stored(
+    session: Session, answers_model: Any, shows_model: Any, key: str
+) -> tuple[dict[int, Any], dict[int, set[tuple[str, int]]]]:
+    """A table of stored answers as it is now: its rows and what each shows, by ``key``."""
+    session.expire_all()
+    rows = {getattr(row, key): row for row in session.scalars(select(answers_model))}
+    shows: dict[int, set[tuple[str, int]]] = {}
+    for shown in session.scalars(select(shows_model)):
+        shows.setdefault(getattr(shown, key), set()).add((shown.kind, shown.object_id))
+    return rows, shows
+
+
 def assert_answers_current(session: Session) -> dict[int, bytes]:
     """Every article's, every live entity's and every event's stored answer is the one built
     now; returns the articles' by article id."""
     assert_entity_answers_current(session)
     assert_event_items_current(session)
-    session.expire_all()
-    rows = {row.article_id: row for row in session.scalars(select(ArticleAnswer))}
-    shows: dict[int, set[tuple[str, int]]] = {}
-    for shown in session.scalars(select(ArticleAnswerShows)):
-        shows.setdefault(shown.article_id, set()).add((shown.kind, shown.object_id))
+    rows, shows = _stored(session, ArticleAnswer, ArticleAnswerShows, "article_id")
     assert set(rows) == set(answers.stale_ids(session, everything=True))
     assert answers.stale_ids(session) == []
     for article_id, row in rows.items():
@@ -46,11 +54,7 @@ def assert_answers_current(session: Session) -> dict[int, bytes]:
 def assert_entity_answers_current(session: Session) -> dict[int, bytes]:
     """Every live entity's stored answer, its counts written in, is the one built now (and a
     merged entity has none); returns them by entity id."""
-    session.expire_all()
-    rows = {row.entity_id: row for row in session.scalars(select(EntityAnswer))}
-    shows: dict[int, set[tuple[str, int]]] = {}
-    for shown in session.scalars(select(EntityAnswerShows)):
-        shows.setdefault(shown.entity_id, set()).add((shown.kind, shown.object_id))
+    rows, shows = _stored(session, EntityAnswer, EntityAnswerShows, "entity_id")
     assert set(rows) == set(entity_answers.stale_ids(session, everything=True))
     assert entity_answers.stale_ids(session) == []
     bodies = {}
@@ -70,11 +74,7 @@ def assert_entity_answers_current(session: Session) -> dict[int, bytes]:
 
 def assert_event_items_current(session: Session) -> dict[int, bytes]:
     """Every event's stored item is the one built now; returns them by event id."""
-    session.expire_all()
-    rows = {row.event_id: row for row in session.scalars(select(EventItem))}
-    shows: dict[int, set[tuple[str, int]]] = {}
-    for shown in session.scalars(select(EventItemShows)):
-        shows.setdefault(shown.event_id, set()).add((shown.kind, shown.object_id))
+    rows, shows = _stored(session, EventItem, EventItemShows, "event_id")
     assert set(rows) == set(event_items.stale_ids(session, everything=True))
     assert event_items.stale_ids(session) == []
     built = event_items.built(session, sorted(rows))

@@ -112,18 +112,25 @@ def test_deleting_the_only_article_of_an_event_drops_its_item(session: Session) 
     assert_event_items_current(session)
 
 
-def test_bodies_read_stored_items_and_build_the_others_in_order(session: Session) -> None:
-    ingest_article(session, meeting_article())
+def _tampered_and_stale(session: Session) -> tuple[int, int, bytes]:
+    """Two events: the first's stored item replaced by ``{}``, the second's of an older
+    format; with the second's item as built now."""
     ingest_article(session, meeting_article(OTHER_DAY, day=date(2021, 9, 10)))
     first, second = _event_ids(session)
-    built = event_items.built(session, [first, second])
+    built = event_items.built(session, [second])[second][0]
     session.execute(update(EventItem).where(EventItem.event_id == first).values(body=b"{}"))
     session.execute(
         update(EventItem).where(EventItem.event_id == second).values(format="0.0.0-old")
     )
     session.commit()
+    return first, second, built
+
+
+def test_bodies_read_stored_items_and_build_the_others_in_order(session: Session) -> None:
+    ingest_article(session, meeting_article())
+    first, second, built = _tampered_and_stale(session)
     # The stored bytes are served as they are (here tampered); another format's are not.
-    assert event_items.bodies(session, [second, first, 2**31 - 1]) == [built[second][0], b"{}"]
+    assert event_items.bodies(session, [second, first, 2**31 - 1]) == [built, b"{}"]
     assert event_items.stale_ids(session) == [second]
     assert event_items.differing(session, [first, second]) == [first]
     stored = sum(answers.store_all(session, [first, second], kind=answers.EVENT))
@@ -143,14 +150,7 @@ def test_a_rolled_back_write_stores_no_item(session: Session) -> None:
 
 def test_a_timeline_reads_stored_items_and_builds_the_others(session: Session) -> None:
     article_id = ingest_article(session, meeting_article()).article.id
-    ingest_article(session, meeting_article(OTHER_DAY, day=date(2021, 9, 10)))
-    first, second = _event_ids(session)
-    built = event_items.built(session, [first, second])
-    session.execute(update(EventItem).where(EventItem.event_id == first).values(body=b"{}"))
-    session.execute(
-        update(EventItem).where(EventItem.event_id == second).values(format="0.0.0-old")
-    )
-    session.commit()
+    first, second, built = _tampered_and_stale(session)
     events, articles = event_items.timeline(session, [first, second], [article_id])
-    assert events == {first: b"{}", second: built[second][0]}
+    assert events == {first: b"{}", second: built}
     assert list(articles) == [article_id] and articles[article_id].title == "Leaders meet"
