@@ -151,11 +151,8 @@ class AnswerReader:
             after = kb_timeline.loop_cursor(codec, entity_id, cursor) if cursor else None
         except InvalidCursor:
             return None
-        found = await self._keyed(TIMELINE, (entity_id, after, limit))
-        if found is None:
-            return None
-        keys, more, items = found
-        return kb_timeline.loop_page(entity_id, keys, more, items, codec)
+        rows = await self._keyed(TIMELINE, (entity_id, after, limit))
+        return None if rows is None else kb_timeline.loop_page(entity_id, rows, limit, codec)
 
     async def _keyed(self, kind: str, key: Any) -> Any:
         """What ``kind``'s read of ``key`` gives (``_KEYED``); None when it failed. On
@@ -176,25 +173,8 @@ class AnswerReader:
             )
         entity_id, after, limit = key
         postgresql = not self._reads.sqlite
-        rows = await self._reads.rows(
-            *kb_timeline.loop_keys(entity_id, after, limit, postgresql=postgresql),
-            kb_timeline.LOOP_KEY_COLUMNS,
-        )
-        found = kb_timeline.loop_keys_page(rows, limit)
-        if found is None:
-            return None
-        keys, more = found
-        if not keys:
-            return keys, more, []
-        items = await self._reads.rows(
-            *kb_timeline.loop_items(
-                [id_ for _, kind_, id_ in keys if kind_ == "event"],
-                [id_ for _, kind_, id_ in keys if kind_ == "article"],
-                postgresql=postgresql,
-            ),
-            kb_timeline.LOOP_ITEM_COLUMNS,
-        )
-        return keys, more, items
+        read = kb_timeline.loop_read(entity_id, after, limit, postgresql=postgresql)
+        return await self._reads.rows(*read, kb_timeline.LOOP_COLUMNS)
 
     async def _row(self, kind: str, id_: int) -> tuple[Any, ...] | None:
         """The row read for ``id_``; ``()`` when there is no such id; None when disabled or

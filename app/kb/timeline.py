@@ -146,77 +146,64 @@ def _day(value: Any) -> date:
 
 
 # Reads from the event loop (``answers.AnswerReader.read_timeline``) -------------------------
-# The same page in two plain statements: the entity (is it there, was it merged) and the keys
-# of both streams after the cursor; then the page's stored event items and its articles.
+# The same page in one plain statement: the entity (is it there, was it merged), then the
+# first items of both streams after the cursor, merged and cut in SQL in the page's order,
+# each with its stored event item or its article.
+
+# Items as (kind number, day, id): articles (1) precede events (2) on one day, as "article"
+# precedes "event" in ``_Key``.
+_STREAMS = (
+    ("article", 1, "entity_articles", "published_on", "article_id"),
+    ("event", 2, "entity_events", "date_start", "event_id"),
+)
 
 
-def loop_keys(
+def loop_read(
     entity_id: int, after: _Key | None, limit: int, *, postgresql: bool
 ) -> tuple[str, tuple[Any, ...]]:
-    """The statement and parameters of (0, NULL, merged_into_id) for the entity (no row: there
-    is none), then (1, day, article id) and (2, day, event id) rows of both streams."""
-    day = "CAST(? AS date)" if postgresql else "?"
-    null_day = "CAST(NULL AS date)" if postgresql else "NULL"
-    branches = [f"SELECT 0, {null_day}, merged_into_id FROM entities WHERE id = ?"]
-    params: list[Any] = [entity_id]
-    for kind, number, table, column, id_ in (
-        ("article", 1, "entity_articles", "published_on", "article_id"),
-        ("event", 2, "entity_events", "date_start", "event_id"),
-    ):
+    """The statement and parameters of the entity's row (0, NULL, merged_into_id, ...; none:
+    there is no such entity), then up to ``limit + 1`` items in the page's order: (1, day,
+    article id, NULL, title, url, published_at as text, source name) and (2, day, event id,
+    its stored item or NULL, ...)."""
+    day, no_day, no_body, text = "?", "NULL", "NULL", "NULL"
+    published = "a.published_at"
+    if postgresql:  # typed: the branches of a UNION agree on their columns' types
+        day, no_day = "CAST(? AS date)", "CAST(NULL AS date)"
+        no_body, text = "CAST(NULL AS bytea)", "CAST(NULL AS text)"
+        published = "CAST(a.published_at AS text)"
+    streams: list[str] = []
+    params: list[Any] = []
+    for kind, number, table, column, id_ in _STREAMS:
         where = f"entity_id = ? AND {column} IS NOT NULL"
         params.append(entity_id)
         if after is not None:
             last_day, last_kind, last_id = after
-            if kind == last_kind:
-                where += f" AND ({column} > {day} OR ({column} = {day} AND {id_} > ?))"
-                params += [last_day.isoformat(), last_day.isoformat(), last_id]
+            if kind == last_kind:  # a row comparison: a range of the index on both
+                where += f" AND ({column}, {id_}) > ({day}, ?)"
+                params += [last_day.isoformat(), last_id]
             else:  # on one day, articles precede events
                 where += f" AND {column} {'>=' if kind > last_kind else '>'} {day}"
                 params.append(last_day.isoformat())
-        branches.append(
-            f"SELECT * FROM (SELECT {number}, {column}, {id_} FROM {table} WHERE {where}"
-            f" ORDER BY {column}, {id_} LIMIT ?) AS s{number}"
+        streams.append(
+            f"SELECT * FROM (SELECT {number} AS k, {column} AS day, {id_} AS id FROM {table}"
+            f" WHERE {where} ORDER BY {column}, {id_} LIMIT ?) AS s{number}"
         )
         params.append(limit + 1)
-    return " UNION ALL ".join(branches), tuple(params)
-
-
-LOOP_KEY_COLUMNS: tuple[Column, ...] = (int, text_column, int)
-
-
-def loop_items(
-    event_ids: Sequence[int], article_ids: Sequence[int], *, postgresql: bool
-) -> tuple[str, tuple[Any, ...]]:
-    """The statement and parameters of (1, event id, stored item) and (2, article id, title,
-    url, published_at as text, source name) rows of a page."""
-    format_ = event_items.answer_format()
-    if postgresql:
-        events = "s.event_id = ANY(CAST(? AS integer[]))"
-        articles = "a.id = ANY(CAST(? AS integer[]))"
-        params: tuple[Any, ...] = (_array(event_ids), format_, _array(article_ids))
-        text, blob = "CAST(NULL AS text)", "CAST(NULL AS bytea)"
-        published = "CAST(a.published_at AS text)"
-    else:
-        events = f"s.event_id IN ({','.join('?' * len(event_ids))})"
-        articles = f"a.id IN ({','.join('?' * len(article_ids))})"
-        params = (*event_ids, format_, *article_ids)
-        text, blob, published = "NULL", "NULL", "a.published_at"
     sql = (
-        f"SELECT 1, s.event_id, s.body, {text}, {text}, {text}, {text} FROM event_items AS s"
-        f" WHERE {events} AND s.format = ?"
-        f" UNION ALL SELECT 2, a.id, {blob}, a.title, a.url, {published}, src.name"
-        " FROM articles AS a LEFT JOIN sources AS src ON src.id = a.source_id"
-        f" WHERE {articles}"
+        f"SELECT 0, {no_day}, merged_into_id, {no_body}, {text}, {text}, {text}, {text}"
+        " FROM entities WHERE id = ?"
+        " UNION ALL SELECT * FROM (SELECT p.k, p.day, p.id, s.body, a.title, a.url,"
+        f" {published}, src.name FROM ({' UNION ALL '.join(streams)}) AS p"
+        " LEFT JOIN event_items AS s ON p.k = 2 AND s.event_id = p.id AND s.format = ?"
+        " LEFT JOIN articles AS a ON p.k = 1 AND a.id = p.id"
+        " LEFT JOIN sources AS src ON src.id = a.source_id"
+        " ORDER BY p.day, p.k, p.id LIMIT ?) AS page"
     )
-    return sql, params
+    return sql, (entity_id, *params, event_items.answer_format(), limit + 1)
 
 
-def _array(ids: Sequence[int]) -> str:
-    return "{" + ",".join(map(str, ids)) + "}"
-
-
-LOOP_ITEM_COLUMNS: tuple[Column, ...] = (
-    *(int, int, bytea_column),
+LOOP_COLUMNS: tuple[Column, ...] = (
+    *(int, text_column, int, bytea_column),
     *(text_column, text_column, text_column, text_column),
 )
 
@@ -226,43 +213,33 @@ def loop_cursor(codec: CursorCodec, entity_id: int, cursor: str) -> _Key:
     return _decode(codec, _scope(entity_id), cursor)
 
 
-def loop_keys_page(rows: Sequence[tuple[Any, ...]], limit: int) -> tuple[list[_Key], bool] | None:
-    """The page's keys from the rows of ``loop_keys``, and whether more follow; None when the
-    entity is not there or was merged (the session answers: 404, 308)."""
+def loop_page(
+    entity_id: int, rows: Sequence[tuple[Any, ...]], limit: int, codec: CursorCodec
+) -> Page[TimelineItem] | None:
+    """The page from the rows of ``loop_read``; None when the entity is not there or was
+    merged, or an event's item is not stored (the session answers: 404, 308, or builds it)."""
     entity = [row for row in rows if row[0] == 0]
     if not entity or entity[0][2] is not None:
         return None
-    keys: list[_Key] = sorted(
-        (_day(day), "article" if number == 1 else "event", id_)
-        for number, day, id_ in rows
-        if number != 0
-    )
-    return keys[:limit], len(keys) > limit
-
-
-def loop_page(
-    entity_id: int,
-    keys: list[_Key],
-    more: bool,
-    rows: Sequence[tuple[Any, ...]],
-    codec: CursorCodec,
-) -> Page[TimelineItem] | None:
-    """The page from its keys and the rows of ``loop_items``; None when an event's item is not
-    stored (the session builds it)."""
+    items = [row for row in rows if row[0] != 0]
+    more, items = len(items) > limit, items[:limit]
+    keys: list[_Key] = []
     events: dict[int, bytes] = {}
     articles: dict[int, Any] = {}
-    for number, id_, body, title, url, published_at, source in rows:
-        if number == 1:
+    for number, day, id_, body, title, url, published_at, source in items:
+        if number == 2:
+            if body is None:
+                return None
+            keys.append((_day(day), "event", id_))
             events[id_] = bytes(body)
-        else:
-            when = datetime.fromisoformat(published_at) if published_at is not None else None
-            articles[id_] = {
-                "id": id_,
-                "title": title,
-                "url": url,
-                "published_at": as_utc(when),
-                "source": source,
-            }
-    if any(kind == "event" and id_ not in events for _, kind, id_ in keys):
-        return None
+            continue
+        keys.append((_day(day), "article", id_))
+        when = datetime.fromisoformat(published_at) if published_at is not None else None
+        articles[id_] = {
+            "id": id_,
+            "title": title,
+            "url": url,
+            "published_at": as_utc(when),
+            "source": source,
+        }
     return _page(entity_id, keys, more, events, articles, codec)

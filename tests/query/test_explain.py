@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from sqlalchemy import Connection, event, func, select, text
 from sqlalchemy.orm import Session
 
 from app.db.models import Mention, Role
-from app.kb import event_items
+from app.kb import event_items, timeline
 from app.kb.search import newest
 from tests.query.conftest import Corpus
 
@@ -425,3 +426,31 @@ def test_a_date_slice_is_probed_as_dated_and_undated_branches(
         assert api.get("/v1/articles?q=said&sort=-published_at&limit=2").status_code == 200
     probes = [s for s, _ in statements if " @@ " in s and "ts_headline" not in s]
     assert any("UNION ALL" in s for s in probes), probes
+
+
+def test_the_loop_reads_a_timeline_as_ranges_of_its_indexes(
+    planner: Connection, corpus_session: Session
+) -> None:
+    """Both streams of ``/v1/entities/{id}/timeline`` (``app.kb.timeline.loop_read``) are
+    ranges of their indexes from the cursor on, a cursor of either kind: no page reads an
+    entity's history before its cursor."""
+    postgresql = planner.dialect.name == "postgresql"
+    entity_id = _popular_entity(corpus_session)
+    cursor = planner.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    for kind in ("article", "event"):
+        statement, parameters = timeline.loop_read(
+            entity_id, (date(2015, 1, 1), kind, 5), 20, postgresql=postgresql
+        )
+        if postgresql:
+            cursor.execute("EXPLAIN " + statement.replace("?", "%s"), parameters)
+            plan = [row[0] for row in cursor.fetchall()]
+            conditions = " ".join(line for line in plan if "Index Cond" in line)
+            assert "published_on >" in conditions or "ROW(published_on" in conditions, plan
+            assert "date_start >" in conditions or "ROW(date_start" in conditions, plan
+            assert not any("Filter: ((published_on" in line for line in plan), plan
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            plan = [row[3] for row in cursor.fetchall()]
+            for index in ("ix_entity_articles_entity_id_published_on", "ix_entity_events"):
+                [search] = [line for line in plan if index in line]
+                assert search.startswith("SEARCH") and ">" in search, plan
