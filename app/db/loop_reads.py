@@ -61,7 +61,7 @@ class LoopReads:
             return self.sqlite_rows(sql, params)
         if time.monotonic() - self._failed_at < self.backoff_s:
             raise TimeoutError("a read from the event loop failed a moment ago")
-        statement = _numbered(sql).encode()
+        statement = numbered(sql).encode()
         values = [None if value is None else str(value).encode() for value in params]
         loop = asyncio.get_running_loop()
         if (channel := self._channel) is not None and not channel.closed and channel.loop is loop:
@@ -128,8 +128,14 @@ class LoopReads:
                 connect_timeout=5,
                 tcp_user_timeout=15_000,
                 # Dates and times in the text form the readers parse, whatever the server's.
+                # Its statements are prepared (``PgChannel``) and planned once, for any
+                # parameters: each is a range of an index whatever they are (tests/query/
+                # test_explain.py checks those generic plans), where the server's own choice
+                # kept planning a list's page for every request (0.1-0.3 ms each).
                 options=f"-c statement_timeout={self.postgres_timeout_ms}"
-                " -c DateStyle=ISO -c TimeZone=UTC",
+                " -c DateStyle=ISO -c TimeZone=UTC -c plan_cache_mode=force_generic_plan"
+                # Stored answers come as text (``pg_channel.as_utf8``): in UTF-8, unconverted.
+                " -c client_encoding=UTF8",
             )
             self._channel = PgChannel(connection)
         return await self._channel.rows(statement, values, columns)
@@ -148,7 +154,7 @@ class LoopReads:
         self._channel = None
 
 
-def _numbered(sql: str) -> str:
+def numbered(sql: str) -> str:
     """``?`` placeholders as PostgreSQL's ``$1``, ``$2``... (no ``?`` in the statements' text)."""
     parts = sql.split("?")
     return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.db.loop_reads import LoopReads
 from app.db.models import Article, ArticleAnswer, ArticleAnswerShows, EventEvidence, Role
-from app.db.pg_channel import Column, bytea_column, text_column
+from app.db.pg_channel import Column, as_utf8, text_column, utf8_column
 from app.errors import InvalidCursor, NotFound
 from app.kb import entity_answers, event_items, pages
 from app.kb import events as kb_events
@@ -251,19 +251,19 @@ def _events_read(
     return sql[1], (event_items.answer_format(), *after, limit + 1)
 
 
-_LOOP_READ_SQLITE = (
+LOOP_READ_SQLITE = (
     "SELECT a.id, s.body, s.etag, s.shown FROM articles AS a"
     " LEFT JOIN article_answers AS s ON s.article_id = a.id AND s.format = ?"
     " WHERE a.id = ?"
 )
-_LOOP_READ_POSTGRES = (
-    "SELECT a.id, s.body, s.etag, s.shown FROM articles AS a"
+LOOP_READ_POSTGRES = (
+    f"SELECT a.id, {as_utf8('s.body')}, s.etag, s.shown FROM articles AS a"
     " LEFT JOIN article_answers AS s ON s.article_id = a.id AND s.format = ?"
     " WHERE a.id = ANY(CAST(? AS integer[]))"
 )
-_COLUMNS: tuple[Column, ...] = (int, bytea_column, text_column, text_column)
+_COLUMNS: tuple[Column, ...] = (int, utf8_column, text_column, text_column)
 _LOOP_READS: dict[str, tuple[str, str, tuple[Column, ...]]] = {
-    ARTICLE: (_LOOP_READ_SQLITE, _LOOP_READ_POSTGRES, _COLUMNS),
+    ARTICLE: (LOOP_READ_SQLITE, LOOP_READ_POSTGRES, _COLUMNS),
     ENTITY: (
         entity_answers.LOOP_READ_SQLITE,
         entity_answers.LOOP_READ_POSTGRES,

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.db.base import as_utc
 from app.db.models import Entity, EntityAnswer, EntityAnswerShows, EntityStats
-from app.db.pg_channel import Column, bytea_column, text_column
+from app.db.pg_channel import Column, as_utf8, text_column, utf8_column
 from app.errors import NotFound
 from app.kb import pages
 from app.kb.shown import Shown, shown_by
@@ -145,10 +145,10 @@ LOOP_READ_SQLITE = (
 )
 LOOP_READ_POSTGRES = LOOP_READ_SQLITE.replace(
     "WHERE e.id = ?", "WHERE e.id = ANY(CAST(? AS integer[]))"
-)
+).replace("s.head, s.tail", f"{as_utf8('s.head')}, {as_utf8('s.tail')}")
 
 LOOP_COLUMNS: tuple[Column, ...] = (
-    *(int, int, bytea_column, bytea_column, text_column),
+    *(int, int, utf8_column, utf8_column, text_column),
     *(int, int, text_column),
 )
 

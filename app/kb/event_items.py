@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.db.fts import UNDATED_EVENTS_SORT
 from app.db.models import Event, EventItem, EventItemShows
-from app.db.pg_channel import Column, bytea_column, text_column
+from app.db.pg_channel import Column, as_utf8, text_column, utf8_column
 from app.kb import pages
 from app.kb.shown import Shown, shown_by
 from app.kb.sql.batches import batches
@@ -29,11 +29,11 @@ BATCH = 200  # items per batch of statements
 ROWS = AnswerRows(EventItem, EventItemShows, "event_id", ("format", "body"))
 
 
-def _list_of_all(order: str, after: str) -> tuple[str, str]:
+def _list_of_all(order: str, after: str, body: str = "s.body") -> tuple[str, str]:
     """The loop's reads of a page of ``/v1/events`` (no filter): (id, start date, stored
     item), first page and after a cursor, in the order of the events' date index."""
     first = (
-        "SELECT e.id, e.date_start, s.body FROM events AS e"
+        f"SELECT e.id, e.date_start, {body} FROM events AS e"
         " LEFT JOIN event_items AS s ON s.event_id = e.id AND s.format = ?"
     )
     tail = f" ORDER BY {order}, e.id LIMIT ?"
@@ -45,8 +45,9 @@ LIST_SQLITE = _list_of_all(f"coalesce(e.date_start, '{UNDATED_EVENTS_SORT}')", "
 LIST_POSTGRES = _list_of_all(
     f"coalesce(e.date_start, '{UNDATED_EVENTS_SORT}'::date)",
     "CAST(? AS date), CAST(? AS integer)",
+    as_utf8("s.body"),
 )
-LIST_COLUMNS: tuple[Column, ...] = (int, text_column, bytea_column)
+LIST_COLUMNS: tuple[Column, ...] = (int, text_column, utf8_column)
 
 
 def answer_format() -> str:

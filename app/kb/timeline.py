@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.db.base import as_utc
 from app.db.models import EntityArticle, EntityEvent
-from app.db.pg_channel import Column, bytea_column, text_column
+from app.db.pg_channel import Column, as_utf8, text_column, utf8_column
 from app.errors import InvalidCursor
 from app.kb import event_items
 from app.kb.entities import require_entity
@@ -166,11 +166,11 @@ def loop_read(
     article id, NULL, title, url, published_at as text, source name) and (2, day, event id,
     its stored item or NULL, ...)."""
     day, no_day, no_body, text = "?", "NULL", "NULL", "NULL"
-    published = "a.published_at"
+    published, body = "a.published_at", "s.body"
     if postgresql:  # typed: the branches of a UNION agree on their columns' types
         day, no_day = "CAST(? AS date)", "CAST(NULL AS date)"
-        no_body, text = "CAST(NULL AS bytea)", "CAST(NULL AS text)"
-        published = "CAST(a.published_at AS text)"
+        no_body, text = "CAST(NULL AS text)", "CAST(NULL AS text)"
+        published, body = "CAST(a.published_at AS text)", as_utf8("s.body")
     streams: list[str] = []
     params: list[Any] = []
     for kind, number, table, column, id_ in _STREAMS:
@@ -192,7 +192,7 @@ def loop_read(
     sql = (
         f"SELECT 0, {no_day}, merged_into_id, {no_body}, {text}, {text}, {text}, {text}"
         " FROM entities WHERE id = ?"
-        " UNION ALL SELECT * FROM (SELECT p.k, p.day, p.id, s.body, a.title, a.url,"
+        f" UNION ALL SELECT * FROM (SELECT p.k, p.day, p.id, {body}, a.title, a.url,"
         f" {published}, src.name FROM ({' UNION ALL '.join(streams)}) AS p"
         " LEFT JOIN event_items AS s ON p.k = 2 AND s.event_id = p.id AND s.format = ?"
         " LEFT JOIN articles AS a ON p.k = 1 AND a.id = p.id"
@@ -203,7 +203,7 @@ def loop_read(
 
 
 LOOP_COLUMNS: tuple[Column, ...] = (
-    *(int, text_column, int, bytea_column),
+    *(int, text_column, int, utf8_column),
     *(text_column, text_column, text_column, text_column),
 )
 

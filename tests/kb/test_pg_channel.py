@@ -116,3 +116,92 @@ def test_a_query_ended_in_flight_fails_and_spends_the_channel(how: str) -> None:
         return channel.closed
 
     assert asyncio.run(run())
+
+
+def _prepared(rows: list[tuple[object, ...]], marker: str) -> list[tuple[object, ...]]:
+    return [row[1:] for row in rows if marker in str(row[0])]
+
+
+PREPARED = b"SELECT name, generic_plans + custom_plans FROM pg_prepared_statements"
+
+
+def test_a_statement_is_prepared_once_then_run_by_name() -> None:
+    """The server parses and plans it once per connection, not per request."""
+
+    async def run() -> list[tuple[object, ...]]:
+        channel = await _channel()
+        try:
+            for n in range(3):
+                assert await channel.rows(b"SELECT $1::int + 1 AS once", [b"%d" % n], (int,)) == [
+                    (n + 1,)
+                ]
+            return await channel.rows(
+                PREPARED + b" WHERE statement LIKE '%AS once'", [], (text_column, int)
+            )
+        finally:
+            channel.close()
+
+    [(name, runs)] = asyncio.run(run())
+    assert str(name).startswith("newskb_")
+    assert runs == 3
+
+
+def test_past_its_limit_a_statement_is_sent_with_its_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.db import pg_channel
+
+    monkeypatch.setattr(pg_channel, "PREPARED_MAX", 1)
+
+    async def run() -> list[tuple[object, ...]]:
+        channel = await _channel()
+        try:
+            assert await channel.rows(b"SELECT 1 AS first", [], (int,)) == [(1,)]
+            assert await channel.rows(b"SELECT 2 AS second", [], (int,)) == [(2,)]
+            return await channel.rows(PREPARED, [], (text_column, int))
+        finally:
+            channel.close()
+
+    assert len(asyncio.run(run())) == 1  # the first statement only
+
+
+def test_a_query_while_one_is_on_its_way_is_refused_and_spoils_nothing() -> None:
+    """Preparing then running is two exchanges: nothing may slip in between."""
+
+    async def run() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        channel = await _channel()
+        try:
+            slow = asyncio.ensure_future(channel.rows(b"SELECT 7 FROM pg_sleep(0.2)", [], (int,)))
+            for _ in range(20):  # through the preparing exchange and into the run
+                await asyncio.sleep(0.005)
+                with pytest.raises(RuntimeError, match="one query at a time"):
+                    await channel.rows(b"SELECT 8", [], (int,))
+            first = await slow
+            return first, await channel.rows(b"SELECT 8", [], (int,))
+        finally:
+            channel.close()
+
+    assert asyncio.run(run()) == ([(7,)], [(8,)])
+
+
+def test_a_table_changed_under_a_prepared_statement_fails_the_query_and_the_channel() -> None:
+    """A migration that changes what a prepared statement returns: the server refuses to run
+    it, and the owner's next query gets a fresh connection (where it is prepared again)."""
+    import psycopg
+
+    url = make_url(BASE_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    table = "pg_channel_changed"
+
+    async def run() -> PgChannel:
+        channel = await _channel()
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute(f"DROP TABLE IF EXISTS {table}")
+            other.execute(f"CREATE TABLE {table} (a int)")
+            try:
+                assert await channel.rows(f"SELECT * FROM {table}".encode(), [], ()) == []
+                other.execute(f"ALTER TABLE {table} ADD COLUMN b int")
+                with pytest.raises(psycopg.OperationalError, match="result type"):
+                    await channel.rows(f"SELECT * FROM {table}".encode(), [], ())
+            finally:
+                other.execute(f"DROP TABLE {table}")
+        return channel
+
+    assert asyncio.run(run()).closed

@@ -15,6 +15,7 @@ notices, so these tests can fail.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -25,9 +26,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, event, func, select, text
 from sqlalchemy.orm import Session
 
+from app.db.loop_reads import numbered
 from app.db.models import Mention, Role
-from app.kb import event_items, timeline
+from app.kb import answers as kb_answers
+from app.kb import entity_answers, event_items, timeline
 from app.kb.search import newest
+from tests.databases import backend
 from tests.query.conftest import Corpus
 
 # Tables that grow with the corpus; ``sources`` and ``alembic_version`` stay tiny.
@@ -454,3 +458,57 @@ def test_the_loop_reads_a_timeline_as_ranges_of_its_indexes(
             for index in ("ix_entity_articles_entity_id_published_on", "ix_entity_events"):
                 [search] = [line for line in plan if index in line]
                 assert search.startswith("SEARCH") and ">" in search, plan
+
+
+def _generic_plan(connection: Connection, statement: str, parameters: tuple[Any, ...]) -> Any:
+    """The one plan PostgreSQL keeps for a statement of the event loop's reads, prepared as
+    their connection prepares it (``plan_cache_mode=force_generic_plan``, ``app.db.loop_reads``):
+    planned without its parameters' values."""
+    from psycopg import sql
+
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    cursor.execute("SET LOCAL enable_sort = off")  # as reads_in_index_order: a tiny corpus
+    name = f"generic_{uuid.uuid4().hex}"
+    cursor.execute(f"PREPARE {name} AS {numbered(statement)}")
+    try:
+        values = sql.SQL(", ").join(sql.Literal(str(value)) for value in parameters)
+        cursor.execute(
+            sql.SQL("EXPLAIN (FORMAT JSON) EXECUTE {}({})").format(sql.Identifier(name), values)
+        )
+        return cursor.fetchone()[0][0]["Plan"]
+    finally:
+        cursor.execute(f"DEALLOCATE {name}")  # prepared statements outlive the rollback
+
+
+def _plan_lines(node: dict[str, Any]) -> list[str]:
+    lines = [f"{key}: {value}" for key, value in node.items() if key.endswith(("Cond", "Filter"))]
+    return lines + [line for child in node.get("Plans", []) for line in _plan_lines(child)]
+
+
+@pytest.mark.skipif(backend() != "postgresql", reason="PostgreSQL's prepared statements")
+def test_the_loop_reads_keep_index_plans_for_any_parameters(
+    planner: Connection, corpus_session: Session
+) -> None:
+    """The event loop's connection plans each statement once, for every request after: that
+    plan reads the same index ranges as a plan made for one request's values."""
+    for statement, parameters in _loop_reads_of_all_events(planner):
+        plan = _generic_plan(planner, statement.replace("%s", "?"), parameters)
+        assert _under_limit_unsorted(plan, "e"), statement
+    entity_id = _popular_entity(corpus_session)
+    for after in (None, (date(2015, 1, 1), "article", 5), (date(2015, 1, 1), "event", 5)):
+        statement, parameters = timeline.loop_read(entity_id, after, 20, postgresql=True)
+        plan = _generic_plan(planner, statement, parameters)
+        assert _pg_full_scans(plan) == [], statement
+        lines = _plan_lines(plan)
+        conditions = " ".join(line for line in lines if line.startswith("Index Cond"))
+        assert "entity_articles" in str(plan) and "entity_events" in str(plan)
+        if after is not None:
+            assert "published_on" in conditions and "date_start" in conditions, lines
+            assert not any("Filter: ((published_on" in line for line in lines), lines
+    answers = [
+        (kb_answers.LOOP_READ_POSTGRES, (event_items.answer_format(), "{1,2}")),
+        (entity_answers.LOOP_READ_POSTGRES, ("format", f"{{{entity_id}}}")),
+    ]
+    for statement, parameters in answers:
+        assert _pg_full_scans(_generic_plan(planner, statement, parameters)) == [], statement
