@@ -4,7 +4,9 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query
+from pydantic import BaseModel, Field
 
+from app.extract.types import EventStatus, EventType
 from app.kb.search.articles import WINDOW, ArticleFilters
 
 MAX_ID = 2**31 - 1
@@ -17,14 +19,6 @@ EntityIds = Annotated[
         description=f"Entity ids that must all be mentioned (repeatable, at most "
         f"{MAX_ENTITY_FILTERS}; more is a 422).",
         examples=[[7]],
-    ),
-]
-ParticipantIds = Annotated[
-    list[Annotated[int, Query(ge=1, le=MAX_ID)]],
-    Query(
-        max_length=MAX_ENTITY_FILTERS,
-        description=f"Entity ids that must all take part (repeatable, at most "
-        f"{MAX_ENTITY_FILTERS}; more is a 422).",
     ),
 ]
 SearchQuery = Annotated[
@@ -97,3 +91,44 @@ async def article_filters(
 
 
 ArticleFiltersDep = Annotated[ArticleFilters, Depends(article_filters)]
+
+
+class EventListQuery(BaseModel):
+    """The query of ``GET /v1/events``, one model: FastAPI validates it in one call, where nine
+    parameters took it nine (about 0.14 ms of CPU per request, a fifth of the uncached list's).
+    The OpenAPI document lists each field as a query parameter, as before."""
+
+    type: EventType | None = Field(None, description="Only this type.")
+    entity: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        [],
+        max_length=MAX_ENTITY_FILTERS,
+        description=f"Entity ids that must all take part (repeatable, at most "
+        f"{MAX_ENTITY_FILTERS}; more is a 422).",
+    )
+    status: EventStatus | None = Field(None, description="occurred, ongoing, expected")
+    date_from: date | None = Field(None, description="Events ending on or after.")
+    date_to: date | None = Field(None, description="Events starting on or before.")
+    location: int | None = Field(None, ge=1, le=MAX_ID, description="Entity id of the place.")
+    q: str | None = Field(
+        None, max_length=200, description="Every word occurs in the summary (any case)."
+    )
+    limit: int = Field(20, ge=1, le=100, description="Page size (1 to 100).", examples=[20])
+    cursor: str | None = Field(
+        None, max_length=512, description="Opaque cursor from a previous page's `next_cursor`."
+    )
+
+    @property
+    def filtered(self) -> bool:
+        """Whether anything but the page is asked for (an empty ``q`` filters nothing)."""
+        return bool(
+            self.type
+            or self.entity
+            or self.status
+            or self.date_from
+            or self.date_to
+            or self.location
+            or self.q
+        )
+
+
+EventListParams = Annotated[EventListQuery, Query()]

@@ -208,3 +208,25 @@ async def _a_screening_takes_a_turn() -> None:
             await asyncio.sleep(0.01)
         held.release.set()
         assert [r.status_code for r in await asyncio.gather(running, write)] == [200, 200]
+
+
+def test_the_event_list_documents_each_filter_as_a_query_parameter(client: TestClient) -> None:
+    """One model in the code (``EventListQuery``); to a client, nine optional query
+    parameters, each with its own constraints and its own 422."""
+    spec = client.get("/openapi.json").json()
+    parameters = {p["name"]: p for p in spec["paths"]["/v1/events"]["get"]["parameters"]}
+    assert set(parameters) == {
+        *("type", "entity", "status", "date_from", "date_to"),
+        *("location", "q", "limit", "cursor"),
+    }
+    assert all(p["in"] == "query" and not p.get("required") for p in parameters.values())
+    assert parameters["limit"]["schema"]["maximum"] == 100
+    assert parameters["entity"]["schema"]["type"] == "array"
+    for query, name in (
+        ("limit=0", "limit"),
+        ("location=0", "location"),
+        ("date_from=x", "date_from"),
+    ):
+        response = client.get(f"/v1/events?{query}")
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["loc"] == ["query", name]

@@ -1,25 +1,20 @@
 """Events: meetings, visits, exercises, deals... each with participants and evidence."""
 
 from collections.abc import Callable
-from datetime import date
 from functools import partial
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from app.api.conditional import etag_response
 from app.api.deps import (
     CodecDep,
-    CursorQuery,
     EventIdPath,
-    LimitQuery,
     SessionDep,
     run_point_read,
     run_read,
 )
 from app.api.pages import ETAG_HEADER, LINK_HEADER, items_answer, link_next
-from app.api.params import ParticipantIds
-from app.extract.types import EventStatus, EventType
+from app.api.params import EventListParams
 from app.kb import events as kb_events
 from app.kb import pages as kb_pages
 from app.kb.sql.pagination import Page as KbPage
@@ -40,26 +35,12 @@ async def list_events(
     codec: CodecDep,
     request: Request,
     response: Response,
-    type: Annotated[EventType | None, Query(description="Only this type.")] = None,
-    entity: ParticipantIds = [],  # noqa: B006  (FastAPI copies defaults)
-    status: Annotated[EventStatus | None, Query(description="occurred, ongoing, expected")] = None,
-    date_from: Annotated[date | None, Query(description="Events ending on or after.")] = None,
-    date_to: Annotated[date | None, Query(description="Events starting on or before.")] = None,
-    location: Annotated[
-        int | None, Query(ge=1, le=2**31 - 1, description="Entity id of the place.")
-    ] = None,
-    q: Annotated[
-        str | None,
-        Query(max_length=200, description="Every word occurs in the summary (any case)."),
-    ] = None,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
+    query: EventListParams,
 ) -> Response:
-    q = q or None  # an empty q filters nothing: the cursors of the list of every event
-    if not (type or entity or status or date_from or date_to or location or q):
+    if not query.filtered:
         # Every event: its stored items, read in the event loop (else built in a thread).
         reader = request.app.state.answer_reader
-        page = await reader.read_events(limit=limit, cursor=cursor, codec=codec)
+        page = await reader.read_events(limit=query.limit, cursor=query.cursor, codec=codec)
         if page is not None:
             link_next(request, response, page.next_cursor)
             return items_answer(page.items, page.next_cursor, response)
@@ -70,15 +51,15 @@ async def list_events(
         response,
         partial(
             kb_events.list_events,
-            type=type,
-            entity_ids=list(dict.fromkeys(entity)),
-            status=status,
-            date_from=date_from,
-            date_to=date_to,
-            location_id=location,
-            q=q,
-            limit=limit,
-            cursor=cursor,
+            type=query.type,
+            entity_ids=list(dict.fromkeys(query.entity)),
+            status=query.status,
+            date_from=query.date_from,
+            date_to=query.date_to,
+            location_id=query.location,
+            q=query.q or None,  # an empty q filters nothing: the cursors of every event's list
+            limit=query.limit,
+            cursor=query.cursor,
             codec=codec,
         ),
     )
