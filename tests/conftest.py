@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
+from app.api.deps import get_session, get_session_opener
 from app.db import migrate
 from app.db.engine import make_engine
 from app.kb.answers import AnswerReader
@@ -70,6 +70,7 @@ def share_session(app: FastAPI, session: Session) -> None:
     stored-answer reads the event loop makes on a connection of their own could not see that
     transaction's writes: they are turned off, and article pages are read on the session."""
     app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[get_session_opener] = lambda: lambda: session
     app.state.answer_reader = AnswerReader(session.get_bind(), enabled=False)  # type: ignore[arg-type]
 
 

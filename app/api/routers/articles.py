@@ -19,7 +19,9 @@ from app.api.deps import (
     JobQueueDep,
     LimitQuery,
     SessionDep,
+    SessionOpenerDep,
     SettingsDep,
+    opened,
     run_point_read,
     run_read,
 )
@@ -246,14 +248,17 @@ def _articles_answer(
     summary="One article with its facts",
     responses={200: {"headers": ETAG_HEADER}, 304: {"description": "Not modified"}},
 )
-async def get_article(article_id: ArticleIdPath, session: SessionDep, request: Request) -> Response:
+async def get_article(
+    article_id: ArticleIdPath, open_session: SessionOpenerDep, request: Request
+) -> Response:
     """All metadata, the cleaned body, and every fact extracted from it with its span.
 
     Answers with an `ETag`; send it back in `If-None-Match` to get a 304 when unchanged.
     """
     answer = await request.app.state.answer_reader.read(article_id)  # stored: in the loop
     if answer is None:
-        answer = await run_point_read(request, kb_answers.article_answer, session, article_id)
+        async with opened(request, open_session) as session:
+            answer = await run_point_read(request, kb_answers.article_answer, session, article_id)
     return answer_response(request, answer)
 
 

@@ -14,6 +14,8 @@ from app.api.deps import (
     JsonBody,
     LimitQuery,
     SessionDep,
+    SessionOpenerDep,
+    opened,
     run_point_read,
 )
 from app.api.middleware.security import WriteKey
@@ -126,7 +128,9 @@ def _entity_read(session: SessionDep, entity_id: int) -> EntityRead:
     summary="One entity with its roles",
     responses={200: {"headers": ETAG_HEADER}, 304: {"description": "Not modified"}, **MOVED},
 )
-async def get_entity(entity_id: EntityIdPath, session: SessionDep, request: Request) -> Response:
+async def get_entity(
+    entity_id: EntityIdPath, open_session: SessionOpenerDep, request: Request
+) -> Response:
     """Aliases, counts, and a summary of its roles: each distinct role (title + of +
     qualifier: a former minister is not a minister) once,
     with how many statements and articles state it and its newest statement as evidence,
@@ -138,9 +142,10 @@ async def get_entity(entity_id: EntityIdPath, session: SessionDep, request: Requ
         return answer_response(request, answer)
     # Built. One statement: the page's own row tells whether the entity was merged (rare: then
     # the merges are followed as ``LiveEntity`` does, and the answer is a 308).
-    page = await run_point_read(request, kb_pages.entity_page, session, entity_id)
-    if page["merged_into_id"] is not None:
-        await live_entity(entity_id, session, request)
+    async with opened(request, open_session) as session:
+        page = await run_point_read(request, kb_pages.entity_page, session, entity_id)
+        if page["merged_into_id"] is not None:
+            await live_entity(entity_id, session, request)
     return etag_response(request, EntityRead.model_validate(page))
 
 
@@ -307,7 +312,7 @@ def related_entities(
 )
 async def entity_timeline(
     entity_id: EntityIdPath,
-    session: SessionDep,
+    open_session: SessionOpenerDep,
     codec: CodecDep,
     request: Request,
     response: Response,
@@ -321,16 +326,17 @@ async def entity_timeline(
     reader = request.app.state.answer_reader
     page = await reader.read_timeline(entity_id, limit=limit, cursor=cursor, codec=codec)
     if page is None:
-        entity_id = await live_entity(entity_id, session, request)
-        page = await run_point_read(
-            request,
-            kb_timeline.entity_timeline,
-            session,
-            entity_id,
-            limit=limit,
-            cursor=cursor,
-            codec=codec,
-        )
+        async with opened(request, open_session) as session:
+            entity_id = await live_entity(entity_id, session, request)
+            page = await run_point_read(
+                request,
+                kb_timeline.entity_timeline,
+                session,
+                entity_id,
+                limit=limit,
+                cursor=cursor,
+                codec=codec,
+            )
     link_next(request, response, page.next_cursor)
     return items_answer([_timeline_item(item) for item in page.items], page.next_cursor, response)
 

@@ -10,6 +10,8 @@ from app.api.deps import (
     CodecDep,
     EventIdPath,
     SessionDep,
+    SessionOpenerDep,
+    opened,
     run_point_read,
     run_read,
 )
@@ -31,7 +33,7 @@ router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPO
     responses={200: {"headers": LINK_HEADER}},
 )
 async def list_events(
-    session: SessionDep,
+    open_session: SessionOpenerDep,
     codec: CodecDep,
     request: Request,
     response: Response,
@@ -44,25 +46,26 @@ async def list_events(
         if page is not None:
             link_next(request, response, page.next_cursor)
             return items_answer(page.items, page.next_cursor, response)
-    return await run_read(
-        _events_answer,
-        session,
-        request,
-        response,
-        partial(
-            kb_events.list_events,
-            type=query.type,
-            entity_ids=list(dict.fromkeys(query.entity)),
-            status=query.status,
-            date_from=query.date_from,
-            date_to=query.date_to,
-            location_id=query.location,
-            q=query.q or None,  # an empty q filters nothing: the cursors of every event's list
-            limit=query.limit,
-            cursor=query.cursor,
-            codec=codec,
-        ),
-    )
+    async with opened(request, open_session) as session:
+        return await run_read(
+            _events_answer,
+            session,
+            request,
+            response,
+            partial(
+                kb_events.list_events,
+                type=query.type,
+                entity_ids=list(dict.fromkeys(query.entity)),
+                status=query.status,
+                date_from=query.date_from,
+                date_to=query.date_to,
+                location_id=query.location,
+                q=query.q or None,  # an empty q filters nothing: the cursors of every event's list
+                limit=query.limit,
+                cursor=query.cursor,
+                codec=codec,
+            ),
+        )
 
 
 def _events_answer(
