@@ -53,10 +53,16 @@ class LoopReads:
         return self.engine.dialect.name == "sqlite"
 
     async def rows(
-        self, sql: str, params: Sequence[Any] = (), columns: Sequence[Column] = ()
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        columns: Sequence[Column] = (),
+        *,
+        prepare: bool = True,
     ) -> list[tuple[Any, ...]]:
         """The rows of one statement; on PostgreSQL each value is read by its column's
-        function from its text form (None stays None), parameters are sent as text."""
+        function from its text form (None stays None), parameters are sent as text, and the
+        statement is prepared unless ``prepare`` is false (a text made for one read)."""
         if self.sqlite:
             return self.sqlite_rows(sql, params)
         if time.monotonic() - self._failed_at < self.backoff_s:
@@ -69,14 +75,14 @@ class LoopReads:
             # query at once (a task and ``asyncio.wait`` per query were a third of its CPU).
             timer = loop.call_later(self.deadline_s, shut_socket, channel.connection.pgconn)
             try:
-                return await channel.rows(statement, values, columns)
+                return await channel.rows(statement, values, columns, prepare=prepare)
             except Exception:
                 self._failed_at = time.monotonic()
                 raise
             finally:
                 timer.cancel()
         # Connecting too: a task the deadline can leave behind (connect has a timeout of its own).
-        query = asyncio.ensure_future(self._connect_and_read(statement, values, columns))
+        query = asyncio.ensure_future(self._connect_and_read(statement, values, columns, prepare))
         done, _ = await asyncio.wait({query}, timeout=self.deadline_s)
         if not done:
             # Not cancelled (psycopg would try to cancel on the server, for seconds): the
@@ -113,7 +119,11 @@ class LoopReads:
         return rows
 
     async def _connect_and_read(
-        self, statement: bytes, values: list[bytes | None], columns: Sequence[Column]
+        self,
+        statement: bytes,
+        values: list[bytes | None],
+        columns: Sequence[Column],
+        prepare: bool,
     ) -> list[tuple[Any, ...]]:
         loop = asyncio.get_running_loop()
         if self._channel is not None and (self._channel.closed or self._channel.loop is not loop):
@@ -129,16 +139,18 @@ class LoopReads:
                 tcp_user_timeout=15_000,
                 # Dates and times in the text form the readers parse, whatever the server's.
                 # Its statements are prepared (``PgChannel``) and planned once, for any
-                # parameters: each is a range of an index whatever they are (tests/query/
-                # test_explain.py checks those generic plans), where the server's own choice
-                # kept planning a list's page for every request (0.1-0.3 ms each).
+                # parameters (tests/query/test_explain.py checks those generic plans), where
+                # the server's own choice kept planning a list's page for every request
+                # (0.1-0.3 ms each); small reads, so no parallel workers.
                 options=f"-c statement_timeout={self.postgres_timeout_ms}"
                 " -c DateStyle=ISO -c TimeZone=UTC -c plan_cache_mode=force_generic_plan"
+                " -c max_parallel_workers_per_gather=0",
                 # Stored answers come as text (``pg_channel.as_utf8``): in UTF-8, unconverted.
-                " -c client_encoding=UTF8",
+                # A keyword, not in ``options``: a client_encoding in the URL would win there.
+                client_encoding="UTF8",
             )
             self._channel = PgChannel(connection)
-        return await self._channel.rows(statement, values, columns)
+        return await self._channel.rows(statement, values, columns, prepare=prepare)
 
     def close(self) -> None:
         self._drop_channel()

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 Column = Callable[[bytes], Any]
 
-# Statements kept prepared per connection: the app sends a dozen distinct texts; past this
-# many, a statement is sent with its text and planned each time.
+# Statements kept prepared per connection: the app prepares a dozen distinct texts; past this
+# many (or for a text made for one read), a statement is sent with its text each time.
 PREPARED_MAX = 64
 
 
@@ -80,17 +80,22 @@ class PgChannel:
         return self._loop
 
     async def rows(
-        self, sql: bytes, params: Sequence[bytes | None], columns: Sequence[Column]
+        self,
+        sql: bytes,
+        params: Sequence[bytes | None],
+        columns: Sequence[Column],
+        *,
+        prepare: bool = True,
     ) -> list[tuple[Any, ...]]:
         """The rows of one statement (``$1``... placeholders), each value read by its column's
-        function (None stays None)."""
+        function (None stays None); prepared unless ``prepare`` is false."""
         if self.closed:
             raise self._error("the connection was closed")
         if self._busy:
             raise RuntimeError("PgChannel runs one query at a time")
         self._busy = True
         try:
-            result = await self._run(sql, params)
+            result = await self._run(sql, params, prepare)
         finally:
             self._busy = False
         return [
@@ -101,11 +106,11 @@ class PgChannel:
             for row in range(result.ntuples)
         ]
 
-    async def _run(self, sql: bytes, params: Sequence[bytes | None]) -> Any:
+    async def _run(self, sql: bytes, params: Sequence[bytes | None], prepare: bool) -> Any:
         """The statement's result: by name once it is prepared (preparing it the first time)."""
         pgconn = self._pgconn
         name = self._prepared.get(sql)
-        if name is None and len(self._prepared) < PREPARED_MAX:
+        if name is None and prepare and len(self._prepared) < PREPARED_MAX:
             name = b"newskb_%d" % len(self._prepared)
             await self._exchange(partial(pgconn.send_prepare, name, sql), self._command_ok)
             self._prepared[sql] = name

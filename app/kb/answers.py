@@ -167,10 +167,8 @@ class AnswerReader:
     async def _read_keyed(self, kind: str, key: Any) -> Any:
         if kind == EVENTS:
             after, limit = key
-            sql = event_items.LIST_SQLITE if self._reads.sqlite else event_items.LIST_POSTGRES
-            return await self._reads.rows(
-                *_events_read(sql, after, limit), event_items.LIST_COLUMNS
-            )
+            read = event_items.list_read(after, limit, postgresql=not self._reads.sqlite)
+            return await self._reads.rows(*read, event_items.LIST_COLUMNS)
         entity_id, after, limit = key
         postgresql = not self._reads.sqlite
         read = kb_timeline.loop_read(entity_id, after, limit, postgresql=postgresql)
@@ -240,15 +238,6 @@ def _settle(futures: list[asyncio.Future[Any]], result: Any) -> None:
             future.set_exception(result)
         else:
             future.set_result(result)
-
-
-def _events_read(
-    sql: tuple[str, str], after: tuple[str, int] | None, limit: int
-) -> tuple[str, tuple[Any, ...]]:
-    """The statement and parameters of a page of all events: first, or ``after`` a cursor."""
-    if after is None:
-        return sql[0], (event_items.answer_format(), limit + 1)
-    return sql[1], (event_items.answer_format(), *after, limit + 1)
 
 
 LOOP_READ_SQLITE = (

@@ -291,21 +291,27 @@ class VersionReader:
                 entities[int(object_id)] = action
         if created:  # a new article's evidence joins existing events: their answers change
             marks = ",".join(str(i) for i in sorted(created))
-            events = await self._rows(_EVENTS_OF.format(ids=marks), (), _EVENTS_COLUMNS)
+            events = await self._rows(_EVENTS_OF.format(ids=marks), (), _EVENTS_COLUMNS, once=True)
             tags.update(event_tag(id_) for (id_,) in events)
         names: dict[int, tuple[str, str] | None] = dict.fromkeys(entities)
         if entities:
             marks = ",".join(str(i) for i in sorted(entities))
-            rows = await self._rows(_NAMES_OF.format(ids=marks), (), _NAMES_COLUMNS)
+            rows = await self._rows(_NAMES_OF.format(ids=marks), (), _NAMES_COLUMNS, once=True)
             for id_, name, type_, merged_into in rows:
                 if merged_into is None and entities[id_] != "merged":
                     names[id_] = (name, type_)
         return Changed(frozenset(tags), names)
 
     async def _rows(
-        self, sql: str, params: tuple[Any, ...] = (), columns: tuple[Column, ...] = ()
+        self,
+        sql: str,
+        params: tuple[Any, ...] = (),
+        columns: tuple[Column, ...] = (),
+        *,
+        once: bool = False,
     ) -> list[tuple[Any, ...]]:
-        return await self._reads.rows(sql, params, columns)
+        """``once``: a text made for this read (its ids written in), not worth preparing."""
+        return await self._reads.rows(sql, params, columns, prepare=not once)
 
     def close(self) -> None:
         self._reads.close()

@@ -3,6 +3,8 @@ query in flight and closes the channel, never leaving a waiter behind."""
 
 import asyncio
 import time
+import uuid
+from typing import Any
 
 import pytest
 from sqlalchemy import make_url
@@ -118,10 +120,6 @@ def test_a_query_ended_in_flight_fails_and_spends_the_channel(how: str) -> None:
     assert asyncio.run(run())
 
 
-def _prepared(rows: list[tuple[object, ...]], marker: str) -> list[tuple[object, ...]]:
-    return [row[1:] for row in rows if marker in str(row[0])]
-
-
 PREPARED = b"SELECT name, generic_plans + custom_plans FROM pg_prepared_statements"
 
 
@@ -163,23 +161,48 @@ def test_past_its_limit_a_statement_is_sent_with_its_text(monkeypatch: pytest.Mo
     assert len(asyncio.run(run())) == 1  # the first statement only
 
 
-def test_a_query_while_one_is_on_its_way_is_refused_and_spoils_nothing() -> None:
-    """Preparing then running is two exchanges: nothing may slip in between."""
+def test_a_query_between_preparing_and_running_is_refused_and_spoils_nothing() -> None:
+    """Preparing then running is two exchanges: nothing may slip in between (the channel is
+    held here right after the prepare's answer, where no answer is awaited)."""
 
     async def run() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
         channel = await _channel()
+        prepared, go_on = asyncio.Event(), asyncio.Event()
+        exchange = channel._exchange
+
+        async def held(send: Any, status: Any) -> Any:
+            result = await exchange(send, status)
+            if status == channel._command_ok:  # the prepare's answer is in
+                prepared.set()
+                await go_on.wait()
+            return result
+
+        channel._exchange = held  # type: ignore[method-assign]
         try:
-            slow = asyncio.ensure_future(channel.rows(b"SELECT 7 FROM pg_sleep(0.2)", [], (int,)))
-            for _ in range(20):  # through the preparing exchange and into the run
-                await asyncio.sleep(0.005)
-                with pytest.raises(RuntimeError, match="one query at a time"):
-                    await channel.rows(b"SELECT 8", [], (int,))
-            first = await slow
-            return first, await channel.rows(b"SELECT 8", [], (int,))
+            first = asyncio.ensure_future(channel.rows(b"SELECT 7 AS held", [], (int,)))
+            await prepared.wait()
+            with pytest.raises(RuntimeError, match="one query at a time"):
+                await channel.rows(b"SELECT 8", [], (int,))
+            go_on.set()
+            return await first, await channel.rows(b"SELECT 8", [], (int,))
         finally:
             channel.close()
 
     assert asyncio.run(run()) == ([(7,)], [(8,)])
+
+
+def test_a_text_made_for_one_read_is_not_prepared() -> None:
+    async def run() -> list[tuple[object, ...]]:
+        channel = await _channel()
+        try:
+            assert await channel.rows(b"SELECT 3 AS once", [], (int,), prepare=False) == [(3,)]
+            return await channel.rows(
+                PREPARED + b" WHERE statement LIKE '%AS once'", [], (text_column, int)
+            )
+        finally:
+            channel.close()
+
+    assert asyncio.run(run()) == []
 
 
 def test_a_table_changed_under_a_prepared_statement_fails_the_query_and_the_channel() -> None:
@@ -188,7 +211,7 @@ def test_a_table_changed_under_a_prepared_statement_fails_the_query_and_the_chan
     import psycopg
 
     url = make_url(BASE_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-    table = "pg_channel_changed"
+    table = f"pg_channel_changed_{uuid.uuid4().hex[:12]}"
 
     async def run() -> PgChannel:
         channel = await _channel()

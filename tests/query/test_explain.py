@@ -301,9 +301,10 @@ def _loop_reads_of_all_events(planner: Connection) -> list[tuple[str, tuple[Any,
     """The event loop's statements of the list of all events (``AnswerReader.read_events``):
     a first page and a page after a cursor, in the planner's placeholders."""
     postgresql = planner.dialect.name == "postgresql"
-    first, after = event_items.LIST_POSTGRES if postgresql else event_items.LIST_SQLITE
-    format_ = event_items.answer_format()
-    reads = [(first, (format_, 21)), (after, (format_, "2019-01-03", 120, 21))]
+    reads = [
+        event_items.list_read(None, 20, postgresql=postgresql),
+        event_items.list_read(("2019-01-03", 120), 20, postgresql=postgresql),
+    ]
     return [(s.replace("?", "%s") if postgresql else s, p) for s, p in reads]
 
 
@@ -469,16 +470,15 @@ def _generic_plan(connection: Connection, statement: str, parameters: tuple[Any,
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
     cursor.execute("SET LOCAL enable_sort = off")  # as reads_in_index_order: a tiny corpus
-    name = f"generic_{uuid.uuid4().hex}"
+    name = f"generic_{uuid.uuid4().hex}"  # prepared statements outlive the rollback
     cursor.execute(f"PREPARE {name} AS {numbered(statement)}")
-    try:
-        values = sql.SQL(", ").join(sql.Literal(str(value)) for value in parameters)
-        cursor.execute(
-            sql.SQL("EXPLAIN (FORMAT JSON) EXECUTE {}({})").format(sql.Identifier(name), values)
-        )
-        return cursor.fetchone()[0][0]["Plan"]
-    finally:
-        cursor.execute(f"DEALLOCATE {name}")  # prepared statements outlive the rollback
+    values = sql.SQL(", ").join(sql.Literal(str(value)) for value in parameters)
+    cursor.execute(
+        sql.SQL("EXPLAIN (FORMAT JSON) EXECUTE {}({})").format(sql.Identifier(name), values)
+    )
+    plan = cursor.fetchone()[0][0]["Plan"]
+    cursor.execute(f"DEALLOCATE {name}")
+    return plan
 
 
 def _plan_lines(node: dict[str, Any]) -> list[str]:
@@ -507,7 +507,7 @@ def test_the_loop_reads_keep_index_plans_for_any_parameters(
             assert "published_on" in conditions and "date_start" in conditions, lines
             assert not any("Filter: ((published_on" in line for line in lines), lines
     answers = [
-        (kb_answers.LOOP_READ_POSTGRES, (event_items.answer_format(), "{1,2}")),
+        (kb_answers.LOOP_READ_POSTGRES, ("format", "{1,2}")),
         (entity_answers.LOOP_READ_POSTGRES, ("format", f"{{{entity_id}}}")),
     ]
     for statement, parameters in answers:
