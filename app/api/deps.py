@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import UnsupportedMediaType
 from app.kb.jobs import JobQueue
-from app.kb.sql.pagination import CursorCodec
+from app.kb.sql.pagination import MAX_LIMIT, CursorCodec
 from app.settings import Settings
 
 READS = frozenset({"GET", "HEAD"})
@@ -200,7 +200,9 @@ MAX_ID = 2**31 - 1
 ArticleIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id", examples=[1])]
 EntityIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Entity id", examples=[1])]
 EventIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Event id", examples=[1])]
-LimitQuery = Annotated[int, Query(ge=1, le=100, description="Page size (1 to 100).", examples=[20])]
+LimitQuery = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description="Page size (1 to 100).", examples=[20])
+]
 CursorQuery = Annotated[
     str | None,
     Query(

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from app.extract.types import EventStatus, EventType
 from app.kb.search.articles import WINDOW, ArticleFilters
+from app.kb.sql.pagination import MAX_LIMIT
 
 MAX_ID = 2**31 - 1
 # Every repeatable parameter has a cap: an anonymous URL must not ask for an unbounded query.
@@ -112,7 +113,7 @@ class EventListQuery(BaseModel):
     q: str | None = Field(
         None, max_length=200, description="Every word occurs in the summary (any case)."
     )
-    limit: int = Field(20, ge=1, le=100, description="Page size (1 to 100).", examples=[20])
+    limit: int = Field(20, ge=1, le=MAX_LIMIT, description="Page size (1 to 100).", examples=[20])
     cursor: str | None = Field(
         None, max_length=512, description="Opaque cursor from a previous page's `next_cursor`."
     )

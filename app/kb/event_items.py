@@ -21,6 +21,7 @@ from app.db.pg_channel import Column, as_utf8, text_column, utf8_column
 from app.kb import pages
 from app.kb.shown import Shown, shown_by
 from app.kb.sql.batches import batches
+from app.kb.sql.pagination import MAX_LIMIT
 from app.kb.stored_answer import AnswerRows, format_of
 from app.schemas.events import EventRead
 
@@ -40,16 +41,16 @@ def _list_of_all(order: str, after: str) -> tuple[str, str]:
     return first + tail, f"{first} WHERE ({order}, e.id) > ({after}){tail}"
 
 
-# A page of at most 100, and one more row that tells whether there is a next.
-MAX_ROWS = 101
+# A page of at most MAX_LIMIT, and one more row that tells whether there is a next.
+MAX_ROWS = MAX_LIMIT + 1
 
 
 def _list_of_all_postgres(order: str, after: str) -> tuple[str, str]:
     """The same on PostgreSQL, whose loop connection plans a statement once for any parameters:
     a ``LIMIT ?`` it cannot see is taken for a tenth of the events, and at 300,000 events
-    that plan sorted in two parallel workers. The range of the index is cut at a constant
-    (``MAX_ROWS``) before the join, and the page at its own limit after it; the order is a
-    column of the range, so the join streams in it."""
+    that plan gathered the range from two parallel workers (a ``Gather Merge``). The range of
+    the index is cut at a constant (``MAX_ROWS``) before the join, and the page at its own
+    limit after it; the order is a column of the range, so the join streams in it."""
 
     def page(where: str) -> str:
         return (
@@ -75,6 +76,8 @@ def list_read(
 ) -> tuple[str, tuple[Any, ...]]:
     """The statement and parameters of a page of all events: first, or ``after`` a cursor
     (its start date, as text, and id)."""
+    if limit + 1 > MAX_ROWS:  # PostgreSQL's range would end the list early, without a word
+        raise ValueError(f"a page of at most {MAX_ROWS - 1} events")
     first, later = LIST_POSTGRES if postgresql else LIST_SQLITE
     format_ = answer_format()
     if after is None:

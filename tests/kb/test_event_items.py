@@ -154,3 +154,20 @@ def test_a_timeline_reads_stored_items_and_builds_the_others(session: Session) -
     events, articles = event_items.timeline(session, [first, second], [article_id])
     assert events == {first: b"{}", second: built}
     assert list(articles) == [article_id] and articles[article_id].title == "Leaders meet"
+
+
+@pytest.mark.parametrize("postgresql", [False, True])
+def test_the_loop_read_of_every_event_takes_pages_up_to_the_largest_limit(
+    postgresql: bool,
+) -> None:
+    """PostgreSQL's statement cuts its range at ``MAX_ROWS`` (a constant its one plan can
+    see): a larger page would end the list there without a word, so it is refused (the
+    session then answers)."""
+    from app.kb.sql.pagination import MAX_LIMIT
+
+    statement, parameters = event_items.list_read(None, MAX_LIMIT, postgresql=postgresql)
+    assert parameters[-1] == MAX_LIMIT + 1 == event_items.MAX_ROWS
+    if postgresql:
+        assert f"LIMIT {event_items.MAX_ROWS})" in statement  # the range's own, constant cut
+    with pytest.raises(ValueError, match="at most"):
+        event_items.list_read(None, MAX_LIMIT + 1, postgresql=postgresql)

@@ -172,7 +172,7 @@ def test_a_query_between_preparing_and_running_is_refused_and_spoils_nothing() -
 
         async def held(send: Any, status: Any) -> Any:
             result = await exchange(send, status)
-            if status == channel._command_ok:  # the prepare's answer is in
+            if status == channel._command_ok and not prepared.is_set():  # the first prepare
                 prepared.set()
                 await go_on.wait()
             return result
@@ -182,7 +182,7 @@ def test_a_query_between_preparing_and_running_is_refused_and_spoils_nothing() -
             first = asyncio.ensure_future(channel.rows(b"SELECT 7 AS held", [], (int,)))
             await prepared.wait()
             with pytest.raises(RuntimeError, match="one query at a time"):
-                await channel.rows(b"SELECT 8", [], (int,))
+                await asyncio.wait_for(channel.rows(b"SELECT 8", [], (int,)), 5)
             go_on.set()
             return await first, await channel.rows(b"SELECT 8", [], (int,))
         finally:
@@ -196,6 +196,7 @@ def test_a_text_made_for_one_read_is_not_prepared() -> None:
         channel = await _channel()
         try:
             assert await channel.rows(b"SELECT 3 AS once", [], (int,), prepare=False) == [(3,)]
+            # This look-up's own text ends in a quote: it does not find itself.
             return await channel.rows(
                 PREPARED + b" WHERE statement LIKE '%AS once'", [], (text_column, int)
             )

@@ -469,6 +469,7 @@ def _generic_plan(connection: Connection, statement: str, parameters: tuple[Any,
 
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
     cursor.execute("SET LOCAL enable_sort = off")  # as reads_in_index_order: a tiny corpus
     name = f"generic_{uuid.uuid4().hex}"  # prepared statements outlive the rollback
     cursor.execute(f"PREPARE {name} AS {numbered(statement)}")

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidCursor
 
+MAX_LIMIT = 100  # the largest page a list serves (``limit``)
+
 T = TypeVar("T")
 INT64 = 2**63  # no JSON number past this in any cursor
 INT32 = 2**31  # integer sort keys: INTEGER columns
