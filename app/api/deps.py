@@ -27,11 +27,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     thread, and a sync dependency would cost two thread hops per request, each about as much
     CPU as a small query.
     """
-    session = _sessionmaker(request)()
-    try:
+    async with opened(request, _sessionmaker(request)) as session:
         yield session
-    finally:
-        await _close(request, session)
 
 
 async def get_session_opener(request: Request) -> SessionOpener:
@@ -200,13 +197,11 @@ MAX_ID = 2**31 - 1
 ArticleIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id", examples=[1])]
 EntityIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Entity id", examples=[1])]
 EventIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Event id", examples=[1])]
-LimitQuery = Annotated[
-    int, Query(ge=1, le=MAX_LIMIT, description="Page size (1 to 100).", examples=[20])
-]
+# A page's parameters, also fields of the query models (``app.api.params``).
+LIMIT_DESCRIPTION = f"Page size (1 to {MAX_LIMIT})."
+CURSOR_DESCRIPTION = "Opaque cursor from a previous page's `next_cursor`."
+MAX_CURSOR_LENGTH = 512
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION, examples=[20])]
 CursorQuery = Annotated[
-    str | None,
-    Query(
-        max_length=512,
-        description="Opaque cursor from a previous page's `next_cursor`.",
-    ),
+    str | None, Query(max_length=MAX_CURSOR_LENGTH, description=CURSOR_DESCRIPTION)
 ]

@@ -6,11 +6,11 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
+from app.api.deps import CURSOR_DESCRIPTION, LIMIT_DESCRIPTION, MAX_CURSOR_LENGTH, MAX_ID
 from app.extract.types import EventStatus, EventType
 from app.kb.search.articles import WINDOW, ArticleFilters
 from app.kb.sql.pagination import MAX_LIMIT
 
-MAX_ID = 2**31 - 1
 # Every repeatable parameter has a cap: an anonymous URL must not ask for an unbounded query.
 MAX_ENTITY_FILTERS = 10
 EntityIds = Annotated[
@@ -113,10 +113,8 @@ class EventListQuery(BaseModel):
     q: str | None = Field(
         None, max_length=200, description="Every word occurs in the summary (any case)."
     )
-    limit: int = Field(20, ge=1, le=MAX_LIMIT, description="Page size (1 to 100).", examples=[20])
-    cursor: str | None = Field(
-        None, max_length=512, description="Opaque cursor from a previous page's `next_cursor`."
-    )
+    limit: int = Field(20, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION, examples=[20])
+    cursor: str | None = Field(None, max_length=MAX_CURSOR_LENGTH, description=CURSOR_DESCRIPTION)
 
     @property
     def filtered(self) -> bool:

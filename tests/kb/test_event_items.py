@@ -19,6 +19,7 @@ from app.extract.pipeline import EXTRACTOR_VERSION, content_hash
 from app.kb import answers, curate, event_items
 from app.kb.curate import EntityEdit
 from app.kb.ingest import delete_article, ingest_article
+from app.kb.sql.pagination import MAX_LIMIT
 from app.kb.sql.transaction import committing
 from app.schemas.events import EventRead
 from tests.answers_truth import assert_event_items_current
@@ -163,8 +164,6 @@ def test_the_loop_read_of_every_event_takes_pages_up_to_the_largest_limit(
     """PostgreSQL's statement cuts its range at ``MAX_ROWS`` (a constant its one plan can
     see): a larger page would end the list there without a word, so it is refused (the
     session then answers)."""
-    from app.kb.sql.pagination import MAX_LIMIT
-
     statement, parameters = event_items.list_read(None, MAX_LIMIT, postgresql=postgresql)
     assert parameters[-1] == MAX_LIMIT + 1 == event_items.MAX_ROWS
     if postgresql:
