@@ -22,7 +22,7 @@ from app.api.middleware.problems import install_problem_handlers
 from app.api.middleware.proxy import ClientAddress, log_proxy_mode
 from app.api.middleware.ratelimit import RateLimit
 from app.api.middleware.security import log_auth_mode
-from app.api.routers import api_router
+from app.api.routers import include_routers
 from app.db.engine import (
     STATEMENT_MS,
     Deadlines,
@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cursor_codec = CursorCodec(settings.cursor_secret or secrets.token_urlsafe(32))
     app.state.job_queue = make_job_queue(settings)  # no I/O: the broker connects on first use
     install_problem_handlers(app)
-    app.include_router(api_router)
+    include_routers(app)
     app.add_middleware(  # innermost: a cached answer takes no turn
         Admission,
         limits={"lists": settings.concurrent_lists, "exports": settings.concurrent_exports},

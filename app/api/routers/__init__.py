@@ -1,6 +1,6 @@
 """The endpoints: one module per resource, each a thin ``APIRouter`` over ``app.kb``."""
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from app.api.middleware.security import ReadKey
 from app.api.routers import (
@@ -20,8 +20,8 @@ from app.api.routers import (
     watches,
 )
 
-api_router = APIRouter()
-for module in (
+# In the order their routes are matched; an order only decides between overlapping paths.
+READ_ROUTERS = (
     articles,
     jobs,
     entities,
@@ -33,8 +33,14 @@ for module in (
     export,
     stats,
     metrics,
-):
-    api_router.include_router(module.router, dependencies=[ReadKey])
-api_router.include_router(watches.router)  # every route needs the key
-api_router.include_router(health.router)
-api_router.include_router(index.router)
+)
+
+
+def include_routers(app: FastAPI) -> None:
+    """Each module's router straight into the app: a router nested in another router is
+    matched twice over (FastAPI 0.165 asks the outer one, then each inner one)."""
+    for module in READ_ROUTERS:
+        app.include_router(module.router, dependencies=[ReadKey])
+    app.include_router(watches.router)  # every route needs the key
+    app.include_router(health.router)
+    app.include_router(index.router)

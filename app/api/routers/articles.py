@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
+from fastapi import Depends, Header, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -28,6 +28,7 @@ from app.api.deps import (
 from app.api.middleware.security import WriteKey
 from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, json_answer, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
+from app.api.routers.prefixed import PrefixedRouter
 from app.errors import InvalidBody, InvalidInput, UnsupportedMediaType
 from app.extract.encoding import UndecodableText, decode_document
 from app.kb import answers as kb_answers
@@ -48,7 +49,7 @@ from app.schemas.jobs import JobRead
 from app.schemas.search import ArticleHit
 from app.schemas.versions import ArticleVersionRead, ArticleVersionSummary
 
-router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
+router = PrefixedRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
 
 
 async def read_article_body(request: Request) -> ArticleCreate:

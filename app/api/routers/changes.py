@@ -2,15 +2,16 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from app.api.deps import CodecDep, CursorQuery, LimitQuery, SessionDep
 from app.api.pages import LINK_HEADER, link_next
+from app.api.routers.prefixed import PrefixedRouter
 from app.kb import changes as kb_changes
 from app.schemas.changes import ChangePage, ChangeRead
 from app.schemas.common import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/changes", tags=["changes"], responses=PROBLEM_RESPONSES)
+router = PrefixedRouter(prefix="/v1/changes", tags=["changes"], responses=PROBLEM_RESPONSES)
 HREF = {"article": "/v1/articles/{}", "entity": "/v1/entities/{}"}
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import Depends, HTTPException, Query, Request, Response
 
 from app.api.conditional import answer_response, etag_response
 from app.api.deps import (
@@ -21,6 +21,7 @@ from app.api.deps import (
 from app.api.middleware.security import WriteKey
 from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, items_answer, link_next
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
+from app.api.routers.prefixed import PrefixedRouter
 from app.extract.types import EntityType
 from app.kb import curate as kb_curate
 from app.kb import entities as kb_entities
@@ -37,7 +38,7 @@ from app.schemas.events import EventArticle, EventRead, TimelineItem
 from app.schemas.facts import QuoteRead
 from app.schemas.search import ArticleHit
 
-router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_RESPONSES)
+router = PrefixedRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_RESPONSES)
 
 EntitySort = Literal["-mentions", "name", "-last_seen"]
 TypeQuery = Annotated[EntityType | None, Query(description="Only this type.")]

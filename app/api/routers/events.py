@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from functools import partial
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from app.api.conditional import etag_response
 from app.api.deps import (
@@ -17,13 +17,14 @@ from app.api.deps import (
 )
 from app.api.pages import ETAG_HEADER, LINK_HEADER, items_answer, link_next
 from app.api.params import EventListParams
+from app.api.routers.prefixed import PrefixedRouter
 from app.kb import events as kb_events
 from app.kb import pages as kb_pages
 from app.kb.sql.pagination import Page as KbPage
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.events import EventDetail, EventRead
 
-router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
+router = PrefixedRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
 
 
 @router.get(

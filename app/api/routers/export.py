@@ -4,14 +4,15 @@ from collections.abc import Iterator
 from itertools import chain
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import SessionFactoryDep
+from app.api.routers.prefixed import PrefixedRouter
 from app.kb import export as kb_export
 from app.schemas.common import PROBLEM_RESPONSES, Problem
 
-router = APIRouter(prefix="/v1/export", tags=["export"], responses=PROBLEM_RESPONSES)
+router = PrefixedRouter(prefix="/v1/export", tags=["export"], responses=PROBLEM_RESPONSES)
 
 FormatQuery = Annotated[
     kb_export.ExportFormat,

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from app.api.deps import (
@@ -16,13 +16,14 @@ from app.api.deps import (
 )
 from app.api.middleware.security import WriteKey
 from app.api.pages import LINK_HEADER, link_next
+from app.api.routers.prefixed import PrefixedRouter
 from app.errors import NewsKBError
 from app.kb import intake
 from app.kb import jobs as kb_jobs
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.jobs import JobBatchCreate, JobBatchRead, JobRead, JobState
 
-router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=PROBLEM_RESPONSES)
+router = PrefixedRouter(prefix="/v1/jobs", tags=["jobs"], responses=PROBLEM_RESPONSES)
 
 MAX_ID = 2**31 - 1
 JobIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Job id", examples=[1])]

@@ -2,15 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from app.api.deps import CodecDep, CursorQuery, LimitQuery, SessionDep
 from app.api.pages import link_next
+from app.api.routers.prefixed import PrefixedRouter
 from app.kb import quotes as kb_quotes
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.facts import QuoteRead
 
-router = APIRouter(prefix="/v1/quotes", tags=["quotes"], responses=PROBLEM_RESPONSES)
+router = PrefixedRouter(prefix="/v1/quotes", tags=["quotes"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("", response_model=Page[QuoteRead], summary="List quotes, optionally by speaker")

@@ -1,13 +1,14 @@
 """Watchlist screening: a list of names against the people and organizations of the base."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from app.api.deps import JsonBody, SessionDep
+from app.api.routers.prefixed import PrefixedRouter
 from app.kb import screening as kb_screening
 from app.schemas.common import PROBLEM_RESPONSES
 from app.schemas.screening import MatchRequest, MatchResponse
 
-router = APIRouter(prefix="/v1/match", tags=["screening"], responses=PROBLEM_RESPONSES)
+router = PrefixedRouter(prefix="/v1/match", tags=["screening"], responses=PROBLEM_RESPONSES)
 
 
 @router.post(

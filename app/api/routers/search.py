@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from app.api.deps import CodecDep, SessionDep, run_read
 from app.api.pages import article_hits, json_answer
 from app.api.params import CollapseQuery
 from app.api.routers.entities import summaries
+from app.api.routers.prefixed import PrefixedRouter
 from app.kb import entities as kb_entities
 from app.kb import events as kb_events
 from app.kb.search import articles as kb_search
@@ -24,7 +25,7 @@ from app.schemas.search import (
     SearchResult,
 )
 
-router = APIRouter(prefix="/v1/search", tags=["search"], responses=PROBLEM_RESPONSES)
+router = PrefixedRouter(prefix="/v1/search", tags=["search"], responses=PROBLEM_RESPONSES)
 
 
 def counts(facets: list[kb_search.Facet]) -> list[FacetCount]:

@@ -1,12 +1,11 @@
 """What the knowledge base holds, in one cheap summary."""
 
-from fastapi import APIRouter
-
 from app.api.deps import SessionDep
+from app.api.routers.prefixed import PrefixedRouter
 from app.kb.stats import collect_stats
 from app.schemas.stats import Stats
 
-router = APIRouter(prefix="/v1/stats", tags=["monitoring"])
+router = PrefixedRouter(prefix="/v1/stats", tags=["monitoring"])
 
 
 @router.get("", response_model=Stats, summary="Counts by kind, date range, extractor versions")

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response, status
+from fastapi import Path, Request, Response, status
 
 from app.api.deps import (
     MAX_ID,
@@ -15,6 +15,7 @@ from app.api.deps import (
 )
 from app.api.middleware.security import WriteKey
 from app.api.pages import LINK_HEADER, link_next
+from app.api.routers.prefixed import PrefixedRouter
 from app.kb import watches as kb_watches
 from app.kb import webhooks as kb_webhooks
 from app.schemas.articles import ArticleSummary
@@ -31,7 +32,7 @@ from app.schemas.watches import (
 )
 
 # Every watch route needs the key, reads included: a watch holds its owner's webhook URL.
-router = APIRouter(
+router = PrefixedRouter(
     prefix="/v1/watches",
     tags=["watches"],
     responses=PROBLEM_RESPONSES,
