@@ -23,6 +23,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import metrics
+from app.api.middleware.routes import route_path
 from app.logging import log_access, request_id_var
 
 access_log = logging.getLogger("newskb.access")
@@ -74,7 +75,7 @@ def route_template(scope: Scope) -> str:
         paths = dict.fromkeys(p for r in routes if (p := getattr(r, "path", None)))
         templates = [(path, compile_path(path)[0]) for path in paths]
         app.state.route_templates = templates
-    path = scope.get("path", "")
+    path = route_path(scope)
     return next((t for t, regex in templates if regex.match(path)), metrics.UNMATCHED)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.middleware.limits import send_problem
-from app.api.middleware.routes import route_table
+from app.api.middleware.routes import route_path, route_table
 from app.api.middleware.security import key_matches, require_write_key
 from app.errors import Unauthorized
 from app.settings import Settings
@@ -37,7 +37,7 @@ def needs_write_key(scope: Scope) -> bool:
     app = scope.get("app")
     if app is None:
         return False
-    path, method = scope.get("path", ""), scope.get("method", "")
+    path, method = route_path(scope), scope.get("method", "")
     return any(
         route.regex.match(path) and method in route.methods and require_write_key in route.guards
         for route in route_table(app)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.middleware.routes import allowed_methods
+from app.api.middleware.routes import allowed_methods, route_path
 
 
 class MethodRules:
@@ -26,7 +26,7 @@ class MethodRules:
         if scope["type"] != "http" or scope.get("app") is None:
             await self.app(scope, receive, send)
             return
-        app, method, path = scope["app"], scope.get("method", ""), scope.get("path", "")
+        app, method, path = scope["app"], scope.get("method", ""), route_path(scope)
         if method == "OPTIONS" and (allowed := allowed_methods(app, path)):
             headers = [_allow(allowed), (b"content-length", b"0")]
             await send({"type": "http.response.start", "status": 204, "headers": headers})

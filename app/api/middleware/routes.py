@@ -8,10 +8,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import fastapi.routing
+from starlette.types import Scope
 
 # Reads that carry their question in a POST body (a list of names is no URL): they take a list
 # turn, need no write key, and cannot answer the problems of a write.
 READS_SENT_AS_POST = frozenset({"/v1/match"})
+
+
+def route_path(scope: Scope) -> str:
+    """The path the routes are matched against: without the ``root_path`` a proxy mounted the
+    app under (Starlette puts it in ``path`` too), as ``starlette._utils.get_route_path``,
+    private, computes it."""
+    path: str = scope.get("path", "")
+    root_path: str = scope.get("root_path", "")
+    if not root_path or not path.startswith(root_path):
+        return path
+    if path == root_path:
+        return ""
+    return path[len(root_path) :] if path[len(root_path)] == "/" else path
 
 
 @dataclass(frozen=True)

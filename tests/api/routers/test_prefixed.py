@@ -1,20 +1,28 @@
 """Routers passed over by their prefix: fewer routes tried, the same route chosen."""
 
+import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from starlette._utils import get_route_path  # private: route_path must agree with it
 from starlette.routing import Match
 
-from app.api.routers import events
-from app.api.routers.prefixed import PrefixedRouter, route_path
+from app.api.middleware.routes import route_path
+from app.api.routers.prefixed import PrefixedRouter
 
-
-def _scope(path: str, root_path: str = "", method: str = "GET") -> dict[str, object]:
-    return {"type": "http", "path": path, "root_path": root_path, "method": method}
+SCOPES = [
+    ("/v1/events", ""),
+    ("/api/v1/events", "/api"),
+    ("/api", "/api"),
+    ("/apiv1/events", "/api"),
+    ("/v1/events", "/api"),
+    ("/api/", "/api"),
+]
 
 
 @contextmanager
@@ -32,25 +40,26 @@ def counting_route_matches(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str
         yield tried
 
 
-def test_route_path_drops_the_root_path_as_starlette_does() -> None:
-    assert route_path(_scope("/v1/events")) == "/v1/events"
-    assert route_path(_scope("/api/v1/events", "/api")) == "/v1/events"
-    assert route_path(_scope("/api", "/api")) == ""
-    assert route_path(_scope("/apiv1/events", "/api")) == "/apiv1/events"
-    assert route_path(_scope("/v1/events", "/api")) == "/v1/events"
+def included_prefixed_routers(app: FastAPI) -> list[tuple[PrefixedRouter, str]]:
+    """Each ``PrefixedRouter`` included in the app, with the prefix it was included under."""
+    found = []
+    for route in app.router.routes:
+        router = getattr(route, "original_router", None)
+        if isinstance(router, PrefixedRouter):
+            found.append((router, route.include_context.prefix))  # type: ignore[attr-defined]
+    return found
 
 
-def test_a_path_outside_the_prefix_matches_nothing_without_trying_a_route(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    with counting_route_matches(monkeypatch) as tried:
-        assert events.router.matches(_scope("/v1/entities/1")) == (Match.NONE, {})
-    assert tried == []
+@pytest.mark.parametrize(("path", "root_path"), SCOPES)
+def test_route_path_is_starlettes(path: str, root_path: str) -> None:
+    scope = {"type": "http", "path": path, "root_path": root_path}
+    assert route_path(scope) == get_route_path(scope)
 
 
-def test_a_prefixed_router_needs_a_path_prefix() -> None:
-    with pytest.raises(ValueError, match="path prefix"):
-        PrefixedRouter(prefix="")
+def test_a_prefixed_router_needs_a_literal_path_prefix() -> None:
+    for prefix in ("", "v1/x", "/v1/entities/{entity_id}/notes"):
+        with pytest.raises(ValueError, match="literal path prefix"):
+            PrefixedRouter(prefix=prefix)
 
 
 def test_the_events_list_tries_only_the_events_routes(
@@ -65,15 +74,73 @@ def test_the_events_list_tries_only_the_events_routes(
     assert all(path.startswith("/v1/events") for path in api_routes), api_routes
 
 
-def test_every_route_starts_with_its_routers_prefix(app: FastAPI) -> None:
-    """What makes passing a router over safe: none of its routes lies outside its prefix."""
-    included = [getattr(route, "original_router", None) for route in app.router.routes]
-    prefixed = [router for router in included if isinstance(router, PrefixedRouter)]
-    assert len(prefixed) >= 10
-    for router in prefixed:
+def test_routers_included_before_a_path_try_none_of_their_routes(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with counting_route_matches(monkeypatch) as tried:
+        response = client.get("/v1/quotes")
+    assert response.status_code == 200
+    assert {path.split("/")[2] for path in tried if path.startswith("/v1/")} == {"quotes"}
+
+
+def test_every_router_is_included_as_is_and_holds_only_paths_under_its_prefix(
+    app: FastAPI,
+) -> None:
+    """What makes passing a router over safe: none of its routes lies outside its prefix,
+    and the app adds no prefix of its own where it includes it."""
+    included = included_prefixed_routers(app)
+    assert len(included) >= 10
+    for router, include_prefix in included:
+        assert include_prefix == ""
         for route in router.routes:
             assert isinstance(route, APIRoute)
             assert route.path.startswith(router.prefix)
+
+
+def _requests(app: FastAPI) -> list[tuple[str, str]]:
+    """Every documented path (parameters filled), with and without a trailing slash, and a
+    near miss of each, asked with GET and DELETE."""
+    paths = [re.sub(r"\{[^}]+\}", "1", path) for path in app.openapi()["paths"]]
+    variants = {v for path in paths for v in (path, path + "/", path + "x", path + "/1")}
+    return [(method, path) for path in sorted(variants) for method in ("GET", "DELETE")]
+
+
+def _answers(client: TestClient, requests: list[tuple[str, str]]) -> list[tuple[object, ...]]:
+    answers = []
+    for method, path in requests:
+        response = client.request(method, path, follow_redirects=False)
+        answers.append(
+            (
+                method,
+                path,
+                response.status_code,
+                response.headers.get("location"),
+                response.headers.get("allow"),
+                hashlib.sha256(response.content).hexdigest() if response.status_code != 200 else "",
+            )
+        )
+    return answers
+
+
+def test_every_request_routes_as_without_the_prefix_check(
+    app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Status, redirect, Allow and error bodies: the same with FastAPI's own matching."""
+    requests = _requests(app)
+    assert len(requests) > 200
+    with_check = _answers(client, requests)
+    with monkeypatch.context() as patch:
+        patch.setattr(PrefixedRouter, "matches", APIRouter.matches)
+        without_check = _answers(client, requests)
+    assert with_check == without_check
+    statuses = {answer[2] for answer in with_check}
+    assert {307, 404, 405} <= statuses, statuses
+
+
+def test_a_trailing_slash_still_redirects(client: TestClient) -> None:
+    response = client.get("/v1/events/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"].endswith("/v1/events")
 
 
 def test_a_wrong_method_is_still_405_and_a_mounted_app_still_routes(client: TestClient) -> None:
