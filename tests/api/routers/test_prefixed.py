@@ -62,25 +62,19 @@ def test_a_prefixed_router_needs_a_literal_path_prefix() -> None:
             PrefixedRouter(prefix=prefix)
 
 
-def test_the_events_list_tries_only_the_events_routes(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("path", "resource"), [("/v1/events", "events"), ("/v1/quotes", "quotes")])
+def test_a_request_tries_only_its_own_routers_routes(
+    path: str, resource: str, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Of the API's routes, only those of the path's router: the routers included before it
+    (articles, jobs, entities... for both) are passed over. The app's own pages (/docs,
+    /redoc) come first."""
     with counting_route_matches(monkeypatch) as tried:
-        response = client.get("/v1/events")
+        response = client.get(path)
     assert response.status_code == 200
-    # The app's own pages (/docs, /redoc) come first; of the API, only the events routes.
-    api_routes = [path for path in tried if path.startswith("/v1/")]
+    api_routes = [route for route in tried if route.startswith("/v1/")]
     assert api_routes
-    assert all(path.startswith("/v1/events") for path in api_routes), api_routes
-
-
-def test_routers_included_before_a_path_try_none_of_their_routes(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with counting_route_matches(monkeypatch) as tried:
-        response = client.get("/v1/quotes")
-    assert response.status_code == 200
-    assert {path.split("/")[2] for path in tried if path.startswith("/v1/")} == {"quotes"}
+    assert {route.split("/")[2] for route in api_routes} == {resource}, api_routes
 
 
 def test_every_router_is_included_as_is_and_holds_only_paths_under_its_prefix(
