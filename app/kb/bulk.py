@@ -19,6 +19,7 @@ import multiprocessing
 import signal
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
@@ -38,7 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.extract.document import content_hash, too_long
 from app.extract.types import ExtractedArticle, ParsedArticle
-from app.kb import versions
+from app.kb import answers, versions
 from app.kb.ingest import extract_many, find_existing_ids, iter_extract, within_budget
 from app.kb.intake import Document, parse, store
 from app.kb.sql.dialect import refresh_statistics
@@ -365,6 +366,8 @@ class _Store:
         self.waiting: dict[str, list[str]] = {}  # content hash in flight → names of its copies
         self.lock = threading.RLock()
         self.next_analyze = FIRST_ANALYZE
+        # The answers of new articles, entities and events, stored once the load is done.
+        self.deferred = answers.Deferred()
 
     def done(self, name: str, outcome: str) -> None:
         if self.on_done is not None:
@@ -420,6 +423,7 @@ class _Store:
     def write(self, fresh: Fresh, extracted: list[ExtractedArticle]) -> None:
         """Store each article in its own transaction, all through one session."""
         with self.sessions() as session:
+            answers.defer_new(session, self.deferred)
             for (document, _), result in zip(fresh, extracted, strict=True):
                 self._write_one(session, document, result)
 
@@ -466,7 +470,20 @@ class _Store:
     def finish(self) -> BulkReport:
         if self.report.created:
             self.refresh_statistics()
+        with self.sessions() as session:
+            store_all_deferred(session, self.deferred)
         return self.report
+
+
+def store_all_deferred(session: Session, deferred: answers.Deferred, *, tries: int = 50) -> None:
+    """Store the deferred answers, waiting a little while writes hold some (each is built by
+    reads until stored: one left is slower to read, never wrong)."""
+    for _ in range(tries):
+        answers.store_deferred(session, deferred)
+        if not deferred:
+            return
+        time.sleep(0.1)
+    logger.warning("%s answers left to build: `newskb answers` stores them", len(deferred))
 
 
 def _batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:

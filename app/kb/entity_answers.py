@@ -167,13 +167,21 @@ def from_loop_row(row: tuple[Any, ...]) -> Answer | None:
 ROWS = AnswerRows(EntityAnswer, EntityAnswerShows, "entity_id", ("format", "head", "tail", "shown"))
 
 
-def store(session: Session, entity_ids: Sequence[int], *, created: Iterable[int] = ()) -> None:
+def store(
+    session: Session,
+    entity_ids: Sequence[int],
+    *,
+    created: Iterable[int] = (),
+    deferred: set[int] | None = None,
+) -> None:
     """Store these entities' answers as they are now; a merged entity loses its row (its URL
-    redirects). The ``created`` ones have no row yet, nor any to wait for."""
+    redirects). The ``created`` ones have no row yet, nor any to wait for; with ``deferred``,
+    those without a row are left there (``AnswerRows.to_build``)."""
     new = set(created)
     format_ = answer_format()
-    for chunk in batches(entity_ids, BATCH):
-        ROWS.lock(session, [id_ for id_ in chunk if id_ not in new])
+    for ids in batches(entity_ids, BATCH):
+        if not (chunk := ROWS.to_build(session, ids, created=new, deferred=deferred)):
+            continue
         rows: list[dict[str, Any]] = []
         shown: dict[int, Shown] = {}
         found = pages.entity_pages(session, chunk)  # one statement for the batch
@@ -189,6 +197,16 @@ def store(session: Session, entity_ids: Sequence[int], *, created: Iterable[int]
                 | {"shown": shown[entity_id].to_json()}
             )
         ROWS.write(session, chunk, rows, shown, created=new)
+
+
+def shown_of(session: Session, entity_ids: Sequence[int]) -> dict[int, Shown]:
+    """What the answers of these entities show now (a merged or missing one has none)."""
+    found = pages.entity_pages(session, entity_ids)
+    return {
+        id_: shown_by(EntityRead.model_validate(page))
+        for id_, page in found.items()
+        if page["merged_into_id"] is None
+    }
 
 
 def showing(session: Session, entity_ids: Iterable[int]) -> set[int]:

@@ -142,13 +142,21 @@ def timeline(
     return events, articles
 
 
-def store(session: Session, event_ids: Sequence[int], *, created: Iterable[int] = ()) -> None:
+def store(
+    session: Session,
+    event_ids: Sequence[int],
+    *,
+    created: Iterable[int] = (),
+    deferred: set[int] | None = None,
+) -> None:
     """Store these events' items as they are now; an event gone loses its row. The
-    ``created`` ones have no row yet, nor any to wait for."""
+    ``created`` ones have no row yet, nor any to wait for; with ``deferred``, those without
+    a row are left there (``AnswerRows.to_build``)."""
     new = set(created)
     format_ = answer_format()
-    for chunk in batches(event_ids, BATCH):
-        ROWS.lock(session, [id_ for id_ in chunk if id_ not in new])
+    for ids in batches(event_ids, BATCH):
+        if not (chunk := ROWS.to_build(session, ids, created=new, deferred=deferred)):
+            continue
         items = built(session, chunk)  # one statement for the batch
         rows: list[dict[str, Any]] = [
             {"event_id": id_, "format": format_, "body": body} for id_, (body, _) in items.items()

@@ -27,7 +27,7 @@ from app.db.models.jobs import JOB_STATES
 from app.errors import Conflict, NewsKBError, NotFound, QueueFull, QueueUnavailable
 from app.extract import types as x
 from app.extract.document import content_hash
-from app.kb import health
+from app.kb import answers, health
 from app.kb.bulk import NLP_BATCH, ExtractionProcess, run_pipelined
 from app.kb.intake import (
     Document,
@@ -317,6 +317,7 @@ def run_job_batches(
     budget_seconds: float,
     max_attempts: int,
     extraction: ExtractionProcess | None = None,
+    deferred: answers.Deferred | None = None,
 ) -> None:
     """Run one delivery of each job, a batch's NLP in one stream, as bulk ingest does.
 
@@ -331,8 +332,10 @@ def run_job_batches(
     stores. When extraction fails (a document too slow, a crash in a model, the extraction
     process killed), the jobs in hand not yet settled run one at a time through the ingest
     door here, which pins the failure on the document that causes it, and the stream goes on.
+    With ``deferred``, the answers of what the stream creates are left there
+    (``answers.defer_new``) for the worker to store when it is idle.
     """
-    stages = _JobStages(sessions, on_settled, budget_seconds, max_attempts)
+    stages = _JobStages(sessions, on_settled, budget_seconds, max_attempts, deferred)
     remaining = iter(batches)
     while True:
         try:
@@ -456,9 +459,11 @@ class _JobStages:
         on_settled: Settled,
         budget_seconds: float,
         max_attempts: int,
+        deferred: answers.Deferred | None = None,
     ) -> None:
         self.sessions = sessions
         self.on_settled = on_settled
+        self.deferred = deferred
         self.budget_seconds = budget_seconds
         self.max_attempts = max_attempts
         self.in_hand: dict[int, _Claimed] = {}
@@ -530,6 +535,8 @@ class _JobStages:
         self, fresh: list[tuple[_Claimed, x.ParsedArticle]], extracted: list[x.ExtractedArticle]
     ) -> None:
         with self.sessions() as session:
+            if self.deferred is not None:
+                answers.defer_new(session, self.deferred)
             for (job, _), result in zip(fresh, extracted, strict=True):
                 assert job.document is not None  # decoded by ``prepare``
                 with self.lock:

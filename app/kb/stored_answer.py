@@ -61,6 +61,30 @@ class AnswerRows:
             key = getattr(self.answers, self.key)
             session.execute(select(key).where(key.in_(ids)).order_by(key).with_for_update())
 
+    def to_build(
+        self,
+        session: Session,
+        ids: Sequence[int],
+        *,
+        created: set[int],
+        deferred: set[int] | None,
+    ) -> list[int]:
+        """The ids to build now, their rows locked (``lock``; the ``created`` ones have none).
+        With ``deferred``, an id without a stored row goes there instead: until one is stored,
+        reads build its answer, so it cannot be stale."""
+        if deferred is None:
+            self.lock(session, [id_ for id_ in ids if id_ not in created])
+            return list(ids)
+        present: set[int] = set()
+        if older := [id_ for id_ in ids if id_ not in created]:
+            key = getattr(self.answers, self.key)
+            query = select(key).where(key.in_(older))
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.order_by(key).with_for_update()
+            present.update(session.scalars(query))
+        deferred.update(id_ for id_ in ids if id_ not in present)
+        return [id_ for id_ in ids if id_ in present]
+
     def showing(self, session: Session, kind: str, ids: Iterable[int]) -> set[int]:
         """The keys of the stored answers that show any of these objects of ``kind``."""
         found: set[int] = set()

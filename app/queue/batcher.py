@@ -52,6 +52,11 @@ class Batcher:
         self.inbox.put(job_id)
         done.result()
 
+    def idle(self) -> bool:
+        """No job in hand or waiting to be batched (a message may be on its way)."""
+        with self.lock:
+            return not self.waiting and self.inbox.empty()
+
     def stop(self) -> None:
         """After the last ``run`` has returned: end the batching thread."""
         self.inbox.put(None)

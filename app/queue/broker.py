@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.errors import QueueUnavailable
 from app.kb import health
 from app.kb import jobs as kb_jobs
+from app.kb.answers import Deferred
 from app.kb.bulk import ExtractionProcess
 from app.queue.batcher import Batcher
 from app.settings import Settings
@@ -56,9 +57,11 @@ def make_batcher(
     sessions: sessionmaker[Session],
     settings: Settings,
     extraction: ExtractionProcess | None = None,
+    deferred: Deferred | None = None,
 ) -> Batcher:
     """A worker process's batcher: ``settings.worker_batch`` jobs at most per batch, their NLP
-    in ``extraction``'s process when there is one."""
+    in ``extraction``'s process when there is one, the answers of what they create left to
+    ``deferred`` when given."""
 
     def run_batches(
         batches: Iterator[list[int]], on_settled: Callable[[int, BaseException | None], None]
@@ -71,6 +74,7 @@ def make_batcher(
             budget_seconds=settings.extraction_budget_seconds,
             max_attempts=settings.queue_max_attempts,
             extraction=extraction,
+            deferred=deferred,
         )
 
     return Batcher(run_batches, settings.worker_batch)

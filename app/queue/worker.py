@@ -8,6 +8,11 @@ loaded, so that storing never waits on spaCy for the GIL
 (``NEWSKB_WORKER_EXTRACTION_PROCESS``). ``--processes N`` forks N such processes after the
 model is loaded (they share its memory) and starts a new one when one dies; SIGTERM or Ctrl-C
 stops them after the article in hand. More machines: start ``newskb worker`` on each.
+
+The stored answers of what a worker creates (``app.kb.answers``) are not built in each
+ingest's transaction but when the worker is idle, a third of the store's time off the ingest
+path; until then reads build them, the same bytes. A worker stopped by SIGTERM stores them
+first; one killed leaves them to reads and to ``newskb answers``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import multiprocessing
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from types import FrameType
 
@@ -25,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.engine import make_engine, make_sessionmaker
 from app.heap import freeze_heap
+from app.kb import answers
 from app.kb import jobs as kb_jobs
 from app.kb.bulk import NLP_BATCH, ExtractionProcess
 from app.kb.ingest import load_model
@@ -39,6 +46,8 @@ STOP_TIMEOUT_MS = 10 * 60 * 1000  # SIGTERM: the article in hand may finish (the
 # (a few short statements; workers that prune at once just find less to delete).
 PRUNE_EVERY_SECONDS = 600.0
 PRUNE_LIMIT = 5000
+# How often an idle worker looks for answers its ingests left unbuilt (``answers.Deferred``).
+IDLE_CHECK_SECONDS = 0.5
 
 
 def run_worker(settings: Settings, *, processes: int = 1) -> None:
@@ -90,7 +99,8 @@ def _serve(settings: Settings) -> None:
     )
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
-    batcher = queue_broker.make_batcher(sessions, settings, extraction)
+    deferred = answers.Deferred()  # the answers of new articles, entities, events: when idle
+    batcher = queue_broker.make_batcher(sessions, settings, extraction, deferred)
     queue_broker.RUNTIME.batcher = batcher
     broker, _ = queue_broker.make_broker(settings)
     # A thread per message held: one batch running, the next one delivered and waiting.
@@ -111,7 +121,11 @@ def _serve(settings: Settings) -> None:
     )
     next_prune = time.monotonic()
     try:
-        while not stopping.wait(0.5):
+        while not stopping.wait(IDLE_CHECK_SECONDS):
+            if deferred and batcher.idle():
+                store_answers(
+                    sessions, deferred, stop=lambda: stopping.is_set() or not batcher.idle()
+                )
             if time.monotonic() >= next_prune:
                 prune(sessions, settings)
                 next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
@@ -119,11 +133,30 @@ def _serve(settings: Settings) -> None:
         started = time.monotonic()
         worker.stop(timeout=STOP_TIMEOUT_MS)
         batcher.stop()
+        store_answers(sessions, deferred)
         if extraction is not None:
             extraction.close()
         broker.close()
         engine.dispose()
         logger.info("worker stopped in %.1f s", time.monotonic() - started)
+
+
+def store_answers(
+    sessions: sessionmaker[Session],
+    deferred: answers.Deferred,
+    *,
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Store the answers the worker's ingests left unbuilt (``answers.defer_new``); never
+    fails the worker: until stored, reads build them."""
+    try:
+        with sessions() as session:
+            stored = answers.store_deferred(session, deferred, stop=stop)
+    except Exception:
+        logger.exception("storing the deferred answers failed; reads build them meanwhile")
+        return
+    if stored:
+        logger.info("stored %s answers, %s left", stored, len(deferred))
 
 
 def prune(sessions: sessionmaker[Session], settings: Settings) -> int:

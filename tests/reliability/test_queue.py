@@ -19,11 +19,14 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from app.db import migrate
 from app.db.engine import make_engine
+from app.kb import answers, entity_answers, event_items
 from app.queue.broker import make_broker
 from app.settings import Settings
+from tests.answers_truth import assert_answers_current
 from tests.conftest import API_KEY
 from tests.databases import backend, temporary_database
 from tests.reliability.queueing import (
@@ -354,12 +357,29 @@ def test_two_workers_on_overlapping_entities_store_everything_once(
         worker(deployment.database_url, deployment.log_dir, **settings),
     ):
         results = [finished(deployment.base, job_id, timeout=180) for job_id in ids]
+        # Idle, each worker stores the answers its ingests left (on overlapping entities).
+        wait_for(lambda: not _missing_answers(deployment.database_url), what="answers stored")
     assert {r["state"] for r in results} == {"done"}
     assert [r["attempts"] for r in results] == [1] * len(ids)  # no deadlock, no retry
+    engine = make_engine(deployment.database_url)
+    with Session(engine) as session:
+        assert_answers_current(session)
+    engine.dispose()
     assert sum(not r["duplicate"] for r in results) == 12
     assert scalar(deployment.database_url, "SELECT count(*) FROM articles") == 12
     assert results[12]["article_id"] == results[0]["article_id"]
     assert results[13]["article_id"] == results[5]["article_id"]
+
+
+def _missing_answers(url: str) -> int:
+    """Articles, entities and events without a stored answer."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        missing = sum(
+            len(module.stale_ids(session)) for module in (answers, entity_answers, event_items)
+        )
+    engine.dispose()
+    return missing
 
 
 def _logs(folder: Path) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app.db.engine import begin_write
 
 _PENDING = "newskb.before_commit"
+_AFTER = "newskb.after_commit"
 Work = TypeVar("Work", bound=Callable[[Session], None])
 
 
@@ -18,7 +19,8 @@ def committing(session: Session) -> Iterator[Session]:
 
     On SQLite the block runs in a ``BEGIN IMMEDIATE`` transaction (see ``begin_write``), so
     concurrent writers wait for each other instead of failing with "database is locked".
-    The work the block left ``before_commit`` runs last, in the same transaction.
+    The work the block left ``before_commit`` runs last, in the same transaction; what it
+    left ``after_commit`` runs once the commit succeeded.
     """
     begin_write(session)
     try:
@@ -28,8 +30,11 @@ def committing(session: Session) -> Iterator[Session]:
         session.commit()
     except BaseException:
         session.info.pop(_PENDING, None)
+        session.info.pop(_AFTER, None)
         session.rollback()
         raise
+    for done in session.info.pop(_AFTER, []):
+        done()
 
 
 def before_commit(session: Session, key: str, make: Callable[[], Work]) -> Work:
@@ -40,3 +45,9 @@ def before_commit(session: Session, key: str, make: Callable[[], Work]) -> Work:
         pending[key] = make()
     work: Work = pending[key]
     return work
+
+
+def after_commit(session: Session, done: Callable[[], None]) -> None:
+    """Call ``done`` once this transaction (``committing``) has committed; never if it rolls
+    back."""
+    session.info.setdefault(_AFTER, []).append(done)
