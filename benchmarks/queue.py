@@ -9,9 +9,11 @@ processes; the throughput is taken from the jobs' own ``started_at``/``finished_
 loading excluded). ``--worker-batch 1,16`` runs the workers once per batch size
 (``NEWSKB_WORKER_BATCH``; 1 is one job at a time, as workers ran before batching). Then, in
 this process: extraction alone (one ``nlp.pipe`` stream) and the store transaction alone
-(``ingest_article`` on pre-extracted articles) per article. A batched worker stores while it
-extracts, so what its time per article holds beyond extraction is the part of the store that
-did not overlap, the claims and the messages.
+(``ingest_article`` on pre-extracted articles, deferring new answers as a worker does) per
+article, then the storing of the deferred answers, which a worker does when idle. A batched
+worker stores while it extracts, so what its time per article holds beyond extraction is the
+part of the store that did not overlap, the claims and the messages. The answers a worker
+deferred are stored after its last job: the seconds until none is missing are shown too.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import pika
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
 
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
 from app.extract.nlp import DEFAULT_MODELS
+from app.kb import answers, entity_answers, event_items
 from app.kb import jobs as kb_jobs
 from app.kb.ingest import extract_many, ingest_article, load_model
 from app.kb.intake import Document, parse
@@ -70,6 +74,7 @@ class WorkerRun:
     worker_cpu: float  # CPU of the worker processes over that time (model loading excluded)
     extraction_cpu: float  # of which their extraction processes (children)
     database_cpu: float  # CPU of every PostgreSQL server process over that time
+    answers_seconds: float  # from the last job finished to every deferred answer stored
 
 
 def postgres_cpu() -> dict[int, float]:
@@ -124,8 +129,12 @@ def run_workers(
                 cpu_at_start = (*workers_cpu(workers), postgres_cpu())
             if done >= total:
                 cpu_at_end = (*workers_cpu(workers), postgres_cpu())
+                ended = time.perf_counter()
                 break
             time.sleep(0.1)
+        while missing_answers(engine):  # the idle workers store what they deferred
+            time.sleep(0.1)
+        answers_seconds = time.perf_counter() - ended
         with engine.connect() as connection:
             first, last = connection.execute(
                 text("SELECT min(started_at), max(finished_at) FROM ingest_jobs")
@@ -142,7 +151,16 @@ def run_workers(
         worker_cpu=cpu_at_end[0] - cpu_at_start[0],
         extraction_cpu=cpu_at_end[1] - cpu_at_start[1],
         database_cpu=cpu_since(cpu_at_start[2], cpu_at_end[2]),
+        answers_seconds=answers_seconds,
     )
+
+
+def missing_answers(engine: Engine) -> int:
+    """Articles, entities and events without a stored answer."""
+    with Session(engine) as session:
+        return sum(
+            len(module.stale_ids(session)) for module in (answers, entity_answers, event_items)
+        )
 
 
 def workers_cpu(workers: list[subprocess.Popen[bytes]]) -> tuple[float, float]:
@@ -180,8 +198,9 @@ def queued(
     return enqueue, run, created
 
 
-def store_alone(documents: list[Document]) -> tuple[float, float, int]:
-    """(extraction seconds, store seconds, articles) in this process, one article at a time."""
+def store_alone(documents: list[Document]) -> tuple[float, float, float, int]:
+    """(extraction seconds, store seconds, deferred answers seconds, articles) in this
+    process, one article at a time, the answers deferred as a worker defers them."""
     parsed = [parse(d) for d in documents]
     load_model(DEFAULT_MODELS)  # seconds, which the workers' figures leave out too
     started = time.perf_counter()
@@ -192,14 +211,20 @@ def store_alone(documents: list[Document]) -> tuple[float, float, int]:
         migrate.upgrade(engine)
         sessions = make_sessionmaker(engine)
         created = 0
+        deferred = answers.Deferred()
         started = time.perf_counter()
         with sessions() as session:
+            answers.defer_new(session, deferred)
             for document, article in zip(documents, extracted, strict=True):
                 created += ingest_article(session, article, raw_text=document.raw).created
                 session.expunge_all()
         store = time.perf_counter() - started
+        started = time.perf_counter()
+        with sessions() as session:
+            answers.store_deferred(session, deferred)
+        later = time.perf_counter() - started
         engine.dispose()
-    return extraction, store, created
+    return extraction, store, later, created
 
 
 def _scalar(url: str, sql: str) -> Any:
@@ -247,17 +272,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"{created / run.seconds:>8.1f}{bare.seconds / run.seconds:>7.2f}"
                 f"{worker_cpu:>12.1f}{database_cpu:>7.1f}"
                 f"{bare_cpu / (worker_cpu + database_cpu):>11.2f}"
-                f"   (enqueue {enqueue / n * 1000:.1f} ms/article)"
+                f"   (enqueue {enqueue / n * 1000:.1f} ms/article;"
+                f" answers stored {run.answers_seconds:.1f} s after)"
             )
             print(
                 f"{'':<30}of which the extraction processes {run.extraction_cpu / n * 1000:.1f}"
                 f" ms/art, the workers {(run.worker_cpu - run.extraction_cpu) / n * 1000:.1f}"
             )
             queue_seconds[count, batch] = run.seconds
-    extraction, store, created = store_alone(documents)
+    extraction, store, later, created = store_alone(documents)
     per = {
         "extraction": extraction / n,
         "store (DB transaction)": store / created,
+        "deferred answers (idle)": later / created,
     }
     for what, seconds in per.items():
         print(f"{what + ' per article':<36}{seconds * 1000:>8.1f} ms")

@@ -37,6 +37,7 @@ from app.kb.bulk import NLP_BATCH, ExtractionProcess
 from app.kb.ingest import load_model
 from app.logging import configure_logging
 from app.queue import broker as queue_broker
+from app.queue.batcher import Batcher
 from app.settings import Settings
 
 logger = logging.getLogger("newskb.worker")
@@ -46,8 +47,11 @@ STOP_TIMEOUT_MS = 10 * 60 * 1000  # SIGTERM: the article in hand may finish (the
 # (a few short statements; workers that prune at once just find less to delete).
 PRUNE_EVERY_SECONDS = 600.0
 PRUNE_LIMIT = 5000
-# How often an idle worker looks for answers its ingests left unbuilt (``answers.Deferred``).
+# How often an idle worker looks for answers its ingests left unbuilt (``answers.Deferred``),
+# and how many it may hold before it stores them even while busy (a worker never idle would
+# otherwise keep them, and their pages' read cost, for ever): about 4,000 articles' worth.
 IDLE_CHECK_SECONDS = 0.5
+DEFERRED_LIMIT = 20_000
 
 
 def run_worker(settings: Settings, *, processes: int = 1) -> None:
@@ -122,10 +126,7 @@ def _serve(settings: Settings) -> None:
     next_prune = time.monotonic()
     try:
         while not stopping.wait(IDLE_CHECK_SECONDS):
-            if deferred and batcher.idle():
-                store_answers(
-                    sessions, deferred, stop=lambda: stopping.is_set() or not batcher.idle()
-                )
+            store_answers_when_due(sessions, deferred, batcher, stopping)
             if time.monotonic() >= next_prune:
                 prune(sessions, settings)
                 next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
@@ -139,6 +140,21 @@ def _serve(settings: Settings) -> None:
         broker.close()
         engine.dispose()
         logger.info("worker stopped in %.1f s", time.monotonic() - started)
+
+
+def store_answers_when_due(
+    sessions: sessionmaker[Session],
+    deferred: answers.Deferred,
+    batcher: Batcher,
+    stopping: threading.Event,
+) -> None:
+    """Idle, store the deferred answers until a job arrives; busy with ``DEFERRED_LIMIT`` of
+    them or more, store half of them beside the jobs."""
+    if deferred and batcher.idle():
+        store_answers(sessions, deferred, stop=lambda: stopping.is_set() or not batcher.idle())
+    elif len(deferred) >= DEFERRED_LIMIT:
+        limit = DEFERRED_LIMIT // 2
+        store_answers(sessions, deferred, stop=lambda: stopping.is_set() or len(deferred) < limit)
 
 
 def store_answers(

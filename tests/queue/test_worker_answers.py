@@ -1,0 +1,85 @@
+"""When a worker stores the answers its ingests deferred: idle, or busy with too many of them."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import migrate
+from app.db.engine import make_engine, make_sessionmaker
+from app.kb import answers
+from app.kb.ingest import ingest_article
+from app.queue import worker
+from app.queue.batcher import Batcher
+from tests.answers_truth import assert_answers_current
+from tests.databases import temporary_database
+from tests.factories import meeting_article
+
+LATER = "Vladimir Putin met Alexander Lukashenko in Russia on Thursday, officials said."
+
+
+class _Batcher(Batcher):
+    """Only ``idle`` is asked: no thread, no batches."""
+
+    def __init__(self, idle: bool) -> None:
+        self._idle = idle
+
+    def idle(self) -> bool:
+        return self._idle
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    with temporary_database(tmp_path, "worker_answers") as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        yield make_sessionmaker(engine)
+        engine.dispose()
+
+
+@pytest.fixture
+def deferred(sessions: sessionmaker[Session]) -> answers.Deferred:
+    """Two articles ingested as a worker ingests them: their new answers deferred."""
+    left = answers.Deferred()
+    with sessions() as session:
+        answers.defer_new(session, left)
+        ingest_article(session, meeting_article())
+        ingest_article(session, meeting_article(LATER))
+    assert len(left) > 4
+    return left
+
+
+def test_an_idle_worker_stores_every_deferred_answer(
+    sessions: sessionmaker[Session], deferred: answers.Deferred
+) -> None:
+    worker.store_answers_when_due(sessions, deferred, _Batcher(idle=True), threading.Event())
+    assert not deferred
+    with sessions() as session:
+        assert_answers_current(session)
+
+
+def test_a_busy_worker_leaves_them_until_it_holds_too_many(
+    sessions: sessionmaker[Session], deferred: answers.Deferred, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    count = len(deferred)
+    worker.store_answers_when_due(sessions, deferred, _Batcher(idle=False), threading.Event())
+    assert len(deferred) == count
+    monkeypatch.setattr(worker, "DEFERRED_LIMIT", count)
+    worker.store_answers_when_due(sessions, deferred, _Batcher(idle=False), threading.Event())
+    assert len(deferred) < count // 2
+
+
+def test_a_stopping_worker_leaves_them_to_its_last_call(
+    sessions: sessionmaker[Session], deferred: answers.Deferred
+) -> None:
+    stopping = threading.Event()
+    stopping.set()
+    count = len(deferred)
+    worker.store_answers_when_due(sessions, deferred, _Batcher(idle=True), stopping)
+    assert len(deferred) == count
+    worker.store_answers(sessions, deferred)  # as the worker's ``finally`` calls it
+    assert not deferred
