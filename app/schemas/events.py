@@ -2,7 +2,8 @@ from datetime import date, datetime
 from datetime import date as date_
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, TypeAdapter, field_validator
+from typing_extensions import TypedDict
 
 from app.schemas.common import Schema
 from app.schemas.entities import EntityRef, SpanRead
@@ -68,3 +69,27 @@ class TimelineItem(Schema):
     )
     event: EventRead | None = Field(default=None, description="For kind `event`")
     article: EventArticle | None = Field(default=None, description="For kind `article`")
+
+
+class EventArticleFields(TypedDict):
+    """``EventArticle``'s fields, typed as they are once validated (a test keeps them equal)."""
+
+    id: int
+    title: str | None
+    url: str | None
+    published_at: datetime | None
+    source: str | None
+
+
+class TimelineArticleFields(TypedDict):
+    """A ``TimelineItem`` of kind ``article``, its fields typed as once validated."""
+
+    kind: Literal["article"]
+    date: date_
+    event: None
+    article: EventArticleFields
+
+
+# Serializes such an item as ``TimelineItem`` would, without validating what was read typed:
+# a quarter of the CPU of an uncached timeline page of articles went to the two models.
+TIMELINE_ARTICLE = TypeAdapter(TimelineArticleFields)

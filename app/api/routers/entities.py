@@ -34,7 +34,7 @@ from app.kb.search.articles import ArticleFilters
 from app.schemas.common import PROBLEM_RESPONSES, Page
 from app.schemas.curation import EntityUpdate, MergeRequest
 from app.schemas.entities import EntityRead, EntitySummary, RelatedEntity, RoleRead
-from app.schemas.events import EventArticle, EventRead, TimelineItem
+from app.schemas.events import TIMELINE_ARTICLE, EventArticle, EventRead, TimelineItem
 from app.schemas.facts import QuoteRead
 from app.schemas.search import ArticleHit
 
@@ -347,6 +347,9 @@ def _timeline_item(item: kb_timeline.TimelineItem) -> bytes:
     if item.event is not None:
         day = item.day.isoformat().encode("ascii")
         return b'{"kind":"event","date":"%s","event":%s,"article":null}' % (day, item.event)
+    if isinstance(item.article, dict):  # read in the event loop: its fields, already typed
+        fields = {"kind": "article", "date": item.day, "event": None, "article": item.article}
+        return TIMELINE_ARTICLE.dump_json(fields)  # type: ignore[arg-type]
     article = EventArticle.model_validate(item.article) if item.article else None
     model = TimelineItem(kind=item.kind, date=item.day, event=None, article=article)
     return model.model_dump_json().encode("utf-8")

@@ -1,0 +1,63 @@
+"""A timeline's article items, serialized from typed fields without the models, are the bytes
+``TimelineItem`` serializes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any, get_type_hints
+
+import pytest
+
+from app.api.routers.entities import _timeline_item
+from app.kb import timeline as kb_timeline
+from app.schemas.events import (
+    EventArticle,
+    EventArticleFields,
+    TimelineArticleFields,
+    TimelineItem,
+)
+
+
+def test_the_typed_fields_are_the_models_fields_in_their_order() -> None:
+    article = {name: field.annotation for name, field in EventArticle.model_fields.items()}
+    assert list(get_type_hints(EventArticleFields).items()) == list(article.items())
+    item = get_type_hints(TimelineArticleFields)
+    assert list(item) == list(TimelineItem.model_fields)
+
+
+ARTICLES: list[dict[str, Any]] = [
+    {
+        "id": 5,
+        "title": "Lukashenko plans $1bn arms deal with Russia",
+        "url": "https://p.dw.com/p/40DrA",
+        "published_at": datetime(2021, 9, 12, tzinfo=UTC),
+        "source": "DW",
+    },
+    {"id": 6, "title": None, "url": None, "published_at": None, "source": None},
+    {
+        "id": 2**31 - 1,
+        "title": 'Quotes " and \\ and ünïcødé \u2028 and emoji \U0001f4f0',
+        "url": "https://example.org/a?b=c&d=<e>",
+        "published_at": datetime(1999, 12, 31, 23, 59, 59, 123456, tzinfo=UTC),
+        "source": "Le Monde",
+    },
+    {  # an offset other than UTC is kept as the model keeps it
+        "id": 7,
+        "title": "t",
+        "url": "u",
+        "published_at": datetime(2024, 2, 29, 8, 0, tzinfo=timezone(timedelta(hours=5))),
+        "source": "s",
+    },
+]
+
+
+@pytest.mark.parametrize("article", ARTICLES)
+def test_an_article_item_is_the_bytes_of_the_model(article: dict[str, Any]) -> None:
+    item = kb_timeline.TimelineItem("article", date(2021, 9, 12), event=None, article=article)
+    model = TimelineItem(
+        kind="article",
+        date=item.day,
+        event=None,
+        article=EventArticle.model_validate(article),
+    )
+    assert _timeline_item(item) == model.model_dump_json().encode("utf-8")
