@@ -132,7 +132,10 @@ def run_workers(
                 ended = time.perf_counter()
                 break
             time.sleep(0.1)
+        deadline = time.perf_counter() + 300
         while missing_answers(engine):  # the idle workers store what they deferred
+            if time.perf_counter() > deadline:
+                raise RuntimeError("the workers did not store their deferred answers in 300 s")
             time.sleep(0.1)
         answers_seconds = time.perf_counter() - ended
         with engine.connect() as connection:

@@ -1,7 +1,8 @@
 """Stored article answers: ``GET /v1/articles/{id}`` reads one row instead of building it.
 
 An article's answer (``ArticleRead`` as JSON, with its ETag) is stored in the transaction of
-every write that changes it, with what it shows (``article_answer_shows``: the events, the
+every write that changes it (bulk loads and the queue's workers store new answers later:
+``defer_new``), with what it shows (``article_answer_shows``: the events, the
 articles and the entities in it). A write marks what it changed, beside its change-feed record:
 an ingest, a re-extraction (before its old facts go), a deletion and its copies
 (``mark_article``), a rename or a merge (``mark_entities``), a repair. Last in the transaction
@@ -19,16 +20,24 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, String, and_, bindparam, literal, select, union
+from sqlalchemy import Engine, String, and_, bindparam, delete, literal, select, union
 from sqlalchemy.orm import Session
 
 from app.db.loop_reads import LoopReads
-from app.db.models import Article, ArticleAnswer, ArticleAnswerShows, EventEvidence, Role
+from app.db.models import (
+    Article,
+    ArticleAnswer,
+    ArticleAnswerShows,
+    Entity,
+    EventEvidence,
+    Role,
+)
 from app.db.pg_channel import Column, as_utf8, text_column, utf8_column
 from app.errors import InvalidCursor, NotFound
 from app.kb import entity_answers, event_items, pages
@@ -473,13 +482,12 @@ class Deferred:
                 self._ids[kind].update(found)
 
     def take(self, limit: int) -> dict[str, list[int]]:
-        """Up to ``limit`` ids of each kind, no longer here."""
+        """Up to ``limit`` ids of each kind (any of them), no longer here."""
         taken: dict[str, list[int]] = {}
         with self._lock:
             for kind, ids in self._ids.items():
                 if ids:
-                    taken[kind] = sorted(ids)[:limit]
-                    ids.difference_update(taken[kind])
+                    taken[kind] = sorted(ids.pop() for _ in range(min(limit, len(ids))))
         return taken
 
     def __len__(self) -> int:
@@ -490,36 +498,60 @@ class Deferred:
 def defer_new(session: Session, deferred: Deferred) -> None:
     """From now on, this session's writes leave the answers without a stored row (a new
     article's, a new entity's, a new event's item) to ``deferred`` instead of building them
-    in the transaction: an ingest then costs about a third less. Answers already stored are
-    still rebuilt in the transaction that changes them."""
+    in the transaction: an ingest then costs about a quarter less. Answers already stored
+    are still rebuilt in the transaction that changes them."""
     session.info[_DEFERRED] = deferred
 
 
-class _Moved(Exception):
-    """What a deferred answer shows changed while it was built without its lock."""
+# How many answers a process may hold deferred before it stores some even while busy (a load
+# or a worker that never pauses would otherwise hold them, and their pages' read cost, for
+# ever): about 4,000 articles' worth, some 2 MB.
+DEFERRED_LIMIT = 20_000
+
+
+def store_if_too_many(session: Session, deferred: Deferred) -> int:
+    """With ``DEFERRED_LIMIT`` answers deferred or more, store them down to half."""
+    if len(deferred) < DEFERRED_LIMIT:
+        return 0
+    return store_deferred(session, deferred, stop=lambda: len(deferred) < DEFERRED_LIMIT // 2)
+
+
+# Answers stored per transaction by ``store_deferred``: it holds their locks (each answer's
+# own and those of what it shows, tens for an article) until it commits.
+DEFERRED_BATCH = 20
 
 
 def store_deferred(
     session: Session, deferred: Deferred, *, stop: Callable[[], bool] = lambda: False
 ) -> int:
-    """Store the deferred answers, a transaction per batch of each kind, until none is left,
-    ``stop()`` says so, or a round finds every one busy (the next call tries them again);
-    returns how many answers were stored.
+    """Store the deferred answers, a transaction per batch of one kind, until none is left,
+    ``stop()`` says so (asked between batches), or a round of batches finds every answer busy
+    (the next call tries them again); returns how many were stored or found gone.
 
-    PostgreSQL: an answer is built once to learn what it shows, then its locks are tried, as a
-    write that changed those objects would take them (``answers:article:7``,
-    ``answers:event:3``...), without waiting. With them held, no write can change what it
-    shows before this one commits, and one that committed before is in the rebuild: so it is
-    built again, then stored. An answer whose lock a write holds is left for later."""
+    PostgreSQL, without ever waiting for a lock: the rows the answer's row refers to (its
+    article, its entity) are locked ``FOR KEY SHARE SKIP LOCKED``, as a write locks them before
+    its answer locks; the answer is built once to learn what it shows, then its locks are tried
+    (``answers:article:7``, ``answers:event:3``...: those a write changing any of it takes). With
+    them held, a write that changes what it shows either committed before, and is in the
+    rebuild that is then stored, or waits, then finds the stored row to rebuild. An answer that
+    is busy (a row or a lock held by a write) is left for later; one whose rebuild shows an
+    object it did not lock (a write in between) is not kept, and is tried again later."""
     stored = 0
-    while not stop() and (batch := deferred.take(BATCH)):
-        try:
-            with committing(session):
-                busy = _store_free(session, batch)
-        except _Moved:
-            busy = batch
-        deferred.add(busy)
-        done = sum(len(ids) for ids in batch.values()) - sum(len(ids) for ids in busy.values())
+    while not stop() and (batch := deferred.take(DEFERRED_BATCH)):
+        done = 0
+        for kind, ids in batch.items():
+            try:
+                with committing(session):
+                    left = _store_free(session, kind, ids)
+            except BaseException:
+                deferred.add({kind: ids})  # rolled back: none of them stored
+                for other, rest in batch.items():
+                    if other != kind:
+                        deferred.add({other: rest})
+                raise
+            batch = {**batch, kind: []}
+            deferred.add({kind: left})
+            done += len(ids) - len(left)
         if not done:
             break
         stored += done
@@ -531,33 +563,49 @@ _STORES: dict[str, Callable[[Session, Sequence[int]], None]] = {
     ENTITY: entity_answers.store,
     EVENT: event_items.store,
 }
-_SHOWS = {ARTICLE: ROWS, ENTITY: entity_answers.ROWS, EVENT: event_items.ROWS}
+_ROWS = {ARTICLE: ROWS, ENTITY: entity_answers.ROWS, EVENT: event_items.ROWS}
+_PARENTS: dict[str, Any] = {ARTICLE: Article.id, ENTITY: Entity.id}  # an event item has none
 
 
-def _store_free(session: Session, batch: dict[str, list[int]]) -> dict[str, list[int]]:
-    """Store the answers of ``batch`` whose locks are free; returns the others."""
+def _store_free(session: Session, kind: str, ids: list[int]) -> list[int]:
+    """Store the answers of these ids whose rows and locks are free; returns the others (an
+    id that is gone is neither)."""
     if session.get_bind().dialect.name != "postgresql":  # one writer at a time: no race
-        for kind, ids in batch.items():
-            _STORES[kind](session, ids)
-        return {}
-    busy: dict[str, list[int]] = {}
-    locked: set[str] = set()
-    for kind, ids in batch.items():
-        names = {
-            id_: {f"answers:{kind}:{id_}"} | _names(shown)
-            for id_, shown in _shown_now(session, kind, ids).items()
-        }
-        held = try_lock_names(session, set().union(*names.values()) if names else set())
-        free = [id_ for id_ in ids if not (names.get(id_, set()) & held)]
-        busy[kind] = [id_ for id_ in ids if id_ not in free]
-        locked |= set().union(*(names.get(id_, set()) for id_ in free)) if free else set()
-        _STORES[kind](session, free)
-        shows = _SHOWS[kind].shows
-        key = getattr(shows, _SHOWS[kind].key)
-        rows = session.execute(select(shows.kind, shows.object_id).where(key.in_(free)))
-        if any(f"answers:{k}:{o}" not in locked for k, o in rows):
-            raise _Moved  # built from what a write changed meanwhile: all again, later
-    return busy
+        _STORES[kind](session, ids)
+        return []
+    free, busy = _parents_free(session, kind, ids)
+    names = {
+        id_: {f"answers:{kind}:{id_}"} | _names(shown)
+        for id_, shown in _shown_now(session, kind, free).items()
+    }
+    wanted: set[str] = set().union(*names.values()) if names else set()
+    taken = try_lock_names(session, wanted)
+    busy += [id_ for id_ in free if names[id_] & taken]
+    free = [id_ for id_ in free if not names[id_] & taken]
+    _STORES[kind](session, free)
+    held = wanted - taken
+    rows = _ROWS[kind]
+    key = getattr(rows.shows, rows.key)
+    shown = session.execute(select(key, rows.shows.kind, rows.shows.object_id).where(key.in_(free)))
+    if moved := sorted({id_ for id_, k, o in shown if f"answers:{k}:{o}" not in held}):
+        # Built from what a write changed meanwhile: back to no row, which reads build.
+        session.execute(delete(rows.shows).where(key.in_(moved)))
+        answer_key = getattr(rows.answers, rows.key)
+        session.execute(delete(rows.answers).where(answer_key.in_(moved)))
+    return sorted(busy + moved)
+
+
+def _parents_free(session: Session, kind: str, ids: list[int]) -> tuple[list[int], list[int]]:
+    """(the ids whose row is now ``FOR KEY SHARE`` here, those a write holds); one gone is in
+    neither."""
+    column = _PARENTS.get(kind)
+    if column is None:
+        return list(ids), []
+    query = select(column).where(column.in_(ids)).order_by(column)
+    free = set(session.scalars(query.with_for_update(key_share=True, skip_locked=True)))
+    rest = [id_ for id_ in ids if id_ not in free]
+    busy = set(session.scalars(select(column).where(column.in_(rest)))) if rest else set()
+    return sorted(free), sorted(busy)
 
 
 def _names(objects: set[tuple[str, int]]) -> set[str]:
@@ -597,22 +645,15 @@ def stale_ids(session: Session, *, everything: bool = False) -> list[int]:
 
 
 def store_all(session: Session, ids: Sequence[int], *, kind: str = ARTICLE) -> Iterator[int]:
-    """Store these articles' answers (or entities', or events' items: ``kind``), a
-    transaction per batch; yields how many each stored."""
-    store = {ARTICLE: _store, ENTITY: entity_answers.store, EVENT: event_items.store}[kind]
+    """Store these articles' answers (or entities', or events' items: ``kind``), as deferred
+    answers are stored (``store_deferred``: safe beside concurrent writes, never waiting for
+    their locks, but waiting a moment for them to end); yields how many each batch stored."""
     for chunk in batches(ids, BATCH):
-        names = {f"answers:{kind}:{id_}": id_ for id_ in chunk}
-        with committing(session):
-            # As a write that marks them: a concurrent write to one of these answers commits
-            # before this batch builds it, or waits for this batch to commit. Without waiting
-            # while holding the others: a write holding one may be waiting for another (a
-            # re-extraction takes its events' locks in two calls).
-            busy = {names[name] for name in try_lock_names(session, names)}
-            store(session, [id_ for id_ in chunk if id_ not in busy])
-        for id_ in sorted(busy):  # then each alone, waiting for the write that holds it
-            with committing(session):
-                lock_names(session, [f"answers:{kind}:{id_}"])
-                store(session, [id_])
+        pending = Deferred()
+        pending.add({kind: list(chunk)})
+        while pending:
+            if not store_deferred(session, pending):
+                time.sleep(0.05)  # each one busy: writes hold them for a moment
         yield len(chunk)
 
 

@@ -426,6 +426,7 @@ class _Store:
             answers.defer_new(session, self.deferred)
             for (document, _), result in zip(fresh, extracted, strict=True):
                 self._write_one(session, document, result)
+            answers.store_if_too_many(session, self.deferred)
 
     def _write_one(self, session: Session, document: Document, result: ExtractedArticle) -> None:
         try:
@@ -478,11 +479,14 @@ class _Store:
 def store_all_deferred(session: Session, deferred: answers.Deferred, *, tries: int = 50) -> None:
     """Store the deferred answers, waiting a little while writes hold some (each is built by
     reads until stored: one left is slower to read, never wrong)."""
-    for _ in range(tries):
-        answers.store_deferred(session, deferred)
-        if not deferred:
-            return
-        time.sleep(0.1)
+    try:
+        for _ in range(tries):
+            answers.store_deferred(session, deferred)
+            if not deferred:
+                return
+            time.sleep(0.1)
+    except Exception:  # the load itself is committed: its answers are not lost, only slower
+        logger.exception("storing the deferred answers failed")
     logger.warning("%s answers left to build: `newskb answers` stores them", len(deferred))
 
 

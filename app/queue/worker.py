@@ -11,8 +11,9 @@ stops them after the article in hand. More machines: start ``newskb worker`` on 
 
 The stored answers of what a worker creates (``app.kb.answers``) are not built in each
 ingest's transaction but when the worker is idle, a third of the store's time off the ingest
-path; until then reads build them, the same bytes. A worker stopped by SIGTERM stores them
-first; one killed leaves them to reads and to ``newskb answers``.
+path; until then reads build them, the same bytes. A worker stopped by SIGTERM spends up to
+``STOP_ANSWERS_SECONDS`` storing them; what is left, and what a killed worker held, is built by
+reads until ``newskb answers`` stores it.
 """
 
 from __future__ import annotations
@@ -48,10 +49,9 @@ STOP_TIMEOUT_MS = 10 * 60 * 1000  # SIGTERM: the article in hand may finish (the
 PRUNE_EVERY_SECONDS = 600.0
 PRUNE_LIMIT = 5000
 # How often an idle worker looks for answers its ingests left unbuilt (``answers.Deferred``),
-# and how many it may hold before it stores them even while busy (a worker never idle would
-# otherwise keep them, and their pages' read cost, for ever): about 4,000 articles' worth.
+# and how long a stopping worker spends storing them (the rest are left to reads).
 IDLE_CHECK_SECONDS = 0.5
-DEFERRED_LIMIT = 20_000
+STOP_ANSWERS_SECONDS = 10.0
 
 
 def run_worker(settings: Settings, *, processes: int = 1) -> None:
@@ -134,7 +134,8 @@ def _serve(settings: Settings) -> None:
         started = time.monotonic()
         worker.stop(timeout=STOP_TIMEOUT_MS)
         batcher.stop()
-        store_answers(sessions, deferred)
+        ends = time.monotonic() + STOP_ANSWERS_SECONDS
+        store_answers(sessions, deferred, stop=lambda: time.monotonic() > ends)
         if extraction is not None:
             extraction.close()
         broker.close()
@@ -148,12 +149,13 @@ def store_answers_when_due(
     batcher: Batcher,
     stopping: threading.Event,
 ) -> None:
-    """Idle, store the deferred answers until a job arrives; busy with ``DEFERRED_LIMIT`` of
-    them or more, store half of them beside the jobs."""
+    """Idle, store the deferred answers until a job arrives (asked between batches of
+    ``answers.DEFERRED_BATCH``); busy with ``answers.DEFERRED_LIMIT`` of them or more, store
+    half of them beside the jobs."""
     if deferred and batcher.idle():
         store_answers(sessions, deferred, stop=lambda: stopping.is_set() or not batcher.idle())
-    elif len(deferred) >= DEFERRED_LIMIT:
-        limit = DEFERRED_LIMIT // 2
+    elif len(deferred) >= answers.DEFERRED_LIMIT:
+        limit = answers.DEFERRED_LIMIT // 2
         store_answers(sessions, deferred, stop=lambda: stopping.is_set() or len(deferred) < limit)
 
 

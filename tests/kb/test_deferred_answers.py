@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.db import migrate
 from app.db.engine import make_engine
-from app.db.models import ArticleAnswer, EventEvidence
+from app.db.models import ArticleAnswer, Entity, EventEvidence
 from app.kb import answers, entity_answers, event_items
 from app.kb.ingest import IngestResult, ingest_article
 from app.kb.sql.dialect import lock_names
@@ -117,14 +117,16 @@ def test_an_answer_a_write_holds_is_left_for_later_without_waiting(committed: En
     thread = threading.Thread(target=store)
     thread.start()
     thread.join(timeout=30)
-    assert not thread.is_alive(), "store_deferred waited for a write's lock"
+    waited = thread.is_alive()
+    with Session(committed) as session:
+        stale = answers.stale_ids(session), event_items.stale_ids(session)
+    writer.rollback()  # also lets a store that waited go on, so the test ends
+    writer.close()
+    thread.join(timeout=30)
+    assert not waited, "store_deferred waited for a write's lock"
     # The article's answer and the event's item show the event: both left; the rest stored.
     assert stored == [total - 2]
-    with Session(committed) as session:
-        assert answers.stale_ids(session) == [article_id]
-        assert event_items.stale_ids(session) == [event_id]
-    writer.rollback()
-    writer.close()
+    assert stale == ([article_id], [event_id])
     with Session(committed) as session:
         assert answers.store_deferred(session, deferred) == 2
         assert_answers_current(session)
@@ -144,10 +146,42 @@ def test_an_answer_showing_what_it_did_not_lock_is_not_stored(
         answers, "_shown_now", lambda session, kind, ids: {id_: set() for id_ in ids}
     )
     with Session(committed) as session:
-        assert answers.store_deferred(session, deferred) == 0
-        assert len(deferred) == total
+        stored = answers.store_deferred(session, deferred)
+        # The article's answer shows its event and people: none kept, all left for later.
         assert answers.stale_ids(session) == [article_id]
+        assert event_items.stale_ids(session)
+        assert len(deferred) == total - stored > 0
     monkeypatch.undo()
     with Session(committed) as session:
-        assert answers.store_deferred(session, deferred) == total
+        assert answers.store_deferred(session, deferred) == total - stored
+        assert_answers_current(session)
+
+
+@postgresql_only
+def test_an_answer_whose_row_a_write_holds_is_left_for_later(committed: Engine) -> None:
+    """A curation holds its entity ``FOR UPDATE`` before that entity's answer lock: the
+    deferred store neither waits for it (a deadlock, once the curation asks for the lock) nor
+    stores the answer under it."""
+    with Session(committed) as session:
+        answers.defer_new(session, deferred := answers.Deferred())
+        ingest_article(session, meeting_article())
+        entity_id = entity_answers.stale_ids(session)[0]
+    writer = Session(committed)
+    writer.execute(select(Entity.id).where(Entity.id == entity_id).with_for_update())
+    stored: list[int] = []
+
+    def store() -> None:
+        with Session(committed) as session:
+            stored.append(answers.store_deferred(session, deferred))
+
+    thread = threading.Thread(target=store)
+    thread.start()
+    thread.join(timeout=30)
+    writer.rollback()  # also lets a store that waited go on, so the test ends
+    writer.close()
+    thread.join(timeout=30)
+    assert stored and len(deferred) >= 1, "store_deferred waited for the entity's row"
+    with Session(committed) as session:
+        assert entity_id in entity_answers.stale_ids(session)
+        answers.store_deferred(session, deferred)
         assert_answers_current(session)
