@@ -97,6 +97,26 @@ def committed(tmp_path: Path) -> Iterator[Engine]:
         engine.dispose()
 
 
+def _store_beside(engine: Engine, writer: Session, deferred: answers.Deferred) -> list[int]:
+    """``store_deferred`` in a thread while ``writer`` holds its locks; returns [how many it
+    stored], or [] when it was still waiting after 30 s (the writer then rolls back, which
+    lets it go on, so the test ends)."""
+    stored: list[int] = []
+
+    def store() -> None:
+        with Session(engine) as session:
+            stored.append(answers.store_deferred(session, deferred))
+
+    thread = threading.Thread(target=store)
+    thread.start()
+    thread.join(timeout=30)
+    done = list(stored)
+    writer.rollback()
+    writer.close()
+    thread.join(timeout=30)
+    return done
+
+
 @postgresql_only
 def test_an_answer_a_write_holds_is_left_for_later_without_waiting(committed: Engine) -> None:
     with Session(committed) as session:
@@ -108,26 +128,13 @@ def test_an_answer_a_write_holds_is_left_for_later_without_waiting(committed: En
     total = len(deferred)
     writer = Session(committed)
     lock_names(writer, [f"answers:event:{event_id}"])  # as a write changing the event holds it
-    stored: list[int] = []
-
-    def store() -> None:
-        with Session(committed) as session:
-            stored.append(answers.store_deferred(session, deferred))
-
-    thread = threading.Thread(target=store)
-    thread.start()
-    thread.join(timeout=30)
-    waited = thread.is_alive()
-    with Session(committed) as session:
-        stale = answers.stale_ids(session), event_items.stale_ids(session)
-    writer.rollback()  # also lets a store that waited go on, so the test ends
-    writer.close()
-    thread.join(timeout=30)
-    assert not waited, "store_deferred waited for a write's lock"
+    stored = _store_beside(committed, writer, deferred)
+    assert stored, "store_deferred waited for a write's lock"
     # The article's answer and the event's item show the event: both left; the rest stored.
     assert stored == [total - 2]
-    assert stale == ([article_id], [event_id])
     with Session(committed) as session:
+        assert answers.stale_ids(session) == [article_id]
+        assert event_items.stale_ids(session) == [event_id]
         assert answers.store_deferred(session, deferred) == 2
         assert_answers_current(session)
 
@@ -168,19 +175,8 @@ def test_an_answer_whose_row_a_write_holds_is_left_for_later(committed: Engine) 
         entity_id = entity_answers.stale_ids(session)[0]
     writer = Session(committed)
     writer.execute(select(Entity.id).where(Entity.id == entity_id).with_for_update())
-    stored: list[int] = []
-
-    def store() -> None:
-        with Session(committed) as session:
-            stored.append(answers.store_deferred(session, deferred))
-
-    thread = threading.Thread(target=store)
-    thread.start()
-    thread.join(timeout=30)
-    writer.rollback()  # also lets a store that waited go on, so the test ends
-    writer.close()
-    thread.join(timeout=30)
-    assert stored and len(deferred) >= 1, "store_deferred waited for the entity's row"
+    assert _store_beside(committed, writer, deferred), "store_deferred waited for the row"
+    assert len(deferred) >= 1
     with Session(committed) as session:
         assert entity_id in entity_answers.stale_ids(session)
         answers.store_deferred(session, deferred)
