@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, get_type_hints
 
 import pytest
 
 from app.api.routers.entities import _timeline_item
 from app.kb import timeline as kb_timeline
+from app.kb.sql.pagination import CursorCodec
 from app.schemas.events import (
     EventArticle,
     EventArticleFields,
@@ -41,7 +42,7 @@ ARTICLES: list[dict[str, Any]] = [
         "published_at": datetime(1999, 12, 31, 23, 59, 59, 123456, tzinfo=UTC),
         "source": "Le Monde",
     },
-    {  # an offset other than UTC is kept as the model keeps it
+    {  # another offset: read back in UTC
         "id": 7,
         "title": "t",
         "url": "u",
@@ -53,11 +54,21 @@ ARTICLES: list[dict[str, Any]] = [
 
 @pytest.mark.parametrize("article", ARTICLES)
 def test_an_article_item_is_the_bytes_of_the_model(article: dict[str, Any]) -> None:
-    item = kb_timeline.TimelineItem("article", date(2021, 9, 12), event=None, article=article)
+    """As the event loop reads it (``loop_page`` from its row): the dict's order is the JSON's."""
+    published = article["published_at"]
+    when = published.isoformat() if published else None
+    row: tuple[Any, ...] = (1, "2021-09-12", article["id"], None, article["title"])
+    row += (article["url"], when, article["source"])
+    entity = (0, None, None, None, None, None, None, None)  # there, not merged
+    codec = CursorCodec("k" * 32)
+    page = kb_timeline.loop_page(1, [entity, row], 20, codec)
+    assert page is not None
+    [item] = page.items
+    assert item.article is not None and item.article["id"] == article["id"]
     model = TimelineItem(
         kind="article",
         date=item.day,
         event=None,
-        article=EventArticle.model_validate(article),
+        article=EventArticle.model_validate(item.article),
     )
     assert _timeline_item(item) == model.model_dump_json().encode("utf-8")
