@@ -538,18 +538,15 @@ def store_deferred(
     object it did not lock (a write in between) is not kept, and is tried again later."""
     stored = 0
     while not stop() and (batch := deferred.take(DEFERRED_BATCH)):
-        done = 0
-        for kind, ids in batch.items():
+        done, remaining = 0, dict(batch)
+        for kind in batch:
+            ids = remaining.pop(kind)
             try:
                 with committing(session):
                     left = _store_free(session, kind, ids)
             except BaseException:
-                deferred.add({kind: ids})  # rolled back: none of them stored
-                for other, rest in batch.items():
-                    if other != kind:
-                        deferred.add({other: rest})
+                deferred.add({kind: ids, **remaining})  # this one rolled back, the rest not tried
                 raise
-            batch = {**batch, kind: []}
             deferred.add({kind: left})
             done += len(ids) - len(left)
         if not done:
