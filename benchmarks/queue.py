@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
 from app.extract.nlp import DEFAULT_MODELS
-from app.kb import answers, entity_answers, event_items
+from app.kb import answers
 from app.kb import jobs as kb_jobs
 from app.kb.ingest import extract_many, ingest_article, load_model
 from app.kb.intake import Document, parse
@@ -161,9 +161,7 @@ def run_workers(
 def missing_answers(engine: Engine) -> int:
     """Articles, entities and events without a stored answer."""
     with Session(engine) as session:
-        return sum(
-            len(module.stale_ids(session)) for module in (answers, entity_answers, event_items)
-        )
+        return sum(map(len, answers.stale_by_kind(session).values()))
 
 
 def workers_cpu(workers: list[subprocess.Popen[bytes]]) -> tuple[float, float]:

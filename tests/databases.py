@@ -9,10 +9,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+
+from app.db import migrate
+from app.db.engine import make_engine
 
 BASE_URL = os.environ.get("NEWSKB_DATABASE_URL", "sqlite://")
 
@@ -38,6 +42,18 @@ def temporary_database(folder: Path, label: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def migrated_engine(folder: Path, label: str, **engine_options: Any) -> Iterator[Engine]:
+    """An engine on a ``temporary_database`` migrated to head: its writes commit for real."""
+    with temporary_database(folder, label) as url:
+        engine = make_engine(url, **engine_options)
+        try:
+            migrate.upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @contextmanager

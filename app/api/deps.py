@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.errors import UnsupportedMediaType
 from app.kb.jobs import JobQueue
 from app.kb.sql.pagination import MAX_LIMIT, CursorCodec
+from app.schemas.common import MAX_ID
 from app.settings import Settings
 
 READS = frozenset({"GET", "HEAD"})
@@ -193,10 +194,10 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 CodecDep = Annotated[CursorCodec, Depends(get_codec)]
 JobQueueDep = Annotated[JobQueue, Depends(get_job_queue)]
 
-MAX_ID = 2**31 - 1
 ArticleIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id", examples=[1])]
 EntityIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Entity id", examples=[1])]
 EventIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Event id", examples=[1])]
+JobIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Job id", examples=[1])]
 # A page's parameters, also fields of the query models (``app.api.params``).
 LIMIT_DESCRIPTION = f"Page size (1 to {MAX_LIMIT})."
 CURSOR_DESCRIPTION = "Opaque cursor from a previous page's `next_cursor`."

@@ -6,10 +6,11 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
-from app.api.deps import CURSOR_DESCRIPTION, LIMIT_DESCRIPTION, MAX_CURSOR_LENGTH, MAX_ID
+from app.api.deps import CURSOR_DESCRIPTION, LIMIT_DESCRIPTION, MAX_CURSOR_LENGTH
 from app.extract.types import EventStatus, EventType
 from app.kb.search.articles import WINDOW, ArticleFilters
 from app.kb.sql.pagination import MAX_LIMIT
+from app.schemas.common import MAX_ID
 
 # Every repeatable parameter has a cap: an anonymous URL must not ask for an unbounded query.
 MAX_ENTITY_FILTERS = 10

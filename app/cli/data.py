@@ -166,10 +166,8 @@ def answers(
     settings = load_settings(database_url)
     console = output.stdout()
     with open_database(settings) as sessions, sessions() as session:
-        everything = everything or verify
-        ids = kb_answers.stale_ids(session, everything=everything)
-        entity_ids = entity_answers.stale_ids(session, everything=everything)
-        event_ids = event_items.stale_ids(session, everything=everything)
+        stale = kb_answers.stale_by_kind(session, everything=everything or verify)
+        ids, entity_ids, event_ids = (stale[kind] for kind in kb_answers.KINDS)
         if verify:
             wrong = [f"article {id_}" for id_ in kb_answers.differing(session, ids)]
             wrong += [f"entity {id_}" for id_ in entity_answers.differing(session, entity_ids)]
@@ -182,11 +180,7 @@ def answers(
             return
         total = len(ids) + len(entity_ids) + len(event_ids)
         with output.progress_bar("Storing answers", total=total) as tally:
-            for kind, these in (
-                (kb_answers.ARTICLE, ids),
-                (kb_answers.ENTITY, entity_ids),
-                (kb_answers.EVENT, event_ids),
-            ):
+            for kind, these in stale.items():
                 for stored in kb_answers.store_all(session, these, kind=kind):
                     tally.progress.update(tally.task, advance=stored)
     console.print(

@@ -641,6 +641,15 @@ def stale_ids(session: Session, *, everything: bool = False) -> list[int]:
     return list(session.scalars(query))
 
 
+def stale_by_kind(session: Session, *, everything: bool = False) -> dict[str, list[int]]:
+    """``stale_ids`` of each kind: articles, entities, events (``KINDS`` order)."""
+    return {
+        ARTICLE: stale_ids(session, everything=everything),
+        ENTITY: entity_answers.stale_ids(session, everything=everything),
+        EVENT: event_items.stale_ids(session, everything=everything),
+    }
+
+
 def store_all(session: Session, ids: Sequence[int], *, kind: str = ARTICLE) -> Iterator[int]:
     """Store these articles' answers (or entities', or events' items: ``kind``), as deferred
     answers are stored (``store_deferred``: safe beside concurrent writes, never waiting for

@@ -4,6 +4,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
+# Ids are 32-bit integers: a larger one in a path, a query or a body fails in SQL, so every
+# id parameter stops at this.
+MAX_ID = 2**31 - 1
+
 
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)

@@ -7,10 +7,9 @@ from pydantic import ConfigDict, Field
 
 from app.extract.types import EntityType, EventType
 from app.schemas.articles import ArticleSummary
-from app.schemas.common import Schema
+from app.schemas.common import MAX_ID, Schema
 
 MAX_FILTER_ITEMS = 10
-MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one fails in SQL at every match
 EntityId = Annotated[int, Field(ge=1, le=MAX_ID)]
 WatchStatus = Literal["active", "paused"]
 

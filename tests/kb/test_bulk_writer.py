@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from app.db import migrate
-from app.db.engine import make_engine, make_sessionmaker
+from app.db.engine import make_sessionmaker
 from app.db.models import Article
 from app.kb import bulk
 from app.kb.bulk import Document, ingest_documents
 from app.settings import Settings
-from tests.databases import backend, temporary_database
+from tests.databases import backend, migrated_engine
 
 STORM = "Storm hits coast\n\nA storm hit Portugal on Monday and cut power in Lisbon."
 VOTE = "Council votes\n\nThe city council of Oslo voted on Tuesday to raise the budget."
@@ -23,11 +22,8 @@ FIRE = "Fire in the hills\n\nA forest fire near Athens forced 300 people to leav
 @pytest.fixture
 def own_engine(tmp_path: Path) -> Iterator[Engine]:
     """A database of its own: the writes commit for real, from a second thread."""
-    with temporary_database(tmp_path, "writer") as url:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
+    with migrated_engine(tmp_path, "writer") as engine:
         yield engine
-        engine.dispose()
 
 
 def test_writes_overlap_extraction_and_copies_across_batches_stay_duplicates(

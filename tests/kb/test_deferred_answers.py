@@ -12,14 +12,12 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.db import migrate
-from app.db.engine import make_engine
 from app.db.models import ArticleAnswer, Entity, EventEvidence
 from app.kb import answers, entity_answers, event_items
 from app.kb.ingest import IngestResult, ingest_article
 from app.kb.sql.dialect import lock_names
 from tests.answers_truth import assert_answers_current
-from tests.databases import backend, temporary_database
+from tests.databases import backend, migrated_engine
 from tests.factories import meeting_article
 
 LATER = "Vladimir Putin met Alexander Lukashenko in Russia on Thursday, officials said."
@@ -90,11 +88,8 @@ def test_a_rolled_back_ingest_defers_nothing(session: Session) -> None:
 @pytest.fixture
 def committed(tmp_path: Path) -> Iterator[Engine]:
     """A database of its own: the transactions commit for real."""
-    with temporary_database(tmp_path, "deferred") as url:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
+    with migrated_engine(tmp_path, "deferred") as engine:
         yield engine
-        engine.dispose()
 
 
 def _store_beside(engine: Engine, writer: Session, deferred: answers.Deferred) -> list[int]:

@@ -10,12 +10,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.db import migrate
-from app.db.engine import make_engine
 from app.db.models import Article
 from app.kb import duplicates
 from benchmarks.duplicates import byline, fixture_bodies
-from tests.databases import backend, temporary_database
+from tests.databases import backend, migrated_engine
 
 pytestmark = pytest.mark.skipif(
     backend() != "postgresql", reason="advisory locks: SQLite serialises writers instead"
@@ -25,11 +23,8 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def committed(tmp_path: Path) -> Iterator[Engine]:
     """A database of its own: the two transactions commit for real."""
-    with temporary_database(tmp_path, "concurrent") as url:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
+    with migrated_engine(tmp_path, "concurrent") as engine:
         yield engine
-        engine.dispose()
 
 
 def new_article(session: Session, body: str, digest: str) -> Article:

@@ -11,22 +11,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, insert
 
-from app.db import migrate
-from app.db.engine import make_engine
 from app.db.models import Change
 from app.kb.changes import VersionReader
-from tests.databases import backend, temporary_database
+from tests.databases import backend, migrated_engine
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    with temporary_database(tmp_path, "version") as url:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
+    with migrated_engine(tmp_path, "version") as engine:
+        yield engine
 
 
 @pytest.fixture

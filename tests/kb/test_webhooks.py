@@ -18,14 +18,13 @@ import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import migrate
-from app.db.engine import make_engine, make_sessionmaker
+from app.db.engine import make_sessionmaker
 from app.db.models import Watch, WatchDelivery
 from app.kb import ingest as kb_ingest
 from app.kb import watches as kb_watches
 from app.kb import webhooks
 from app.kb.watches import RetryPolicy, WatchFilters
-from tests.databases import temporary_database
+from tests.databases import migrated_engine
 from tests.factories import meeting_article
 from tests.kb.webhook_receiver import receiving
 
@@ -34,11 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def committed_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    with temporary_database(tmp_path_factory.mktemp("webhooks"), "webhooks") as url:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
+    with migrated_engine(tmp_path_factory.mktemp("webhooks"), "webhooks") as engine:
         yield engine
-        engine.dispose()
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import migrate
-from app.db.engine import make_engine, make_sessionmaker
+from app.db.engine import make_sessionmaker
 from app.kb import answers
 from app.kb.ingest import ingest_article
 from app.queue import worker
 from app.queue.batcher import Batcher
 from tests.answers_truth import assert_answers_current
-from tests.databases import temporary_database
+from tests.databases import migrated_engine
 from tests.factories import meeting_article
 
 
@@ -33,11 +32,8 @@ class _Batcher(Batcher):
 
 @pytest.fixture
 def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    with temporary_database(tmp_path, "worker_answers") as url:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
+    with migrated_engine(tmp_path, "worker_answers") as engine:
         yield make_sessionmaker(engine)
-        engine.dispose()
 
 
 @pytest.fixture

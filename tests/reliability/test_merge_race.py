@@ -15,12 +15,11 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.db import migrate
-from app.db.engine import make_engine, make_sessionmaker
+from app.db.engine import make_sessionmaker
 from app.db.models import Entity, Mention
 from app.kb import consistency, curate, ingest, resolve
 from tests.answers_truth import assert_answers_current
-from tests.databases import backend, temporary_database
+from tests.databases import backend, migrated_engine
 from tests.entity_truth import assert_entity_stats_exact
 from tests.reliability.test_concurrency import envoy_article
 
@@ -30,11 +29,8 @@ PAUSE = 0.03  # seconds between an ingest's entity resolution and its writes
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    with temporary_database(tmp_path, "merge_race") as url:
-        engine = make_engine(url, pool_size=THREADS, max_overflow=2)
-        migrate.upgrade(engine)
+    with migrated_engine(tmp_path, "merge_race", pool_size=THREADS, max_overflow=2) as engine:
         yield engine
-        engine.dispose()
 
 
 @pytest.fixture

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app.db import migrate
 from app.db.engine import make_engine
-from app.kb import answers, entity_answers, event_items
+from app.kb import answers
 from app.queue.broker import make_broker
 from app.settings import Settings
 from tests.answers_truth import assert_answers_current
@@ -352,16 +352,16 @@ def test_two_workers_on_overlapping_entities_store_everything_once(
     assert response.status_code == 202
     ids = [item["id"] for item in response.json()["items"]]
     settings = deployment.settings()
+    engine = make_engine(deployment.database_url)
     with (
         worker(deployment.database_url, deployment.log_dir, **settings),
         worker(deployment.database_url, deployment.log_dir, **settings),
     ):
         results = [finished(deployment.base, job_id, timeout=180) for job_id in ids]
         # Idle, each worker stores the answers its ingests left (on overlapping entities).
-        wait_for(lambda: not _missing_answers(deployment.database_url), what="answers stored")
+        wait_for(lambda: not _missing_answers(engine), what="answers stored")
     assert {r["state"] for r in results} == {"done"}
     assert [r["attempts"] for r in results] == [1] * len(ids)  # no deadlock, no retry
-    engine = make_engine(deployment.database_url)
     with Session(engine) as session:
         assert_answers_current(session)
     engine.dispose()
@@ -371,15 +371,10 @@ def test_two_workers_on_overlapping_entities_store_everything_once(
     assert results[13]["article_id"] == results[5]["article_id"]
 
 
-def _missing_answers(url: str) -> int:
+def _missing_answers(engine: Engine) -> int:
     """Articles, entities and events without a stored answer."""
-    engine = make_engine(url)
     with Session(engine) as session:
-        missing = sum(
-            len(module.stale_ids(session)) for module in (answers, entity_answers, event_items)
-        )
-    engine.dispose()
-    return missing
+        return sum(map(len, answers.stale_by_kind(session).values()))
 
 
 def _logs(folder: Path) -> str:

@@ -12,7 +12,6 @@ from pydantic import ValidationError
 
 from app.api.conditional import answer_response
 from app.api.deps import (
-    MAX_ID,
     ArticleIdPath,
     CodecDep,
     CursorQuery,
@@ -43,7 +42,7 @@ from app.kb.search import articles as kb_search
 from app.kb.search.relevance import ArticleHit as ArticleHitRow
 from app.kb.sql.pagination import Page as KbPage
 from app.schemas.articles import ArticleCreate, ArticleRead
-from app.schemas.common import PROBLEM_RESPONSES, Page
+from app.schemas.common import MAX_ID, PROBLEM_RESPONSES, Page
 from app.schemas.entities import MentionRead
 from app.schemas.jobs import JobRead
 from app.schemas.search import ArticleHit

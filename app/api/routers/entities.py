@@ -7,7 +7,6 @@ from fastapi import Depends, HTTPException, Query, Request, Response
 
 from app.api.conditional import answer_response, etag_response
 from app.api.deps import (
-    MAX_ID,
     CodecDep,
     CursorQuery,
     EntityIdPath,
@@ -31,7 +30,7 @@ from app.kb import quotes as kb_quotes
 from app.kb import timeline as kb_timeline
 from app.kb.search import articles as kb_search
 from app.kb.search.articles import ArticleFilters
-from app.schemas.common import PROBLEM_RESPONSES, Page
+from app.schemas.common import MAX_ID, PROBLEM_RESPONSES, Page
 from app.schemas.curation import EntityUpdate, MergeRequest
 from app.schemas.entities import EntityRead, EntitySummary, RelatedEntity, RoleRead
 from app.schemas.events import TIMELINE_ARTICLE, EventArticle, EventRead, TimelineItem

@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import Path, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from app.api.deps import (
     CodecDep,
     CursorQuery,
+    JobIdPath,
     JobQueueDep,
     JsonBody,
     LimitQuery,
@@ -25,8 +26,6 @@ from app.schemas.jobs import JobBatchCreate, JobBatchRead, JobRead, JobState
 
 router = PrefixedRouter(prefix="/v1/jobs", tags=["jobs"], responses=PROBLEM_RESPONSES)
 
-MAX_ID = 2**31 - 1
-JobIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Job id", examples=[1])]
 QUEUE_RESPONSES: dict[int | str, dict[str, object]] = {
     503: {
         "description": "The queue is full (`queue-full`) or its broker unreachable "

@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import Path, Request, Response, status
 
 from app.api.deps import (
-    MAX_ID,
     CodecDep,
     CursorQuery,
     JsonBody,
@@ -19,7 +18,7 @@ from app.api.routers.prefixed import PrefixedRouter
 from app.kb import watches as kb_watches
 from app.kb import webhooks as kb_webhooks
 from app.schemas.articles import ArticleSummary
-from app.schemas.common import PROBLEM_RESPONSES, Page
+from app.schemas.common import MAX_ID, PROBLEM_RESPONSES, Page
 from app.schemas.watches import (
     WatchCreate,
     WatchCreated,
