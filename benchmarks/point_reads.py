@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     urls = (
         [args.url]
         if args.url
-        else [readdb.database_url(b, pg_url=args.pg_url) for b in args.db.split(",") if b]
+        else [readdb.ensure(b, pg_url=args.pg_url) for b in args.db.split(",") if b]
     )
     for url in urls:
         print(f"== {url.split('@')[-1]}  (load average {_load()})", flush=True)
