@@ -13,7 +13,8 @@ this process: extraction alone (one ``nlp.pipe`` stream) and the store transacti
 article, then the storing of the deferred answers, which a worker does when idle. A batched
 worker stores while it extracts, so what its time per article holds beyond extraction is the
 part of the store that did not overlap, the claims and the messages. The answers a worker
-deferred are stored after its last job: the seconds until none is missing are shown too.
+deferred are stored after its last job: the seconds until none is missing are shown too, with
+the CPU the workers and PostgreSQL spend on them (part of what an article costs the database).
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class WorkerRun:
     extraction_cpu: float  # of which their extraction processes (children)
     database_cpu: float  # CPU of every PostgreSQL server process over that time
     answers_seconds: float  # from the last job finished to every deferred answer stored
+    answers_worker_cpu: float  # CPU of the worker processes over those seconds
+    answers_database_cpu: float  # and of PostgreSQL
 
 
 def postgres_cpu() -> dict[int, float]:
@@ -138,6 +141,7 @@ def run_workers(
                 raise RuntimeError("the workers did not store their deferred answers in 300 s")
             time.sleep(0.1)
         answers_seconds = time.perf_counter() - ended
+        cpu_after_answers = (*workers_cpu(workers), postgres_cpu())
         with engine.connect() as connection:
             first, last = connection.execute(
                 text("SELECT min(started_at), max(finished_at) FROM ingest_jobs")
@@ -155,6 +159,8 @@ def run_workers(
         extraction_cpu=cpu_at_end[1] - cpu_at_start[1],
         database_cpu=cpu_since(cpu_at_start[2], cpu_at_end[2]),
         answers_seconds=answers_seconds,
+        answers_worker_cpu=cpu_after_answers[0] - cpu_at_end[0],
+        answers_database_cpu=cpu_since(cpu_at_end[2], cpu_after_answers[2]),
     )
 
 
@@ -279,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{'':<30}of which the extraction processes {run.extraction_cpu / n * 1000:.1f}"
                 f" ms/art, the workers {(run.worker_cpu - run.extraction_cpu) / n * 1000:.1f}"
+            )
+            print(
+                f"{'':<30}then the deferred answers: workers"
+                f" {run.answers_worker_cpu / n * 1000:.1f} ms/art,"
+                f" PostgreSQL {run.answers_database_cpu / n * 1000:.1f}"
             )
             queue_seconds[count, batch] = run.seconds
     extraction, store, later, created = store_alone(documents)
