@@ -13,23 +13,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.middleware.limits import send_problem
 from app.api.middleware.routes import route_path, route_table
-from app.api.middleware.security import key_matches, require_write_key
+from app.api.middleware.security import bearer_token, key_matches, require_write_key
 from app.errors import Unauthorized
 from app.settings import Settings
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def bearer_token(scope: Scope) -> str | None:
-    """The credentials of ``Authorization: Bearer <key>``, as ``HTTPBearer`` reads them."""
-    for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            header: str = value.decode("latin-1")
-            scheme, _, credentials = header.partition(" ")
-            if scheme.lower() == "bearer" and credentials:
-                return credentials
-            return None
-    return None
 
 
 def needs_write_key(scope: Scope) -> bool:

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from app.api.middleware.routes import READS_SENT_AS_POST, route_table
-from app.api.middleware.security import require_read_key, require_write_key
+from app.api.middleware.security import bearer, require_read_key, require_write_key
 from app.schemas.articles import ArticleCreate
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -206,8 +206,10 @@ def _add_v1_problems(
 
 
 def keep_security_where_needed(schema: dict[str, Any], app: FastAPI) -> dict[str, Any]:
-    """Bearer security on the operations that need a key only: every router depends on the
-    read-key check, which declares it even when reads are open."""
+    """Bearer security on the operations that need a key, and only on those: the write check
+    declares it through its ``HTTPBearer`` dependency, even where no key is configured; the
+    read check, run on every read, declares nothing (``require_read_key``), so it is written
+    here when reads need the key."""
     reads_need_key = app.state.settings.require_key_for_reads
     needed = {
         (route.path, method.lower())
@@ -216,10 +218,18 @@ def keep_security_where_needed(schema: dict[str, Any], app: FastAPI) -> dict[str
         or (reads_need_key and require_read_key in route.guards)
         for method in route.methods
     }
+    requirement: list[dict[str, list[str]]] = [{bearer.scheme_name: []}]
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
-            if (path, method) not in needed:
+            if (path, method) in needed:
+                operation.setdefault("security", requirement)
+            else:
                 operation.pop("security", None)
+    if needed:
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes.setdefault(
+            bearer.scheme_name, bearer.model.model_dump(by_alias=True, exclude_none=True)
+        )
     return schema
 
 

@@ -18,7 +18,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.middleware.limits import send_problem
-from app.api.middleware.security import key_matches
+from app.api.middleware.security import bearer_token, key_matches
 from app.settings import Settings
 
 LIMITED_PREFIX = "/v1/"
@@ -58,20 +58,12 @@ class RateLimit:
         await _reject(scope, send, limit, max(1, math.ceil(reset_at - time.time())))
 
     def _bucket(self, scope: Scope) -> tuple[RateLimitItem | None, str]:
-        token = _bearer_token(scope)
+        token = bearer_token(scope)
         if token and self.keys and key_matches(token, self.keys):
             # The bucket is named by a hash: the key itself never sits in the limiter's store.
             return self.keyed, "key:" + hashlib.sha256(token.encode()).hexdigest()[:24]
         client = scope.get("client")
         return self.anonymous, "addr:" + (client[0] if client else "unknown")
-
-
-def _bearer_token(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token.strip() if scheme.lower() == "bearer" else None
-    return None
 
 
 async def _reject(scope: Scope, send: Send, limit: RateLimitItem, retry_after: int) -> None:
