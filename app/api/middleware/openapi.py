@@ -218,19 +218,42 @@ def keep_security_where_needed(schema: dict[str, Any], app: FastAPI) -> dict[str
         or (reads_need_key and require_read_key in route.guards)
         for method in route.methods
     }
-    requirement: list[dict[str, list[str]]] = [{bearer.scheme_name: []}]
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             if (path, method) in needed:
-                operation.setdefault("security", requirement)
+                _secure(operation)
             else:
                 operation.pop("security", None)
     if needed:
         schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
         schemes.setdefault(
-            bearer.scheme_name, bearer.model.model_dump(by_alias=True, exclude_none=True)
+            bearer.scheme_name,
+            bearer.model.model_dump(mode="json", by_alias=True, exclude_none=True),
         )
     return schema
+
+
+# What FastAPI writes first in an operation, before a dependency's ``security``.
+_OPERATION_METADATA = frozenset({"tags", "summary", "description", "operationId", "deprecated"})
+
+
+def _secure(operation: dict[str, Any]) -> None:
+    """Bearer security on ``operation`` where FastAPI wrote it when the read check declared it
+    (through a router's ``HTTPBearer`` dependency): after the metadata when the operation has
+    parameters, else last; so the document's bytes stay what they were."""
+    if "security" in operation:
+        return
+    requirement: list[dict[str, list[str]]] = [{bearer.scheme_name: []}]
+    if "parameters" not in operation:
+        operation["security"] = requirement
+        return
+    items = list(operation.items())
+    at = 0
+    while at < len(items) and items[at][0] in _OPERATION_METADATA:
+        at += 1
+    items.insert(at, ("security", requirement))
+    operation.clear()
+    operation.update(items)
 
 
 def document_problems(app: FastAPI) -> None:

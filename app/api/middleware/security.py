@@ -35,14 +35,19 @@ def key_matches(given: str, keys: list[str]) -> bool:
     return found
 
 
+def bearer_key(authorization: str) -> str | None:
+    """The key of an ``Authorization`` value ``Bearer <key>``, read as ``HTTPBearer`` reads it
+    (scheme in any case, the key stripped); None for another scheme or no key."""
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def bearer_token(scope: Scope) -> str | None:
-    """The key of ``Authorization: Bearer <key>``, read as ``HTTPBearer`` reads it (the first
-    such header; a scheme other than Bearer, or no key, is None)."""
+    """``bearer_key`` of the request's first ``Authorization`` header, as ``HTTPBearer``."""
     for name, value in scope.get("headers", []):
         if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            token = token.strip()
-            return token if scheme.lower() == "bearer" and token else None
+            return bearer_key(value.decode("latin-1"))
     return None
 
 
@@ -76,8 +81,8 @@ def wrong_key_sent(authorization: str | None, keys: list[str]) -> bool:
     """An ``Authorization`` header was sent and it is not ``Bearer <one of keys>``."""
     if authorization is None:
         return False
-    scheme, _, token = authorization.partition(" ")
-    return scheme.lower() != "bearer" or not key_matches(token.strip(), keys)
+    token = bearer_key(authorization)
+    return token is None or not key_matches(token, keys)
 
 
 def _presented(request: Request) -> bool:

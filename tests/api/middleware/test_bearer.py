@@ -25,6 +25,8 @@ HEADERS = [
     "",
     "Bearer\tk1",
     " Bearer k1",
+    "Bearer    ",
+    "Bearer \xa0k1\x85",
 ]
 
 
@@ -33,6 +35,12 @@ def test_the_key_is_read_as_http_bearer_reads_it(header: str) -> None:
     scope = {"type": "http", "headers": [(b"authorization", header.encode("latin-1"))]}
     expected = asyncio.run(HTTPBearer(auto_error=False)(Request(scope)))
     assert bearer_token(scope) == (expected.credentials if expected else None)
+
+
+def test_the_first_header_counts() -> None:
+    headers = [(b"authorization", b"Basic k1"), (b"authorization", b"Bearer k2")]
+    assert bearer_token({"type": "http", "headers": headers}) is None
+    assert bearer_token({"type": "http", "headers": headers[::-1]}) == "k2"
 
 
 def test_no_header_is_no_key() -> None:
