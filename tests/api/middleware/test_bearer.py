@@ -1,5 +1,5 @@
-"""One reading of ``Authorization: Bearer <key>`` for the write check before the body, the read
-check, the write check and the rate limit's buckets: ``HTTPBearer``'s."""
+"""One reading of ``Authorization: Bearer <key>``, ``HTTPBearer``'s, for the read check, the write
+check before the body, the rate limit's buckets and the read cache."""
 
 import asyncio
 
