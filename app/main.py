@@ -22,6 +22,7 @@ from app.api.middleware.problems import install_problem_handlers
 from app.api.middleware.proxy import ClientAddress, log_proxy_mode
 from app.api.middleware.ratelimit import RateLimit
 from app.api.middleware.security import log_auth_mode
+from app.api.middleware.stored_lists import StoredLists
 from app.api.routers import include_routers
 from app.db.engine import (
     STATEMENT_MS,
@@ -133,7 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.job_queue = make_job_queue(settings)  # no I/O: the broker connects on first use
     install_problem_handlers(app)
     include_routers(app)
-    app.add_middleware(  # innermost: a cached answer takes no turn
+    # Innermost: the stored lists' plain pages, answered without the router (it takes a turn).
+    app.add_middleware(StoredLists, settings=settings)
+    app.add_middleware(  # a cached answer takes no turn
         Admission,
         limits={"lists": settings.concurrent_lists, "exports": settings.concurrent_exports},
         wait=settings.admission_wait,

@@ -12,8 +12,12 @@ from app.schemas.search import ArticleHit
 
 def link_next(request: Request, response: Response, next_cursor: str | None) -> None:
     if next_cursor:
-        url = request.url.include_query_params(cursor=next_cursor)
-        response.headers["Link"] = f'<{url}>; rel="next"'
+        response.headers["Link"] = next_link(request, next_cursor)
+
+
+def next_link(request: Request, next_cursor: str) -> str:
+    """The ``Link`` header's value for the next page: this URL with the next cursor."""
+    return f'<{request.url.include_query_params(cursor=next_cursor)}>; rel="next"'
 
 
 def json_answer(model: BaseModel, response: Response | None = None) -> Response:
@@ -38,6 +42,14 @@ def items_answer(
     answer = Response(body, media_type="application/json")
     if response is not None:
         answer.headers.raw.extend(response.headers.raw)
+    return answer
+
+
+def page_answer(request: Request, items: Sequence[bytes], next_cursor: str | None) -> Response:
+    """``items_answer`` with the ``Link`` header of the next page (as ``link_next`` sets it)."""
+    answer = items_answer(items, next_cursor)
+    if next_cursor:
+        answer.headers["Link"] = next_link(request, next_cursor)
     return answer
 
 

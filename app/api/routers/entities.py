@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Query, Request, Response
 
+from app.api import stored_lists
 from app.api.conditional import answer_response, etag_response
 from app.api.deps import (
     CodecDep,
@@ -33,7 +34,7 @@ from app.kb.search.articles import ArticleFilters
 from app.schemas.common import MAX_ID, PROBLEM_RESPONSES, Page
 from app.schemas.curation import EntityUpdate, MergeRequest
 from app.schemas.entities import EntityRead, EntitySummary, RelatedEntity, RoleRead
-from app.schemas.events import TIMELINE_ARTICLE, EventArticle, EventRead, TimelineItem
+from app.schemas.events import EventRead, TimelineItem
 from app.schemas.facts import QuoteRead
 from app.schemas.search import ArticleHit
 
@@ -315,43 +316,31 @@ async def entity_timeline(
     open_session: SessionOpenerDep,
     codec: CodecDep,
     request: Request,
-    response: Response,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
     """Oldest first: events it takes part in (by start date) and articles mentioning it (by
     published day). Undated events and articles are left out."""
-    # Read in the event loop with its stored event items; else (a merged or missing entity,
-    # an item not stored, a cursor that does not fit) as any sub-resource, on the session.
-    reader = request.app.state.answer_reader
-    page = await reader.read_timeline(entity_id, limit=limit, cursor=cursor, codec=codec)
-    if page is None:
-        async with opened(request, open_session) as session:
-            entity_id = await live_entity(entity_id, session, request)
-            page = await run_point_read(
-                request,
-                kb_timeline.entity_timeline,
-                session,
-                entity_id,
-                limit=limit,
-                cursor=cursor,
-                codec=codec,
-            )
-    link_next(request, response, page.next_cursor)
-    return items_answer([_timeline_item(item) for item in page.items], page.next_cursor, response)
-
-
-def _timeline_item(item: kb_timeline.TimelineItem) -> bytes:
-    """``TimelineItem``'s JSON around an event's stored item, or built for an article."""
-    if item.event is not None:
-        day = item.day.isoformat().encode("ascii")
-        return b'{"kind":"event","date":"%s","event":%s,"article":null}' % (day, item.event)
-    if isinstance(item.article, dict):  # read in the event loop: its fields, already typed
-        fields = {"kind": "article", "date": item.day, "event": None, "article": item.article}
-        return TIMELINE_ARTICLE.dump_json(fields)  # type: ignore[arg-type]
-    article = EventArticle.model_validate(item.article) if item.article else None
-    model = TimelineItem(kind=item.kind, date=item.day, event=None, article=article)
-    return model.model_dump_json().encode("utf-8")
+    # Read in the event loop with its stored event items (app.api.stored_lists); else (a
+    # merged or missing entity, an item not stored, a cursor that does not fit) as any
+    # sub-resource, on the session.
+    answer = await stored_lists.timeline_answer(
+        request, entity_id, limit=limit, cursor=cursor, codec=codec
+    )
+    if answer is not None:
+        return answer
+    async with opened(request, open_session) as session:
+        entity_id = await live_entity(entity_id, session, request)
+        page = await run_point_read(
+            request,
+            kb_timeline.entity_timeline,
+            session,
+            entity_id,
+            limit=limit,
+            cursor=cursor,
+            codec=codec,
+        )
+    return stored_lists.timeline_page_answer(request, page)
 
 
 @router.patch(

@@ -5,6 +5,7 @@ from functools import partial
 
 from fastapi import Request, Response
 
+from app.api import stored_lists
 from app.api.conditional import etag_response
 from app.api.deps import (
     CodecDep,
@@ -42,11 +43,11 @@ async def list_events(
 ) -> Response:
     if not query.filtered:
         # Every event: its stored items, read in the event loop (else built in a thread).
-        reader = request.app.state.answer_reader
-        page = await reader.read_events(limit=query.limit, cursor=query.cursor, codec=codec)
-        if page is not None:
-            link_next(request, response, page.next_cursor)
-            return items_answer(page.items, page.next_cursor, response)
+        answer = await stored_lists.events_answer(
+            request, limit=query.limit, cursor=query.cursor, codec=codec
+        )
+        if answer is not None:
+            return answer
     async with opened(request, open_session) as session:
         return await run_read(
             _events_answer,

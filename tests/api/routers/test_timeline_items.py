@@ -8,7 +8,7 @@ from typing import Any, get_type_hints
 
 import pytest
 
-from app.api.routers.entities import _timeline_item
+from app.api.stored_lists import timeline_item as _timeline_item
 from app.kb import timeline as kb_timeline
 from app.kb.sql.pagination import CursorCodec
 from app.schemas.events import (
