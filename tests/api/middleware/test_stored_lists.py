@@ -54,7 +54,8 @@ def app_of(url: str, *, routed: bool = False, **settings: Any) -> FastAPI:
         Settings(database_url=url, read_cache_size=0, cursor_secret=SECRET, **settings)
     )
     if routed:  # the routes alone: the app as it was before the middleware
-        app.user_middleware = [m for m in app.user_middleware if m.cls.__name__ != "StoredLists"]
+        stored: Any = StoredLists
+        app.user_middleware = [m for m in app.user_middleware if m.cls is not stored]
     return app
 
 
