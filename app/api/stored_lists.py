@@ -16,12 +16,17 @@ from app.kb import timeline as kb_timeline
 from app.kb.sql.pagination import CursorCodec, Page
 from app.schemas.events import TIMELINE_ARTICLE, EventArticle, TimelineItem
 
+# Set in the scope by the middleware when it read the page and the session must answer it.
+LEFT_TO_SESSION = "newskb.stored_list_left_to_session"
+
 
 async def events_answer(
     request: Request, *, limit: int, cursor: str | None, codec: CursorCodec
 ) -> Response | None:
     """A page of every event from its stored items; None when the session must answer (an
     item not stored, a cursor that does not fit, the read failed)."""
+    if request.scope.get(LEFT_TO_SESSION):
+        return None
     reader = request.app.state.answer_reader
     page = await reader.read_events(limit=limit, cursor=cursor, codec=codec)
     if page is None:
@@ -35,6 +40,8 @@ async def timeline_answer(
     """A page of the entity's timeline with its stored event items; None when the session
     must answer (a merged or missing entity, an item not stored, a cursor that does not fit,
     the read failed)."""
+    if request.scope.get(LEFT_TO_SESSION):
+        return None
     reader = request.app.state.answer_reader
     page = await reader.read_timeline(entity_id, limit=limit, cursor=cursor, codec=codec)
     if page is None:

@@ -9,12 +9,15 @@ page whose request it can read without doubt through the same function as the ro
 same bytes and headers, and records the route in the scope as the router would (for the
 metrics' route label and the read cache). Anything else goes to the route, which answers as
 before: another parameter or a repeated one, a value it would convert or refuse, an
-``Authorization`` header (the read-key check), reads that need a key, a page the session must
-answer (a merged or missing entity, a cursor that does not fit, an item not stored).
+``Authorization`` header (the read-key check), reads that need a key, a request that
+OpenTelemetry traces (FastAPI's router names its span), a page the session must answer (a
+merged or missing entity, a cursor that does not fit, an item not stored: the route then goes
+straight to its session, ``stored_lists.LEFT_TO_SESSION``).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 from urllib.parse import parse_qsl
@@ -33,9 +36,11 @@ from app.settings import Settings
 
 EVENTS = "/v1/events"
 TIMELINE = "/v1/entities/{entity_id}/timeline"
-DEFAULT_LIMIT = 20  # both routes' default
-_TIMELINE_PATH = re.compile(r"/v1/entities/([1-9][0-9]{0,18})/timeline")
+DEFAULT_LIMIT = 20  # both routes' default (a test compares these with the OpenAPI document)
+_TIMELINE_PATH = re.compile(r"/v1/entities/([1-9][0-9]{0,9})/timeline")
 _LIMIT = re.compile(r"[1-9][0-9]{0,2}")  # what FastAPI reads as that very number
+
+logger = logging.getLogger("newskb.stored_lists")
 
 
 class StoredLists:
@@ -45,7 +50,12 @@ class StoredLists:
         self._routes: dict[str, Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.enabled and scope["type"] == "http" and scope["method"] == "GET":
+        if (
+            self.enabled
+            and scope["type"] == "http"
+            and scope["method"] == "GET"
+            and scope.get("fastapi.telemetry") is None  # set when OpenTelemetry is configured
+        ):
             answer = await self._answer(scope)
             if answer is not None:
                 await answer(scope, receive, send)
@@ -78,20 +88,25 @@ class StoredLists:
                     request, entity_id, limit=limit, cursor=cursor, codec=codec
                 )
         except Exception:  # the route meets it too, and answers it as it answers errors
+            logger.debug("a stored list's page is left to its route", exc_info=True)
             return None
-        if answer is not None:
-            scope["route"] = self._route(request.app, template)
+        if answer is None:  # read, and the session must answer: the route need not read again
+            scope[stored_lists.LEFT_TO_SESSION] = True
+            return None
+        scope["route"] = self._route(request.app, template)
         return answer
 
     def _route(self, app: Any, template: str) -> Any:
         """The route the router would have recorded in the scope (``APIRoute``)."""
         route = self._routes.get(template)
         if route is None:
-            contexts = fastapi.routing.iter_route_contexts(app.routes)
+            # FastAPI 0.16x keeps included routers nested; older versions list their routes flat.
+            nested = getattr(fastapi.routing, "iter_route_contexts", None)
+            routes = nested(app.routes) if nested else app.routes
             route = next(
-                c.original_route
-                for c in contexts
-                if getattr(c, "path", None) == template and "GET" in (c.methods or ())
+                getattr(r, "original_route", r)
+                for r in routes
+                if getattr(r, "path", None) == template and "GET" in (r.methods or ())
             )
             self._routes[template] = route
         return route

@@ -7,6 +7,7 @@ On committed data: the stored items are read on a connection of their own.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -17,12 +18,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.api.deps import MAX_CURSOR_LENGTH
+from app.api.middleware import stored_lists as stored
 from app.api.middleware.stored_lists import StoredLists
 from app.db import migrate
 from app.db.engine import make_engine
 from app.db.models import Entity
 from app.kb import curate
+from app.kb.answers import AnswerReader
 from app.kb.ingest import ingest_article
+from app.kb.sql.pagination import MAX_LIMIT
 from app.main import create_app
 from app.schemas.common import MAX_ID
 from app.settings import Settings
@@ -160,3 +165,58 @@ def test_reads_that_need_a_key_are_left_to_the_routes(
         bearer = {"Authorization": f"Bearer {'k' * 32}"}
         assert client.get("/v1/events", headers=bearer).status_code == 200
     assert answered == []
+
+
+def test_a_page_the_session_must_answer_is_read_once(
+    database: tuple[str, dict[str, int]],
+    clients: tuple[TestClient, TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The middleware's read found nothing it can answer: the route goes to its session at
+    once, without reading again (a failing read would otherwise cost its deadline twice)."""
+    names = database[1]
+    reads: list[str] = []
+    for name in ("read_events", "read_timeline"):
+        original = getattr(AnswerReader, name)
+
+        async def counted(self: AnswerReader, *args: Any, _o: Any = original, **kw: Any) -> Any:
+            reads.append(_o.__name__)
+            return await _o(self, *args, **kw)
+
+        monkeypatch.setattr(AnswerReader, name, counted)
+    urls = [f"/v1/entities/{names['Alexander Lukashenko']}/timeline"]  # merged: 308
+    urls += [f"/v1/entities/{MAX_ID}/timeline", "/v1/events?cursor=nonsense"]  # 404, 400
+    for url in urls:
+        reads.clear()
+        assert clients[0].get(url, follow_redirects=False).status_code in (308, 404, 400)
+        assert len(reads) == 1, url
+
+
+def test_its_rules_are_the_routes_documented_ones(clients: tuple[TestClient, TestClient]) -> None:
+    """What the middleware takes as a plain page is what both routes document: a limit's
+    default and range, a cursor's length."""
+    document = clients[0].get("/openapi.json").json()
+    for path in ("/v1/events", "/v1/entities/{entity_id}/timeline"):
+        parameters = {p["name"]: p["schema"] for p in document["paths"][path]["get"]["parameters"]}
+        limit, cursor = parameters["limit"], parameters["cursor"]
+        assert (limit["default"], limit["minimum"], limit["maximum"]) == (
+            stored.DEFAULT_LIMIT,
+            1,
+            MAX_LIMIT,
+        ), path
+        lengths = [option.get("maxLength") for option in cursor["anyOf"]]
+        assert MAX_CURSOR_LENGTH in lengths, path
+
+
+def test_traced_requests_are_left_to_the_router_which_names_their_span() -> None:
+    """FastAPI's telemetry puts its request state in the scope when OpenTelemetry is
+    configured, and its router names the span after the route."""
+    reached: list[str] = []
+
+    async def router(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+
+    middleware = StoredLists(router, settings=Settings())
+    scope = {"type": "http", "method": "GET", "path": "/v1/events", "headers": []}
+    asyncio.run(middleware({**scope, "fastapi.telemetry": object()}, None, None))  # type: ignore[arg-type]
+    assert reached == ["/v1/events"]
