@@ -31,23 +31,14 @@ def json_answer(model: BaseModel, response: Response | None = None) -> Response:
     return answer
 
 
-def items_answer(
-    items: Sequence[bytes], next_cursor: str | None, response: Response | None = None
-) -> Response:
+def page_answer(request: Request, items: Sequence[bytes], next_cursor: str | None) -> Response:
     """``json_answer`` of a ``Page`` whose items are JSON already (stored event items): the
-    same bytes, without a model per item."""
+    same bytes, without a model per item, with the ``Link`` header of the next page (as
+    ``link_next`` sets it)."""
     body = b"".join(
         (b'{"items":[', b",".join(items), b'],"next_cursor":', _json(next_cursor), b"}")
     )
     answer = Response(body, media_type="application/json")
-    if response is not None:
-        answer.headers.raw.extend(response.headers.raw)
-    return answer
-
-
-def page_answer(request: Request, items: Sequence[bytes], next_cursor: str | None) -> Response:
-    """``items_answer`` with the ``Link`` header of the next page (as ``link_next`` sets it)."""
-    answer = items_answer(items, next_cursor)
     if next_cursor:
         answer.headers["Link"] = next_link(request, next_cursor)
     return answer

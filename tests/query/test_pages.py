@@ -190,7 +190,7 @@ def test_event_lists_answer_the_bytes_their_models_serialize(
     api: TestClient, corpus_session: Session
 ) -> None:
     """A page of stored event items is the JSON ``Page[EventRead]`` serializes, byte for
-    byte (``app.api.pages.items_answer``): cursors and non-ASCII names included."""
+    byte (``app.api.pages.page_answer``): cursors and non-ASCII names included."""
     person = api.get("/v1/entities", params={"type": "person", "limit": 1}).json()["items"][0]
     for path, params in [
         ("/v1/events", {"limit": 7}),

@@ -19,7 +19,7 @@ from app.api.deps import (
     run_point_read,
 )
 from app.api.middleware.security import WriteKey
-from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, items_answer, link_next
+from app.api.pages import ETAG_HEADER, LINK_HEADER, article_hits, link_next, page_answer
 from app.api.params import ArticleFiltersDep, SearchQuery, SortQuery
 from app.api.routers.prefixed import PrefixedRouter
 from app.extract.types import EntityType
@@ -225,7 +225,6 @@ def entity_events(
     session: SessionDep,
     codec: CodecDep,
     request: Request,
-    response: Response,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
@@ -242,8 +241,7 @@ def entity_events(
         cursor=cursor,
         codec=codec,
     )
-    link_next(request, response, page.next_cursor)
-    return items_answer(page.items, page.next_cursor, response)
+    return page_answer(request, page.items, page.next_cursor)
 
 
 @router.get(

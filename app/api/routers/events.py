@@ -16,7 +16,7 @@ from app.api.deps import (
     run_point_read,
     run_read,
 )
-from app.api.pages import ETAG_HEADER, LINK_HEADER, items_answer, link_next
+from app.api.pages import ETAG_HEADER, LINK_HEADER, page_answer
 from app.api.params import EventListParams
 from app.api.routers.prefixed import PrefixedRouter
 from app.kb import events as kb_events
@@ -38,7 +38,6 @@ async def list_events(
     open_session: SessionOpenerDep,
     codec: CodecDep,
     request: Request,
-    response: Response,
     query: EventListParams,
 ) -> Response:
     if not query.filtered:
@@ -53,7 +52,6 @@ async def list_events(
             _events_answer,
             session,
             request,
-            response,
             partial(
                 kb_events.list_events,
                 type=query.type,
@@ -73,12 +71,10 @@ async def list_events(
 def _events_answer(
     session: SessionDep,
     request: Request,
-    response: Response,
     list_events: Callable[[SessionDep], KbPage[bytes]],
 ) -> Response:
     page = list_events(session)
-    link_next(request, response, page.next_cursor)
-    return items_answer(page.items, page.next_cursor, response)
+    return page_answer(request, page.items, page.next_cursor)
 
 
 @router.get(
