@@ -426,7 +426,7 @@ def _matching(
             .where(Event.id == EventEvidence.event_id, Event.type.in_(filters.event_types))
         )
     if query is not None:
-        statement = Match(session, query).apply(statement)
+        statement = Match(session.get_bind().dialect.name, query).apply(statement)
     return statement
 
 

@@ -57,7 +57,7 @@ def test_window_ranks_are_the_scores_of_the_page(corpus_session: Session) -> Non
         corpus_session, parsed, kb_search.ArticleFilters(), kb_search.WindowRow
     )
     assert len(window.rows) > 10
-    match = relevance.Match(corpus_session, parsed)
+    match = relevance.Match(corpus_session.get_bind().dialect.name, parsed)
     shown = {
         hit.article["id"]: hit.score
         for hit in match.hits(corpus_session, [r.id for r in window.rows])
@@ -77,7 +77,7 @@ def test_window_without_query_is_the_newest_articles(
 def test_page_read_keeps_the_order_asked_and_skips_deleted_ids(
     corpus: Corpus, corpus_session: Session
 ) -> None:
-    match = relevance.Match(corpus_session, parse(COMMON))
+    match = relevance.Match(corpus_session.get_bind().dialect.name, parse(COMMON))
     saying = [i for i, a in corpus.wikinews.items() if re.search(rf"\b{COMMON}\b", a.doc.text)]
     first, second = saying[:2]
     hits = match.hits(corpus_session, [second, 2**31 - 1, first])

@@ -13,6 +13,7 @@ order finds the page's ids before reading the page's articles, with their snippe
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import typing
 from dataclasses import dataclass, field
@@ -40,8 +41,8 @@ from app.db.models import Article, ArticleDuplicate, Mention, Source
 from app.errors import InvalidCursor, InvalidQuery
 from app.kb.articles import sort_time
 from app.kb.search import webquery
+from app.kb.search.newest import Probes, newest_rows
 from app.kb.search.newest import SortKey as NewestKey
-from app.kb.search.newest import newest_rows
 from app.kb.search.relevance import (
     SUMMARY_COLUMNS,
     ArticleHit,
@@ -215,18 +216,34 @@ def _window(
     row is read to tell whether the window is complete. Only the ``row``'s columns are read:
     parsing a thousand rows' dates and names costs milliseconds."""
     dialect = session.get_bind().dialect.name
-    columns = [_window_column(name, dialect) for name in row._fields if name != "rank"]
-    statement = filtered(typing.cast("Select[Any]", select(*columns)), filters, dialect)
-    wrap, share = None, None
+    share, params = None, {}
     if parsed:
-        match = match or Match(session, parsed)
-        statement, wrap = match.ranked(match.apply(statement))
+        match = match or Match(dialect, parsed)
+        params = match.params
         # Filters lower the share of the words alone: it would cut the first slice too short.
         share = match.share(session) if filters == ArticleFilters() else None
-    else:
-        statement = statement.add_columns(null().label("rank"))
-    rows = newest_rows(session, statement, WINDOW + 1, wrap=wrap, share=share)
+    probes = _window_probes(dialect, row._fields, filters, parsed is not None)
+    rows = newest_rows(session, probes, WINDOW + 1, share=share, params=params)
     return Window(tuple(map(row._make, rows[:WINDOW])), complete=len(rows) <= WINDOW)
+
+
+@functools.lru_cache(maxsize=256)
+def _window_probes(
+    dialect: str, fields: tuple[str, ...], filters: ArticleFilters, with_query: bool
+) -> Probes:
+    """The window's probes for a shape of request, kept: a query's words are a bound
+    parameter (``Match.params``), so the statements built with this placeholder query answer
+    every query with these filters."""
+    columns = [_window_column(name, dialect) for name in fields if name != "rank"]
+    statement = filtered(typing.cast("Select[Any]", select(*columns)), filters, dialect)
+    if not with_query:
+        return Probes(statement.add_columns(null().label("rank")))
+    match = Match(dialect, _PLACEHOLDER)
+    statement, wrap = match.ranked(match.apply(statement))
+    return Probes(statement, wrap=wrap)
+
+
+_PLACEHOLDER = webquery.parse("placeholder")
 
 
 def search_articles(
@@ -253,7 +270,7 @@ def search_articles(
     if sort == "relevance" and parsed is None:
         raise InvalidQuery("`sort=relevance` needs a query `q`.")
     dialect = session.get_bind().dialect.name
-    match = Match(session, parsed) if parsed else None
+    match = Match(dialect, parsed) if parsed else None
     scope = f"articles:{sort}:{_fingerprint(parsed, filters)}"
     page: Page[Any]
     if match and sort == "relevance" and cursor is None:  # the window, ranked; no statement
@@ -331,7 +348,7 @@ def _newest_page(
             after = (cursor_datetime(at), cursor_int(id_))
         except CURSOR_ERRORS as exc:
             raise InvalidCursor("The cursor does not fit this list.") from exc
-    found = newest_rows(session, statement, limit + 1, after=after)
+    found = newest_rows(session, Probes(statement, after=after), limit + 1)
     if len(found) <= limit:
         return Page(found, None)
     at, id_ = _sort_key(found[limit - 1])

@@ -33,9 +33,21 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, and_, literal_column, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
+from app.db.base import UTCDateTime
 from app.db.models import Article
 from app.kb.articles import sort_time
 
@@ -58,33 +70,75 @@ BITMAP_MEMORY = "32MB"
 SLICED_DIALECTS = frozenset({"postgresql"})
 
 SortKey = tuple[datetime, int]  # (sort_time, id)
+Bound = datetime | ColumnElement[datetime] | None  # a date, or a bound parameter of one
+
+
+class Probes:
+    """The probes of one statement, newest first, built once per shape and reused.
+
+    A probe's dates and limit are bound parameters (``SLICE_LOWER``, ``SLICE_UPPER``,
+    ``SLICE_LIMIT``), so one ``Probes`` kept for a query's shape (``app.kb.search.articles``)
+    serves every request of that shape: building and keying the window's statements cost a
+    search about as much CPU as the database's work on a rare word.
+    ``after`` keeps only rows strictly after that sort key (a cursor's).
+    """
+
+    def __init__(
+        self,
+        statement: Select[Any],
+        *,
+        wrap: Callable[[Select[Any]], Select[Any]] | None = None,
+        after: SortKey | None = None,
+    ) -> None:
+        statement = statement.order_by(sort_time.desc(), Article.id.desc())
+        if after is not None:
+            statement = statement.where(older_than(after))
+        self.after = after
+        self._statement = statement
+        self._wrap = wrap
+        self._built: dict[tuple[bool, bool, bool], Select[Any]] = {}
+
+    def probe(self, *, lower: bool, upper: bool, union: bool) -> Select[Any]:
+        """The probe with a lower and an upper date bound or not (``_between``)."""
+        key = (lower, upper, union)
+        built = self._built.get(key)
+        if built is None:
+            probing = self._statement
+            if lower or upper:
+                bounds = (_SLICE_LOWER if lower else None, _SLICE_UPPER if upper else None)
+                probing = _between(probing, *bounds, union=union)
+            probing = probing.limit(_SLICE_LIMIT)
+            built = self._built[key] = self._wrap(probing) if self._wrap else probing
+        return built
+
+
+SLICE_LOWER, SLICE_UPPER, SLICE_LIMIT = "slice_lower", "slice_upper", "slice_limit"
+_SLICE_LOWER: Any = bindparam(SLICE_LOWER, type_=UTCDateTime())
+_SLICE_UPPER: Any = bindparam(SLICE_UPPER, type_=UTCDateTime())
+_SLICE_LIMIT: Any = bindparam(SLICE_LIMIT, type_=Integer())
 
 
 def newest_rows(
     session: Session,
-    statement: Select[Any],
+    probes: Probes,
     n: int,
     *,
-    after: SortKey | None = None,
-    wrap: Callable[[Select[Any]], Select[Any]] | None = None,
     share: float | None = None,
+    params: dict[str, Any] | None = None,
 ) -> list[Any]:
-    """Up to ``n`` rows of ``statement`` newest first, strictly after ``after`` in that order.
+    """Up to ``n`` rows of the ``probes``' statement newest first, strictly after its
+    ``after`` in that order; ``params``: the values of the statement's own bound parameters.
 
-    ``wrap`` turns each probe, ordered and limited, into the statement sent: a select from it
-    that computes what only the rows kept need (e.g. a rank), in the same order. ``share``,
-    an estimate of the share of articles that ``statement`` selects, only ever shrinks the
-    first slice, to about ``n × SLICE_MARGIN`` rows: estimates of several words assume them
-    independent and can be far too low ("prime minister": 1,312 estimated, 7,772 found at
-    100,000 articles), and a word in most articles read ten times the rows wanted.
+    ``share``, an estimate of the share of articles that the statement selects, only ever
+    shrinks the first slice, to about ``n × SLICE_MARGIN`` rows: estimates of several words
+    assume them independent and can be far too low ("prime minister": 1,312 estimated, 7,772
+    found at 100,000 articles), and a word in most articles read ten times the rows wanted.
     """
-    statement = statement.order_by(sort_time.desc(), Article.id.desc())
     # Upper bound of the next slice: the cursor's time (inclusive) or the last slice's lower.
     upper: datetime | None = None
     upper_inclusive = False
-    if after is not None:
-        statement = statement.where(older_than(after))
-        upper, upper_inclusive = after[0], True
+    if probes.after is not None:
+        upper, upper_inclusive = probes.after[0], True
     dialect = session.get_bind().dialect.name
     sliced = dialect in SLICED_DIALECTS
     # Core rows: the ORM's loading of a thousand column rows cost more than reading them.
@@ -110,15 +164,19 @@ def newest_rows(
             lower = first[0]
         else:
             lower = _nth_newest_date(session, span, upper, upper_inclusive)
-        probing = statement
-        if lower is not None or (upper is not None and not upper_inclusive):
-            bounds = (lower, None if upper_inclusive else upper)
-            # The date range goes into the full-text index for a slice of at most MAX_SLICE
-            # articles; a wider range (or none) costs the index more than the words' bitmap.
-            union = dialect == "postgresql" and lower is not None and span <= MAX_SLICE
-            probing = _between(statement, *bounds, union=union)
-        probing = probing.limit(n - len(rows))
-        rows += connection.execute(wrap(probing) if wrap else probing).all()
+        values = dict(params or {})
+        values[SLICE_LIMIT] = n - len(rows)
+        bounded = lower is not None or (upper is not None and not upper_inclusive)
+        # The date range goes into the full-text index for a slice of at most MAX_SLICE
+        # articles; a wider range (or none) costs the index more than the words' bitmap.
+        union = bounded and dialect == "postgresql" and lower is not None and span <= MAX_SLICE
+        if lower is not None:
+            values[SLICE_LOWER] = lower
+        has_upper = bounded and upper is not None and not upper_inclusive
+        if has_upper:
+            values[SLICE_UPPER] = upper
+        statement = probes.probe(lower=lower is not None, upper=has_upper, union=union)
+        rows += connection.execute(statement, values).all()
         if len(rows) >= n or lower is None:
             break
         covered += span
@@ -176,9 +234,7 @@ def _nth_date(n: int, upper: datetime | None, inclusive: bool) -> Select[Any]:
     return statement.order_by(Article.published_at.desc()).offset(n - 1).limit(1)
 
 
-def _between(
-    statement: Select[Any], lower: datetime | None, upper: datetime | None, *, union: bool
-) -> Select[Any]:
+def _between(statement: Select[Any], lower: Bound, upper: Bound, *, union: bool) -> Select[Any]:
     """``statement`` within ``lower <= sort_time < upper``, newest first.
 
     On PostgreSQL the dated and the undated articles are two branches of a ``UNION ALL``: a
@@ -194,7 +250,7 @@ def _between(
     return select(*both.c).order_by(both.c.sort_time.desc(), both.c.id.desc())
 
 
-def sort_time_between(lower: datetime | None, upper: datetime | None) -> ColumnElement[bool]:
+def sort_time_between(lower: Bound, upper: Bound) -> ColumnElement[bool]:
     """``lower <= sort_time < upper``, written so that the ``published_at`` index serves it.
 
     No index orders ``created_at``, the sort time of undated articles: those are read through
@@ -205,7 +261,7 @@ def sort_time_between(lower: datetime | None, upper: datetime | None) -> ColumnE
 
 
 def _dated_and_undated(
-    lower: datetime | None, upper: datetime | None
+    lower: Bound, upper: Bound
 ) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]]]:
     """The range on ``published_at`` (dated articles) and on ``created_at`` for the undated."""
     dated: list[ColumnElement[bool]] = []

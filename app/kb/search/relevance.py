@@ -9,6 +9,7 @@ carried every column of up to ``WINDOW`` candidates through the sort for a page 
 
 from __future__ import annotations
 
+import functools
 import heapq
 import html
 import typing
@@ -21,7 +22,10 @@ from sqlalchemy import (
     ColumnElement,
     Double,
     Select,
+    String,
     and_,
+    any_,
+    bindparam,
     case,
     cast,
     func,
@@ -41,7 +45,7 @@ from app.errors import InvalidCursor
 from app.kb.search import webquery
 from app.kb.search.newest import SortKey as NewestKey
 from app.kb.search.newest import not_older_than
-from app.kb.sql.idlist import ids_in
+from app.kb.sql.idlist import INT_ARRAY
 from app.kb.sql.pagination import (
     CURSOR_ERRORS,
     CursorCodec,
@@ -51,6 +55,7 @@ from app.kb.sql.pagination import (
     cursor_int,
 )
 
+WORDS = "words"  # the bound parameter of a query's words
 START, STOP = "\ue000", "\ue001"  # private-use markers, turned into <mark> after escaping
 _fts = table("articles_fts")
 _FTS: ColumnElement[Any] = literal_column("articles_fts")
@@ -119,7 +124,7 @@ class Ranked(NamedTuple):
 # matched against the articles of that configuration.
 _READINGS = " OR ".join(
     f"({fts.language_condition('language', languages)} AND search_vector @@ "
-    f"websearch_to_tsquery('{config}'::regconfig, :words))"
+    f"websearch_to_tsquery('{config}'::regconfig, :{WORDS}))"
     for config, languages in fts.query_configs().items()
 )
 _MATCHING = text(
@@ -129,27 +134,48 @@ _MATCHING = text(
 
 
 class Match:
-    """The dialect's way to match, rank and highlight one parsed query."""
+    """The dialect's way to match, rank and highlight one parsed query.
 
-    def __init__(self, session: Session, query: webquery.WebQuery) -> None:
-        self.sqlite = session.get_bind().dialect.name == "sqlite"
+    The query's words are one bound parameter, ``WORDS``: a statement built with one query's
+    ``Match`` answers another's when executed with its ``params`` (``app.kb.search.articles``
+    keeps the window's statements that way).
+    """
+
+    def __init__(self, dialect: str, query: webquery.WebQuery) -> None:
+        self.sqlite = dialect == "sqlite"
         self.query = query
+        self.params = {WORDS: query.fts5() if self.sqlite else query.websearch()}
+
+    # The expressions are built when a statement is: a search that runs only kept statements
+    # (the window's, the hits') needs none of them.
+    @functools.cached_property
+    def _words(self) -> ColumnElement[str]:
+        return bindparam(WORDS, self.params[WORDS], String())
+
+    @functools.cached_property
+    def readings(self) -> list[tuple[list[str] | None, ColumnElement[Any]]]:
+        """Each text-search configuration's languages (None: every other) and its reading of
+        the query (PostgreSQL)."""
+        return [
+            (
+                languages,
+                func.websearch_to_tsquery(literal_column(f"'{config}'::regconfig"), self._words),
+            )
+            for config, languages in fts.query_configs().items()
+        ]
+
+    @functools.cached_property
+    def expression(self) -> Any:
+        """FTS5's MATCH operand; on PostgreSQL each article's reading of the query (for its
+        rank and its snippet)."""
+        return self._words if self.sqlite else self.reading_for(Article.language)
+
+    @functools.cached_property
+    def rank(self) -> ColumnElement[float]:
         if self.sqlite:
-            self.expression: Any = literal(query.fts5())
-            self.rank: ColumnElement[float] = func.bm25(_FTS, 10.0, 5.0, 1.0)
-        else:
-            words = literal(query.websearch())
-            self.readings = [
-                (
-                    languages,
-                    func.websearch_to_tsquery(literal_column(f"'{config}'::regconfig"), words),
-                )
-                for config, languages in fts.query_configs().items()
-            ]
-            # Each article's reading of the query: for its rank and its snippet.
-            self.expression = self.reading_for(Article.language)
-            # float4 → float8, so the score printed in a cursor compares back exactly.
-            self.rank = cast(func.ts_rank_cd(_VECTOR, self.expression), Double)
+            return func.bm25(_FTS, 10.0, 5.0, 1.0)
+        # float4 → float8, so the score printed in a cursor compares back exactly.
+        return cast(func.ts_rank_cd(_VECTOR, self.expression), Double)
 
     def reading_for(
         self, language: ColumnElement[str] | InstrumentedAttribute[str]
@@ -188,7 +214,7 @@ class Match:
         if self.sqlite:
             return None
         connection = session.connection()
-        plan = connection.execute(_MATCHING, {"words": self.query.websearch()}).scalar_one()
+        plan = connection.execute(_MATCHING, self.params).scalar_one()
         branches = plan[0]["Plan"].get("Plans", [])  # the Append's: matches, all articles
         if len(branches) != 2 or float(branches[1]["Plan Rows"]) <= 0:
             return None
@@ -228,35 +254,48 @@ class Match:
         the only rows that pay for ``ts_headline``. Ids deleted meanwhile are left out."""
         if not ids:
             return []
-        if self.sqlite:
-            snippet: ColumnElement[str] = func.snippet(_FTS, -1, START, STOP, " … ", 32)
-        else:
-            snippet = func.ts_headline(
-                literal_column(fts.text_search_config("articles.language")),
-                literal_column(fts.indexed_text(f"left(articles.body, {SNIPPET_SOURCE_CHARS})")),
-                self.expression,
-                literal(_HEADLINE),
-            )
-        statement = typing.cast(
-            "Select[Any]",
-            select(
-                *SUMMARY_COLUMNS,
-                self.score().label("hit_score"),
-                snippet.label("hit_snippet"),
-                _holds_markers().label("hit_ambiguous"),
-            ),
-        )
-        if self.sqlite:
-            statement = self.apply(statement)  # snippet() needs the MATCH
         dialect = "sqlite" if self.sqlite else "postgresql"
-        statement = with_source(statement.where(ids_in(Article.id, ids, dialect)))
+        statement = _hits_statement(dialect)
         found = {}
-        for row in session.connection().execute(statement):
+        for row in session.connection().execute(statement, {**self.params, HIT_IDS: list(ids)}):
             article = summary(row)
             score, text = article.pop("hit_score"), article.pop("hit_snippet")
             ambiguous = article.pop("hit_ambiguous")
             found[row.id] = ArticleHit(article, score, _mark(text, ambiguous=bool(ambiguous)))
         return [found[id_] for id_ in ids if id_ in found]
+
+
+HIT_IDS = "hit_ids"
+
+
+@functools.lru_cache(maxsize=2)
+def _hits_statement(dialect: str) -> Select[Any]:
+    """The hits' statement of a dialect, built once: the words (``Match.params``) and the
+    ids (``HIT_IDS``) are bound parameters."""
+    match = Match(dialect, webquery.parse("placeholder"))
+    if match.sqlite:
+        snippet: ColumnElement[str] = func.snippet(_FTS, -1, START, STOP, " … ", 32)
+        ids: ColumnElement[bool] = Article.id.in_(bindparam(HIT_IDS, expanding=True))
+    else:
+        snippet = func.ts_headline(
+            literal_column(fts.text_search_config("articles.language")),
+            literal_column(fts.indexed_text(f"left(articles.body, {SNIPPET_SOURCE_CHARS})")),
+            match.expression,
+            literal(_HEADLINE),
+        )
+        ids = Article.id == any_(bindparam(HIT_IDS, type_=INT_ARRAY))
+    statement = typing.cast(
+        "Select[Any]",
+        select(
+            *SUMMARY_COLUMNS,
+            match.score().label("hit_score"),
+            snippet.label("hit_snippet"),
+            _holds_markers().label("hit_ambiguous"),
+        ),
+    )
+    if match.sqlite:
+        statement = match.apply(statement)  # snippet() needs the MATCH
+    return with_source(statement.where(ids))
 
 
 def _holds_markers() -> ColumnElement[bool]:

@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, Select, any_, bindparam, distinct, func, select
 from sqlalchemy.dialects import postgresql
 
-_INT_ARRAY = postgresql.ARRAY(Integer)
+INT_ARRAY = postgresql.ARRAY(Integer)
 
 
 def ids_in(column: Any, ids: Sequence[int], dialect: str) -> ColumnElement[bool]:
     """On PostgreSQL one array parameter, not one per id: psycopg prepares a statement per
     text, and an expanded list makes a new text for every list length."""
     if dialect == "postgresql":
-        return column == any_(bindparam(None, list(ids), _INT_ARRAY, unique=True))  # type: ignore[no-any-return]
+        return column == any_(bindparam(None, list(ids), INT_ARRAY, unique=True))  # type: ignore[no-any-return]
     return column.in_(ids)  # type: ignore[no-any-return]
 
 
