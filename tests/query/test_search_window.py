@@ -115,6 +115,23 @@ def test_window_is_the_same_on_both_backends(api: TestClient, corpus: Corpus, wi
     assert newest_first(api, COMMON)[:window] == expected
 
 
+@pytest.mark.usefixtures("slices")
+def test_kept_statements_answer_each_query(api: TestClient, window: int) -> None:
+    """The window's probes and the hits' statement are built once and kept: each query that
+    follows, with its own words, gets the window a date-sorted list finds for it, and its own
+    snippets."""
+    kb_search._window_probes.cache_clear()
+    relevance._hits_statement.cache_clear()
+    for q in [COMMON, "lukashenko", "fire OR church", "minister -said", COMMON]:
+        items = flat(pages(api, q=q, limit=100))
+        assert items, q
+        assert sorted(items) == sorted(newest_first(api, q)[:window]), q
+        hits = api.get("/v1/articles", params={"q": q, "limit": 100}).json()["items"]
+        assert all("<mark>" in hit["snippet"] for hit in hits), q
+    assert kb_search._window_probes.cache_info().hits >= 4
+    assert relevance._hits_statement.cache_info().hits >= 4
+
+
 def test_search_says_the_window_left_matches_out(api: TestClient, window: int) -> None:
     result = api.get("/v1/search", params={"q": COMMON, "limit": 2}).json()
     assert result["articles"]["complete"] is False
