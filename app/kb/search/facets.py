@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Source
 from app.kb.search.articles import ArticleFilters, Facet, FacetRow, Window, match_window
+from app.kb.sql.idlist import ids_in
 
 FACET_LIMIT = 50
 
@@ -47,7 +48,9 @@ def article_facets(
     source_ids = {row.source_id for row in window.rows if row.source_id is not None}
     names: dict[int, str] = {}
     if source_ids:
-        found = session.execute(select(Source.id, Source.name).where(Source.id.in_(source_ids)))
+        dialect = session.get_bind().dialect.name
+        known = ids_in(Source.id, sorted(source_ids), dialect)  # one array parameter
+        found = session.execute(select(Source.id, Source.name).where(known))
         names = dict(found.all())
     sources = Counter(names[r.source_id] for r in window.rows if r.source_id in names)
     sections = Counter(r.section for r in window.rows if r.section is not None)
