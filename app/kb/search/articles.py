@@ -238,7 +238,7 @@ def _window_probes(
     statement = filtered(typing.cast("Select[Any]", select(*columns)), filters, dialect)
     if not with_query:
         return Probes(statement.add_columns(null().label("rank")))
-    match = Match(dialect, _PLACEHOLDER)
+    match = Match(dialect, _PLACEHOLDER, named=True)
     statement, wrap = match.ranked(match.apply(statement))
     return Probes(statement, wrap=wrap)
 

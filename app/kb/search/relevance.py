@@ -136,21 +136,26 @@ _MATCHING = text(
 class Match:
     """The dialect's way to match, rank and highlight one parsed query.
 
-    The query's words are one bound parameter, ``WORDS``: a statement built with one query's
-    ``Match`` answers another's when executed with its ``params`` (``app.kb.search.articles``
-    keeps the window's statements that way).
+    With ``named``, the query's words are the bound parameter ``WORDS``: a statement built so
+    answers another query when executed with that query's ``params`` (how
+    ``app.kb.search.articles`` keeps the window's statements). Otherwise they are an anonymous
+    parameter of their own, so that statements holding several queries (a union of watches)
+    keep each one's words.
     """
 
-    def __init__(self, dialect: str, query: webquery.WebQuery) -> None:
+    def __init__(self, dialect: str, query: webquery.WebQuery, *, named: bool = False) -> None:
         self.sqlite = dialect == "sqlite"
         self.query = query
+        self.named = named
         self.params = {WORDS: query.fts5() if self.sqlite else query.websearch()}
 
     # The expressions are built when a statement is: a search that runs only kept statements
     # (the window's, the hits') needs none of them.
     @functools.cached_property
     def _words(self) -> ColumnElement[str]:
-        return bindparam(WORDS, self.params[WORDS], String())
+        if self.named:
+            return bindparam(WORDS, self.params[WORDS], String())
+        return bindparam(None, self.params[WORDS], String(), unique=True)
 
     @functools.cached_property
     def readings(self) -> list[tuple[list[str] | None, ColumnElement[Any]]]:
@@ -272,7 +277,7 @@ HIT_IDS = "hit_ids"
 def _hits_statement(dialect: str) -> Select[Any]:
     """The hits' statement of a dialect, built once: the words (``Match.params``) and the
     ids (``HIT_IDS``) are bound parameters."""
-    match = Match(dialect, webquery.parse("placeholder"))
+    match = Match(dialect, webquery.parse("placeholder"), named=True)
     if match.sqlite:
         snippet: ColumnElement[str] = func.snippet(_FTS, -1, START, STOP, " … ", 32)
         ids: ColumnElement[bool] = Article.id.in_(bindparam(HIT_IDS, expanding=True))
