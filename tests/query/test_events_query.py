@@ -1,9 +1,13 @@
 """GET /v1/events filters (type, entity, location, status, dates, q) and the event detail."""
 
+import re
+from collections import Counter
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app.kb import events as kb_events
 from tests.query.conftest import Corpus
 
 
@@ -67,6 +71,47 @@ def test_q_filter_matches_every_word_of_the_summary(api: TestClient) -> None:
     assert event["id"] in {e["id"] for e in found}
     assert all(all(w.lower() in e["summary"].lower() for w in words) for e in found)
     assert events(api, q=f"{words[0]} nowhere-town") == []
+
+
+def pages_of(api: TestClient, **params: Any) -> list[list[dict[str, Any]]]:
+    """Every page's items, following `next_cursor` to the end."""
+    found: list[list[dict[str, Any]]] = []
+    cursor = None
+    while True:
+        extra = {"cursor": cursor} if cursor else {}
+        response = api.get("/v1/events", params={**params, **extra})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        found.append(body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return found
+        assert len(found) < 500, "the cursor does not move forward"
+
+
+@pytest.mark.parametrize("walk", [1, 3, 10_000])
+@pytest.mark.parametrize("limit", [1, 2, 7])
+def test_q_pages_list_the_matches_in_date_order(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch, walk: int, limit: int
+) -> None:
+    """Found by the walk in date order or, past ``SUMMARY_WALK`` events, through the trigram
+    index (PostgreSQL), the pages list exactly the events whose summary has every word, in
+    date order (undated last), each once."""
+    monkeypatch.setattr(kb_events, "SUMMARY_WALK", walk)
+    everything = [e for page in pages_of(api, limit=100) for e in page]
+    counts = Counter(
+        w for e in everything for w in set(re.findall(r"[a-z]{4,}", (e["summary"] or "").lower()))
+    )
+    ranked = [w for w, _ in counts.most_common()]
+    queries = [ranked[0], ranked[len(ranked) // 2], ranked[-1], f"{ranked[0]} {ranked[1]}"]
+    for q in queries:
+        words = q.split()
+        expected = [
+            e["id"] for e in everything if all(w in (e["summary"] or "").lower() for w in words)
+        ]
+        found = pages_of(api, q=q, limit=limit)
+        assert [e["id"] for page in found for e in page] == expected, q
+        assert all(len(page) == limit for page in found[:-1]), q
 
 
 def test_events_pages_do_not_overlap(api: TestClient) -> None:

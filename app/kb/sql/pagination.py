@@ -169,18 +169,54 @@ def keyset_page(
     ``rows=True`` returns result rows (several columns) instead of the first column's objects;
     ``last_cursor=True`` also returns a ``resume_cursor`` after the last row, even at the end.
     """
-    if cursor:
-        values = codec.decode(scope, cursor)
-        if len(values) != len(keys):
-            raise InvalidCursor(_MISFIT)
-        try:
-            parsed = [key.parse(value) for key, value in zip(keys, values, strict=True)]
-        except CURSOR_ERRORS as exc:
-            raise InvalidCursor(_MISFIT) from exc
-        query = query.where(_after(keys, parsed))
+    after = cursor_condition(keys, scope=scope, cursor=cursor, codec=codec)
+    if after is not None:
+        query = query.where(after)
     order = [key.column.desc() if key.descending else key.column.asc() for key in keys]
     statement = query.order_by(*order).limit(limit + 1)
     found: list[Any] = list(session.execute(statement) if rows else session.scalars(statement))
+    return page_of(
+        found,
+        keys=keys,
+        row_values=row_values,
+        limit=limit,
+        scope=scope,
+        cursor=cursor,
+        codec=codec,
+        last_cursor=last_cursor,
+    )
+
+
+def cursor_condition(
+    keys: Sequence[SortKey], *, scope: str, cursor: str | None, codec: CursorCodec
+) -> ColumnElement[bool] | None:
+    """The rows strictly after ``cursor`` in the order ``keys`` (None without a cursor;
+    ``InvalidCursor`` when it does not fit)."""
+    if not cursor:
+        return None
+    values = codec.decode(scope, cursor)
+    if len(values) != len(keys):
+        raise InvalidCursor(_MISFIT)
+    try:
+        parsed = [key.parse(value) for key, value in zip(keys, values, strict=True)]
+    except CURSOR_ERRORS as exc:
+        raise InvalidCursor(_MISFIT) from exc
+    return _after(keys, parsed)
+
+
+def page_of(
+    found: list[Any],
+    *,
+    keys: Sequence[SortKey],
+    row_values: Callable[[Any], Sequence[Any]],
+    limit: int,
+    scope: str,
+    cursor: str | None,
+    codec: CursorCodec,
+    last_cursor: bool = False,
+) -> Page[Any]:
+    """The page of the ``limit + 1`` rows read after ``cursor`` (the one more tells that
+    there are more), with its next cursor."""
     more = len(found) > limit
     found = found[:limit]
     if not found:
