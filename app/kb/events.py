@@ -8,7 +8,17 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Date, Select, and_, func, literal, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    and_,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.db.fts import UNDATED_EVENTS_SORT
@@ -86,9 +96,9 @@ def list_events(
     keys = [SortKey(_SORT_DATE, parse=cursor_date, dump=date.isoformat), SortKey(Event.id)]
     page: Page[Any]
     if q and session.get_bind().dialect.name == "postgresql":
-        after = cursor_condition(keys, scope=scope, cursor=cursor, codec=codec)
-        if after is not None:
-            query = query.where(after)
+        later = cursor_condition(keys, scope=scope, cursor=cursor, codec=codec)
+        if later is not None:
+            query = query.where(later)
         found = _with_summary(session, query, q, limit + 1)
         page = page_of(
             found,
@@ -168,36 +178,37 @@ def summary_matches(q: str, summary: Any = Event.summary) -> ColumnElement[bool]
     return and_(*(func.lower(summary).contains(w, autoescape=True) for w in words))
 
 
-# Events a search of summaries reads in date order (PostgreSQL) before it asks the summaries'
-# trigram index for every match instead. Given the words and the date order in one statement,
-# the planner walks the date order whenever the words look common enough to be met soon,
+# Up to this many events whose summary has the words (the planner's estimate, PostgreSQL),
+# every match is found through the summaries' trigram index and sorted; past it, the words
+# are left to the planner's own plan, as before. Given the words and the date order in one
+# statement, the planner walks the date order whenever it expects to meet the words soon,
 # supposing their events spread evenly over the dates: a name whose events come late read
-# tens of thousands ("milburn" at a million articles: 45,530 events read for 6, 135-220 ms).
-# A word in many summaries is met within the walk ("meet": 112,520 events there, which the
-# index would read and sort); a rarer one costs its own matches through the index (8,143
-# rows: 16 ms).
-SUMMARY_WALK = 5_000
+# tens of thousands ("milburn" at a million articles, 5,227 estimated: 45,530 events read
+# for 6, 135-220 ms; its 8,143 matches through the index: 16 ms). Words in more events are
+# met soon in the date order, and sorting their matches costs more ("meet" at 100,000
+# articles, 13,371 estimated: 6 ms walked, 25 ms sorted).
+SUMMARY_INDEX_MAX = 10_000
 
 
 def _with_summary(session: Session, query: Select[Any], q: str, n: int) -> list[Any]:
     """The first ``n`` events of ``query`` in date order whose summary has every word of
-    ``q``: found among the first ``SUMMARY_WALK`` events of that order when they hold ``n``,
-    else through the trigram index (every match, then sorted)."""
-    walk = query.add_columns(Event.summary, _SORT_DATE.label("sort_date"))
-    # Ordered by its own columns outside: the planner keeps the walk's order, without a sort,
-    # and reads it only as far as the n-th match.
-    walked = walk.order_by(_SORT_DATE, Event.id).limit(SUMMARY_WALK).subquery("walked")
-    first = (
-        select(walked.c.id, walked.c.date_start)
-        .where(summary_matches(q, walked.c.summary))
-        .order_by(walked.c.sort_date, walked.c.id)
-        .limit(n)
-    )
-    rows = list(session.execute(first))
-    if len(rows) == n:
-        return rows
+    ``q``: through the trigram index when the planner expects at most ``SUMMARY_INDEX_MAX``
+    of them, else by its own plan."""
+    matching = query.where(summary_matches(q))
+    if _estimated_matches(session, q) > SUMMARY_INDEX_MAX:
+        return list(session.execute(matching.order_by(_SORT_DATE, Event.id).limit(n)))
     # MATERIALIZED: the date order and the limit stay outside, so the words choose the index.
-    matched = query.where(summary_matches(q)).cte("matched").prefix_with("MATERIALIZED")
+    matched = matching.cte("matched").prefix_with("MATERIALIZED")
     every = select(matched.c.id, matched.c.date_start)
     every = every.order_by(_sort_date(matched.c.date_start), matched.c.id).limit(n)
     return list(session.execute(every))
+
+
+def _estimated_matches(session: Session, q: str) -> float:
+    """The planner's estimate of the events whose summary has every word of ``q`` (an upper
+    bound for a list with other filters)."""
+    statement = select(Event.id).where(summary_matches(q))
+    compiled = statement.compile(dialect=session.get_bind().dialect)
+    explain = "EXPLAIN (FORMAT JSON) " + str(compiled)
+    plan = session.connection().exec_driver_sql(explain, compiled.params).scalar_one()
+    return float(plan[0]["Plan"]["Plan Rows"])

@@ -89,15 +89,15 @@ def pages_of(api: TestClient, **params: Any) -> list[list[dict[str, Any]]]:
         assert len(found) < 500, "the cursor does not move forward"
 
 
-@pytest.mark.parametrize("walk", [1, 3, 10_000])
+@pytest.mark.parametrize("index_max", [-1, 10**9])
 @pytest.mark.parametrize("limit", [1, 2, 7])
 def test_q_pages_list_the_matches_in_date_order(
-    api: TestClient, monkeypatch: pytest.MonkeyPatch, walk: int, limit: int
+    api: TestClient, monkeypatch: pytest.MonkeyPatch, index_max: int, limit: int
 ) -> None:
-    """Found by the walk in date order or, past ``SUMMARY_WALK`` events, through the trigram
-    index (PostgreSQL), the pages list exactly the events whose summary has every word, in
-    date order (undated last), each once."""
-    monkeypatch.setattr(kb_events, "SUMMARY_WALK", walk)
+    """Through the trigram index or the planner's own plan (``SUMMARY_INDEX_MAX``,
+    PostgreSQL), the pages list exactly the events whose summary has every word, in date
+    order (undated last), each once."""
+    monkeypatch.setattr(kb_events, "SUMMARY_INDEX_MAX", index_max)
     everything = [e for page in pages_of(api, limit=100) for e in page]
     counts = Counter(
         w for e in everything for w in set(re.findall(r"[a-z]{4,}", (e["summary"] or "").lower()))
