@@ -178,30 +178,46 @@ def summary_matches(q: str, summary: Any = Event.summary) -> ColumnElement[bool]
     return and_(*(func.lower(summary).contains(w, autoescape=True) for w in words))
 
 
-# Up to this many events whose summary has the words (the planner's estimate, PostgreSQL),
-# every match is found through the summaries' trigram index and sorted; past it, the words
-# are left to the planner's own plan, as before. Given the words and the date order in one
-# statement, the planner walks the date order whenever it expects to meet the words soon,
-# supposing their events spread evenly over the dates: a name whose events come late read
-# tens of thousands ("milburn" at a million articles, 5,227 estimated: 45,530 events read
-# for 6, 135-220 ms; its 8,143 matches through the index: 16 ms). Words in more events are
-# met soon in the date order, and sorting their matches costs more ("meet" at 100,000
-# articles, 13,371 estimated: 6 ms walked, 25 ms sorted).
+# Up to this many events whose summary has the words (the planner's estimate, then the count,
+# PostgreSQL), every match is found through the summaries' trigram index and sorted; past it,
+# the words are left to the planner's own plan, as before. Given the words and the date order
+# in one statement, the planner walks the date order whenever it expects to meet the words
+# soon, supposing their events spread evenly over the dates: a name whose events come late
+# read tens of thousands ("milburn" at a million articles, 5,227 estimated: 45,530 events read
+# for 6, 135-220 ms; its 8,143 matches through the index: 16 ms). Words in more events are met
+# soon in the date order, and sorting their matches costs more ("meet" at 100,000 articles,
+# 13,371 estimated: 6 ms walked, 25 ms sorted).
 SUMMARY_INDEX_MAX = 10_000
 
 
 def _with_summary(session: Session, query: Select[Any], q: str, n: int) -> list[Any]:
     """The first ``n`` events of ``query`` in date order whose summary has every word of
-    ``q``: through the trigram index when the planner expects at most ``SUMMARY_INDEX_MAX``
-    of them, else by its own plan."""
+    ``q``: through the trigram index when every word has trigrams and the planner expects at
+    most ``SUMMARY_INDEX_MAX`` events, and they are no more; else by the planner's own plan."""
     matching = query.where(summary_matches(q))
-    if _estimated_matches(session, q) > SUMMARY_INDEX_MAX:
-        return list(session.execute(matching.order_by(_SORT_DATE, Event.id).limit(n)))
-    # MATERIALIZED: the date order and the limit stay outside, so the words choose the index.
-    matched = matching.cte("matched").prefix_with("MATERIALIZED")
-    every = select(matched.c.id, matched.c.date_start)
-    every = every.order_by(_sort_date(matched.c.date_start), matched.c.id).limit(n)
-    return list(session.execute(every))
+    planned = matching.order_by(_SORT_DATE, Event.id).limit(n)
+    if not _has_trigrams(q) or _estimated_matches(session, q) > SUMMARY_INDEX_MAX:
+        return list(session.execute(planned))
+    # MATERIALIZED: the date order and the page's limit stay outside, so the words choose the
+    # index. At most SUMMARY_INDEX_MAX + 1 matches: estimates of several words suppose them
+    # independent ("tony blair": 368 estimated, 60,833 found at a million articles), and past
+    # the bound the planner's own plan answers instead.
+    bounded = matching.limit(SUMMARY_INDEX_MAX + 1).cte("matched").prefix_with("MATERIALIZED")
+    found = func.count().over().label("found")
+    page = select(bounded.c.id, bounded.c.date_start, found)
+    page = page.order_by(_sort_date(bounded.c.date_start), bounded.c.id).limit(n)
+    rows = list(session.execute(page))
+    if rows and rows[0].found > SUMMARY_INDEX_MAX:
+        return list(session.execute(planned))
+    return rows
+
+
+def _has_trigrams(q: str) -> bool:
+    """Every word of ``q`` gives the trigram index something to look up: three letters or
+    digits at least (pg_trgm finds none in a shorter word, nor across an underscore, and
+    reads the whole table for such a ``LIKE``)."""
+    words = _WORD.findall(q.casefold())[:20]
+    return bool(words) and all(len(w) >= 3 and "_" not in w for w in words)
 
 
 def _estimated_matches(session: Session, q: str) -> float:

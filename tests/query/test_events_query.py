@@ -89,21 +89,22 @@ def pages_of(api: TestClient, **params: Any) -> list[list[dict[str, Any]]]:
         assert len(found) < 500, "the cursor does not move forward"
 
 
-@pytest.mark.parametrize("index_max", [-1, 10**9])
+@pytest.mark.parametrize("index_max", [-1, 2, 10**9])
 @pytest.mark.parametrize("limit", [1, 2, 7])
 def test_q_pages_list_the_matches_in_date_order(
     api: TestClient, monkeypatch: pytest.MonkeyPatch, index_max: int, limit: int
 ) -> None:
-    """Through the trigram index or the planner's own plan (``SUMMARY_INDEX_MAX``,
-    PostgreSQL), the pages list exactly the events whose summary has every word, in date
-    order (undated last), each once."""
+    """Through the trigram index, the planner's own plan, or the index first and the plan when
+    the matches outnumber the bound (``SUMMARY_INDEX_MAX``, PostgreSQL), the pages list
+    exactly the events whose summary has every word, in date order (undated last), each once;
+    so do words too short for trigrams."""
     monkeypatch.setattr(kb_events, "SUMMARY_INDEX_MAX", index_max)
     everything = [e for page in pages_of(api, limit=100) for e in page]
     counts = Counter(
         w for e in everything for w in set(re.findall(r"[a-z]{4,}", (e["summary"] or "").lower()))
     )
     ranked = [w for w, _ in counts.most_common()]
-    queries = [ranked[0], ranked[len(ranked) // 2], ranked[-1], f"{ranked[0]} {ranked[1]}"]
+    queries = [ranked[0], ranked[len(ranked) // 2], ranked[-1], f"{ranked[0]} {ranked[1]}", "e"]
     for q in queries:
         words = q.split()
         expected = [
@@ -132,3 +133,22 @@ def test_event_detail_has_participants_evidence_and_articles(
     assert article["body"][evidence["start"] : evidence["end"]] == evidence["text"]
     assert [a["id"] for a in detail["articles"]] == [corpus.seed_id]
     assert detail["articles"][0]["source"] == "DW"
+
+
+@pytest.mark.parametrize(
+    ("q", "indexed"),
+    [
+        ("milburn", True),
+        ("tony blair", True),
+        ("Müller", True),
+        ("4", False),
+        ("u.s. talks", False),
+        ("bl_ir", False),
+        ("blair ok", False),
+        ("!!!", False),
+    ],
+)
+def test_only_words_with_trigrams_go_to_the_trigram_index(q: str, indexed: bool) -> None:
+    """pg_trgm finds no trigram in a word under three characters: such a LIKE reads every
+    summary, which the planner's own plan avoids."""
+    assert kb_events._has_trigrams(q) is indexed
