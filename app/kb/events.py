@@ -8,17 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import (
-    ColumnElement,
-    Date,
-    Select,
-    and_,
-    func,
-    literal,
-    literal_column,
-    or_,
-    select,
-)
+from sqlalchemy import ColumnElement, Date, Select, and_, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.fts import UNDATED_EVENTS_SORT
@@ -172,10 +162,15 @@ def _event_sort_values(row: Any) -> tuple[date, int]:
 
 def summary_matches(q: str, summary: Any = Event.summary) -> ColumnElement[bool]:
     """Every word of ``q`` occurs in the summary (case-insensitive; punctuation ignored)."""
-    words = _WORD.findall(q.casefold())[:20]
+    words = _words(q)
     if not words:
         return literal(False)
     return and_(*(func.lower(summary).contains(w, autoescape=True) for w in words))
+
+
+def _words(q: str) -> list[str]:
+    """The words ``summary_matches`` looks for: at most 20, case-folded."""
+    return _WORD.findall(q.casefold())[:20]
 
 
 # Up to this many events whose summary has the words (the planner's estimate, then the count,
@@ -216,7 +211,7 @@ def _has_trigrams(q: str) -> bool:
     """Every word of ``q`` gives the trigram index something to look up: three letters or
     digits at least (pg_trgm finds none in a shorter word, nor across an underscore, and
     reads the whole table for such a ``LIKE``)."""
-    words = _WORD.findall(q.casefold())[:20]
+    words = _words(q)
     return bool(words) and all(len(w) >= 3 and "_" not in w for w in words)
 
 

@@ -44,6 +44,7 @@ from app.kb.search import webquery
 from app.kb.search.newest import Probes, newest_rows
 from app.kb.search.newest import SortKey as NewestKey
 from app.kb.search.relevance import (
+    PLACEHOLDER,
     SUMMARY_COLUMNS,
     ArticleHit,
     Match,
@@ -238,12 +239,9 @@ def _window_probes(
     statement = filtered(typing.cast("Select[Any]", select(*columns)), filters, dialect)
     if not with_query:
         return Probes(statement.add_columns(null().label("rank")))
-    match = Match(dialect, _PLACEHOLDER, named=True)
+    match = Match(dialect, PLACEHOLDER, named=True)
     statement, wrap = match.ranked(match.apply(statement))
     return Probes(statement, wrap=wrap)
-
-
-_PLACEHOLDER = webquery.parse("placeholder")
 
 
 def search_articles(

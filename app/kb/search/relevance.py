@@ -273,11 +273,15 @@ class Match:
 HIT_IDS = "hit_ids"
 
 
+# The query kept statements are built with; they run with each query's own words.
+PLACEHOLDER = webquery.parse("placeholder")
+
+
 @functools.lru_cache(maxsize=2)
 def _hits_statement(dialect: str) -> Select[Any]:
     """The hits' statement of a dialect, built once: the words (``Match.params``) and the
     ids (``HIT_IDS``) are bound parameters."""
-    match = Match(dialect, webquery.parse("placeholder"), named=True)
+    match = Match(dialect, PLACEHOLDER, named=True)
     if match.sqlite:
         snippet: ColumnElement[str] = func.snippet(_FTS, -1, START, STOP, " … ", 32)
         ids: ColumnElement[bool] = Article.id.in_(bindparam(HIT_IDS, expanding=True))

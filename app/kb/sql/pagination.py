@@ -192,24 +192,16 @@ def cursor_condition(
 ) -> ColumnElement[bool] | None:
     """The rows strictly after ``cursor`` in the order ``keys`` (None without a cursor;
     ``InvalidCursor`` when it does not fit)."""
-    parsed = cursor_values(keys, scope=scope, cursor=cursor, codec=codec)
-    return None if parsed is None else _after(keys, parsed)
-
-
-def cursor_values(
-    keys: Sequence[SortKey], *, scope: str, cursor: str | None, codec: CursorCodec
-) -> list[Any] | None:
-    """The sort key values ``cursor`` holds, parsed (None without a cursor; ``InvalidCursor``
-    when it does not fit)."""
     if not cursor:
         return None
     values = codec.decode(scope, cursor)
     if len(values) != len(keys):
         raise InvalidCursor(_MISFIT)
     try:
-        return [key.parse(value) for key, value in zip(keys, values, strict=True)]
+        parsed = [key.parse(value) for key, value in zip(keys, values, strict=True)]
     except CURSOR_ERRORS as exc:
         raise InvalidCursor(_MISFIT) from exc
+    return _after(keys, parsed)
 
 
 def page_of(
